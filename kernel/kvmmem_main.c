@@ -1,0 +1,832 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmmem - map pages of other VMs into an introspection process
+ *
+ * An introspection tool running in a dedicated VM obtains a one-time token
+ * from the host, mmaps an ordinary page and asks this driver to map a page
+ * of another (introspected) VM onto it. The driver pins the page for the
+ * life of the mapping and asks the host, through a hypercall, to back it
+ * with the remote page. Unmapping, or closing the file, gives the page its
+ * own memory back.
+ *
+ * Based on the KVMI v4 guest driver by Mircea Cirjaliu (Bitdefender, 2017);
+ * the ioctl ABI is unchanged. See docs/architecture.md and docs/abi.md.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/debugfs.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/io.h>
+#include <linux/kvm_para.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+#include <linux/kvmmem.h>
+
+#include "kvmmem.h"
+
+#define CREATE_TRACE_POINTS
+#include "kvmmem_trace.h"
+
+static unsigned int max_mappings = 131072;
+module_param(max_mappings, uint, 0644);
+MODULE_PARM_DESC(max_mappings,
+		 "Maximum live mappings per open file; more fail with ENOSPC (default 131072)");
+
+/* Counters kept per open file and, summed, for the whole module. */
+enum kvmmem_ctr {
+	KVMMEM_CTR_LIVE,		/* mappings in a file's table */
+	KVMMEM_CTR_MAPS,		/* successful MAP ioctls */
+	KVMMEM_CTR_UNMAPS,		/* successful UNMAP ioctls */
+	KVMMEM_CTR_TEARDOWN_UNMAPS,	/* mappings released by close/exit */
+	KVMMEM_CTR_LEAKED,		/* pages the host failed to unmap */
+	KVMMEM_CTR_ERRORS,		/* failed ioctls */
+	KVMMEM_NR_CTRS
+};
+
+static const char * const kvmmem_ctr_names[KVMMEM_NR_CTRS] = {
+	[KVMMEM_CTR_LIVE]		= "live_mappings",
+	[KVMMEM_CTR_MAPS]		= "maps",
+	[KVMMEM_CTR_UNMAPS]		= "unmaps",
+	[KVMMEM_CTR_TEARDOWN_UNMAPS]	= "teardown_unmaps",
+	[KVMMEM_CTR_LEAKED]		= "leaked_pages",
+	[KVMMEM_CTR_ERRORS]		= "errors",
+};
+
+struct kvmmem_counters {
+	atomic64_t c[KVMMEM_NR_CTRS];
+};
+
+/* Error kinds counted module-wide; anything else is "errors_other". */
+static const struct {
+	int err;
+	const char *name;
+} kvmmem_errnos[] = {
+	{ EINVAL, "EINVAL" }, { EFAULT, "EFAULT" }, { EACCES, "EACCES" },
+	{ EEXIST, "EEXIST" }, { ENOENT, "ENOENT" }, { EPERM, "EPERM" },
+	{ ENOSPC, "ENOSPC" }, { ENOMEM, "ENOMEM" }, { ENODEV, "ENODEV" },
+	{ EOPNOTSUPP, "EOPNOTSUPP" }, { EKEYREJECTED, "EKEYREJECTED" },
+	{ EAGAIN, "EAGAIN" }, { EBUSY, "EBUSY" }, { E2BIG, "E2BIG" },
+	{ EIO, "EIO" }, { ENOTTY, "ENOTTY" },
+};
+
+#define KVMMEM_ERR_OTHER	ARRAY_SIZE(kvmmem_errnos)
+
+enum kvmmem_op {
+	KVMMEM_OP_MAP,
+	KVMMEM_OP_UNMAP,
+	KVMMEM_OP_OTHER,
+	KVMMEM_NR_OPS
+};
+
+static const char * const kvmmem_op_names[KVMMEM_NR_OPS] = {
+	[KVMMEM_OP_MAP]		= "map",
+	[KVMMEM_OP_UNMAP]	= "unmap",
+	[KVMMEM_OP_OTHER]	= "other",
+};
+
+/**
+ * struct kvmmem_file - state of one open /dev/kvmmem
+ * @lock:  serialises MAP, UNMAP and teardown on this file; protects the
+ *         content of @maps (the xarray has its own lock for its nodes)
+ * @maps:  live mappings, indexed by gva >> PAGE_SHIFT
+ * @ctr:   this file's counters
+ * @node:  entry in kvmmem_files
+ * @id:    sequence number, shown in debugfs and in teardown events
+ * @tgid:  process that opened the file
+ * @comm:  its command name
+ */
+struct kvmmem_file {
+	struct mutex lock; /* see @lock above */
+	struct xarray maps;
+	struct kvmmem_counters ctr;
+	struct list_head node;
+	u64 id;
+	pid_t tgid;
+	char comm[TASK_COMM_LEN];
+};
+
+/**
+ * struct kvmmem_mapping - one remote page mapped over a local page
+ * @id:        sequence number, unique for the module's life
+ * @gva:       page-aligned user address of the local page
+ * @gpa:       remote guest-physical address
+ * @pa:        local guest-physical address of @page
+ * @page:      the local page, pinned (FOLL_LONGTERM) while mapped
+ * @mm:        owner (mmgrab()ed); only it may unmap. NULL once released.
+ * @be:        backend that holds the mapping; its module stays pinned
+ * @tgid:      process that made the mapping
+ * @start_ns:  ktime_get_ns() at map time
+ * @host_ret:  for a leaked page, the host's answer to the unmap
+ * @leak_node: entry in kvmmem_leaked once leaked
+ */
+struct kvmmem_mapping {
+	u64 id;
+	u64 gva;
+	u64 gpa;
+	phys_addr_t pa;
+	struct page *page;
+	struct mm_struct *mm;
+	const struct kvmmem_backend *be;
+	pid_t tgid;
+	u64 start_ns;
+	long host_ret;
+	struct list_head leak_node;
+};
+
+static atomic64_t kvmmem_next_mapping_id = ATOMIC64_INIT(0);
+static atomic64_t kvmmem_next_file_id = ATOMIC64_INIT(0);
+
+/* Module-wide totals; updated locklessly. */
+static struct kvmmem_counters kvmmem_totals;
+static atomic64_t kvmmem_teardowns;
+static atomic64_t kvmmem_op_errors[KVMMEM_NR_OPS];
+static atomic64_t kvmmem_errno_count[ARRAY_SIZE(kvmmem_errnos) + 1];
+
+/* Protects kvmmem_files. */
+static DEFINE_MUTEX(kvmmem_files_lock);
+static LIST_HEAD(kvmmem_files);
+
+/* Protects kvmmem_leaked: pages the host never gave back, pinned for good. */
+static DEFINE_SPINLOCK(kvmmem_leaked_lock);
+static LIST_HEAD(kvmmem_leaked);
+
+/* Serialises backend registration; protects kvmmem_external. */
+static DEFINE_MUTEX(kvmmem_backend_lock);
+static const struct kvmmem_backend *kvmmem_external;
+/* The backend new mappings use; NULL when there is no host. RCU. */
+static const struct kvmmem_backend __rcu *kvmmem_backend;
+/* Whether a KVM hypervisor was found at load time. */
+static bool kvmmem_kvmi_usable;
+
+static struct dentry *kvmmem_debugfs;
+
+static void kvmmem_count(struct kvmmem_file *f, enum kvmmem_ctr ctr, s64 delta)
+{
+	atomic64_add(delta, &f->ctr.c[ctr]);
+	atomic64_add(delta, &kvmmem_totals.c[ctr]);
+}
+
+static void kvmmem_count_error(struct kvmmem_file *f, enum kvmmem_op op, int err)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kvmmem_errnos); i++)
+		if (kvmmem_errnos[i].err == -err)
+			break;
+	atomic64_inc(&kvmmem_errno_count[i]);
+	atomic64_inc(&kvmmem_op_errors[op]);
+	kvmmem_count(f, KVMMEM_CTR_ERRORS, 1);
+}
+
+/**
+ * kvmmem_host_errno() - translate a host's hypercall answer to an errno
+ * @hc: 0 or a negative KVM error code (include/uapi/linux/kvm_para.h)
+ *
+ * -KVM_ENOSYS (no KVMI on this host) becomes -EOPNOTSUPP and -KVM_EPERM
+ * (token unknown, used or expired) -EKEYREJECTED, so that neither is
+ * mistaken for a local error; the codes that are plain errno values keep
+ * their meaning; anything else is -EIO.
+ *
+ * Return: 0 or a negative errno.
+ */
+int kvmmem_host_errno(long hc)
+{
+	switch (hc) {
+	case 0:
+		return 0;
+	case -KVM_ENOSYS:
+	case -KVM_EOPNOTSUPP:
+		return -EOPNOTSUPP;
+	case -KVM_EPERM:
+		return -EKEYREJECTED;
+	case -KVM_EINVAL:
+		return -EINVAL;
+	case -KVM_EFAULT:
+		return -EFAULT;
+	case -KVM_E2BIG:
+		return -E2BIG;
+	case -KVM_EAGAIN:
+		return -EAGAIN;
+	case -KVM_EBUSY:
+		return -EBUSY;
+	case -KVM_ENOMEM:
+		return -ENOMEM;
+	default:
+		return -EIO;
+	}
+}
+
+/* ---------------------------------------------------------------- backends */
+
+static long kvmmem_kvmi_map(phys_addr_t token_gpa, u64 remote_gpa,
+			    phys_addr_t local_gpa)
+{
+	return kvm_hypercall3(KVM_HC_MEM_MAP, token_gpa, remote_gpa, local_gpa);
+}
+
+static long kvmmem_kvmi_unmap(phys_addr_t local_gpa)
+{
+	return kvm_hypercall1(KVM_HC_MEM_UNMAP, local_gpa);
+}
+
+/* The real host: KVMI's hypercalls through vmcall/vmmcall. */
+static const struct kvmmem_backend kvmmem_kvmi = {
+	.name	= "kvmi",
+	.owner	= THIS_MODULE,
+	.map	= kvmmem_kvmi_map,
+	.unmap	= kvmmem_kvmi_unmap,
+};
+
+static const struct kvmmem_backend *kvmmem_default_backend(void)
+{
+	return kvmmem_kvmi_usable ? &kvmmem_kvmi : NULL;
+}
+
+static void kvmmem_set_backend(const struct kvmmem_backend *be)
+{
+	lockdep_assert_held(&kvmmem_backend_lock);
+
+	rcu_assign_pointer(kvmmem_backend, be);
+	pr_info("backend: %s\n", be ? be->name : "none");
+}
+
+/**
+ * kvmmem_backend_register() - make @be the host of new mappings
+ * @be: the backend; must stay valid until kvmmem_backend_unregister()
+ *
+ * Only one external backend (one that replaces the built-in kvmi) can be
+ * registered at a time. Mappings made before keep their own backend.
+ *
+ * Return: 0, or -EBUSY if another backend is registered.
+ */
+int kvmmem_backend_register(const struct kvmmem_backend *be)
+{
+	int ret = 0;
+
+	mutex_lock(&kvmmem_backend_lock);
+	if (kvmmem_external) {
+		ret = -EBUSY;
+		goto out;
+	}
+	kvmmem_external = be;
+	kvmmem_set_backend(be);
+out:
+	mutex_unlock(&kvmmem_backend_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kvmmem_backend_register);
+
+/**
+ * kvmmem_backend_unregister() - stop using @be for new mappings
+ * @be: a backend registered with kvmmem_backend_register()
+ *
+ * Called from the backend module's exit: every mapping made through @be
+ * holds a reference on its module, so none is left by then.
+ */
+void kvmmem_backend_unregister(const struct kvmmem_backend *be)
+{
+	mutex_lock(&kvmmem_backend_lock);
+	if (!WARN_ON_ONCE(kvmmem_external != be)) {
+		kvmmem_external = NULL;
+		kvmmem_set_backend(kvmmem_default_backend());
+	}
+	mutex_unlock(&kvmmem_backend_lock);
+	synchronize_rcu();
+}
+EXPORT_SYMBOL_GPL(kvmmem_backend_unregister);
+
+/* Returns the active backend with its module pinned, or NULL. */
+static const struct kvmmem_backend *kvmmem_backend_get(void)
+{
+	const struct kvmmem_backend *be;
+
+	rcu_read_lock();
+	be = rcu_dereference(kvmmem_backend);
+	if (be && !try_module_get(be->owner))
+		be = NULL;
+	rcu_read_unlock();
+	return be;
+}
+
+static void kvmmem_backend_put(const struct kvmmem_backend *be)
+{
+	module_put(be->owner);
+}
+
+static void kvmmem_check_host(const struct kvmmem_backend *be, long hc)
+{
+	if (hc == -KVM_ENOSYS)
+		pr_warn_once("the host (%s backend) does not implement the KVMI memory hypercalls (-KVM_ENOSYS): maps fail with EOPNOTSUPP\n",
+			     be->name);
+}
+
+static long kvmmem_hc_map(const struct kvmmem_backend *be, u64 id,
+			  phys_addr_t token_gpa, u64 remote_gpa,
+			  phys_addr_t local_gpa)
+{
+	long hc;
+
+	trace_kvmmem_hypercall_enter(id, KVM_HC_MEM_MAP, token_gpa, remote_gpa,
+				     local_gpa, 0);
+	hc = be->map(token_gpa, remote_gpa, local_gpa);
+	trace_kvmmem_hypercall_exit(id, KVM_HC_MEM_MAP, token_gpa, remote_gpa,
+				    local_gpa, hc);
+	kvmmem_check_host(be, hc);
+	return hc;
+}
+
+static long kvmmem_hc_unmap(const struct kvmmem_backend *be, u64 id,
+			    phys_addr_t local_gpa)
+{
+	long hc;
+
+	trace_kvmmem_hypercall_enter(id, KVM_HC_MEM_UNMAP, local_gpa, 0, 0, 0);
+	hc = be->unmap(local_gpa);
+	trace_kvmmem_hypercall_exit(id, KVM_HC_MEM_UNMAP, local_gpa, 0, 0, hc);
+	kvmmem_check_host(be, hc);
+	return hc;
+}
+
+/* ---------------------------------------------------------------- mappings */
+
+/* Pin the writable user page at @gva for the life of a mapping. */
+static int kvmmem_pin(unsigned long gva, struct page **page)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	long pinned;
+	int ret;
+
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, gva);
+	if (!vma) {
+		ret = -EFAULT;
+	} else if (vma->vm_flags & (VM_IO | VM_PFNMAP)) {
+		ret = -EINVAL;
+	} else if (!(vma->vm_flags & VM_WRITE)) {
+		ret = -EACCES;
+	} else {
+		pinned = pin_user_pages(gva, 1, FOLL_WRITE | FOLL_LONGTERM,
+					page, NULL);
+		if (pinned == 1)
+			ret = 0;
+		else
+			ret = pinned < 0 ? pinned : -EFAULT;
+	}
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+/* Keep a page the host did not give back: pinned, listed, never freed. */
+static void kvmmem_leak(struct kvmmem_file *f, struct kvmmem_mapping *m,
+			long hc)
+{
+	m->host_ret = hc;
+	spin_lock(&kvmmem_leaked_lock);
+	list_add_tail(&m->leak_node, &kvmmem_leaked);
+	spin_unlock(&kvmmem_leaked_lock);
+	kvmmem_count(f, KVMMEM_CTR_LEAKED, 1);
+	/*
+	 * The record must outlive the file, and the module the record:
+	 * the page may still be backed by another VM's memory.
+	 */
+	__module_get(THIS_MODULE);
+	pr_warn_ratelimited("host failed to unmap mapping %llu (error %ld): page kept pinned\n",
+			    m->id, hc);
+	trace_kvmmem_page_leaked(m->id, m->tgid, m->gva, m->gpa, m->pa,
+				 kvmmem_host_errno(hc));
+}
+
+/*
+ * Ask the host to unmap @m and take it out of @f. On success the page is
+ * unpinned and @m freed; on failure @m becomes a leaked page.
+ */
+static int kvmmem_release(struct kvmmem_file *f, struct kvmmem_mapping *m)
+{
+	long hc;
+
+	lockdep_assert_held(&f->lock);
+
+	hc = kvmmem_hc_unmap(m->be, m->id, m->pa);
+	xa_erase(&f->maps, m->gva >> PAGE_SHIFT);
+	kvmmem_count(f, KVMMEM_CTR_LIVE, -1);
+	mmdrop(m->mm);
+	m->mm = NULL;
+	if (hc) {
+		kvmmem_leak(f, m, hc);
+		return kvmmem_host_errno(hc);
+	}
+	unpin_user_page(m->page);
+	kvmmem_backend_put(m->be);
+	kfree(m);
+	return 0;
+}
+
+static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
+		      u64 id, u64 *pa)
+{
+	const struct kvmmem_backend *be;
+	struct kvmi_map_mem_token *token;
+	struct kvmmem_mapping *m;
+	unsigned long index;
+	long hc;
+	int ret;
+
+	if (!PAGE_ALIGNED(req->gva) || !PAGE_ALIGNED(req->gpa))
+		return -EINVAL;
+	if (!access_ok(u64_to_user_ptr(req->gva), PAGE_SIZE))
+		return -EINVAL;
+
+	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
+	if (!m)
+		return -ENOMEM;
+	/*
+	 * The host reads the token by guest-physical address, like
+	 * kvm_read_guest(): hand it a copy in the direct map. kmalloc()
+	 * aligns power-of-two sizes naturally, so the 32 bytes never cross
+	 * a page boundary.
+	 */
+	token = kmemdup(&req->token, sizeof(*token), GFP_KERNEL_ACCOUNT);
+	if (!token) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+
+	ret = kvmmem_pin(req->gva, &m->page);
+	if (ret)
+		goto err_free_token;
+	m->pa = page_to_phys(m->page);
+	*pa = m->pa;
+
+	be = kvmmem_backend_get();
+	if (!be) {
+		ret = -ENODEV;
+		goto err_unpin;
+	}
+
+	m->id = id;
+	m->gva = req->gva;
+	m->gpa = req->gpa;
+	m->be = be;
+	m->tgid = current->tgid;
+	index = req->gva >> PAGE_SHIFT;
+
+	mutex_lock(&f->lock);
+	if (atomic64_read(&f->ctr.c[KVMMEM_CTR_LIVE]) >= READ_ONCE(max_mappings)) {
+		ret = -ENOSPC;
+		goto err_unlock;
+	}
+	ret = xa_insert(&f->maps, index, m, GFP_KERNEL_ACCOUNT);
+	if (ret) {
+		if (ret == -EBUSY)
+			ret = -EEXIST;
+		goto err_unlock;
+	}
+
+	hc = kvmmem_hc_map(be, id, virt_to_phys(token), req->gpa, m->pa);
+	if (hc) {
+		ret = kvmmem_host_errno(hc);
+		goto err_erase;
+	}
+
+	m->mm = current->mm;
+	mmgrab(m->mm);
+	m->start_ns = ktime_get_ns();
+	kvmmem_count(f, KVMMEM_CTR_LIVE, 1);
+	kvmmem_count(f, KVMMEM_CTR_MAPS, 1);
+	mutex_unlock(&f->lock);
+	kfree_sensitive(token);
+	return 0;
+
+err_erase:
+	xa_erase(&f->maps, index);
+err_unlock:
+	mutex_unlock(&f->lock);
+	kvmmem_backend_put(be);
+err_unpin:
+	unpin_user_page(m->page);
+err_free_token:
+	kfree_sensitive(token);
+err_free:
+	kfree(m);
+	return ret;
+}
+
+static long kvmmem_ioctl_map(struct kvmmem_file *f,
+			     struct kvmi_mem_map __user *argp)
+{
+	u32 tgid = current->tgid;
+	struct kvmi_mem_map req;
+	u64 pa = 0;
+	u64 id = 0;
+	int ret;
+
+	if (copy_from_user(&req, argp, sizeof(req))) {
+		memset(&req, 0, sizeof(req));
+		trace_kvmmem_map_start(id, tgid, 0, 0, 0, 0);
+		ret = -EFAULT;
+	} else {
+		id = atomic64_inc_return(&kvmmem_next_mapping_id);
+		trace_kvmmem_map_start(id, tgid, req.gva, req.gpa, 0, 0);
+		ret = kvmmem_map(f, &req, id, &pa);
+	}
+	trace_kvmmem_map_end(id, tgid, req.gva, req.gpa, pa, ret);
+	memzero_explicit(&req.token, sizeof(req.token));
+	if (ret)
+		kvmmem_count_error(f, KVMMEM_OP_MAP, ret);
+	return ret;
+}
+
+static long kvmmem_ioctl_unmap(struct kvmmem_file *f, unsigned long gva)
+{
+	u32 tgid = current->tgid;
+	struct kvmmem_mapping *m = NULL;
+	u64 id = 0, gpa = 0, pa = 0;
+	int ret;
+
+	mutex_lock(&f->lock);
+	if (PAGE_ALIGNED(gva))
+		m = xa_load(&f->maps, gva >> PAGE_SHIFT);
+	if (m) {
+		id = m->id;
+		gpa = m->gpa;
+		pa = m->pa;
+	}
+	trace_kvmmem_unmap_start(id, tgid, gva, gpa, pa, 0);
+	if (!PAGE_ALIGNED(gva))
+		ret = -EINVAL;
+	else if (!m)
+		ret = -ENOENT;
+	else if (m->mm != current->mm)
+		ret = -EPERM;
+	else
+		ret = kvmmem_release(f, m);
+	mutex_unlock(&f->lock);
+	trace_kvmmem_unmap_end(id, tgid, gva, gpa, pa, ret);
+
+	if (ret)
+		kvmmem_count_error(f, KVMMEM_OP_UNMAP, ret);
+	else
+		kvmmem_count(f, KVMMEM_CTR_UNMAPS, 1);
+	return ret;
+}
+
+/* -------------------------------------------------------------------- file */
+
+static int kvmmem_open(struct inode *inode, struct file *file)
+{
+	struct kvmmem_file *f;
+
+	f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
+	if (!f)
+		return -ENOMEM;
+
+	mutex_init(&f->lock);
+	xa_init(&f->maps);
+	f->id = atomic64_inc_return(&kvmmem_next_file_id);
+	f->tgid = current->tgid;
+	get_task_comm(f->comm, current);
+
+	mutex_lock(&kvmmem_files_lock);
+	list_add_tail(&f->node, &kvmmem_files);
+	mutex_unlock(&kvmmem_files_lock);
+
+	file->private_data = f;
+	return nonseekable_open(inode, file);
+}
+
+static long kvmmem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct kvmmem_file *f = file->private_data;
+
+	switch (cmd) {
+	case KVM_INTRO_MEM_MAP:
+		return kvmmem_ioctl_map(f, (struct kvmi_mem_map __user *)arg);
+	case KVM_INTRO_MEM_UNMAP:
+		return kvmmem_ioctl_unmap(f, arg);
+	default:
+		kvmmem_count_error(f, KVMMEM_OP_OTHER, -ENOTTY);
+		return -ENOTTY;
+	}
+}
+
+/*
+ * Last close of the file, possibly from the exit of its process (whose mm
+ * is gone by then): unmap everything still mapped through it.
+ */
+static int kvmmem_release_file(struct inode *inode, struct file *file)
+{
+	struct kvmmem_file *f = file->private_data;
+	u64 unmapped = 0, leaked = 0, live;
+	u32 tgid = current->tgid;
+	struct kvmmem_mapping *m;
+	unsigned long index;
+
+	mutex_lock(&kvmmem_files_lock);
+	list_del(&f->node);
+	mutex_unlock(&kvmmem_files_lock);
+
+	mutex_lock(&f->lock);
+	live = atomic64_read(&f->ctr.c[KVMMEM_CTR_LIVE]);
+	trace_kvmmem_teardown_start(f->id, tgid, live, 0, 0);
+	xa_for_each(&f->maps, index, m) {
+		u64 id = m->id, gva = m->gva, gpa = m->gpa, pa = m->pa;
+		u32 owner = m->tgid;
+		int ret;
+
+		ret = kvmmem_release(f, m);
+		trace_kvmmem_teardown_unmap(id, owner, gva, gpa, pa, ret);
+		if (ret)
+			leaked++;
+		else
+			unmapped++;
+		cond_resched();
+	}
+	trace_kvmmem_teardown_end(f->id, tgid, live, unmapped, leaked);
+	mutex_unlock(&f->lock);
+
+	kvmmem_count(f, KVMMEM_CTR_TEARDOWN_UNMAPS, unmapped);
+	atomic64_inc(&kvmmem_teardowns);
+
+	xa_destroy(&f->maps);
+	mutex_destroy(&f->lock);
+	kfree(f);
+	return 0;
+}
+
+static const struct file_operations kvmmem_fops = {
+	.owner		= THIS_MODULE,
+	.open		= kvmmem_open,
+	.release	= kvmmem_release_file,
+	.unlocked_ioctl	= kvmmem_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= no_llseek,
+};
+
+static ssize_t backend_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	const struct kvmmem_backend *be;
+	ssize_t len;
+
+	rcu_read_lock();
+	be = rcu_dereference(kvmmem_backend);
+	len = sysfs_emit(buf, "%s\n", be ? be->name : "none");
+	rcu_read_unlock();
+	return len;
+}
+static DEVICE_ATTR_RO(backend);
+
+static struct attribute *kvmmem_attrs[] = {
+	&dev_attr_backend.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(kvmmem);
+
+static struct miscdevice kvmmem_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "kvmmem",
+	.fops	= &kvmmem_fops,
+	.mode	= 0600,
+	.groups	= kvmmem_groups,
+};
+
+/* ----------------------------------------------------------------- debugfs */
+
+static void kvmmem_show_counters(struct seq_file *s,
+				 const struct kvmmem_counters *ctr)
+{
+	unsigned int i;
+
+	for (i = 0; i < KVMMEM_NR_CTRS; i++)
+		seq_printf(s, "%s %lld\n", kvmmem_ctr_names[i],
+			   atomic64_read(&ctr->c[i]));
+}
+
+static int kvmmem_stats_show(struct seq_file *s, void *unused)
+{
+	const struct kvmmem_backend *be;
+	unsigned int i;
+
+	rcu_read_lock();
+	be = rcu_dereference(kvmmem_backend);
+	seq_printf(s, "backend %s\n", be ? be->name : "none");
+	rcu_read_unlock();
+
+	kvmmem_show_counters(s, &kvmmem_totals);
+	seq_printf(s, "pinned_pages %lld\n",
+		   atomic64_read(&kvmmem_totals.c[KVMMEM_CTR_LIVE]) +
+		   atomic64_read(&kvmmem_totals.c[KVMMEM_CTR_LEAKED]));
+	seq_printf(s, "teardowns %lld\n", atomic64_read(&kvmmem_teardowns));
+	for (i = 0; i < KVMMEM_NR_OPS; i++)
+		seq_printf(s, "%s_errors %lld\n", kvmmem_op_names[i],
+			   atomic64_read(&kvmmem_op_errors[i]));
+	for (i = 0; i < ARRAY_SIZE(kvmmem_errnos); i++)
+		seq_printf(s, "errors_%s %lld\n", kvmmem_errnos[i].name,
+			   atomic64_read(&kvmmem_errno_count[i]));
+	seq_printf(s, "errors_other %lld\n",
+		   atomic64_read(&kvmmem_errno_count[KVMMEM_ERR_OTHER]));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kvmmem_stats);
+
+static int kvmmem_files_show(struct seq_file *s, void *unused)
+{
+	struct kvmmem_file *f;
+	unsigned int i;
+
+	seq_puts(s, "file tgid comm");
+	for (i = 0; i < KVMMEM_NR_CTRS; i++)
+		seq_printf(s, " %s", kvmmem_ctr_names[i]);
+	seq_puts(s, " pinned_pages\n");
+
+	mutex_lock(&kvmmem_files_lock);
+	list_for_each_entry(f, &kvmmem_files, node) {
+		seq_printf(s, "%llu %d %s", f->id, f->tgid, f->comm);
+		for (i = 0; i < KVMMEM_NR_CTRS; i++)
+			seq_printf(s, " %lld", atomic64_read(&f->ctr.c[i]));
+		seq_printf(s, " %lld\n",
+			   atomic64_read(&f->ctr.c[KVMMEM_CTR_LIVE]) +
+			   atomic64_read(&f->ctr.c[KVMMEM_CTR_LEAKED]));
+	}
+	mutex_unlock(&kvmmem_files_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kvmmem_files);
+
+static int kvmmem_leaked_show(struct seq_file *s, void *unused)
+{
+	struct kvmmem_mapping *m;
+	u64 now = ktime_get_ns();
+
+	seq_puts(s, "id tgid gva gpa pa host_error age_ms\n");
+	spin_lock(&kvmmem_leaked_lock);
+	list_for_each_entry(m, &kvmmem_leaked, leak_node)
+		seq_printf(s, "%llu %d 0x%llx 0x%llx 0x%llx %ld %llu\n",
+			   m->id, m->tgid, m->gva, m->gpa, (u64)m->pa,
+			   m->host_ret, div_u64(now - m->start_ns, NSEC_PER_MSEC));
+	spin_unlock(&kvmmem_leaked_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kvmmem_leaked);
+
+static void kvmmem_debugfs_init(void)
+{
+	kvmmem_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("stats", 0400, kvmmem_debugfs, NULL,
+			    &kvmmem_stats_fops);
+	debugfs_create_file("files", 0400, kvmmem_debugfs, NULL,
+			    &kvmmem_files_fops);
+	debugfs_create_file("leaked", 0400, kvmmem_debugfs, NULL,
+			    &kvmmem_leaked_fops);
+}
+
+/* ------------------------------------------------------------------ module */
+
+static int __init kvmmem_init(void)
+{
+	int ret;
+
+	kvmmem_kvmi_usable = kvm_para_available();
+	if (!kvmmem_kvmi_usable)
+		pr_info("no KVM hypervisor: kvmi backend unavailable, maps fail with ENODEV until a backend (kvmmem_hostsim) registers\n");
+
+	mutex_lock(&kvmmem_backend_lock);
+	kvmmem_set_backend(kvmmem_default_backend());
+	mutex_unlock(&kvmmem_backend_lock);
+
+	kvmmem_debugfs_init();
+	ret = misc_register(&kvmmem_misc);
+	if (ret)
+		goto err_debugfs;
+	return 0;
+
+err_debugfs:
+	debugfs_remove_recursive(kvmmem_debugfs);
+	return ret;
+}
+
+static void __exit kvmmem_exit(void)
+{
+	misc_deregister(&kvmmem_misc);
+	debugfs_remove_recursive(kvmmem_debugfs);
+}
+
+module_init(kvmmem_init);
+module_exit(kvmmem_exit);
+
+MODULE_DESCRIPTION("Map pages of other VMs into an introspection process (KVMI guest driver)");
+MODULE_AUTHOR("kvmmem developers");
+MODULE_LICENSE("GPL");
