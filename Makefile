@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kvmmem - top-level build.
+#
+#   make deps      install Debian packages, prepare the guest kernel cache
+#   make           modules (kernel/), tools (build/)
+#   make check     deps if needed, build, then every test lane
+#   make lint      checkpatch --strict, sparse, W=1 on kernel/
+#   make bench     benchmarks in the guest VM (not tests)
+#   make install   tools, library and headers under $(PREFIX)
+#
+# Everything the guest runs comes from this tree and the build machine's
+# root, shared into a QEMU guest by selftests/vm/vmrun.
+
+TOP		:= $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+CACHE		?= $(TOP)/.cache/guest
+KDIR		?= $(CACHE)/kbuild
+OUT		?= $(TOP)/build
+PREFIX		?= /usr/local
+
+export OUT
+
+KMAKE		= $(MAKE) -C $(KDIR) M=$(TOP)/kernel
+KERNEL_SRCS	:= $(wildcard $(TOP)/kernel/*.[ch] $(TOP)/kernel/uapi/linux/*.h)
+
+.PHONY: all deps modules tools lint check clean install bench \
+	unit-lane runner-lane guest-lane
+
+all: modules tools
+
+# The guest kernel cache (headers, image, vmlinux, shadow objtree). The
+# stamp is the release file deps.sh writes last.
+$(CACHE)/release:
+	$(TOP)/scripts/deps.sh
+
+deps:
+	$(TOP)/scripts/deps.sh
+
+modules: | $(CACHE)/release
+	$(KMAKE) W=1 modules
+
+tools:
+	$(MAKE) -C $(TOP)/tools
+
+vmlinux.h: | $(CACHE)/release
+	$(TOP)/scripts/gen-vmlinux-h.sh $(CACHE)/vmlinux > $@.tmp && mv $@.tmp $@
+
+lint: | $(CACHE)/release
+	$(TOP)/scripts/lint.sh
+
+check: | $(CACHE)/release
+	$(TOP)/scripts/check.sh
+
+bench: all
+	$(TOP)/selftests/vm/vmrun -- $(MAKE) -C $(TOP)/selftests/bench run
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
+		$(DESTDIR)$(PREFIX)/include/linux
+	install -m 0755 $(OUT)/kvmmem-ctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(OUT)/libkvmmem.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0644 $(TOP)/tools/lib/libkvmmem.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 $(TOP)/kernel/uapi/linux/kvmmem.h \
+		$(TOP)/kernel/uapi/linux/kvmmem_hostsim.h \
+		$(DESTDIR)$(PREFIX)/include/linux/
+	$(KMAKE) INSTALL_MOD_PATH=$(DESTDIR) modules_install
+
+clean:
+	-[ -d $(KDIR) ] && $(KMAKE) clean
+	$(MAKE) -C $(TOP)/tools clean
+	rm -rf $(OUT)
