@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * util.h - helpers shared by every kvmmem tool (part of libkvmmem).
+ *
+ * Nothing here touches a device: these functions run anywhere, which is
+ * why the unit tests cover all of them. Conventions, as in libbpf:
+ * functions return 0 (or a count) on success and a negative errno on
+ * failure, never set errno as their result, and never print except to a
+ * FILE * they are given.
+ */
+#ifndef KVMMEM_UTIL_H
+#define KVMMEM_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <linux/kvmmem.h>
+#include <linux/kvmmem_hostsim.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Tokens                                                             */
+/* ------------------------------------------------------------------ */
+
+/* Length of a token as text: its 32 bytes as 64 hex digits, no prefix. */
+#define KVMMEM_TOKEN_HEX_LEN	(2 * sizeof(struct kvmi_map_mem_token))
+
+/**
+ * kvmmem_token_to_hex() - format a token as 64 lowercase hex digits
+ * @tok: the token
+ * @buf: receives KVMMEM_TOKEN_HEX_LEN digits and a terminating NUL
+ *
+ * The digits are the token's 32 bytes in memory order (byte 0 first),
+ * i.e. what the host sees, independent of host endianness.
+ *
+ * Return: @buf.
+ */
+char *kvmmem_token_to_hex(const struct kvmi_map_mem_token *tok,
+			  char buf[KVMMEM_TOKEN_HEX_LEN + 1]);
+
+/**
+ * kvmmem_token_from_hex() - parse what kvmmem_token_to_hex() prints
+ * @s:   exactly 64 hex digits (either case); no "0x", no whitespace
+ * @tok: receives the token; left untouched on error
+ *
+ * Return: 0, or -EINVAL if @s is not exactly 64 hex digits.
+ */
+int kvmmem_token_from_hex(const char *s, struct kvmi_map_mem_token *tok);
+
+/* ------------------------------------------------------------------ */
+/* Strict number parsing                                              */
+/* ------------------------------------------------------------------ */
+
+/**
+ * kvmmem_parse_u64() - parse an unsigned 64-bit number, strictly
+ * @s:   decimal digits ("4096"), or "0x"/"0X" and hex digits ("0x1000").
+ *       No sign, no leading or trailing whitespace or other characters.
+ *       A leading 0 does NOT mean octal: "010" is ten.
+ * @val: receives the value; left untouched on error
+ *
+ * Return: 0; -EINVAL if @s is NULL, empty or not a number as described;
+ * -ERANGE if the value does not fit in 64 bits.
+ */
+int kvmmem_parse_u64(const char *s, uint64_t *val);
+
+/**
+ * kvmmem_parse_u64_range() - kvmmem_parse_u64() plus bounds
+ * @s:   as for kvmmem_parse_u64()
+ * @min: smallest accepted value
+ * @max: largest accepted value
+ * @val: receives the value; left untouched on error
+ *
+ * Return: 0; -EINVAL as for kvmmem_parse_u64(); -ERANGE if the value
+ * overflows or lies outside [@min, @max].
+ */
+int kvmmem_parse_u64_range(const char *s, uint64_t min, uint64_t max,
+			   uint64_t *val);
+
+/**
+ * kvmmem_parse_size() - parse a byte count with an optional binary suffix
+ * @s:   a number as for kvmmem_parse_u64(), optionally followed by one of
+ *       k or K (2^10), M (2^20), G (2^30): "4k" = 4096, "0x10M", "1G".
+ * @val: receives the value in bytes; left untouched on error
+ *
+ * Return: 0; -EINVAL on a malformed number or an unknown suffix;
+ * -ERANGE if the number or number * suffix does not fit in 64 bits.
+ */
+int kvmmem_parse_size(const char *s, uint64_t *val);
+
+/* ------------------------------------------------------------------ */
+/* errno names                                                        */
+/* ------------------------------------------------------------------ */
+
+/**
+ * kvmmem_errno_name() - symbolic name of an errno value
+ * @err: the errno, positive or negative (-EKEYREJECTED works too)
+ *
+ * Aliases resolve to one name: EWOULDBLOCK gives "EAGAIN", ENOTSUP
+ * gives "EOPNOTSUPP", EDEADLOCK gives "EDEADLK".
+ *
+ * Return: a static string such as "EKEYREJECTED", or NULL if @err is 0
+ * or not a Linux errno.
+ */
+const char *kvmmem_errno_name(int err);
+
+/**
+ * kvmmem_errno_from_name() - errno value of a symbolic name
+ * @name: "EKEYREJECTED" etc., exact case; aliases such as "EWOULDBLOCK"
+ *        are accepted
+ *
+ * Return: the positive errno, or -EINVAL if @name is unknown.
+ */
+int kvmmem_errno_from_name(const char *name);
+
+/* ------------------------------------------------------------------ */
+/* Output                                                             */
+/* ------------------------------------------------------------------ */
+
+/**
+ * kvmmem_hexdump() - print bytes as "hexdump -C" does
+ * @f:    where to print
+ * @buf:  the bytes
+ * @len:  how many
+ * @addr: address printed for buf[0] (e.g. the remote gpa)
+ *
+ * One line per 16 bytes: the address, 16 bytes in hex in two groups of
+ * eight, and the printable ASCII between bars ('.' for the rest):
+ *
+ *   00001000  21 31 6d 65 6d 6d 76 6b  21 31 6d 65 6d 6d 76 6b  |!1memmvk!1memmvk|
+ *
+ * The address has 8 hex digits, or 16 if the last byte's address needs
+ * more than 32 bits. A short last line is padded so its ASCII column
+ * lines up. Unlike hexdump(1), repeated lines are not collapsed and no
+ * trailing address line is printed. @len == 0 prints nothing.
+ *
+ * Return: 0, or -EIO if writing to @f failed.
+ */
+int kvmmem_hexdump(FILE *f, const void *buf, size_t len, uint64_t addr);
+
+/* ------------------------------------------------------------------ */
+/* hostsim content                                                    */
+/* ------------------------------------------------------------------ */
+
+/**
+ * kvmmem_hostsim_word() - what hostsim's simulated VM holds at @gpa
+ * @gpa: 8-byte aligned remote guest-physical address
+ *
+ * Return: the 64-bit word (native endianness) stored at @gpa.
+ */
+static inline uint64_t kvmmem_hostsim_word(uint64_t gpa)
+{
+	return gpa ^ KVMMEM_HOSTSIM_PATTERN;
+}
+
+/**
+ * kvmmem_hostsim_verify() - check memory against the hostsim pattern
+ * @buf:     the bytes read, e.g. a mapped page
+ * @len:     how many; a multiple of 8
+ * @gpa:     remote gpa of buf[0]; 8-byte aligned
+ * @bad_off: if not NULL and a word differs, receives the byte offset of
+ *           the first differing word
+ *
+ * Return: 0 if every word equals kvmmem_hostsim_word() of its gpa;
+ * -EBADMSG if one does not; -EINVAL if @len or @gpa is not a multiple
+ * of 8.
+ */
+int kvmmem_hostsim_verify(const void *buf, size_t len, uint64_t gpa,
+			  size_t *bad_off);
+
+/* ------------------------------------------------------------------ */
+/* debugfs stats                                                      */
+/* ------------------------------------------------------------------ */
+
+#define KVMMEM_DEBUGFS_DIR	"/sys/kernel/debug/kvmmem"
+#define KVMMEM_STATS_PATH	KVMMEM_DEBUGFS_DIR "/stats"
+#define KVMMEM_FILES_PATH	KVMMEM_DEBUGFS_DIR "/files"
+
+/* One "key value" line of the stats file. */
+struct kvmmem_stat {
+	char *key;	/* no whitespace */
+	char *value;	/* the rest of the line, trimmed; never empty */
+};
+
+/* The whole stats file, in file order. */
+struct kvmmem_stats {
+	struct kvmmem_stat *items;
+	size_t n;
+	unsigned int bad_line;	/* 1-based line of a parse error, else 0 */
+};
+
+/**
+ * kvmmem_stats_parse() - parse the text of the debugfs stats file
+ * @text: NUL-terminated; lines are "key value": a key without whitespace,
+ *        then one or more blanks (space or tab), then the value (which may
+ *        contain blanks; trailing blanks and '\r' are dropped). Empty and
+ *        all-blank lines are skipped; the last line may lack its '\n'.
+ * @st:   receives the items; free with kvmmem_stats_free() on success.
+ *        On error it holds no items, and st->bad_line is the first bad
+ *        line for -EINVAL (0 for other errors).
+ *
+ * Duplicate keys are kept; lookups find the first.
+ *
+ * Return: 0; -EINVAL if a line has a key but no value; -ENOMEM.
+ */
+int kvmmem_stats_parse(const char *text, struct kvmmem_stats *st);
+
+/**
+ * kvmmem_stats_read() - read and parse a stats file
+ * @path: NULL for KVMMEM_STATS_PATH
+ * @st:   as for kvmmem_stats_parse()
+ *
+ * Return: 0; -errno from open/read (-ENOENT: debugfs not mounted or
+ * kvmmem not loaded; -EACCES: not root); or as kvmmem_stats_parse().
+ */
+int kvmmem_stats_read(const char *path, struct kvmmem_stats *st);
+
+/**
+ * kvmmem_stats_get() - value of @key as text
+ *
+ * Return: the value of the first item named @key, or NULL.
+ */
+const char *kvmmem_stats_get(const struct kvmmem_stats *st, const char *key);
+
+/**
+ * kvmmem_stats_get_u64() - value of @key as a number
+ * @val: receives the value (parsed with kvmmem_parse_u64())
+ *
+ * Return: 0; -ENOENT if there is no such key; -EINVAL or -ERANGE if its
+ * value is not a number.
+ */
+int kvmmem_stats_get_u64(const struct kvmmem_stats *st, const char *key,
+			 uint64_t *val);
+
+/**
+ * kvmmem_stats_free() - release what kvmmem_stats_parse() allocated
+ *
+ * Leaves @st empty; safe to call twice.
+ */
+void kvmmem_stats_free(struct kvmmem_stats *st);
+
+/**
+ * kvmmem_read_file() - read a whole (small, e.g. debugfs) file
+ * @path: the file
+ * @textp: receives a malloc'ed NUL-terminated copy of its content
+ *
+ * Return: the number of bytes read; -errno from open/read; -ENOMEM;
+ * -EFBIG past 16 MiB.
+ */
+long kvmmem_read_file(const char *path, char **textp);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KVMMEM_UTIL_H */
