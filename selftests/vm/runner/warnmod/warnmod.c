@@ -2,6 +2,7 @@
 /*
  * warnmod - a module that warns on request, to test that vmrun notices
  * kernel warnings: write to /sys/module/warnmod/parameters/trigger.
+ * "value" only echoes its load-time argument, to test argument passing.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,6 +20,10 @@ static int warnmod_trigger_set(const char *val, const struct kernel_param *kp)
 static const struct kernel_param_ops warnmod_trigger_ops = {
 	.set = warnmod_trigger_set,
 };
+
+static int value;
+module_param(value, int, 0444);
+MODULE_PARM_DESC(value, "any number, readable back in sysfs");
 
 module_param_cb(trigger, &warnmod_trigger_ops, NULL, 0200);
 MODULE_PARM_DESC(trigger, "write anything to get a WARN_ON(1)");

@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run-tests.sh - tests of selftests/vm/vmrun itself.
+#
+# Each case boots a guest (~2-4 s under TCG) and prints "name: ok" or
+# "name: FAIL why"; the last line is "runner: N passed, N failed" and the
+# exit status is non-zero if any case failed.
+#
+# Usage: selftests/vm/runner/run-tests.sh [-l|--list] [CASE...]
+# Needs: make deps (the guest kernel cache). Builds warnmod/ itself.
+
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+TOP=$(cd "$HERE/../../.." && pwd -P)
+VMRUN=$TOP/selftests/vm/vmrun
+CACHE=${KVMMEM_CACHE:-$TOP/.cache/guest}
+export KVMMEM_CACHE=$CACHE
+
+CASES=(
+	uname_is_guest_release
+	false_exits_1
+	exit_status_passes_through
+	stdout_and_stderr_are_separate
+	streams_are_byte_transparent
+	cwd_follows_caller_inside_checkout
+	cwd_is_checkout_from_outside
+	timeout_kills_qemu
+	warning_fails_successful_command
+	panic_is_reported
+	nested_has_dev_kvm
+	bpftool_runs_from_shared_root
+	checkout_is_writable
+	host_root_is_readonly
+	project_modules_load_with_args
+	missing_project_module_is_clear
+	failed_insmod_fails_run
+	unknown_option_is_rejected
+)
+
+# --------------------------------------------------------------- helpers ----
+
+# run_vm [VMRUN ARGS...]: run vmrun; sets RC, OUT, ERR (file contents).
+run_vm() {
+	RC=0
+	"${VMRUN_CMD:-$VMRUN}" "$@" >"$WORK/out" 2>"$WORK/err" || RC=$?
+	OUT=$(<"$WORK/out")
+	ERR=$(<"$WORK/err")
+}
+
+# Assertions: print why and return 1 on mismatch.
+want_rc() {
+	[[ "$RC" == "$1" ]] && return 0
+	echo "exit status $RC, want $1 (stderr: $(tail -n 3 "$WORK/err" | tr '\n' '|'))"
+	return 1
+}
+
+want_out() {
+	[[ "$OUT" == "$1" ]] && return 0
+	echo "stdout '$(head -c 200 <<<"$OUT")', want '$1'"
+	return 1
+}
+
+want_err_match() {
+	grep -Eq -- "$1" "$WORK/err" && return 0
+	echo "stderr has no /$1/ (stderr: $(tail -n 3 "$WORK/err" | tr '\n' '|'))"
+	return 1
+}
+
+# fake_checkout: a minimal checkout under $WORK (vmrun + init only, so
+# TOP is there) sharing the real guest kernel cache; prints its path. It
+# lives below /tmp, which the guest covers with a tmpfs: this also checks
+# that the checkout is mounted over that.
+fake_checkout() {
+	local fake=$WORK/fake
+	rm -rf "$fake"
+	mkdir -p "$fake/selftests/vm/init" "$fake/kernel"
+	cp "$VMRUN" "$fake/selftests/vm/vmrun"
+	cp "$TOP/selftests/vm/init/init" "$fake/selftests/vm/init/init"
+	echo "$fake"
+}
+
+build_warnmod() {
+	[[ -n "${WARNMOD_BUILT:-}" ]] && return 0
+	if ! make -s -C "$HERE/warnmod" KDIR="$CACHE/kbuild" >"$WORK/make.log" 2>&1; then
+		echo "cannot build warnmod: $(tail -n 3 "$WORK/make.log" | tr '\n' '|')"
+		return 1
+	fi
+	WARNMOD_BUILT=1
+}
+
+# ----------------------------------------------------------------- cases ----
+
+case_uname_is_guest_release() {
+	run_vm --no-load -- uname -r
+	want_rc 0 && want_out "$(<"$CACHE/release")"
+}
+
+case_false_exits_1() {
+	run_vm --no-load -- false
+	want_rc 1
+}
+
+case_exit_status_passes_through() {
+	run_vm --no-load -- exit 7
+	want_rc 7
+}
+
+case_stdout_and_stderr_are_separate() {
+	run_vm --no-load -- sh -c 'echo to-out; echo to-err >&2; echo out-2'
+	want_rc 0 && want_out $'to-out\nout-2' || return 1
+	[[ "$ERR" == to-err ]] || { echo "stderr '$ERR', want 'to-err'"; return 1; }
+}
+
+# Raw ttys: CR, LF, ^C, ^S, NUL and high bytes arrive unchanged.
+case_streams_are_byte_transparent() {
+	local data=$TOP/.cache/runner-bytes.$$
+	mkdir -p "$TOP/.cache"
+	{ printf 'a\r\nb\n\x03\x11\x13\x00\x7f'; head -c 4096 /dev/urandom; } >"$data"
+	run_vm --no-load -- cat "$data"
+	want_rc 0 || { rm -f "$data"; return 1; }
+	cmp -s "$data" "$WORK/out" || { echo "stdout differs from the file sent"; rm -f "$data"; return 1; }
+	rm -f "$data"
+}
+
+case_cwd_follows_caller_inside_checkout() {
+	(cd "$TOP/selftests/vm" && run_vm --no-load -- pwd && want_rc 0 && want_out "$TOP/selftests/vm")
+}
+
+case_cwd_is_checkout_from_outside() {
+	(cd / && run_vm --no-load -- pwd && want_rc 0 && want_out "$TOP")
+}
+
+case_timeout_kills_qemu() {
+	local t0=$SECONDS
+	run_vm --no-load --timeout 5 -- sleep 60
+	want_rc 124 && want_err_match '^vmrun: timeout after 5 s: killed QEMU$' || return 1
+	((SECONDS - t0 < 30)) || { echo "took $((SECONDS - t0)) s"; return 1; }
+}
+
+case_warning_fails_successful_command() {
+	build_warnmod || return 1
+	run_vm --no-load -- sh -c "insmod $HERE/warnmod/warnmod.ko &&
+		echo 1 >/sys/module/warnmod/parameters/trigger && echo triggered"
+	want_rc 125 && want_out triggered &&
+		want_err_match '^vmrun: kernel: .*WARNING: .*warnmod'
+}
+
+case_panic_is_reported() {
+	run_vm --no-load -- sh -c 'echo c >/proc/sysrq-trigger'
+	want_rc 125 && want_err_match 'guest died without reporting a status' &&
+		want_err_match '^vmrun: kernel: .*Kernel panic'
+}
+
+case_nested_has_dev_kvm() {
+	run_vm --nested --no-load -- test -c /dev/kvm
+	want_rc 0
+}
+
+case_bpftool_runs_from_shared_root() {
+	run_vm --no-load -- bpftool version
+	want_rc 0 && grep -q '^bpftool v' <<<"$OUT" ||
+		{ echo "no 'bpftool v' line in: $(head -n 1 <<<"$OUT")"; return 1; }
+}
+
+case_checkout_is_writable() {
+	local f=$TOP/.cache/runner-write.$$
+	mkdir -p "$TOP/.cache"
+	rm -f "$f"
+	run_vm --no-load -- sh -c "echo written-in-guest >$f"
+	want_rc 0 || return 1
+	[[ "$(cat "$f" 2>/dev/null)" == written-in-guest ]] ||
+		{ echo "$f not visible on the host"; return 1; }
+	rm -f "$f"
+}
+
+case_host_root_is_readonly() {
+	local f=/etc/vmrun-readonly-test.$$
+	run_vm --no-load -- sh -c "touch $f; echo \$?"
+	rm -f "$f"	# in case it went through
+	want_rc 0 && want_out 1 && want_err_match 'Read-only file system'
+}
+
+case_project_modules_load_with_args() {
+	local fake
+	build_warnmod || return 1
+	fake=$(fake_checkout)
+	cp "$HERE/warnmod/warnmod.ko" "$fake/kernel/kvmmem.ko"
+	KVMMEM_ARGS="value=42" VMRUN_CMD=$fake/selftests/vm/vmrun \
+		run_vm -- cat /sys/module/warnmod/parameters/value
+	want_rc 0 && want_out 42
+}
+
+case_missing_project_module_is_clear() {
+	local fake
+	fake=$(fake_checkout)
+	VMRUN_CMD=$fake/selftests/vm/vmrun run_vm -- true
+	[[ "$RC" != 0 ]] || { echo "exit status 0 without kernel/kvmmem.ko"; return 1; }
+	want_err_match 'kernel/kvmmem.ko is missing: run make'
+}
+
+case_failed_insmod_fails_run() {
+	local fake
+	fake=$(fake_checkout)
+	echo "not a module" >"$fake/kernel/kvmmem.ko"
+	VMRUN_CMD=$fake/selftests/vm/vmrun run_vm -- echo should-not-run
+	want_rc 125 && want_out "" && want_err_match 'insmod kernel/kvmmem.ko .*failed'
+}
+
+case_unknown_option_is_rejected() {
+	run_vm --bogus -- true
+	want_rc 2 && want_err_match 'unknown option'
+}
+
+# ------------------------------------------------------------------ main ----
+
+main() {
+	local c why passed=0 failed=0 selected=()
+	case "${1:-}" in
+	-h | --help) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-l | --list) printf '%s\n' "${CASES[@]}"; exit 0 ;;
+	esac
+	selected=("$@")
+	((${#selected[@]})) || selected=("${CASES[@]}")
+
+	if [[ ! -f "$CACHE/release" ]]; then
+		echo "runner: no guest kernel in $CACHE: run make deps" >&2
+		echo "runner: 0 passed, 1 failed"
+		exit 1
+	fi
+	# vmrun's job directories (kept on failure) go here, removed at exit.
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/vmrun-tests.XXXXXX")
+	export TMPDIR=$WORK
+	trap 'rm -rf "$WORK"' EXIT
+
+	for c in "${selected[@]}"; do
+		if ! declare -F "case_$c" >/dev/null; then
+			echo "$c: FAIL no such case"
+			failed=$((failed + 1))
+			continue
+		fi
+		if why=$("case_$c" 2>&1); then
+			echo "$c: ok"
+			passed=$((passed + 1))
+		else
+			echo "$c: FAIL ${why:-returned non-zero}" | head -n 1
+			failed=$((failed + 1))
+		fi
+	done
+	echo "runner: $passed passed, $failed failed"
+	((failed == 0))
+}
+
+main "$@"
