@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run.sh - driver tests, run INSIDE the guest by selftests/vm/guest-lane.sh.
+# Prints one line per case, "name: ok" or "name: FAIL why".
+#
+#   run.sh driver    behaviour and errno tests, then module unload
+#   run.sh leak      injected unmap failures (leaves kvmmem loaded)
+#   run.sh backend   started with --no-load: no backend, then hostsim
+set -uo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+OUT=${OUT:-$TOP/build}
+AWK=$TOP/selftests/lib/criterion-cases.awk
+
+# criterion BINARY: run a Criterion suite one test at a time, print its cases.
+criterion() {
+	local tap
+	tap=$(mktemp)
+	"$OUT/vm/$1" --jobs 1 --ascii --tap="$tap" >/dev/null 2>"$tap.err"
+	if [[ ! -s $tap ]]; then
+		echo "$1: FAIL no report"
+		sed 's/^/    /' "$tap.err"
+	fi
+	awk -f "$AWK" "$tap"
+	rm -f "$tap" "$tap.err"
+}
+
+# check NAME COMMAND...: one case from a command's exit status.
+check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		echo "$name: ok"
+	else
+		echo "$name: FAIL $(echo "$out" | tr '\n' ' ')"
+	fi
+}
+
+backend_is() {
+	local got
+	got=$(cat /sys/class/misc/kvmmem/backend)
+	[[ $got == "$1" ]] || { echo "backend is $got, expected $1"; return 1; }
+}
+
+load_then_backend_is() {
+	insmod "$1" && backend_is "$2"
+}
+
+unload_then_backend_is() {
+	rmmod "$1" && backend_is "$2"
+}
+
+unload() {
+	rmmod kvmmem_hostsim && rmmod kvmmem &&
+		[[ ! -e /dev/kvmmem && ! -e /dev/kvmmem-hostsim ]]
+}
+
+case ${1:-} in
+driver)
+	criterion test_driver
+	check module_unload_after_use unload
+	;;
+leak)
+	criterion test_leak
+	;;
+backend)
+	check backend_none_without_kvm_or_hostsim \
+		load_then_backend_is "$TOP/kernel/kvmmem.ko" none
+	criterion test_nobackend
+	check backend_hostsim_after_insmod \
+		load_then_backend_is "$TOP/kernel/kvmmem_hostsim.ko" hostsim
+	check backend_none_after_hostsim_rmmod \
+		unload_then_backend_is kvmmem_hostsim none
+	check module_unload_without_use \
+		sh -c 'rmmod kvmmem && [ ! -e /dev/kvmmem ]'
+	;;
+*)
+	echo "usage: $0 driver|leak|backend" >&2
+	exit 2
+	;;
+esac

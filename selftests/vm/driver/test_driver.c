@@ -1,0 +1,526 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Driver tests, run inside the guest VM with kvmmem.ko and
+ * kvmmem_hostsim.ko loaded (selftests/vm/guest-lane.sh). They talk to
+ * /dev/kvmmem with raw ioctls: what is tested is the ABI.
+ *
+ * Tests compare module-wide counters before and after, so run them one
+ * at a time (--jobs 1).
+ */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/kvmmem.h>
+#include <linux/kvmmem_hostsim.h>
+
+#include "libkvmmem.h"
+#include "util.h"
+
+#define HOSTSIM_DEBUGFS	"/sys/kernel/debug/kvmmem_hostsim/"
+#define MAX_MAPPINGS	"/sys/module/kvmmem/parameters/max_mappings"
+#define TRACEFS		"/sys/kernel/tracing/"
+
+static long page_size;
+static int hostsim_fd = -1;
+
+static void setup(void)
+{
+	page_size = sysconf(_SC_PAGESIZE);
+	hostsim_fd = kvmmem_hostsim_open(NULL);
+	cr_assert_geq(hostsim_fd, 0, "open hostsim: %s", strerror(-hostsim_fd));
+}
+
+static void teardown(void)
+{
+	if (hostsim_fd >= 0)
+		close(hostsim_fd);
+}
+
+TestSuite(driver, .init = setup, .fini = teardown);
+
+static int open_kvmmem(void)
+{
+	int fd = open("/dev/kvmmem", O_RDWR | O_CLOEXEC);
+
+	cr_assert_geq(fd, 0, "open /dev/kvmmem: %s", strerror(errno));
+	return fd;
+}
+
+static struct kvmi_map_mem_token token(void)
+{
+	struct kvmi_map_mem_token tok;
+	int err = kvmmem_hostsim_token(hostsim_fd, &tok,
+				       KVMMEM_HOSTSIM_TOKEN_TTL_MS + 1000);
+
+	cr_assert_eq(err, 0, "get token: %s", strerror(-err));
+	return tok;
+}
+
+/* MAP ioctl; returns 0 or the errno. */
+static int map_tok(int fd, struct kvmi_map_mem_token tok, void *page,
+		   uint64_t gpa)
+{
+	struct kvmi_mem_map req = {
+		.token = tok,
+		.gpa = gpa,
+		.gva = (uintptr_t)page,
+	};
+
+	return ioctl(fd, KVM_INTRO_MEM_MAP, &req) ? errno : 0;
+}
+
+static int map(int fd, void *page, uint64_t gpa)
+{
+	return map_tok(fd, token(), page, gpa);
+}
+
+static int unmap(int fd, void *page)
+{
+	return ioctl(fd, KVM_INTRO_MEM_UNMAP, (unsigned long)page) ? errno : 0;
+}
+
+static void *anon_pages(size_t n, int prot, int flags)
+{
+	void *p = mmap(NULL, n * page_size, prot, flags | MAP_ANONYMOUS, -1, 0);
+
+	cr_assert_neq(p, MAP_FAILED, "mmap: %s", strerror(errno));
+	return p;
+}
+
+/* A shared anonymous page filled with @fill, as libkvmi maps it. */
+static void *local_page(int fill)
+{
+	void *p = anon_pages(1, PROT_READ | PROT_WRITE,
+			     MAP_SHARED | MAP_POPULATE);
+
+	memset(p, fill, page_size);
+	return p;
+}
+
+static uint64_t stat(const char *key)
+{
+	struct kvmmem_stats st = { 0 };
+	uint64_t val;
+	int err;
+
+	err = kvmmem_stats_read(KVMMEM_STATS_PATH, &st);
+	cr_assert_eq(err, 0, "read stats: %s", strerror(-err));
+	err = kvmmem_stats_get_u64(&st, key, &val);
+	cr_assert_eq(err, 0, "stat %s: %s", key, strerror(-err));
+	kvmmem_stats_free(&st);
+	return val;
+}
+
+static void write_file(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f, "open %s: %s", path, strerror(errno));
+	cr_assert_geq(fputs(val, f), 0);
+	cr_assert_eq(fclose(f), 0, "write %s: %s", path, strerror(errno));
+}
+
+static void assert_filled(const void *page, int fill)
+{
+	const unsigned char *b = page;
+	long i;
+
+	for (i = 0; i < page_size; i++)
+		cr_assert_eq(b[i], (unsigned char)fill,
+			     "byte %ld is 0x%02x, expected 0x%02x", i, b[i], fill);
+}
+
+static void assert_remote(const void *page, uint64_t gpa)
+{
+	size_t bad = 0;
+
+	cr_assert_eq(kvmmem_hostsim_verify(page, page_size, gpa, &bad), 0,
+		     "remote page 0x%llx differs at offset %zu",
+		     (unsigned long long)gpa, bad);
+}
+
+/* ------------------------------------------------------------ behaviour */
+
+Test(driver, map_shows_remote_page_and_unmap_restores_content)
+{
+	int fd = open_kvmmem();
+	void *page = local_page(0xa5);
+
+	cr_assert_eq(map(fd, page, 0x1000), 0);
+	assert_remote(page, 0x1000);
+	cr_assert_eq(unmap(fd, page), 0);
+	assert_filled(page, 0xa5);
+	close(fd);
+}
+
+Test(driver, private_anonymous_page_can_be_mapped)
+{
+	int fd = open_kvmmem();
+	char *page = anon_pages(1, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+
+	/* Never touched: the driver must break COW itself. */
+	cr_assert_eq(map(fd, page, 0x7000), 0);
+	assert_remote(page, 0x7000);
+	cr_assert_eq(unmap(fd, page), 0);
+	assert_filled(page, 0);
+	close(fd);
+}
+
+Test(driver, counters_follow_map_and_unmap)
+{
+	uint64_t live = stat("live_mappings"), maps = stat("maps");
+	uint64_t unmaps = stat("unmaps");
+	int fd = open_kvmmem();
+	void *page = local_page(1);
+
+	cr_assert_eq(map(fd, page, 0), 0);
+	cr_assert_eq(stat("live_mappings"), live + 1);
+	cr_assert_eq(stat("pinned_pages"), live + 1 + stat("leaked_pages"));
+	cr_assert_eq(stat("maps"), maps + 1);
+	cr_assert_eq(unmap(fd, page), 0);
+	cr_assert_eq(stat("live_mappings"), live);
+	cr_assert_eq(stat("unmaps"), unmaps + 1);
+	close(fd);
+}
+
+Test(driver, close_tears_down_every_mapping)
+{
+	uint64_t live = stat("live_mappings"), pinned = stat("pinned_pages");
+	uint64_t torn = stat("teardown_unmaps");
+	int fd = open_kvmmem();
+	char *pages = anon_pages(16, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_POPULATE);
+	int i;
+
+	memset(pages, 0x3c, 16 * page_size);
+	for (i = 0; i < 16; i++)
+		cr_assert_eq(map(fd, pages + i * page_size, i * 0x1000), 0);
+	cr_assert_eq(stat("live_mappings"), live + 16);
+	close(fd);
+	cr_assert_eq(stat("live_mappings"), live);
+	cr_assert_eq(stat("pinned_pages"), pinned);
+	cr_assert_eq(stat("teardown_unmaps"), torn + 16);
+	for (i = 0; i < 16; i++)
+		assert_filled(pages + i * page_size, 0x3c);
+}
+
+Test(driver, kill_9_tears_down_every_mapping)
+{
+	uint64_t live = stat("live_mappings"), pinned = stat("pinned_pages");
+	int ready[2], status;
+	pid_t pid;
+	char c;
+
+	cr_assert_eq(pipe(ready), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int fd = open_kvmmem();
+		int i;
+
+		for (i = 0; i < 8; i++)
+			if (map(fd, local_page(i), i * 0x1000))
+				_exit(1);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	cr_assert_eq(read(ready[0], &c, 1), 1, "child failed to map");
+	cr_assert_eq(stat("live_mappings"), live + 8);
+	kill(pid, SIGKILL);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	cr_assert_eq(stat("live_mappings"), live);
+	cr_assert_eq(stat("pinned_pages"), pinned);
+}
+
+/* --------------------------------------------------------------- errors */
+
+Test(driver, random_token_is_rejected)
+{
+	struct kvmi_map_mem_token tok = { .token = { 1, 2, 3, 4 } };
+	uint64_t live = stat("live_mappings");
+	int fd = open_kvmmem();
+
+	cr_assert_eq(map_tok(fd, tok, local_page(0), 0), EKEYREJECTED);
+	cr_assert_eq(stat("live_mappings"), live);
+	close(fd);
+}
+
+Test(driver, reused_token_is_rejected)
+{
+	struct kvmi_map_mem_token tok = token();
+	int fd = open_kvmmem();
+
+	cr_assert_eq(map_tok(fd, tok, local_page(0), 0), 0);
+	cr_assert_eq(map_tok(fd, tok, local_page(0), 0), EKEYREJECTED);
+	close(fd);
+}
+
+Test(driver, expired_token_is_rejected)
+{
+	struct kvmi_map_mem_token tok = token();
+	int fd = open_kvmmem();
+
+	usleep((KVMMEM_HOSTSIM_TOKEN_TTL_MS + 300) * 1000);
+	cr_assert_eq(map_tok(fd, tok, local_page(0), 0), EKEYREJECTED);
+	close(fd);
+}
+
+Test(driver, ninth_outstanding_token_is_refused)
+{
+	struct kvmi_map_mem_token tok;
+	int i, n = 0;
+
+	/* Other tests' unused tokens may still be outstanding. */
+	for (i = 0; i < KVMMEM_HOSTSIM_MAX_TOKENS + 1; i++)
+		if (ioctl(hostsim_fd, KVMMEM_HOSTSIM_GET_TOKEN, &tok) == 0)
+			n++;
+	cr_assert_leq(n, KVMMEM_HOSTSIM_MAX_TOKENS);
+	cr_assert_eq(ioctl(hostsim_fd, KVMMEM_HOSTSIM_GET_TOKEN, &tok), -1);
+	cr_assert_eq(errno, EAGAIN);
+	/* Let them expire for the tests that follow. */
+	usleep((KVMMEM_HOSTSIM_TOKEN_TTL_MS + 300) * 1000);
+}
+
+Test(driver, unaligned_gva_is_einval)
+{
+	int fd = open_kvmmem();
+
+	cr_assert_eq(map(fd, (char *)local_page(0) + 8, 0), EINVAL);
+	close(fd);
+}
+
+Test(driver, unaligned_gpa_is_einval)
+{
+	int fd = open_kvmmem();
+
+	cr_assert_eq(map(fd, local_page(0), 0x1008), EINVAL);
+	close(fd);
+}
+
+Test(driver, gpa_outside_remote_vm_is_einval)
+{
+	int fd = open_kvmmem();
+
+	cr_assert_eq(map(fd, local_page(0), 1ULL << 50), EINVAL);
+	close(fd);
+}
+
+Test(driver, unmapped_gva_is_efault)
+{
+	int fd = open_kvmmem();
+	void *page = anon_pages(1, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+
+	cr_assert_eq(munmap(page, page_size), 0);
+	cr_assert_eq(map(fd, page, 0), EFAULT);
+	close(fd);
+}
+
+Test(driver, read_only_mapping_is_eacces)
+{
+	int fd = open_kvmmem();
+	void *page = anon_pages(1, PROT_READ, MAP_PRIVATE);
+
+	cr_assert_eq(map(fd, page, 0), EACCES);
+	close(fd);
+}
+
+Test(driver, kernel_address_is_einval)
+{
+	int fd = open_kvmmem();
+
+	cr_assert_eq(map(fd, (void *)0xffff888000000000UL, 0), EINVAL);
+	close(fd);
+}
+
+Test(driver, duplicate_gva_is_eexist)
+{
+	int fd = open_kvmmem();
+	void *page = local_page(0);
+
+	cr_assert_eq(map(fd, page, 0), 0);
+	cr_assert_eq(map(fd, page, 0x1000), EEXIST);
+	assert_remote(page, 0);
+	close(fd);
+}
+
+Test(driver, unmap_of_unknown_address_is_enoent)
+{
+	int fd = open_kvmmem();
+
+	cr_assert_eq(unmap(fd, local_page(0)), ENOENT);
+	close(fd);
+}
+
+Test(driver, unmap_of_unaligned_address_is_einval)
+{
+	int fd = open_kvmmem();
+
+	cr_assert_eq(unmap(fd, (char *)local_page(0) + 1), EINVAL);
+	close(fd);
+}
+
+Test(driver, unknown_ioctl_is_enotty)
+{
+	int fd = open_kvmmem();
+
+	cr_assert_eq(ioctl(fd, _IO('i', 0x7f), 0), -1);
+	cr_assert_eq(errno, ENOTTY);
+	close(fd);
+}
+
+Test(driver, bad_argument_pointer_is_efault)
+{
+	int fd = open_kvmmem();
+
+	cr_assert_eq(ioctl(fd, KVM_INTRO_MEM_MAP, (void *)16), -1);
+	cr_assert_eq(errno, EFAULT);
+	close(fd);
+}
+
+Test(driver, other_mm_cannot_unmap)
+{
+	int fd = open_kvmmem();
+	void *page = local_page(0);
+	int status;
+	pid_t pid;
+
+	cr_assert_eq(map(fd, page, 0x2000), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0)
+		_exit(unmap(fd, page));
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status));
+	cr_assert_eq(WEXITSTATUS(status), EPERM);
+	assert_remote(page, 0x2000);
+	cr_assert_eq(unmap(fd, page), 0);
+	close(fd);
+}
+
+Test(driver, per_file_cap_is_enospc)
+{
+	int fd = open_kvmmem(), other = open_kvmmem();
+	char old[32] = "";
+	FILE *f = fopen(MAX_MAPPINGS, "r");
+
+	cr_assert_not_null(f);
+	cr_assert_not_null(fgets(old, sizeof(old), f));
+	fclose(f);
+	write_file(MAX_MAPPINGS, "2");
+	cr_assert_eq(map(fd, local_page(0), 0), 0);
+	cr_assert_eq(map(fd, local_page(0), 0), 0);
+	cr_assert_eq(map(fd, local_page(0), 0), ENOSPC);
+	/* The cap is per file. */
+	cr_assert_eq(map(other, local_page(0), 0), 0);
+	write_file(MAX_MAPPINGS, old);
+	close(fd);
+	close(other);
+}
+
+Test(driver, injected_map_error_leaks_nothing)
+{
+	uint64_t live = stat("live_mappings"), pinned = stat("pinned_pages");
+	int fd = open_kvmmem();
+	void *page = local_page(0x5a);
+
+	write_file(HOSTSIM_DEBUGFS "fail_map_error", "1000");	/* KVM_ENOSYS */
+	write_file(HOSTSIM_DEBUGFS "fail_map_count", "1");
+	cr_assert_eq(map(fd, page, 0), EOPNOTSUPP);
+	cr_assert_eq(stat("live_mappings"), live);
+	cr_assert_eq(stat("pinned_pages"), pinned);
+	assert_filled(page, 0x5a);
+	/* Only the next map failed. */
+	cr_assert_eq(map(fd, page, 0), 0);
+	close(fd);
+}
+
+Test(driver, injected_transient_map_error_is_eagain)
+{
+	int fd = open_kvmmem();
+
+	write_file(HOSTSIM_DEBUGFS "fail_map_error", "11");	/* KVM_EAGAIN */
+	write_file(HOSTSIM_DEBUGFS "fail_map_count", "1");
+	cr_assert_eq(map(fd, local_page(0), 0), EAGAIN);
+	close(fd);
+}
+
+/* ---------------------------------------------------------------- races */
+
+struct race {
+	int fd;
+	char *pages;
+	int npages;
+	unsigned int seed;
+};
+
+static void *race_worker(void *arg)
+{
+	struct race *r = arg;
+	unsigned int seed = r->seed;
+	struct kvmi_map_mem_token tok;
+	int i, err = 0;
+
+	for (i = 0; i < 400 && err != EBADF; i++) {
+		char *page = r->pages + (rand_r(&seed) % r->npages) * page_size;
+
+		if (rand_r(&seed) & 1) {
+			/*
+			 * A failed map wastes its token until it expires:
+			 * use a real one only for a quarter of the maps.
+			 */
+			memset(&tok, 0, sizeof(tok));
+			if (rand_r(&seed) % 4 == 0 &&
+			    kvmmem_hostsim_token(hostsim_fd, &tok, 5000))
+				continue;
+			err = map_tok(r->fd, tok, page,
+				      (rand_r(&seed) % 64) * 0x1000);
+		} else {
+			err = unmap(r->fd, page);
+		}
+	}
+	return NULL;
+}
+
+static void *race_closer(void *arg)
+{
+	struct race *r = arg;
+
+	usleep(20000);
+	close(r->fd);
+	return NULL;
+}
+
+Test(driver, threads_racing_map_unmap_and_close_leave_nothing)
+{
+	uint64_t live = stat("live_mappings"), pinned = stat("pinned_pages");
+	struct race r[4];
+	pthread_t t[5];
+	char *pages = anon_pages(8, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_POPULATE);
+	int fd = open_kvmmem();
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		r[i] = (struct race){ fd, pages, 8, 1234 + i };
+		cr_assert_eq(pthread_create(&t[i], NULL, race_worker, &r[i]), 0);
+	}
+	cr_assert_eq(pthread_create(&t[4], NULL, race_closer, &r[0]), 0);
+	for (i = 0; i < 5; i++)
+		pthread_join(t[i], NULL);
+	cr_assert_eq(stat("live_mappings"), live);
+	cr_assert_eq(stat("pinned_pages"), pinned);
+}

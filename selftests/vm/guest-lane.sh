@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# guest-lane.sh - the guest VM lane: kvmmem and kvmmem_hostsim in QEMU
+# (TCG) with the Debian kernel, driver behaviour tested end to end.
+#
+# Each mode of driver/run.sh gets a boot of its own: the leak tests keep
+# the modules loaded for good, and the backend tests load them by hand.
+# A boot is a case too: vmrun fails it when the guest kernel logged a
+# WARN, BUG, Oops, bad page state, lockup or hung task.
+#
+# Prints one line per case and "guest: N passed, N failed"; exits
+# non-zero on any failure.
+set -uo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VMRUN=$TOP/selftests/vm/vmrun
+OUT=${OUT:-$TOP/build}
+LOG=$OUT/guest-lane
+mkdir -p "$LOG"
+
+passed=0
+failed=0
+
+count() {
+	local p f
+	p=$(grep -c -E '^[^ ]+: ok$' "$1")
+	f=$(grep -c -E '^[^ ]+: FAIL' "$1")
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [[ $((p + f)) -eq 0 ]]; then
+		echo "boot $2: FAIL no test case ran"
+		failed=$((failed + 1))
+	fi
+}
+
+# boot MODE [VMRUN OPTION...]: one guest running driver/run.sh MODE.
+boot() {
+	local mode=$1 rc
+	shift
+	"$VMRUN" "$@" --timeout 600 -- \
+		"$TOP/selftests/vm/driver/run.sh" "$mode" 2>&1 | tee "$LOG/$mode.log"
+	rc=${PIPESTATUS[0]}
+	count "$LOG/$mode.log" "$mode"
+	if [[ $rc -eq 0 ]]; then
+		echo "boot $mode: ok"
+		passed=$((passed + 1))
+	else
+		echo "boot $mode: FAIL vmrun exited $rc"
+		failed=$((failed + 1))
+	fi
+}
+
+if [[ ! -f $TOP/kernel/kvmmem.ko || ! -x $OUT/vm/test_driver ]]; then
+	echo "guest: FAIL not built: run make" >&2
+	echo "guest: 0 passed, 1 failed"
+	exit 1
+fi
+
+boot driver
+boot leak
+boot backend --no-load
+
+echo "guest: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
