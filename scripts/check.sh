@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh - what `make check` runs: set up (deps), build, then every test
+# lane. Each lane prints one line per case and closes with
+# "<lane>: N passed, N failed"; this script repeats those closing lines at
+# the end and adds the overall one. A lane that cannot run, or that ends
+# without its closing line, counts as a failure with its reason: never as
+# a pass. Logs: build/check/<lane>.log.
+set -uo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OUT=${OUT:-$TOP/build}
+LOG=$OUT/check
+JOBS=${JOBS:-$(nproc)}
+export OUT
+
+passed=0
+failed=0
+summary=()
+
+# lane NAME COMMAND...: run a lane, keep its closing line.
+lane() {
+	local name=$1 line rc start
+	shift
+	start=$SECONDS
+	echo "=== $name"
+	"$@" 2>&1 | tee "$LOG/$name.log"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed$" "$LOG/$name.log" | tail -n 1)
+	if [[ -z $line ]]; then
+		line="$name: 0 passed, 1 failed"
+		echo "$name: FAIL lane ended (exit $rc) without its closing line"
+	elif [[ $rc -ne 0 && $line == *", 0 failed" ]]; then
+		line="${line%, 0 failed}, 1 failed"
+		echo "$name: FAIL lane exited $rc"
+	fi
+	set -- $line
+	passed=$((passed + $2))
+	failed=$((failed + $4))
+	summary+=("$line  ($((SECONDS - start)) s)")
+}
+
+build() {
+	local ok=0
+	make -C "$TOP" -j"$JOBS" all && ok=1
+	[[ $ok -eq 1 ]] && make -C "$TOP/selftests/vm" -j"$JOBS" || ok=0
+	echo "build: $ok passed, $((1 - ok)) failed"
+}
+
+mkdir -p "$LOG"
+"$TOP/scripts/deps.sh" || { echo "check: deps failed"; echo "check: 0 passed, 1 failed"; exit 1; }
+
+lane build build
+lane lint "$TOP/scripts/lint.sh"
+lane unit make -C "$TOP/selftests/unit" unit
+lane runner "$TOP/selftests/vm/runner/run-tests.sh"
+lane guest "$TOP/selftests/vm/guest-lane.sh"
+
+echo
+echo "=== summary"
+printf '%s\n' "${summary[@]}"
+echo "check: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
