@@ -247,6 +247,103 @@ int kvmmem_hexdump(FILE *f, const void *buf, size_t len, uint64_t addr)
 	return ferror(f) ? -EIO : 0;
 }
 
+#define MAX_COLUMNS 64
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* The next field of the line at *@p (which stops at '\n' or NUL). */
+static bool next_field(const char **p, const char **field, size_t *len)
+{
+	const char *s = *p;
+
+	while (is_blank(*s))
+		s++;
+	if (!*s || *s == '\n') {
+		*p = s;
+		return false;
+	}
+	*field = s;
+	while (*s && *s != '\n' && !is_blank(*s))
+		s++;
+	*len = s - *field;
+	*p = s;
+	return true;
+}
+
+static bool is_number(const char *s, size_t len)
+{
+	size_t i = 0;
+	bool hex = false;
+
+	if (len && s[0] == '-')
+		i++;
+	if (len - i > 2 && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X')) {
+		hex = true;
+		i += 2;
+	}
+	if (i == len)
+		return false;
+	for (; i < len; i++)
+		if (!(hex ? isxdigit((unsigned char)s[i]) :
+			    isdigit((unsigned char)s[i])))
+			return false;
+	return true;
+}
+
+int kvmmem_print_columns(FILE *f, const char *text, const char *indent)
+{
+	size_t width[MAX_COLUMNS] = { 0 };
+	bool text_seen[MAX_COLUMNS] = { false };
+	bool number_seen[MAX_COLUMNS] = { false };
+	const char *line, *p, *field;
+	size_t len, col, ncols, row = 0;
+	bool right;
+	int pad;
+
+	for (line = text; *line; line = *p ? p + 1 : p) {
+		for (p = line, col = 0; next_field(&p, &field, &len); col++) {
+			if (col == MAX_COLUMNS)
+				return -EINVAL;
+			if (len > width[col])
+				width[col] = len;
+			if (!row)
+				continue;	/* maybe a header */
+			if (is_number(field, len))
+				number_seen[col] = true;
+			else
+				text_seen[col] = true;
+		}
+		if (col)
+			row++;
+	}
+
+	for (line = text; *line; line = *p ? p + 1 : p) {
+		p = line;
+		for (ncols = 0; next_field(&p, &field, &len); ncols++)
+			;
+		if (!ncols)
+			continue;
+		fputs(indent ? indent : "", f);
+		for (p = line, col = 0; next_field(&p, &field, &len); col++) {
+			pad = (int)(width[col] - len);
+			right = number_seen[col] && !text_seen[col];
+			if (col)
+				fputs("  ", f);
+			if (right)
+				fprintf(f, "%*s%.*s", pad, "", (int)len, field);
+			else if (col + 1 < ncols)
+				fprintf(f, "%.*s%*s", (int)len, field, pad, "");
+			else
+				fprintf(f, "%.*s", (int)len, field);
+		}
+		fputc('\n', f);
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
 int kvmmem_hostsim_verify(const void *buf, size_t len, uint64_t gpa,
 			  size_t *bad_off)
 {

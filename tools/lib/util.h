@@ -142,6 +142,28 @@ int kvmmem_errno_from_name(const char *name);
  */
 int kvmmem_hexdump(FILE *f, const void *buf, size_t len, uint64_t addr);
 
+/**
+ * kvmmem_print_columns() - print whitespace-separated text as a table
+ * @f:      where to print
+ * @text:   lines of fields separated by blanks (e.g. a debugfs file with
+ *          a header line); blank lines are dropped
+ * @indent: printed before each line; NULL for none
+ *
+ * Each column is as wide as its widest field; columns are separated by
+ * two spaces. A column whose fields below the first line are all
+ * numbers (decimal, or 0x and hex digits, optionally negative) is
+ * right-aligned, header included; other columns are left-aligned. No
+ * line ends in blanks. Example: "id n\n1 100\n22 7\n" prints
+ *
+ *   id    n
+ *    1  100
+ *   22    7
+ *
+ * Return: 0; -EINVAL if a line has more than 64 fields; -EIO if
+ * writing to @f failed.
+ */
+int kvmmem_print_columns(FILE *f, const char *text, const char *indent);
+
 /* ------------------------------------------------------------------ */
 /* hostsim content                                                    */
 /* ------------------------------------------------------------------ */
