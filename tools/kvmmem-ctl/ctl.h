@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ctl.h - what the parts of kvmmem-ctl share: messages that say what to
+ * do, strict argument parsing with argp, and the subcommands.
+ */
+#ifndef KVMMEM_CTL_H
+#define KVMMEM_CTL_H
+
+#include <argp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "libkvmmem.h"
+
+/* Exit status: 0 done, 1 an operation failed, 2 bad usage. */
+#define EXIT_FAIL	1
+#define EXIT_USAGE	2
+
+#define HOSTSIM_STATS_PATH	"/sys/kernel/debug/kvmmem_hostsim/stats"
+#define KVMMEM_LEAKED_PATH	KVMMEM_DEBUGFS_DIR "/leaked"
+
+/* Global options. */
+struct ctl_env {
+	const char *dev_path;		/* NULL: KVMMEM_DEV_PATH */
+	const char *hostsim_path;	/* NULL: KVMMEM_HOSTSIM_DEV_PATH */
+};
+extern struct ctl_env env;
+extern const char *prog;
+
+/* "EKEYREJECTED", or "unknown error". */
+const char *err_name(int err);
+/* "EKEYREJECTED (Key was rejected by service)"; a static buffer. */
+const char *err_str(int err);
+/* "kvmmem-ctl: " + message + newline, on stderr. */
+void ctl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Say on stderr why this failed and what to do about it. */
+void explain_open(int err);
+void explain_token(int err);
+void explain_map(uint64_t gpa, int err);
+
+/* Why kvmmem_parse_*() refused a number. */
+const char *parse_errmsg(int err);
+/* Parse or argp_error() (which exits) with a message naming @what. */
+uint64_t parse_num(struct argp_state *state, const char *what, const char *s,
+		   uint64_t min, uint64_t max);
+uint64_t parse_bytes(struct argp_state *state, const char *what, const char *s,
+		     uint64_t min, uint64_t max);
+
+/* kvmmem_open() with the global options; explains failures. */
+int open_kvmmem(struct kvmmem **kmp);
+/* Monotonic seconds. */
+double now_s(void);
+/* Print a debugfs "key value" or table file in columns under @title. */
+int print_stats_file(const char *title, const char *path, bool required);
+
+/* Subcommands: argv[0] is "kvmmem-ctl NAME"; return the exit status. */
+int cmd_run(int argc, char **argv);
+int cmd_stress(int argc, char **argv);
+
+#endif /* KVMMEM_CTL_H */

@@ -1,0 +1,785 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmmem-ctl - drive /dev/kvmmem from the shell: tokens, map, read,
+ * unmap, scripted sequences on one fd, a multi-process stress and the
+ * driver's debugfs statistics.
+ */
+#define _GNU_SOURCE
+#include <argp.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl.h"
+
+/* Keys of long-only options (-V is argp's --version). */
+#define OPT_VERIFY	1000
+
+struct ctl_env env;
+const char *prog = "kvmmem-ctl";
+
+/* ------------------------------------------------------------ messages */
+
+const char *err_name(int err)
+{
+	const char *name = kvmmem_errno_name(err);
+
+	return name ? name : "unknown error";
+}
+
+/* "EKEYREJECTED (Key was rejected by service)" */
+const char *err_str(int err)
+{
+	static char buf[128];
+
+	if (err < 0)
+		err = -err;
+	snprintf(buf, sizeof(buf), "%s (%s)", err_name(err), strerror(err));
+	return buf;
+}
+
+void ctl_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Why opening the driver failed, and what to do about it. */
+void explain_open(int err)
+{
+	const char *path = env.dev_path ? env.dev_path : KVMMEM_DEV_PATH;
+
+	switch (-err) {
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+		ctl_warn("cannot open %s: %s: load the driver (insmod kernel/kvmmem.ko)",
+		      path, err_str(err));
+		break;
+	case EACCES:
+	case EPERM:
+		ctl_warn("cannot open %s: %s: run as root (the device is mode 0600)",
+		      path, err_str(err));
+		break;
+	default:
+		ctl_warn("cannot open %s: %s", path, err_str(err));
+	}
+}
+
+/* Why getting a token from hostsim failed, and what to do about it. */
+void explain_token(int err)
+{
+	const char *path = env.hostsim_path ? env.hostsim_path :
+		KVMMEM_HOSTSIM_DEV_PATH;
+
+	switch (-err) {
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+		ctl_warn("no token: cannot open %s: %s: load the host emulator "
+		      "(insmod kernel/kvmmem_hostsim.ko); on a real KVMI host "
+		      "tokens come from the introspection socket, not from here",
+		      path, err_str(err));
+		break;
+	case EACCES:
+	case EPERM:
+		ctl_warn("no token: cannot open %s: %s: run as root", path,
+		      err_str(err));
+		break;
+	case EAGAIN:
+		ctl_warn("no token: hostsim still had %d unused tokens out after "
+		      "%d ms: something is taking tokens without using them",
+		      KVMMEM_HOSTSIM_MAX_TOKENS, KVMMEM_TOKEN_WAIT_MS);
+		break;
+	default:
+		ctl_warn("no token from %s: %s", path, err_str(err));
+	}
+}
+
+/* What a MAP errno means for the user. */
+static const char *map_hint(int err)
+{
+	switch (-err) {
+	case ENODEV:
+		return "kvmmem has no host backend: load kernel/kvmmem_hostsim.ko "
+		       "(tests) or run on a KVMI host";
+	case EOPNOTSUPP:
+		return "the host has no KVMI (a stock KVM host answers ENOSYS); "
+		       "for tests load kernel/kvmmem_hostsim.ko";
+	case EKEYREJECTED:
+		return "the host rejected the token (unknown, already used or expired)";
+	case EINVAL:
+		return "gpa not page-aligned or outside the introspected VM's memory";
+	case ENOSPC:
+		return "this fd reached the driver's mapping cap "
+		       "(/sys/module/kvmmem/parameters/max_mappings)";
+	case ENOMEM:
+		return "out of memory, or vm.max_map_count reached (one VMA per page)";
+	case EAGAIN:
+	case EBUSY:
+		return "the host stayed busy through every retry";
+	case EEXIST:
+		return "that page is already mapped through this fd";
+	default:
+		return NULL;
+	}
+}
+
+void explain_map(uint64_t gpa, int err)
+{
+	const char *hint = map_hint(err);
+
+	if (-err == ENOENT || -err == EACCES || -err == EPERM) {
+		explain_token(err);	/* only the token device fails so */
+		return;
+	}
+	if (hint)
+		ctl_warn("map 0x%" PRIx64 ": %s: %s", gpa, err_str(err), hint);
+	else
+		ctl_warn("map 0x%" PRIx64 ": %s", gpa, err_str(err));
+}
+
+/* ------------------------------------------------------------- parsing */
+
+const char *parse_errmsg(int err)
+{
+	return err == -ERANGE ? "out of range" :
+		"not a number (decimal, or hex with 0x)";
+}
+
+/* Parse a number or exit with a message naming @what. */
+uint64_t parse_num(struct argp_state *state, const char *what,
+			  const char *s, uint64_t min, uint64_t max)
+{
+	uint64_t v;
+	int err;
+
+	err = kvmmem_parse_u64_range(s, min, max, &v);
+	if (err == -ERANGE)
+		argp_error(state, "%s '%s': must be between %" PRIu64 " and %" PRIu64,
+			   what, s, min, max);
+	else if (err)
+		argp_error(state, "%s '%s': %s", what, s, parse_errmsg(err));
+	return v;
+}
+
+uint64_t parse_bytes(struct argp_state *state, const char *what,
+			    const char *s, uint64_t min, uint64_t max)
+{
+	uint64_t v;
+	int err;
+
+	err = kvmmem_parse_size(s, &v);
+	if (!err && (v < min || v > max))
+		err = -ERANGE;
+	if (err == -ERANGE)
+		argp_error(state, "%s '%s': must be between %" PRIu64 " and %" PRIu64
+			   " bytes", what, s, min, max);
+	else if (err)
+		argp_error(state, "%s '%s': not a size (a number, optionally "
+			   "followed by k, M or G)", what, s);
+	return v;
+}
+
+static uint64_t parse_page_aligned(struct argp_state *state, const char *what,
+				   const char *s)
+{
+	uint64_t page = sysconf(_SC_PAGESIZE);
+	uint64_t v = parse_num(state, what, s, 0, UINT64_MAX);
+
+	if (v % page)
+		argp_error(state, "%s '%s' is not page-aligned (a multiple of 0x%"
+			   PRIx64 ")", what, s, page);
+	return v;
+}
+
+int open_kvmmem(struct kvmmem **kmp)
+{
+	KVMMEM_OPTS(opts, .dev_path = env.dev_path,
+		    .hostsim_path = env.hostsim_path);
+	int err;
+
+	err = kvmmem_open(&opts, kmp);
+	if (err)
+		explain_open(err);
+	return err;
+}
+
+double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Print the first @n words of a mapped page with their remote gpa. */
+static void print_words(const void *page, uint64_t gpa, unsigned int n)
+{
+	const uint64_t *w = page;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		printf("  0x%08" PRIx64 ": 0x%016" PRIx64 "%s\n", gpa + 8 * i, w[i],
+		       w[i] == kvmmem_hostsim_word(gpa + 8 * i) ?
+		       "  (hostsim pattern)" : "");
+}
+
+/* -------------------------------------------------------------- token */
+
+static const char token_doc[] =
+"Print a fresh token from the host emulator (/dev/kvmmem-hostsim) as 64\n"
+"hex digits: its 32 bytes in memory order.\n"
+"\n"
+"A token is single use and expires after 3 s; hostsim hands out at most 8\n"
+"unused ones at a time (this waits up to 4 s for a free slot). Needs\n"
+"kvmmem_hostsim.ko; a real KVMI host gives tokens over its socket.\n"
+"\n"
+"EXAMPLES:\n"
+"    kvmmem-ctl token            # 3f9c...e1 (64 hex digits)\n";
+
+static error_t token_parse(int key, char *arg, struct argp_state *state)
+{
+	if (key == ARGP_KEY_ARG)
+		argp_error(state, "unexpected argument '%s'", arg);
+	return ARGP_ERR_UNKNOWN;
+}
+
+static int cmd_token(int argc, char **argv)
+{
+	const struct argp argp = {
+		.parser = token_parse,
+		.doc = token_doc,
+	};
+	struct kvmi_map_mem_token tok;
+	char hex[KVMMEM_TOKEN_HEX_LEN + 1];
+	int fd, err;
+
+	argp_parse(&argp, argc, argv, 0, NULL, NULL);
+
+	fd = kvmmem_hostsim_open(env.hostsim_path);
+	if (fd < 0) {
+		explain_token(fd);
+		return EXIT_FAIL;
+	}
+	err = kvmmem_hostsim_token(fd, &tok, KVMMEM_TOKEN_WAIT_MS);
+	close(fd);
+	if (err) {
+		explain_token(err);
+		return EXIT_FAIL;
+	}
+	printf("%s\n", kvmmem_token_to_hex(&tok, hex));
+	return 0;
+}
+
+/* ---------------------------------------------------------------- map */
+
+static struct {
+	uint64_t gpa;
+	uint64_t hold_s;
+	bool hold_forever;
+	bool verify;
+} map_args;
+
+static const char map_doc[] =
+"Map the remote page at GPA onto a new page of this process, print its\n"
+"address (gva) and first words, hold it, then unmap it.\n"
+"\n"
+"Holds until --hold SECONDS have passed (default: forever) or SIGINT or\n"
+"SIGTERM arrives (Ctrl-C unmaps). While it holds, the mapping shows in\n"
+"/sys/kernel/debug/kvmmem/files and in the tracepoints. The token comes\n"
+"from kvmmem_hostsim.\n"
+"\n"
+"EXAMPLES:\n"
+"    kvmmem-ctl map 0x1000 --hold 10     # hold gpa 0x1000 for 10 s\n"
+"    kvmmem-ctl map 0x200000 --verify    # check the hostsim pattern, hold\n";
+
+static const struct argp_option map_options[] = {
+	{ "hold", 'H', "SECONDS", 0, "Unmap after SECONDS (0: at once)", 0 },
+	{ "verify", OPT_VERIFY, NULL, 0, "Check the page against the hostsim pattern", 0 },
+	{},
+};
+
+static error_t map_parse(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'H':
+		map_args.hold_s = parse_num(state, "--hold", arg, 0, 1000000000);
+		map_args.hold_forever = false;
+		break;
+	case OPT_VERIFY:
+		map_args.verify = true;
+		break;
+	case ARGP_KEY_ARG:
+		if (state->arg_num)
+			argp_error(state, "unexpected argument '%s'", arg);
+		map_args.gpa = parse_page_aligned(state, "GPA", arg);
+		break;
+	case ARGP_KEY_END:
+		if (!state->arg_num)
+			argp_error(state, "missing GPA");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* Block SIGINT and SIGTERM so that they can be waited for. */
+static void block_stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigprocmask(SIG_BLOCK, set, NULL);
+}
+
+static int verify_page(const void *page, size_t len, uint64_t gpa)
+{
+	size_t bad = 0;
+	uint64_t word;
+
+	if (!kvmmem_hostsim_verify(page, len, gpa, &bad))
+		return 0;
+	memcpy(&word, (const char *)page + bad, sizeof(word));
+	printf("verify gpa 0x%" PRIx64 ": FAIL at 0x%" PRIx64 ": read 0x%016"
+	       PRIx64 ", expected 0x%016" PRIx64 "\n", gpa, gpa + bad, word,
+	       kvmmem_hostsim_word(gpa + bad));
+	return -EBADMSG;
+}
+
+static int cmd_map(int argc, char **argv)
+{
+	const struct argp argp = {
+		.options = map_options, .parser = map_parse,
+		.args_doc = "GPA", .doc = map_doc,
+	};
+	struct timespec timeout;
+	struct kvmmem *km;
+	sigset_t stop;
+	void *page;
+	int err, sig, ret = 0;
+
+	map_args.hold_forever = true;
+	argp_parse(&argp, argc, argv, 0, NULL, NULL);
+
+	block_stop_signals(&stop);
+	if (open_kvmmem(&km))
+		return EXIT_FAIL;
+	err = kvmmem_map(km, NULL, map_args.gpa, &page);
+	if (err) {
+		explain_map(map_args.gpa, err);
+		ret = EXIT_FAIL;
+		goto out_close;
+	}
+	printf("mapped gpa 0x%" PRIx64 " at gva %p (pid %d)\n", map_args.gpa,
+	       page, getpid());
+	print_words(page, map_args.gpa, 4);
+	if (map_args.verify) {
+		if (verify_page(page, kvmmem_page_size(km), map_args.gpa))
+			ret = EXIT_FAIL;
+		else
+			printf("verify gpa 0x%" PRIx64 ": ok\n", map_args.gpa);
+	}
+
+	if (map_args.hold_forever) {
+		printf("holding until SIGINT/SIGTERM\n");
+		fflush(stdout);
+		sig = sigwaitinfo(&stop, NULL);
+	} else if (map_args.hold_s) {
+		printf("holding for %" PRIu64 " s (SIGINT/SIGTERM unmaps now)\n",
+		       map_args.hold_s);
+		fflush(stdout);
+		timeout.tv_sec = map_args.hold_s;
+		timeout.tv_nsec = 0;
+		do {
+			sig = sigtimedwait(&stop, NULL, &timeout);
+		} while (sig < 0 && errno == EINTR);
+	} else {
+		sig = -1;
+	}
+	if (sig > 0)
+		printf("%s: unmapping\n", strsignal(sig));
+
+	err = kvmmem_unmap(km, page);
+	if (err) {
+		ctl_warn("unmap gva %p: %s", page, err_str(err));
+		ret = EXIT_FAIL;
+	} else {
+		printf("unmapped gva %p\n", page);
+	}
+out_close:
+	kvmmem_close(km);
+	return ret;
+}
+
+/* --------------------------------------------------------------- read */
+
+static struct {
+	uint64_t gpa;
+	uint64_t len;
+	bool len_set;
+	bool verify;
+	bool quiet;
+} read_args;
+
+static const char read_doc[] =
+"Map the page(s) holding GPA .. GPA+LEN-1, hexdump those bytes (the\n"
+"addresses shown are remote gpas), unmap.\n"
+"\n"
+"LEN defaults to the rest of GPA's page. With --verify every mapped page\n"
+"is checked in full against the hostsim pattern (each 64-bit word at gpa\n"
+"g reads g ^ 0x6b766d6d656d2121); the exit status is 1 on a mismatch.\n"
+"\n"
+"EXAMPLES:\n"
+"    kvmmem-ctl read 0x1000 --len 64\n"
+"    kvmmem-ctl read 0x1000 --verify\n"
+"    kvmmem-ctl read 0x0 --len 1M --verify --quiet\n";
+
+static const struct argp_option read_options[] = {
+	{ "len", 'l', "N", 0, "Bytes to read (k, M, G suffixes)", 0 },
+	{ "verify", OPT_VERIFY, NULL, 0, "Check against the hostsim pattern", 0 },
+	{ "quiet", 'q', NULL, 0, "No hexdump (with --verify)", 0 },
+	{},
+};
+
+static error_t read_parse(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'l':
+		read_args.len = parse_bytes(state, "--len", arg, 1, 1ULL << 40);
+		read_args.len_set = true;
+		break;
+	case OPT_VERIFY:
+		read_args.verify = true;
+		break;
+	case 'q':
+		read_args.quiet = true;
+		break;
+	case ARGP_KEY_ARG:
+		if (state->arg_num)
+			argp_error(state, "unexpected argument '%s'", arg);
+		read_args.gpa = parse_num(state, "GPA", arg, 0, UINT64_MAX);
+		break;
+	case ARGP_KEY_END:
+		if (!state->arg_num)
+			argp_error(state, "missing GPA");
+		if (read_args.len_set && read_args.len - 1 > UINT64_MAX - read_args.gpa)
+			argp_error(state, "GPA + LEN overflows 64 bits");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/*
+ * Map the page at @page_gpa, dump [from, to) of it, verify it if asked,
+ * unmap. Returns 0, -EBADMSG on a pattern mismatch or a map/unmap errno.
+ */
+static int read_page(struct kvmmem *km, uint64_t page_gpa, uint64_t from,
+		     uint64_t to, bool verify, bool quiet)
+{
+	void *page;
+	int err, ret = 0;
+
+	err = kvmmem_map(km, NULL, page_gpa, &page);
+	if (err) {
+		explain_map(page_gpa, err);
+		return err;
+	}
+	if (!quiet)
+		kvmmem_hexdump(stdout, (char *)page + (from - page_gpa), to - from,
+			       from);
+	if (verify)
+		ret = verify_page(page, kvmmem_page_size(km), page_gpa);
+	err = kvmmem_unmap(km, page);
+	if (err) {
+		ctl_warn("unmap gva %p (gpa 0x%" PRIx64 "): %s", page, page_gpa,
+		      err_str(err));
+		ret = err;
+	}
+	return ret;
+}
+
+static int cmd_read(int argc, char **argv)
+{
+	const struct argp argp = {
+		.options = read_options, .parser = read_parse,
+		.args_doc = "GPA", .doc = read_doc,
+	};
+	uint64_t page_size, page_gpa, end, from, to, pages = 0;
+	struct kvmmem *km;
+	int err = 0;
+
+	argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	if (open_kvmmem(&km))
+		return EXIT_FAIL;
+	page_size = kvmmem_page_size(km);
+	if (!read_args.len_set)
+		read_args.len = page_size - read_args.gpa % page_size;
+	end = read_args.gpa + (read_args.len - 1);	/* inclusive */
+
+	page_gpa = read_args.gpa - read_args.gpa % page_size;
+	for (;;) {
+		from = page_gpa > read_args.gpa ? page_gpa : read_args.gpa;
+		to = end - page_gpa < page_size ? end + 1 : page_gpa + page_size;
+		err = read_page(km, page_gpa, from, to, read_args.verify,
+				read_args.quiet);
+		if (err)
+			break;
+		pages++;
+		if (end - page_gpa < page_size)
+			break;
+		page_gpa += page_size;
+	}
+	kvmmem_close(km);
+	if (read_args.verify && !err)
+		printf("verify: ok, %" PRIu64 " page%s checked against the hostsim pattern\n",
+		       pages, pages == 1 ? "" : "s");
+	return err ? EXIT_FAIL : 0;
+}
+
+/* -------------------------------------------------------------- unmap */
+
+static uint64_t unmap_gva;
+
+static const char unmap_doc[] =
+"Issue KVM_INTRO_MEM_UNMAP for GVA on a FRESH /dev/kvmmem fd and print the\n"
+"driver's answer.\n"
+"\n"
+"This cannot undo a mapping made by another command or process: mappings\n"
+"belong to the fd (and the process) that made them, and a fresh fd owns\n"
+"none, so the answer is ENOENT for an aligned GVA and EINVAL for an\n"
+"unaligned one. It exists to show those error paths. To unmap what you\n"
+"mapped, use 'run' (one fd for a whole sequence); its 'child-unmap'\n"
+"command shows EPERM (a forked child unmapping its parent's page).\n"
+"Exit status 0 only if the driver said 0.\n"
+"\n"
+"EXAMPLES:\n"
+"    kvmmem-ctl unmap 0x7f0000000000     # UNMAP 0x7f0000000000: ENOENT\n"
+"    kvmmem-ctl unmap 0x7f0000000010     # EINVAL (unaligned)\n";
+
+static error_t unmap_parse(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case ARGP_KEY_ARG:
+		if (state->arg_num)
+			argp_error(state, "unexpected argument '%s'", arg);
+		unmap_gva = parse_num(state, "GVA", arg, 0, UINT64_MAX);
+		break;
+	case ARGP_KEY_END:
+		if (!state->arg_num)
+			argp_error(state, "missing GVA");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static int cmd_unmap(int argc, char **argv)
+{
+	const struct argp argp = {
+		.parser = unmap_parse,
+		.args_doc = "GVA", .doc = unmap_doc,
+	};
+	struct kvmmem *km;
+	int err;
+
+	argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	if (open_kvmmem(&km))
+		return EXIT_FAIL;
+	err = kvmmem_unmap_at(km, (void *)(uintptr_t)unmap_gva);
+	kvmmem_close(km);
+	printf("UNMAP 0x%" PRIx64 ": %s\n", unmap_gva, err ? err_str(err) : "ok");
+	return err ? EXIT_FAIL : 0;
+}
+
+/* -------------------------------------------------------------- stats */
+
+static const char stats_doc[] =
+"Show the driver's debugfs statistics (/sys/kernel/debug/kvmmem/stats),\n"
+"its open files and leaked pages, and hostsim's statistics if loaded.\n"
+"Needs root and debugfs mounted.\n"
+"\n"
+"EXAMPLES:\n"
+"    kvmmem-ctl stats\n";
+
+static error_t stats_parse(int key, char *arg, struct argp_state *state)
+{
+	if (key == ARGP_KEY_ARG)
+		argp_error(state, "unexpected argument '%s'", arg);
+	return ARGP_ERR_UNKNOWN;
+}
+
+/* Print "key value" stats in columns under @title. */
+int print_stats_file(const char *title, const char *path, bool required)
+{
+	char *text;
+	long len;
+
+	len = kvmmem_read_file(path, &text);
+	if (len < 0) {
+		if (!required)
+			return 0;
+		if (len == -ENOENT)
+			ctl_warn("%s: %s: mount debugfs (mount -t debugfs none "
+			      "/sys/kernel/debug) and load kernel/kvmmem.ko",
+			      path, err_str(len));
+		else if (len == -EACCES || len == -EPERM)
+			ctl_warn("%s: %s: run as root", path, err_str(len));
+		else
+			ctl_warn("%s: %s", path, err_str(len));
+		return len;
+	}
+	printf("%s (%s):\n", title, path);
+	kvmmem_print_columns(stdout, text, "  ");
+	free(text);
+	return 0;
+}
+
+static int show_stats(void)
+{
+	int err;
+
+	err = print_stats_file("kvmmem", KVMMEM_STATS_PATH, true);
+	if (err)
+		return err;
+	printf("\n");
+	err = print_stats_file("open files", KVMMEM_FILES_PATH, true);
+	if (err)
+		return err;
+	printf("\n");
+	print_stats_file("leaked pages", KVMMEM_LEAKED_PATH, false);
+	if (!access(HOSTSIM_STATS_PATH, F_OK)) {
+		printf("\n");
+		print_stats_file("hostsim", HOSTSIM_STATS_PATH, false);
+	}
+	return 0;
+}
+
+static int cmd_stats(int argc, char **argv)
+{
+	const struct argp argp = {
+		.parser = stats_parse,
+		.doc = stats_doc,
+	};
+
+	argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	return show_stats() ? EXIT_FAIL : 0;
+}
+
+/* --------------------------------------------------------------- main */
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+	{ "token", cmd_token },
+	{ "map", cmd_map },
+	{ "read", cmd_read },
+	{ "unmap", cmd_unmap },
+	{ "run", cmd_run },
+	{ "stress", cmd_stress },
+	{ "stats", cmd_stats },
+};
+
+const char *argp_program_version = "kvmmem-ctl 0.1";
+const char *argp_program_bug_address = "the kvmmem issue tracker";
+
+static const char main_doc[] =
+"Drive the kvmmem guest driver (/dev/kvmmem) from the shell.\n"
+"\n"
+"COMMANDS:\n"
+"  token                 print a fresh hostsim token (64 hex digits)\n"
+"  map GPA [--hold S]    map a remote page, show it, hold, unmap\n"
+"  read GPA [--len N]    map, hexdump, unmap (--verify: hostsim pattern)\n"
+"  unmap GVA             UNMAP on a fresh fd: shows ENOENT/EINVAL, nothing\n"
+"                        else (see 'unmap --help')\n"
+"  run                   map/unmap/read/... commands from stdin, one fd\n"
+"  stress -p P -m M      P processes x M mappings, exact summary\n"
+"  stats                 the driver's debugfs statistics\n"
+"'kvmmem-ctl COMMAND --help' describes each. Numbers are decimal or hex\n"
+"with 0x. Needs root, kvmmem.ko and, for tokens, kvmmem_hostsim.ko.\n"
+"Exit status: 0 ok, 1 an operation failed, 2 bad usage.\n"
+"\n"
+"EXAMPLES:\n"
+"    kvmmem-ctl read 0x1000 --verify\n"
+"    kvmmem-ctl map 0x1000 --hold 30 &  kvmmem-ctl stats\n"
+"    printf 'map 0x1000\\nunmap 0x1000\\n' | kvmmem-ctl run\n"
+"    kvmmem-ctl stress -p 4 -m 200 --leave 20\n";
+
+static const struct argp_option main_options[] = {
+	{ "device", 'd', "PATH", 0, "The driver's device (default /dev/kvmmem)", 0 },
+	{ "hostsim", 'D', "PATH", 0,
+	  "The host emulator's device (default /dev/kvmmem-hostsim)", 0 },
+	{},
+};
+
+static struct {
+	int cmd_index;
+} main_args = { -1 };
+
+static error_t main_parse(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'd':
+		env.dev_path = arg;
+		break;
+	case 'D':
+		env.hostsim_path = arg;
+		break;
+	case ARGP_KEY_ARG:
+		/* The command: the rest of argv is its own. */
+		main_args.cmd_index = state->next - 1;
+		state->next = state->argc;
+		break;
+	case ARGP_KEY_END:
+		if (main_args.cmd_index < 0)
+			argp_error(state, "missing COMMAND");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct argp argp = {
+		.options = main_options, .parser = main_parse,
+		.args_doc = "COMMAND [ARG...]", .doc = main_doc,
+	};
+	char name[64];
+	size_t i;
+
+	argp_err_exit_status = EXIT_USAGE;
+	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL);
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[main_args.cmd_index], commands[i].name))
+			continue;
+		/* "kvmmem-ctl map" in the command's usage and errors */
+		snprintf(name, sizeof(name), "%s %s", prog, commands[i].name);
+		argv[main_args.cmd_index] = name;
+		return commands[i].fn(argc - main_args.cmd_index,
+				      argv + main_args.cmd_index);
+	}
+	fprintf(stderr, "%s: unknown command '%s'\n"
+		"Try '%s --help' for the list of commands.\n", prog,
+		argv[main_args.cmd_index], prog);
+	return EXIT_USAGE;
+}
