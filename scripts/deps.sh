@@ -15,6 +15,7 @@
 #      <release>/
 #        linux-image-*.deb     the image package (apt-get download)
 #        root/                 its contents (dpkg-deb -x): boot/, lib/modules/
+#                              (plus modules.dep from depmod)
 #        vmlinux               uncompressed ELF (PVH boot, BTF base)
 #        kbuild/               shadow objtree for `make -C kbuild M=... modules`
 #        stamp                 what this directory was built from
@@ -43,7 +44,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${KVMMEM_CACHE:-$TOP/.cache/guest}
 APT_MAX_AGE_H=${KVMMEM_APT_MAX_AGE_H:-24}
 # Bump when the layout of a release directory changes, to force a rebuild.
-CACHE_FORMAT=1
+CACHE_FORMAT=2
 
 PACKAGES=(
 	build-essential qemu-system-x86 bpftool libbpf-dev libelf-dev
@@ -53,6 +54,9 @@ PACKAGES=(
 	# used by these scripts themselves
 	binutils coreutils findutils grep
 )
+
+# depmod, ldconfig and friends live in sbin, which users' PATH may lack.
+PATH=$PATH:/usr/sbin:/sbin
 
 SUDO=()
 if [[ $(id -u) -ne 0 ]]; then
@@ -234,7 +238,6 @@ prepare_release() {
 	local dir=$1 tmp deb vmlinuz hdrs=/usr/src/linux-headers-$REL
 	[[ -d "$hdrs" ]] || die "$hdrs missing after installing $HDR_PKG"
 	log "preparing guest kernel $REL ($IMG_PKG $IMG_VER) in $dir"
-	rm -rf "$dir"
 	tmp=$dir.tmp
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
@@ -255,14 +258,23 @@ prepare_release() {
 	[[ -z "${SUDO[*]}" ]] || "${SUDO[@]}" chown "$(id -u):$(id -g)" "$deb"
 
 	dpkg-deb -x "$deb" "$tmp/root"
+	# The image ships no modules.dep (postinst makes it): make one so
+	# that modprobe works in the guest (vmrun mounts this tree at
+	# /lib/modules/$REL there).
+	depmod -b "$tmp/root" "$REL"
 	vmlinuz=$tmp/root/boot/vmlinuz-$REL
 	[[ -f "$vmlinuz" ]] || die "$deb has no boot/vmlinuz-$REL"
 	"$TOP/scripts/extract-vmlinux.sh" --require-btf "$vmlinuz" "$tmp/vmlinux"
 
 	make_shadow_objtree "$hdrs" ../vmlinux "$tmp/kbuild"
+	verify_module_btf "$tmp/kbuild" "$tmp/vmlinux"
+	echo "$STAMP" >"$tmp/stamp"
+	# Swap in the finished directory (a rebuild replaces the old one only
+	# now, so running VMs lose it for a moment at most).
+	rm -rf "$dir.old"
+	[[ -e "$dir" ]] && mv "$dir" "$dir.old"
 	mv "$tmp" "$dir"
-	verify_module_btf "$dir/kbuild" "$dir/vmlinux"
-	echo "$STAMP" >"$dir/stamp"
+	rm -rf "$dir.old"
 }
 
 # switch_release DIR: point release + symlinks at DIR, drop older releases.
