@@ -5,12 +5,13 @@
  * keeps an xarray, so it should not.)
  *
  * On ONE /dev/kvmmem fd, for each level L (default 16, 1000, 10000,
- * 100000, ascending) hold L live mappings, then time P map+unmap pairs of
- * one extra page, and print pairs/s per level side by side and the
- * slowdown of the largest level against the smallest (goal <= 1.30).
+ * 100000; going up, then down again) hold L live mappings, then time P
+ * map+unmap pairs of one extra page, and print pairs/s per level side by
+ * side and the slowdown of the largest level against the smallest
+ * (goal <= 1.30).
  *
  * A benchmark, not a test: it needs kvmmem.ko and kvmmem_hostsim.ko (in
- * the guest: selftests/vm/vmrun --mem 2048 -- build/bench/mapbench) and
+ * the guest: selftests/vm/vmrun -- build/bench/mapbench) and
  * exits 0 whenever it could measure, unless --strict and the goal missed.
  */
 #define _GNU_SOURCE
@@ -49,11 +50,14 @@ static struct {
 	.gpa_range = 64 << 20,
 };
 
-/* What was measured at one level. */
+/* What was measured at one level; times are mean us per pair of a round. */
 struct level_result {
 	uint64_t live;
-	double setup_s;		/* mapping the live pages added at this level */
-	double pair_us;		/* median over rounds of the mean pair time */
+	double fill_s;		/* mapping the pages added on the way up */
+	double drain_s;		/* unmapping the pages removed on the way down */
+	double round_us[2 * MAX_ROUNDS];	/* up pass, then down pass */
+	double up_us, down_us;	/* median of each pass */
+	double pair_us;		/* median of both passes */
 	double best_us;		/* fastest round */
 };
 
@@ -63,12 +67,15 @@ static const char doc[] =
 "Time MAP+UNMAP pairs on one /dev/kvmmem fd while it holds L live\n"
 "mappings, for several L, and compare.\n"
 "\n"
-"For each level (ascending) the fd is first filled up to L mappings (one\n"
-"large shared anonymous region, so no VMA per page), then PAIRS\n"
-"map+unmap pairs of one extra page are timed in ROUNDS rounds (after one\n"
-"untimed warm-up round); the median round is reported. Only the two\n"
-"ioctls are timed: getting each pair's hostsim token is not. The last line is the slowdown of the\n"
-"largest level against the smallest (goal <= 1.30).\n"
+"Going up through the levels the fd is filled to L mappings (one large\n"
+"shared anonymous region, so no VMA per page), then PAIRS map+unmap\n"
+"pairs of one extra page are timed in ROUNDS rounds after an untimed\n"
+"warm-up round; then the same coming down, unmapping to each level, so\n"
+"that drift over time does not pass for a trend. The median of both\n"
+"passes' rounds is reported. Only the two ioctls are timed: getting each\n"
+"pair's hostsim token is not. The last line is the slowdown of the\n"
+"largest level against the smallest (goal <= 1.30). Fill and drain\n"
+"times are those of reaching each level from the previous one.\n"
 "\n"
 "Needs root, kvmmem.ko and kvmmem_hostsim.ko, i.e. the guest VM, and\n"
 "memory for 2 pages per live mapping (the page and hostsim's saved\n"
@@ -269,21 +276,40 @@ static int fill_to(struct kvmmem *km, char *region, uint64_t *live,
 	return 0;
 }
 
+/* Unmap live pages [target, *live) of @region, last first. */
+static int drain_to(struct kvmmem *km, char *region, uint64_t *live,
+		    uint64_t target)
+{
+	const size_t page_size = kvmmem_page_size(km);
+	char what[64];
+	int err;
+
+	for (; *live > target; (*live)--) {
+		err = kvmmem_unmap_at(km, region + (*live - 1) * page_size);
+		if (err) {
+			snprintf(what, sizeof(what), "unmap live page %" PRIu64,
+				 *live - 1);
+			explain(what, err);
+			return err;
+		}
+	}
+	return 0;
+}
+
 /*
- * Time @pairs map+unmap pairs of @extra in rounds; fill @res with the
- * median and best round's mean pair time.
+ * Time args.rounds rounds of map+unmap pairs of @extra, after one untimed
+ * warm-up round; store each round's mean pair time in @round_us.
  */
-static int time_pairs(struct kvmmem *km, void *extra, struct level_result *res)
+static int time_rounds(struct kvmmem *km, void *extra, double *round_us)
 {
 	const uint64_t per_round = args.pairs / args.rounds;
 	const uint64_t gpa = kvmmem_page_size(km);	/* any valid page */
-	double round_us[MAX_ROUNDS], spent, t0;
 	struct kvmi_map_mem_token tok;
+	double spent, t0;
 	uint64_t r, i;
 	int err;
 
-	/* round -1 warms caches and code paths up and is not counted */
-	for (r = -1ULL; r != args.rounds; r++) {
+	for (r = 0; r <= args.rounds; r++) {	/* round 0 is the warm-up */
 		spent = 0;
 		for (i = 0; i < per_round; i++) {
 			err = kvmmem_get_token(km, &tok);
@@ -301,37 +327,57 @@ static int time_pairs(struct kvmmem *km, void *extra, struct level_result *res)
 				return err;
 			}
 		}
-		if (r != -1ULL)
-			round_us[r] = spent / per_round;
+		if (r)
+			round_us[r - 1] = spent / per_round;
 	}
-	qsort(round_us, args.rounds, sizeof(round_us[0]), cmp_double);
-	res->pair_us = round_us[args.rounds / 2];
-	res->best_us = round_us[0];
 	return 0;
 }
 
+static double median(const double *v, size_t n, double *min)
+{
+	double sorted[2 * MAX_ROUNDS];
+
+	memcpy(sorted, v, n * sizeof(*v));
+	qsort(sorted, n, sizeof(*sorted), cmp_double);
+	if (min)
+		*min = sorted[0];
+	return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+enum row { ROW_LIVE, ROW_RATE, ROW_US, ROW_UP, ROW_DOWN, ROW_BEST, ROW_FILL,
+	   ROW_DRAIN };
+
 static void print_row(const char *label, const struct level_result *res,
-		      unsigned int n, int which)
+		      unsigned int n, enum row row)
 {
 	unsigned int i;
 
-	printf("%-18s", label);
+	printf("%-20s", label);
 	for (i = 0; i < n; i++) {
-		switch (which) {
-		case 0:
+		switch (row) {
+		case ROW_LIVE:
 			printf("%12" PRIu64, res[i].live);
 			break;
-		case 1:
+		case ROW_RATE:
 			printf("%12.0f", 1e6 / res[i].pair_us);
 			break;
-		case 2:
+		case ROW_US:
 			printf("%12.2f", res[i].pair_us);
 			break;
-		case 3:
+		case ROW_UP:
+			printf("%12.2f", res[i].up_us);
+			break;
+		case ROW_DOWN:
+			printf("%12.2f", res[i].down_us);
+			break;
+		case ROW_BEST:
 			printf("%12.2f", res[i].best_us);
 			break;
-		case 4:
-			printf("%12.2f", res[i].setup_s);
+		case ROW_FILL:
+			printf("%12.2f", res[i].fill_s);
+			break;
+		case ROW_DRAIN:
+			printf("%12.2f", res[i].drain_s);
 			break;
 		}
 	}
@@ -345,7 +391,7 @@ int main(int argc, char **argv)
 	struct level_result res[MAX_LEVELS] = { { 0 } };
 	uint64_t max_live, live = 0, range_pages;
 	char *region = MAP_FAILED;
-	double t0, teardown_s, slowdown;
+	double t0, slowdown;
 	struct kvmmem *km = NULL;
 	size_t page_size = 0, region_len = 0;
 	unsigned int l;
@@ -382,8 +428,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	printf("mapbench: %" PRIu64 " map+unmap pairs per level in %" PRIu64
-	       " rounds (median), one fd, page %zu, pid %d\n",
+	printf("mapbench: %" PRIu64 " timed map+unmap pairs per level and pass, "
+	       "%" PRIu64 " rounds, one fd, page %zu, pid %d\n",
 	       args.pairs / args.rounds * args.rounds, args.rounds, page_size,
 	       getpid());
 	fflush(stdout);
@@ -392,26 +438,38 @@ int main(int argc, char **argv)
 		t0 = now_us();
 		if (fill_to(km, region, &live, args.levels[l], range_pages))
 			goto out;
-		res[l].setup_s = (now_us() - t0) / 1e6;
-		if (time_pairs(km, extra, &res[l]))
+		res[l].fill_s = (now_us() - t0) / 1e6;
+		if (time_rounds(km, extra, res[l].round_us))
 			goto out;
-		printf("  %" PRIu64 " live: %.2f us/pair\n", res[l].live,
-		       res[l].pair_us);
+		res[l].up_us = median(res[l].round_us, args.rounds, NULL);
+		printf("  up:   %7" PRIu64 " live, %.2f us/pair\n", res[l].live,
+		       res[l].up_us);
+		fflush(stdout);
+	}
+	for (l = args.nr_levels; l-- > 0;) {
+		t0 = now_us();
+		if (drain_to(km, region, &live, args.levels[l]))
+			goto out;
+		res[l].drain_s = (now_us() - t0) / 1e6;
+		if (time_rounds(km, extra, res[l].round_us + args.rounds))
+			goto out;
+		res[l].down_us = median(res[l].round_us + args.rounds, args.rounds,
+					NULL);
+		res[l].pair_us = median(res[l].round_us, 2 * args.rounds,
+					&res[l].best_us);
+		printf("  down: %7" PRIu64 " live, %.2f us/pair\n", res[l].live,
+		       res[l].down_us);
 		fflush(stdout);
 	}
 
-	print_row("live mappings", res, args.nr_levels, 0);
-	print_row("pairs/s (median)", res, args.nr_levels, 1);
-	print_row("us/pair (median)", res, args.nr_levels, 2);
-	print_row("us/pair (best)", res, args.nr_levels, 3);
-	print_row("fill time (s)", res, args.nr_levels, 4);
-
-	t0 = now_us();
-	kvmmem_close(km);
-	km = NULL;
-	teardown_s = (now_us() - t0) / 1e6;
-	printf("teardown of %" PRIu64 " mappings on close: %.2f s\n", live,
-	       teardown_s);
+	print_row("live mappings", res, args.nr_levels, ROW_LIVE);
+	print_row("pairs/s (median)", res, args.nr_levels, ROW_RATE);
+	print_row("us/pair (median)", res, args.nr_levels, ROW_US);
+	print_row("us/pair (up pass)", res, args.nr_levels, ROW_UP);
+	print_row("us/pair (down pass)", res, args.nr_levels, ROW_DOWN);
+	print_row("us/pair (best)", res, args.nr_levels, ROW_BEST);
+	print_row("fill time (s)", res, args.nr_levels, ROW_FILL);
+	print_row("drain time (s)", res, args.nr_levels, ROW_DRAIN);
 
 	ret = 0;
 	if (args.nr_levels > 1) {
