@@ -223,8 +223,9 @@ verify_module_btf() {
 		rm -rf "$dir"
 		die "trivial module does not build against $kbuild"
 	fi
-	if ! bpftool btf dump file "$dir/btfcheck.ko" -B "$vmlinux" 2>/dev/null |
-		grep -q "STRUCT 'btfcheck_probe'"; then
+	# (no "| grep -q": with pipefail, bpftool's SIGPIPE would fail it)
+	if ! bpftool btf dump file "$dir/btfcheck.ko" -B "$vmlinux" 2>&1 |
+		grep "STRUCT 'btfcheck_probe'" >/dev/null; then
 		echo "$out" >&2
 		rm -rf "$dir"
 		die "module built against $kbuild has no usable BTF"

@@ -74,7 +74,7 @@ main() {
 		die "no xz/gzip/zstd-compressed ELF found in $image"
 	fi
 
-	if ((require_btf)) && ! readelf -S -W "$tmp" | grep -q ' \.BTF '; then
+	if ((require_btf)) && ! readelf -S -W "$tmp" | grep ' \.BTF ' >/dev/null; then
 		die "$image: extracted vmlinux has no .BTF section"
 	fi
 	chmod 0644 "$tmp"

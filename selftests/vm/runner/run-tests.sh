@@ -37,6 +37,8 @@ CASES=(
 	missing_project_module_is_clear
 	failed_insmod_fails_run
 	unknown_option_is_rejected
+	missing_cache_says_run_make_deps
+	closed_stdout_ends_the_run
 )
 
 # --------------------------------------------------------------- helpers ----
@@ -211,6 +213,22 @@ case_failed_insmod_fails_run() {
 case_unknown_option_is_rejected() {
 	run_vm --bogus -- true
 	want_rc 2 && want_err_match 'unknown option'
+}
+
+case_missing_cache_says_run_make_deps() {
+	KVMMEM_CACHE=$WORK/no-cache run_vm --no-load -- true
+	want_rc 125 && want_err_match 'run make deps'
+}
+
+# A reader that goes away ("vmrun ... | head") must not leave the guest
+# blocked on a full FIFO until --timeout.
+case_closed_stdout_ends_the_run() {
+	local t0=$SECONDS rc
+	"$VMRUN" --no-load --timeout 120 -- yes 2>"$WORK/err" | head -c 5 >"$WORK/out"
+	rc=${PIPESTATUS[0]}
+	[[ "$(<"$WORK/out")" == $'y\ny\ny' ]] || { echo "stdout '$(<"$WORK/out")'"; return 1; }
+	((SECONDS - t0 < 60)) || { echo "took $((SECONDS - t0)) s"; return 1; }
+	[[ "$rc" == 141 ]] || { echo "exit status $rc, want 141"; return 1; }
 }
 
 # ------------------------------------------------------------------ main ----
