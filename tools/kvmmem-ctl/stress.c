@@ -28,6 +28,7 @@ static struct {
 	uint64_t gpa_range;
 	uint64_t leave;
 	uint64_t seed;
+	uint64_t expect_leaks;
 	bool kill;
 	bool seed_set;
 } stress_args = {
@@ -42,6 +43,7 @@ struct stress_result {
 	uint64_t unmaps_ok;
 	uint64_t left;
 	uint64_t verify_failed;
+	uint64_t unmap_failed;	/* UNMAP failed: a leaked page */
 	uint32_t errors[STRESS_ERRNO_MAX];
 };
 
@@ -62,12 +64,18 @@ static const char stress_doc[] =
 "pinned_pages are back where they started. Exit status 1 on any error,\n"
 "pattern mismatch or counter mismatch.\n"
 "\n"
+"--expect-leaks N says the host was made to fail N unmaps (hostsim fault\n"
+"injection): N pages must leak, whether in UNMAP or in teardown, and\n"
+"the UNMAP errors that leaked them are expected, not failures.\n"
+"\n"
 "Each mapping is its own VMA: MAPPINGS must stay below vm.max_map_count.\n"
 "\n"
 "EXAMPLES:\n"
 "    kvmmem-ctl stress -p 4 -m 100\n"
 "    kvmmem-ctl stress -p 8 -m 500 --leave 50 --seed 42\n"
-"    kvmmem-ctl stress -p 2 -m 1000 --kill --gpa-range 1G\n";
+"    kvmmem-ctl stress -p 2 -m 1000 --kill --gpa-range 1G\n"
+"    echo 1 > /sys/kernel/debug/kvmmem_hostsim/fail_unmap_count\n"
+"    kvmmem-ctl stress -p 4 -m 64 --leave 8 --expect-leaks 1\n";
 
 static const struct argp_option stress_options[] = {
 	{ "procs", 'p', "PROCS", 0, "Child processes (1-1024)", 0 },
@@ -77,6 +85,8 @@ static const struct argp_option stress_options[] = {
 	{ "leave", 'l', "N", 0, "Leave N mappings per child to teardown", 0 },
 	{ "kill", 'k', NULL, 0, "SIGKILL each child while it holds its mappings", 0 },
 	{ "seed", 's', "S", 0, "Random seed (default: from the clock, printed)", 0 },
+	{ "expect-leaks", 'L', "N", 0,
+	  "N unmaps were made to fail on the host: expect N leaked pages", 0 },
 	{},
 };
 
@@ -100,6 +110,10 @@ static error_t stress_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case 'k':
 		stress_args.kill = true;
+		break;
+	case 'L':
+		stress_args.expect_leaks = parse_num(state, "--expect-leaks", arg,
+						     0, UINT32_MAX);
 		break;
 	case 's':
 		stress_args.seed = parse_num(state, "--seed", arg, 0, UINT64_MAX);
@@ -197,9 +211,10 @@ static void stress_child(unsigned int index, int result_fd)
 
 	for (i = stress_args.leave; i < n; i++) {
 		err = kvmmem_unmap(km, pages[i]);
-		if (err)
+		if (err) {
 			count_error(&res, err);
-		else
+			res.unmap_failed++;
+		} else
 			res.unmaps_ok++;
 	}
 	res.left = n < stress_args.leave ? n : stress_args.leave;
@@ -335,6 +350,7 @@ int cmd_stress(int argc, char **argv)
 		total.unmaps_ok += res.unmaps_ok;
 		total.left += res.left;
 		total.verify_failed += res.verify_failed;
+		total.unmap_failed += res.unmap_failed;
 		for (e = 0; e < STRESS_ERRNO_MAX; e++)
 			total.errors[e] += res.errors[e];
 	}
@@ -374,6 +390,16 @@ int cmd_stress(int argc, char **argv)
 		shown++;
 	}
 	printf("%s\n", shown ? "" : " none");
+	if (stress_args.expect_leaks) {
+		/* The UNMAP errors that leaked the injected pages. */
+		uint64_t expected = total.unmap_failed < stress_args.expect_leaks ?
+				    total.unmap_failed : stress_args.expect_leaks;
+
+		printf("  expected leaks    %" PRIu64 " (%" PRIu64
+		       " in UNMAP, the rest in teardown)\n",
+		       stress_args.expect_leaks, expected);
+		unexpected -= expected;
+	}
 	if (reported != stress_args.procs)
 		printf("  children without a report  %" PRIu64 "\n",
 		       stress_args.procs - reported);
@@ -385,11 +411,15 @@ int cmd_stress(int argc, char **argv)
 		       "debugfs, run as root)\n", KVMMEM_STATS_PATH);
 	} else {
 		want[0] = before[0];
-		want[1] = before[1] + (after[5] - before[5]);
+		/* Injected failures not seen in UNMAP leaked in teardown. */
+		uint64_t teardown_leaks = stress_args.expect_leaks > total.unmap_failed ?
+					  stress_args.expect_leaks - total.unmap_failed : 0;
+
+		want[1] = before[1] + stress_args.expect_leaks;
 		want[2] = before[2] + total.maps_ok;
 		want[3] = before[3] + total.unmaps_ok;
-		want[4] = before[4] + total.left;
-		want[5] = before[5];
+		want[4] = before[4] + total.left - teardown_leaks;
+		want[5] = before[5] + stress_args.expect_leaks;
 		printf("  driver counters   (before -> after, expected after)\n");
 		for (i = 0; i < NR_STRESS_KEYS; i++) {
 			printf("    %-16s %10" PRIu64 " -> %-10" PRIu64 " %s\n",
