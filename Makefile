@@ -4,6 +4,7 @@
 #
 #   make deps      install Debian packages, prepare the guest kernel cache
 #   make           modules (kernel/), tools (build/)
+#   make demo      boot the guest VM and run a traced introspection workload
 #   make check     deps if needed, build, then every test lane
 #   make lint      checkpatch --strict, sparse, W=1 on kernel/
 #   make bench     benchmarks in the guest VM (not tests)
@@ -23,8 +24,7 @@ export OUT
 KMAKE		= $(MAKE) -C $(KDIR) M=$(TOP)/kernel
 KERNEL_SRCS	:= $(wildcard $(TOP)/kernel/*.[ch] $(TOP)/kernel/uapi/linux/*.h)
 
-.PHONY: all deps modules tools lint check clean install bench \
-	unit-lane runner-lane guest-lane
+.PHONY: all deps modules tools lint check clean install bench demo
 
 all: modules tools
 
@@ -48,18 +48,24 @@ vmlinux.h: | $(CACHE)/release
 lint: | $(CACHE)/release
 	$(TOP)/scripts/lint.sh
 
-check: | $(CACHE)/release
+demo: | $(CACHE)/release
+	$(MAKE) -C $(TOP) all
+	$(TOP)/scripts/demo.sh
+
+check:
 	$(TOP)/scripts/check.sh
 
 bench: all
-	$(TOP)/selftests/vm/vmrun -- $(MAKE) -C $(TOP)/selftests/bench run
+	$(MAKE) -C $(TOP)/selftests/bench
+	$(TOP)/selftests/vm/vmrun -- $(OUT)/bench/mapbench
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
 		$(DESTDIR)$(PREFIX)/include/linux
 	install -m 0755 $(OUT)/kvmmem-ctl $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(OUT)/libkvmmem.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 0644 $(TOP)/tools/lib/libkvmmem.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 $(TOP)/tools/lib/libkvmmem.h $(TOP)/tools/lib/util.h \
+		$(DESTDIR)$(PREFIX)/include/
 	install -m 0644 $(TOP)/kernel/uapi/linux/kvmmem.h \
 		$(TOP)/kernel/uapi/linux/kvmmem_hostsim.h \
 		$(DESTDIR)$(PREFIX)/include/linux/
