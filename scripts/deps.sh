@@ -67,7 +67,7 @@ log() { echo "deps: $*" >&2; }
 die() { echo "deps: error: $*" >&2; exit 1; }
 
 usage() {
-	sed -n '3,/^$/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+	sed -n '4,/^$/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 	echo "Usage: ${0##*/} [-h|--help]"
 }
 
@@ -134,9 +134,23 @@ candidate_dep() {
 	local meta=$1 prefix=$2 cand
 	cand=$(apt-cache policy "$meta" 2>/dev/null | awk '/Candidate:/ {print $2}')
 	[[ -n "$cand" && "$cand" != "(none)" ]] || return 1
-	apt-cache show "$meta=$cand" 2>/dev/null |
-		sed -n 's/^Depends: //p' | head -n1 | tr ',' '\n' |
-		sed -n "s/^ *\($prefix[^ ]*\) *(= *\([^)]*\)).*/\1 \2/p" | head -n1
+	# awk reads all its input: no early exit, no SIGPIPE under pipefail.
+	apt-cache show "$meta=$cand" 2>/dev/null | awk -v prefix="$prefix" '
+		/^Depends:/ && !found {
+			sub(/^Depends: */, "")
+			n = split($0, deps, / *, */)
+			for (i = 1; i <= n; i++) {
+				if (index(deps[i], prefix) == 1 &&
+				    match(deps[i], /\(= *[^)]*\)/)) {
+					split(deps[i], name, " ")
+					ver = substr(deps[i], RSTART + 2, RLENGTH - 3)
+					gsub(/ /, "", ver)
+					print name[1], ver
+					found = 1
+					break
+				}
+			}
+		}'
 }
 
 # resolve_kernel: set IMG_PKG, IMG_VER, HDR_PKG, REL from the metapackages.

@@ -25,7 +25,7 @@ die() {
 out=
 while (($#)); do
 	case "$1" in
-	-h | --help) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h | --help) sed -n '4,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	-o) (($# >= 2)) || die "-o needs a file"; out=$2; shift 2 ;;
 	-*) die "unknown option $1" ;;
 	*) break ;;

@@ -162,7 +162,8 @@ case_nested_has_dev_kvm() {
 
 case_bpftool_runs_from_shared_root() {
 	run_vm --no-load -- bpftool version
-	want_rc 0 && grep -q '^bpftool v' <<<"$OUT" ||
+	want_rc 0 || return 1
+	grep -q '^bpftool v' <<<"$OUT" ||
 		{ echo "no 'bpftool v' line in: $(head -n 1 <<<"$OUT")"; return 1; }
 }
 
@@ -236,7 +237,7 @@ case_closed_stdout_ends_the_run() {
 main() {
 	local c why passed=0 failed=0 selected=()
 	case "${1:-}" in
-	-h | --help) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h | --help) sed -n '4,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	-l | --list) printf '%s\n' "${CASES[@]}"; exit 0 ;;
 	esac
 	selected=("$@")
