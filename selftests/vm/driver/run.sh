@@ -43,11 +43,49 @@ backend_is() {
 	[[ $got == "$1" ]] || { echo "backend is $got, expected $1"; return 1; }
 }
 
+token_is_hex() {
+	local a b
+	a=$("$OUT/kvmmem-ctl" token) && b=$("$OUT/kvmmem-ctl" token) || return 1
+	[[ $a =~ ^[0-9a-f]{64}$ ]] || { echo "bad token '$a'"; return 1; }
+	[[ $a != "$b" ]] || { echo "two tokens are equal"; return 1; }
+}
+
+run_script() {
+	"$OUT/kvmmem-ctl" run <<-EOF
+	map 0x1000
+	verify 0x1000
+	remap 0x1000 = EEXIST
+	child-unmap 0x1000 = EPERM
+	unmap 0x1000
+	unmap 0x1000 = ENOENT
+	unmap-gva 0x1001 = EINVAL
+	EOF
+}
+
 load_then_backend_is() {
 	insmod "$1" && backend_is "$2"
 }
 
-unload_then_backend_is() {
+untoken_is_hex() {
+	local a b
+	a=$("$OUT/kvmmem-ctl" token) && b=$("$OUT/kvmmem-ctl" token) || return 1
+	[[ $a =~ ^[0-9a-f]{64}$ ]] || { echo "bad token '$a'"; return 1; }
+	[[ $a != "$b" ]] || { echo "two tokens are equal"; return 1; }
+}
+
+run_script() {
+	"$OUT/kvmmem-ctl" run <<-EOF
+	map 0x1000
+	verify 0x1000
+	remap 0x1000 = EEXIST
+	child-unmap 0x1000 = EPERM
+	unmap 0x1000
+	unmap 0x1000 = ENOENT
+	unmap-gva 0x1001 = EINVAL
+	EOF
+}
+
+load_then_backend_is() {
 	rmmod "$1" && backend_is "$2"
 }
 
@@ -59,6 +97,12 @@ unload() {
 case ${1:-} in
 driver)
 	criterion test_driver
+	check kvmmem_ctl_token_is_64_hex_digits token_is_hex
+	check kvmmem_ctl_run_script_gets_each_expected_errno run_script
+	check kvmmem_ctl_stress_counts_match_driver \
+		"$OUT/kvmmem-ctl" stress -p 4 -m 100 --leave 10 --seed 1
+	check kvmmem_ctl_stress_kill_9_leaves_nothing \
+		"$OUT/kvmmem-ctl" stress -p 4 -m 100 --kill --seed 2
 	check module_unload_after_use unload
 	;;
 leak)
