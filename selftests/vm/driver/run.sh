@@ -66,26 +66,7 @@ load_then_backend_is() {
 	insmod "$1" && backend_is "$2"
 }
 
-untoken_is_hex() {
-	local a b
-	a=$("$OUT/kvmmem-ctl" token) && b=$("$OUT/kvmmem-ctl" token) || return 1
-	[[ $a =~ ^[0-9a-f]{64}$ ]] || { echo "bad token '$a'"; return 1; }
-	[[ $a != "$b" ]] || { echo "two tokens are equal"; return 1; }
-}
-
-run_script() {
-	"$OUT/kvmmem-ctl" run <<-EOF
-	map 0x1000
-	verify 0x1000
-	remap 0x1000 = EEXIST
-	child-unmap 0x1000 = EPERM
-	unmap 0x1000
-	unmap 0x1000 = ENOENT
-	unmap-gva 0x1001 = EINVAL
-	EOF
-}
-
-load_then_backend_is() {
+unload_then_backend_is() {
 	rmmod "$1" && backend_is "$2"
 }
 
