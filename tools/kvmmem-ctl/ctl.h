@@ -23,6 +23,8 @@
 struct ctl_env {
 	const char *dev_path;		/* NULL: KVMMEM_DEV_PATH */
 	const char *hostsim_path;	/* NULL: KVMMEM_HOSTSIM_DEV_PATH */
+	bool have_token;		/* --token: use @token, not hostsim */
+	struct kvmi_map_mem_token token;
 };
 extern struct ctl_env env;
 extern const char *prog;

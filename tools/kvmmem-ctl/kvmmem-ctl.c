@@ -205,11 +205,23 @@ static uint64_t parse_page_aligned(struct argp_state *state, const char *what,
 	return v;
 }
 
+/* --token: every map uses the token given on the command line. */
+static int fixed_token(void *ctx, struct kvmi_map_mem_token *tok)
+{
+	*tok = *(const struct kvmi_map_mem_token *)ctx;
+	return 0;
+}
+
 int open_kvmmem(struct kvmmem **kmp)
 {
 	KVMMEM_OPTS(opts, .dev_path = env.dev_path,
 		    .hostsim_path = env.hostsim_path);
 	int err;
+
+	if (env.have_token) {
+		opts.get_token = fixed_token;
+		opts.token_ctx = &env.token;
+	}
 
 	err = kvmmem_open(&opts, kmp);
 	if (err)
@@ -726,6 +738,10 @@ static const struct argp_option main_options[] = {
 	{ "device", 'd', "PATH", 0, "The driver's device (default /dev/kvmmem)", 0 },
 	{ "hostsim", 'D', "PATH", 0,
 	  "The host emulator's device (default /dev/kvmmem-hostsim)", 0 },
+	{ "token", 't', "HEX", 0,
+	  "Map with this token (64 hex digits, its bytes in memory order) "
+	  "instead of one from kvmmem_hostsim: for a real KVMI host, whose "
+	  "tokens come from the host side", 0 },
 	{},
 };
 
@@ -741,6 +757,11 @@ static error_t main_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case 'D':
 		env.hostsim_path = arg;
+		break;
+	case 't':
+		if (kvmmem_token_from_hex(arg, &env.token))
+			argp_error(state, "--token needs 64 hex digits, got '%s'", arg);
+		env.have_token = true;
 		break;
 	case ARGP_KEY_ARG:
 		/* The command: the rest of argv is its own. */
