@@ -56,6 +56,7 @@ lane lint "$TOP/scripts/lint.sh"
 lane unit make -C "$TOP/selftests/unit" unit
 lane runner "$TOP/selftests/vm/runner/run-tests.sh"
 lane guest "$TOP/selftests/vm/guest-lane.sh"
+lane host "$TOP/selftests/vm/host/host-lane.sh"
 
 echo
 echo "=== summary"
