@@ -51,6 +51,8 @@ PACKAGES=(
 	zlib1g-dev clang llvm dwarves sparse trace-cmd bpftrace tmux
 	libcriterion-dev busybox-static cpio kmod xz-utils pkg-config
 	libncurses-dev python3 linux-source-6.1
+	# the debug guest kernel (scripts/debug-kernel.sh)
+	bc bison flex libssl-dev
 	# used by these scripts themselves
 	binutils coreutils findutils grep
 )
