@@ -422,3 +422,8 @@ module_exit(hostsim_exit);
 MODULE_DESCRIPTION("Emulated KVMI host for kvmmem: tokens, remote memory, fault injection");
 MODULE_AUTHOR("kvmmem developers");
 MODULE_LICENSE("GPL");
+
+/* KUnit suites, for kernels with KUnit (the debug guest kernel). */
+#if IS_ENABLED(CONFIG_KUNIT)
+#include "kvmmem_hostsim_kunit.c"
+#endif

@@ -830,3 +830,8 @@ module_exit(kvmmem_exit);
 MODULE_DESCRIPTION("Map pages of other VMs into an introspection process (KVMI guest driver)");
 MODULE_AUTHOR("kvmmem developers");
 MODULE_LICENSE("GPL");
+
+/* KUnit suites, for kernels with KUnit (the debug guest kernel). */
+#if IS_ENABLED(CONFIG_KUNIT)
+#include "kvmmem_kunit.c"
+#endif
