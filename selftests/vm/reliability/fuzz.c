@@ -320,30 +320,33 @@ static void do_fork(struct worker *w)
 	waitpid(pid, NULL, 0);
 }
 
+/* Per mille of the operations that change files, processes or memory. */
+static unsigned int churn = 50;
+
 static void one_op(struct worker *w, bool child)
 {
-	unsigned int op = rel_below(&w->rng, 100);
+	unsigned int op = rel_below(&w->rng, 1000);
 
+	if (op < churn) {
+		switch (rel_below(&w->rng, child ? 2 : 4)) {
+		case 0: do_munmap(w); break;
+		case 1: do_mprotect(w); break;
+		case 2: do_reopen(w); break;
+		default: do_fork(w); break;
+		}
+		return;
+	}
+	op = rel_below(&w->rng, 100);
 	if (op < 30)
 		do_valid_map(w);
-	else if (op < 50)
+	else if (op < 55)
 		do_valid_unmap(w);
-	else if (op < 70)
+	else if (op < 75)
 		do_mutated_map(w);
-	else if (op < 80)
+	else if (op < 88)
 		do_mutated_unmap(w);
-	else if (op < 86)
-		do_foreign_ioctl(w);
-	else if (op < 90)
-		do_munmap(w);
-	else if (op < 94)
-		do_mprotect(w);
-	else if (op < 98 && !child)
-		do_reopen(w);
-	else if (op < 99 && !child)
-		do_fork(w);
 	else
-		do_valid_unmap(w);
+		do_foreign_ioctl(w);
 }
 
 struct thread_arg {
@@ -430,7 +433,9 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: fuzz [-s SEED] [-n IOCTLS] [-p PROCS] [-t THREADS]\n"
-		"            [-k KILL_MS] [--leaks N] [--timeout S]\n");
+		"            [-k KILL_MS] [--leaks N] [--timeout S] [--churn PERMILLE]\n"
+		"  --churn: share of operations (per mille, default 50) that\n"
+		"  munmap, mprotect, close/reopen or fork instead of an ioctl\n");
 }
 
 int main(int argc, char **argv)
@@ -443,6 +448,7 @@ int main(int argc, char **argv)
 		{ "kill-ms", required_argument, NULL, 'k' },
 		{ "leaks", required_argument, NULL, 'l' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "churn", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -475,6 +481,7 @@ int main(int argc, char **argv)
 		case 'k': kill_ms = v; break;
 		case 'l': leaks = v; break;
 		case 'T': timeout = v; break;
+		case 'c': churn = v; break;
 		}
 	}
 	if (!procs || procs > MAX_PROCS || !threads || threads > MAX_THREADS ||
@@ -489,10 +496,10 @@ int main(int argc, char **argv)
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
 		return 2;
-	printf("fuzz: seed %llu, %llu ioctls, %llu processes x %llu threads, kill -9 every ~%llu ms, %llu injected leaks\n",
+	printf("fuzz: seed %llu, %llu ioctls, %llu processes x %llu threads, kill -9 every ~%llu ms, churn %u/1000, %llu injected leaks\n",
 	       (unsigned long long)seed, (unsigned long long)ioctls,
 	       (unsigned long long)procs, (unsigned long long)threads,
-	       (unsigned long long)kill_ms, (unsigned long long)leaks);
+	       (unsigned long long)kill_ms, churn, (unsigned long long)leaks);
 
 	/* orphaned grandchildren come to us: all are reaped before the checks */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -600,10 +607,10 @@ int main(int argc, char **argv)
 	}
 	printf("\n");
 	if (failures)
-		printf("fuzz: %d checks failed; replay with: fuzz -s %llu -n %llu -p %llu -t %llu -k %llu --leaks %llu\n",
+		printf("fuzz: %d checks failed; replay with: fuzz -s %llu -n %llu -p %llu -t %llu -k %llu --leaks %llu --churn %u\n",
 		       failures, (unsigned long long)seed,
 		       (unsigned long long)ioctls, (unsigned long long)procs,
 		       (unsigned long long)threads, (unsigned long long)kill_ms,
-		       (unsigned long long)leaks);
+		       (unsigned long long)leaks, churn);
 	return failures ? 1 : 0;
 }
