@@ -11,12 +11,27 @@
 #
 # Prints one line per case and "guest: N passed, N failed"; exits
 # non-zero on any failure.
+#
+# Usage: guest-lane.sh [--kernel stock|debug]. With debug, the same boots
+# run on the debug kernel (make debug-kernel) with the modules built
+# against it; vmrun also fails them on KASAN, lockdep and kmemleak reports.
 set -uo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 VMRUN=$TOP/selftests/vm/vmrun
 OUT=${OUT:-$TOP/build}
 LOG=$OUT/guest-lane
+KERNEL=stock
+if [[ ${1:-} == --kernel ]]; then
+	KERNEL=${2:-}
+fi
+MODDIR=$TOP/kernel
+if [[ $KERNEL == debug ]]; then
+	MODDIR=$OUT/debug-modules
+	LOG=$OUT/guest-lane-debug
+	# driver/run.sh loads modules by hand in the backend boot
+	export KVMMEM_MODULE_DIR=$MODDIR
+fi
 mkdir -p "$LOG"
 
 passed=0
@@ -38,7 +53,7 @@ count() {
 boot() {
 	local mode=$1 rc
 	shift
-	"$VMRUN" "$@" --timeout 600 -- \
+	"$VMRUN" --kernel "$KERNEL" "$@" --timeout 600 -- \
 		"$TOP/selftests/vm/driver/run.sh" "$mode" 2>&1 | tee "$LOG/$mode.log"
 	rc=${PIPESTATUS[0]}
 	count "$LOG/$mode.log" "$mode"
@@ -51,7 +66,7 @@ boot() {
 	fi
 }
 
-if [[ ! -f $TOP/kernel/kvmmem.ko || ! -x $OUT/vm/test_driver ]]; then
+if [[ ! -f $MODDIR/kvmmem.ko || ! -x $OUT/vm/test_driver ]]; then
 	echo "guest: FAIL not built: run make" >&2
 	echo "guest: 0 passed, 1 failed"
 	exit 1

@@ -12,6 +12,8 @@ set -uo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 OUT=${OUT:-$TOP/build}
 AWK=$TOP/selftests/lib/criterion-cases.awk
+# modules for the backend boot: the debug kernel's are elsewhere
+MODDIR=${KVMMEM_MODULE_DIR:-$TOP/kernel}
 
 # criterion BINARY: run a Criterion suite one test at a time, print its cases.
 criterion() {
@@ -91,10 +93,10 @@ leak)
 	;;
 backend)
 	check backend_none_without_kvm_or_hostsim \
-		load_then_backend_is "$TOP/kernel/kvmmem.ko" none
+		load_then_backend_is "$MODDIR/kvmmem.ko" none
 	criterion test_nobackend
 	check backend_hostsim_after_insmod \
-		load_then_backend_is "$TOP/kernel/kvmmem_hostsim.ko" hostsim
+		load_then_backend_is "$MODDIR/kvmmem_hostsim.ko" hostsim
 	check backend_none_after_hostsim_rmmod \
 		unload_then_backend_is kvmmem_hostsim none
 	check module_unload_without_use \
