@@ -8,6 +8,10 @@
 #   make check     deps if needed, build, then every test lane
 #   make lint      checkpatch --strict, sparse, W=1 on kernel/
 #   make bench     benchmarks in the guest VM (not tests)
+#   make debug-kernel  the KASAN/lockdep/kmemleak/KUnit guest kernel (cached
+#                  outside the checkout) and the modules built against it
+#   make reliability   long fuzz/kill-storm/fault runs on the debug kernel;
+#                  rewrites docs/reliability.md
 #   make install   tools, library and headers under $(PREFIX)
 #
 # Everything the guest runs comes from this tree and the build machine's
@@ -24,7 +28,8 @@ export OUT
 KMAKE		= $(MAKE) -C $(KDIR) M=$(TOP)/kernel
 KERNEL_SRCS	:= $(wildcard $(TOP)/kernel/*.[ch] $(TOP)/kernel/uapi/linux/*.h)
 
-.PHONY: all deps modules tools lint check clean install bench demo
+.PHONY: all deps modules tools lint check clean install bench demo \
+	debug-kernel reliability
 
 all: modules tools
 
@@ -54,6 +59,13 @@ demo: | $(CACHE)/release
 
 check:
 	$(TOP)/scripts/check.sh
+
+debug-kernel:
+	$(TOP)/scripts/debug-kernel.sh
+
+reliability: all
+	$(TOP)/selftests/vm/reliability/debug-lane.sh --long \
+		--report $(TOP)/docs/reliability.md
 
 bench: all
 	$(MAKE) -C $(TOP)/selftests/bench
