@@ -91,7 +91,7 @@ check_config() {
 			fi
 		elif ! grep -Fxq "$name=$want" "$cfg"; then
 			log "config: $name=$want did not take effect" \
-				"($(grep -E "^(# )?$name[= ]" "$cfg" || echo unset))"
+				"($(grep -E "^(# )?${name}[= ]" "$cfg" || echo unset))"
 			bad=1
 		fi
 	done <"$FRAGMENT"

@@ -118,6 +118,7 @@ line=$(grep -E '^guest: [0-9]+ passed, [0-9]+ failed$' "$LOG/guest.log" | tail -
 if [[ -z $line ]]; then
 	fail guest_lane_on_debug_kernel "ended without its closing line"
 else
+	# shellcheck disable=SC2086 # split "guest: N passed, N failed"
 	set -- $line
 	passed=$((passed + $2))
 	failed=$((failed + $4))
