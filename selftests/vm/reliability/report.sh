@@ -20,6 +20,14 @@ cases() { # FILE REGEX: "passed/total" of the case lines matching REGEX
 	echo "$p/$t"
 }
 
+lost() { # FILE CHECK...: "0" if every CHECK passed in FILE, else unknown
+	local c
+	for c in "${@:2}"; do
+		grep -q -E "^$c: ok$" "$1" || { echo "unknown (see failures)"; return; }
+	done
+	echo 0
+}
+
 reports() { # FILE: kernel reports vmrun saw in that boot
 	grep -c '^vmrun: kernel: ' "$1" || true
 }
@@ -50,12 +58,12 @@ seed $(field "$fuzz" seed) (\`KVMMEM_SEED=$(field "$fuzz" seed) make reliability
 
 | what was tried | size | result | kernel reports | pages lost |
 |---|---|---|---|---|
-| KUnit: mapping table, host errno, teardown order, hostsim tokens | $(cases "$LOG/faults.log" 'kunit/' | cut -d/ -f2) cases | $(cases "$LOG/faults.log" 'kunit/') passed | $(reports "$LOG/faults.log") | 0 |
-| guest VM lane on the debug kernel | 3 boots | $(sed -n 's/^guest: \([0-9]*\) passed, \([0-9]*\) failed$/\1 passed, \2 failed/p' "$LOG/guest.log" | tail -n 1) | $(reports "$LOG/guest.log") | 0 |
-| munmap before UNMAP | 6 cases | $(cases "$LOG/faults.log" 'munmap_first/') passed | (same boot) | 0 |
-| fault matrix: 10 host errors on map x MAP/UNMAP/close, on unmap x MAP/UNMAP/close/exit, latency x 3, failslab and fail_page_alloc at every injection point of open/MAP/UNMAP/close | $(field "$faults" cases) cases | $(field "$faults" passed) passed | (same boot) | 0 ($(field "$faults" leaked_by_design) refused unmaps leaked by design, exactly accounted) |
-| ioctl fuzzer: valid + mutated MAP/UNMAP, foreign ioctls, $(field "$fuzz" procs) processes x $(field "$fuzz" threads) threads, $(field "$fuzz" kills) kill -9, $(field "$fuzz" forks) forks ($(field "$fuzz" child_kills) killed), $(field "$fuzz" reopens) close/reopen, $(field "$fuzz" munmaps) munmap, $(field "$fuzz" mprotects) mprotect | $(field "$fuzz" ioctls) ioctls in $(field "$fuzz" seconds) s ($(field "$fuzz" ioctls_per_s)/s); $(field "$fuzz" maps_ok) maps, $(field "$fuzz" unmaps_ok) unmaps, $(field "$fuzz" teardown_unmaps) torn down | $(cases "$LOG/stress.log" 'fuzz_') checks passed | $(reports "$LOG/stress.log") | 0 ($(field "$fuzz" leaks) injected leaks, exactly accounted) |
-| kill storm: kill -9 at random points, 16 at a time | $(field "$storm" procs) processes in $(field "$storm" seconds) s, $(field "$storm" maps) maps, $(field "$storm" teardown_unmaps) torn down by exit | $(cases "$LOG/stress.log" 'killstorm_') checks passed | (same boot) | 0 |
+| KUnit: mapping table, host errno, teardown order, hostsim tokens | $(cases "$LOG/faults.log" 'kunit/' | cut -d/ -f2) cases | $(cases "$LOG/faults.log" 'kunit/') passed | $(reports "$LOG/faults.log") | (checked per case) |
+| guest VM lane on the debug kernel | 3 boots | $(sed -n 's/^guest: \([0-9]*\) passed, \([0-9]*\) failed$/\1 passed, \2 failed/p' "$LOG/guest.log" | tail -n 1) | $(reports "$LOG/guest.log") | (checked per case) |
+| munmap before UNMAP | 6 cases | $(cases "$LOG/faults.log" 'munmap_first/') passed | (same boot) | (checked per case) |
+| fault matrix: 10 host errors on map x MAP/UNMAP/close, on unmap x MAP/UNMAP/close/exit, latency x 3, failslab and fail_page_alloc at every injection point of open/MAP/UNMAP/close | $(field "$faults" cases) cases | $(field "$faults" passed) passed | (same boot) | $(lost "$LOG/faults.log" afterwards_only_the_refused_pages_stay_pinned) ($(field "$faults" leaked_by_design) refused unmaps leaked by design, exactly accounted) |
+| ioctl fuzzer: valid + mutated MAP/UNMAP, foreign ioctls, $(field "$fuzz" procs) processes x $(field "$fuzz" threads) threads, $(field "$fuzz" kills) kill -9, $(field "$fuzz" forks) forks ($(field "$fuzz" child_kills) killed), $(field "$fuzz" reopens) close/reopen, $(field "$fuzz" munmaps) munmap, $(field "$fuzz" mprotects) mprotect | $(field "$fuzz" ioctls) ioctls in $(field "$fuzz" seconds) s ($(field "$fuzz" ioctls_per_s)/s); $(field "$fuzz" maps_ok) maps, $(field "$fuzz" unmaps_ok) unmaps, $(field "$fuzz" teardown_unmaps) torn down | $(cases "$LOG/stress.log" 'fuzz_') checks passed | $(reports "$LOG/stress.log") | $(lost "$LOG/stress.log" fuzz_pinned_pages_are_the_leaked fuzz_kernel_pin_count_balanced fuzz_host_holds_only_the_leaked) ($(field "$fuzz" leaks) injected leaks, exactly accounted) |
+| kill storm: kill -9 at random points, 16 at a time | $(field "$storm" procs) processes in $(field "$storm" seconds) s, $(field "$storm" maps) maps, $(field "$storm" teardown_unmaps) torn down by exit | $(cases "$LOG/stress.log" 'killstorm_') checks passed | (same boot) | $(lost "$LOG/stress.log" killstorm_no_page_left_pinned killstorm_kernel_pin_count_balanced) |
 | kmemleak scans after the fault matrix and after the stress boot | 2 | $(cases "$LOG/faults.log" 'faults_kmemleak')+$(cases "$LOG/stress.log" 'stress_kmemleak') clean | - | - |
 
 Failures in this run:
