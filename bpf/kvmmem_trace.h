@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kvmmem_trace.h - what kvmmem_trace.bpf.c sends to user space, shared by
+ * the BPF programs, kvmmem-trace and libkvmmem's trace file code.
+ *
+ * One record per tracepoint hit, exactly as the tracepoint gave it: the
+ * pairing of start/end events (latency, lifetimes) is done in user space,
+ * so a recording can be replayed exactly. Plain fixed-size types, no
+ * pointers, no implicit padding: the record is also the on-disk event
+ * format (docs/trace-format.md), little-endian.
+ */
+#ifndef KVMMEM_TRACE_H
+#define KVMMEM_TRACE_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define KT_COMM_LEN	16
+
+/*
+ * Event kinds: one per tracepoint, numbered for the file format. Never
+ * renumber; add new kinds at the end (and bump the schema in the file
+ * header, see docs/trace-format.md).
+ */
+enum kt_kind {
+	KT_MAP_START = 1,	/* kvmmem:kvmmem_map_start */
+	KT_MAP_END,		/* kvmmem:kvmmem_map_end */
+	KT_UNMAP_START,		/* kvmmem:kvmmem_unmap_start */
+	KT_UNMAP_END,		/* kvmmem:kvmmem_unmap_end */
+	KT_TEARDOWN_UNMAP,	/* kvmmem:kvmmem_teardown_unmap */
+	KT_PAGE_LEAKED,		/* kvmmem:kvmmem_page_leaked */
+	KT_TEARDOWN_START,	/* kvmmem:kvmmem_teardown_start */
+	KT_TEARDOWN_END,	/* kvmmem:kvmmem_teardown_end */
+	KT_HC_ENTER,		/* kvmmem:kvmmem_hypercall_enter */
+	KT_HC_EXIT,		/* kvmmem:kvmmem_hypercall_exit */
+	KT_HOST_HC_ENTER,	/* kvmmem_hostsim:kvmmem_hostsim_hypercall_enter */
+	KT_HOST_HC_EXIT,	/* kvmmem_hostsim:kvmmem_hostsim_hypercall_exit */
+	KT_HOST_TOKEN,		/* kvmmem_hostsim:kvmmem_hostsim_token */
+	KT_PROC_EXIT,		/* sched:sched_process_exit, last thread of a
+				 * process that made a mapping */
+	KT_NR_KINDS,
+};
+
+#define KT_KIND_BIT(k)	(1U << (k))
+/* Every kind BPF can emit. */
+#define KT_ALL_KINDS	(((1U << KT_NR_KINDS) - 1) & ~1U)
+
+/*
+ * One event. Which fields mean what depends on the kind:
+ *
+ * kind                     id       tgid        a0      a1      a2      ret
+ * MAP_*, UNMAP_*,          mapping  owner/      gva     gpa     pa      0 / -errno
+ * TEARDOWN_UNMAP,                   caller
+ * PAGE_LEAKED
+ * TEARDOWN_*               file id  closer      live    unmapped leaked 0
+ * HC_ENTER/EXIT            mapping  nr (32/33)  a0      a1      a2      host answer
+ * HOST_HC_ENTER/EXIT       0        nr (32/33)  a0      a1      a2      host answer
+ * HOST_TOKEN               0        outstanding 0       0       0       0 / -errno
+ * PROC_EXIT                0        the process 0       0       0       exit code
+ *
+ * pid, tid and comm are the current task's (the process that hit the
+ * tracepoint): for TEARDOWN_UNMAP and PAGE_LEAKED the process closing
+ * the file, which is not always the mapping's owner (tgid).
+ */
+struct kt_event {
+	__u64 ts;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC, ns */
+	__u32 pid;		/* current tgid */
+	__u32 tid;		/* current pid (thread) */
+	__u16 kind;		/* enum kt_kind */
+	__u16 cpu;
+	__u32 tgid;		/* see the table above */
+	__u64 id;
+	__u64 a0;
+	__u64 a1;
+	__u64 a2;
+	__s64 ret;
+	char comm[KT_COMM_LEN];
+};
+
+#define KT_EVENT_SIZE	80
+
+#endif /* KVMMEM_TRACE_H */
