@@ -13,8 +13,9 @@
 
 LIBKVMMEM_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 LIBKVMMEM_ROOT := $(abspath $(LIBKVMMEM_DIR)/../..)
-LIBKVMMEM_SRCS := libkvmmem.c stats.c util.c
-LIBKVMMEM_INCLUDES := -I$(LIBKVMMEM_DIR) -I$(LIBKVMMEM_ROOT)/kernel/uapi
+LIBKVMMEM_SRCS := libkvmmem.c stats.c util.c hist.c trace_file.c trace_analyze.c
+LIBKVMMEM_INCLUDES := -I$(LIBKVMMEM_DIR) -I$(LIBKVMMEM_ROOT)/kernel/uapi \
+		      -I$(LIBKVMMEM_ROOT)/bpf
 KVMMEM_WARN := -std=c11 -Wall -Wextra -Werror
 
 define libkvmmem_rules
