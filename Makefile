@@ -3,7 +3,7 @@
 # kvmmem - top-level build.
 #
 #   make deps      install Debian packages, prepare the guest kernel cache
-#   make           modules (kernel/), tools (build/)
+#   make           modules (kernel/), BPF programs (bpf/), tools (build/)
 #   make demo      boot the guest VM and run a traced introspection workload
 #   make check     deps if needed, build, then every test lane
 #   make lint      checkpatch --strict, sparse, W=1 on kernel/
@@ -28,10 +28,10 @@ export OUT
 KMAKE		= $(MAKE) -C $(KDIR) M=$(TOP)/kernel
 KERNEL_SRCS	:= $(wildcard $(TOP)/kernel/*.[ch] $(TOP)/kernel/uapi/linux/*.h)
 
-.PHONY: all deps modules tools lint check clean install bench demo \
+.PHONY: all deps modules bpf tools lint check clean install bench demo \
 	debug-kernel reliability
 
-all: modules tools
+all: modules bpf tools
 
 # The guest kernel cache (headers, image, vmlinux, shadow objtree). The
 # stamp is the release file deps.sh writes last.
@@ -44,7 +44,10 @@ deps:
 modules: | $(CACHE)/release
 	$(KMAKE) W=1 modules
 
-tools:
+bpf:
+	$(MAKE) -C $(TOP)/bpf
+
+tools: bpf
 	$(MAKE) -C $(TOP)/tools
 
 vmlinux.h: | $(CACHE)/release

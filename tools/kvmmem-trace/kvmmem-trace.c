@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmmem-trace - trace every kvmmem map, unmap, teardown and hypercall
+ * with BPF: live, or recorded to a file for reports (latency, lifetimes,
+ * leaks), dumps and a Perfetto export.
+ */
+#define _GNU_SOURCE
+#include <argp.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvmmem-trace.h"
+#include "options.h"
+
+const char *prog = "kvmmem-trace";
+bool verbose;
+
+void warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+uint64_t parse_num(struct argp_state *state, const char *what, const char *s,
+		   uint64_t min, uint64_t max)
+{
+	uint64_t v = 0;
+	int err;
+
+	err = kvmmem_parse_u64_range(s, min, max, &v);
+	if (err == -ERANGE)
+		argp_error(state, "%s '%s': must be between %" PRIu64 " and %" PRIu64,
+			   what, s, min, max);
+	else if (err)
+		argp_error(state, "%s '%s': not a number (decimal, or hex with 0x)",
+			   what, s);
+	return v;
+}
+
+/* ------------------------------------------------- options of sessions */
+
+struct session_opts sopts = {
+	.kinds = KVMMEM_TRACE_DEFAULT_KINDS,
+	.buffer_bytes = 8 << 20,
+	.drain_ms = 100,
+};
+uint64_t opt_duration_s;
+
+static const struct argp_option session_options[] = {
+	{ "pid", 'p', "PID", 0, "Only this process (its events, and its "
+	  "mappings' teardowns)", 1 },
+	{ "events", 'e', "KINDS", 0, "Event kinds, comma-separated: map, unmap, "
+	  "teardown, leak, hypercall, exit, host, token, default, all "
+	  "(default: all but host and token)", 1 },
+	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 1 },
+	{ "buffer", 'b', "SIZE", 0, "Ring buffer size, a power of two (k, M; "
+	  "default 8M)", 1 },
+	{ "drain-ms", OPT_DRAIN_MS, "MS", 0, "Drain the ring buffer every MS "
+	  "milliseconds (default 100)", 1 },
+	{ "force-raw-tp", OPT_FORCE_RAW_TP, NULL, 0, "Attach raw_tp programs "
+	  "even when module BTF allows tp_btf", 1 },
+	{ "verbose", 'v', NULL, 0, "libbpf's messages and the verifier's log", 1 },
+	{},
+};
+
+static error_t session_parse(int key, char *arg, struct argp_state *state)
+{
+	uint64_t v;
+	uint32_t kinds;
+
+	switch (key) {
+	case 'p':
+		sopts.pid = (uint32_t)parse_num(state, "--pid", arg, 1, INT32_MAX);
+		break;
+	case 'e':
+		if (kvmmem_trace_parse_kinds(arg, &kinds) || !kinds)
+			argp_error(state, "--events '%s': a comma-separated list of "
+				   "map, unmap, teardown, leak, hypercall, exit, "
+				   "host, token, default, all", arg);
+		sopts.kinds = kinds;
+		break;
+	case 'd':
+		opt_duration_s = parse_num(state, "--duration", arg, 1, 1000000);
+		break;
+	case 'b':
+		if (kvmmem_parse_size(arg, &v) || v < 4096 || v > (1ULL << 30) ||
+		    (v & (v - 1)))
+			argp_error(state, "--buffer '%s': a power of two between 4k "
+				   "and 1G", arg);
+		sopts.buffer_bytes = v;
+		break;
+	case OPT_DRAIN_MS:
+		sopts.drain_ms = (unsigned int)parse_num(state, "--drain-ms", arg,
+							 1, 10000);
+		break;
+	case OPT_FORCE_RAW_TP:
+		sopts.force_raw_tp = true;
+		break;
+	case 'v':
+		verbose = true;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+const struct argp session_argp = {
+	.options = session_options, .parser = session_parse,
+};
+
+/* ---------------------------------------------------------------- stop */
+
+volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* ---------------------------------------------------------------- live */
+
+struct live {
+	bool json;
+	uint64_t t0;
+	uint64_t events;
+	struct kvmmem_trace_analysis a;
+	int err;
+};
+
+static int live_event(void *ctx, const struct kt_event *e)
+{
+	struct live *l = ctx;
+	int64_t lat;
+
+	l->events++;
+	if (kvmmem_trace_analysis_add(&l->a, e, &lat))
+		lat = -1;
+	if (l->json)
+		print_event_json(stdout, e, l->t0, lat);
+	else
+		print_event(stdout, e, l->t0, lat);
+	return 0;
+}
+
+int cmd_live(const struct session_opts *opts, bool json, uint64_t duration_s)
+{
+	struct live l = { .json = json };
+	struct session *s;
+	uint64_t deadline = 0, drops;
+	int err;
+
+	kvmmem_trace_analysis_init(&l.a);
+	err = session_open(opts, live_event, &l, &s);
+	if (err)
+		return EXIT_FAIL;
+	install_signals();
+	l.t0 = mono_ns();
+	if (duration_s)
+		deadline = l.t0 + duration_s * 1000000000ULL;
+	if (!json) {
+		fprintf(stderr, "Tracing kvmmem (%s)... Hit Ctrl-C to end.\n",
+			session_attach(s));
+		print_event_header(stdout);
+	}
+	while (!stop_signal && (!deadline || mono_ns() < deadline)) {
+		err = session_poll(s);
+		fflush(stdout);
+		if (err && err != -EINTR) {
+			warn("reading the ring buffer: %s", strerror(-err));
+			break;
+		}
+	}
+	session_drain(s);
+	drops = session_drops(s);
+	fflush(stdout);
+	fprintf(stderr, "%s: %" PRIu64 " events, %" PRIu64 " dropped\n", prog,
+		l.events, drops);
+	if (drops)
+		warn("%" PRIu64 " events were dropped (ring buffer full): use a "
+		     "bigger --buffer or a shorter --drain-ms", drops);
+	session_close(s);
+	kvmmem_trace_analysis_free(&l.a);
+	return err && err != -EINTR ? EXIT_FAIL : 0;
+}
+
+/* ---------------------------------------------------------------- main */
+
+static const char main_doc[] =
+"Trace every map, unmap, teardown and hypercall of the kvmmem driver with "
+"BPF.\n"
+"\n"
+"Without a command: print one line per event as it happens (--json: one "
+"JSON object per line) until Ctrl-C or --duration. Commands:\n"
+"\n"
+"  record -o FILE [-- CMD...]  record to FILE (docs/trace-format.md)\n"
+"  report FILE [--json]        counts, latency histograms, lifetimes, "
+"processes, leaks\n"
+"  dump FILE [--json]          one event per line\n"
+"  export --perfetto FILE -o OUT   a trace for ui.perfetto.dev\n"
+"\n"
+"'kvmmem-trace COMMAND --help' describes each. Needs root, kvmmem.ko and a "
+"kernel with BTF; uses tp_btf when the modules have BTF, raw_tp "
+"otherwise. Exit status: 0 ok, 1 error, 2 bad usage, 3 the recording "
+"read was cut short (output covers what survived).\n"
+"\v"
+"EXAMPLES:\n"
+"    kvmmem-trace                       # live, every event\n"
+"    kvmmem-trace -p 1234 --json        # live, one process, JSON lines\n"
+"    kvmmem-trace -e map,unmap,leak     # only these kinds\n"
+"    kvmmem-trace record -o k.ktr -d 10 # record 10 s\n"
+"    kvmmem-trace record -o k.ktr -- kvmmem-ctl stress -p 4 -m 100\n"
+"    kvmmem-trace report k.ktr\n"
+"    kvmmem-trace report --json k.ktr\n"
+"    kvmmem-trace dump k.ktr | head\n"
+"    kvmmem-trace export --perfetto k.ktr -o k.json   # open in ui.perfetto.dev\n";
+
+static const struct argp_option main_options[] = {
+	{ "json", 'j', NULL, 0, "Live mode: JSON lines", 0 },
+	{},
+};
+
+static struct {
+	bool json;
+	int cmd_index;
+} main_args = { .cmd_index = -1 };
+
+static error_t main_parse(int key, char *arg, struct argp_state *state)
+{
+	(void)arg;
+	switch (key) {
+	case 'j':
+		main_args.json = true;
+		break;
+	case ARGP_KEY_ARG:
+		/* the command: the rest of argv is its own */
+		main_args.cmd_index = state->next - 1;
+		state->next = state->argc;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+	{ "record", cmd_record },
+	{ "report", cmd_report },
+	{ "dump", cmd_dump },
+	{ "export", cmd_export },
+};
+
+int main(int argc, char **argv)
+{
+	const struct argp_child children[] = {
+		{ &session_argp, 0, "Tracing options:", 1 },
+		{},
+	};
+	const struct argp argp = {
+		.options = main_options, .parser = main_parse,
+		.args_doc = "[COMMAND [ARG...]]", .doc = main_doc,
+		.children = children,
+	};
+	char name[64];
+	size_t i;
+
+	argp_err_exit_status = EXIT_USAGE;
+	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL);
+	if (main_args.cmd_index < 0)
+		return cmd_live(&sopts, main_args.json, opt_duration_s);
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[main_args.cmd_index], commands[i].name))
+			continue;
+		snprintf(name, sizeof(name), "%s %s", prog, commands[i].name);
+		argv[main_args.cmd_index] = name;
+		return commands[i].fn(argc - main_args.cmd_index,
+				      argv + main_args.cmd_index);
+	}
+	fprintf(stderr, "%s: unknown command '%s'\n"
+		"Try '%s --help' for the list of commands.\n", prog,
+		argv[main_args.cmd_index], prog);
+	return EXIT_USAGE;
+}

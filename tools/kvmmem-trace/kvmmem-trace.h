@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kvmmem-trace.h - what the parts of kvmmem-trace share.
+ */
+#ifndef KVMMEM_TRACE_TOOL_H
+#define KVMMEM_TRACE_TOOL_H
+
+#include <argp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "trace.h"
+#include "util.h"
+
+/* Exit status. */
+#define EXIT_FAIL		1	/* an error: said on stderr */
+#define EXIT_USAGE		2	/* bad command line */
+#define EXIT_INCOMPLETE		3	/* the recording was cut short; the
+					 * output covers what survived */
+
+extern const char *prog;
+extern bool verbose;
+
+/* "kvmmem-trace: " + message + newline, on stderr. */
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parse or argp_error() (which exits) with a message naming @what. */
+uint64_t parse_num(struct argp_state *state, const char *what, const char *s,
+		   uint64_t min, uint64_t max);
+
+/* ---------------------------------------------------------- BPF session */
+
+struct session_opts {
+	uint32_t pid;		/* 0: every process */
+	uint32_t kinds;		/* KT_KIND_BIT()s */
+	uint64_t buffer_bytes;	/* ring buffer size, a power of two */
+	unsigned int drain_ms;	/* drain the buffer this often */
+	bool force_raw_tp;	/* raw_tp even when tp_btf would work */
+};
+
+/* Called for each event drained; non-zero stops the session. */
+typedef int (*session_cb)(void *ctx, const struct kt_event *e);
+
+struct session;
+
+/*
+ * Load and attach; on failure say why on stderr (not root, module not
+ * loaded, no BTF ...) and return a negative errno.
+ */
+int session_open(const struct session_opts *opts, session_cb cb, void *ctx,
+		 struct session **sp);
+/* Wait up to drain_ms, then drain. Return: 0, -EINTR, or a cb's value. */
+int session_poll(struct session *s);
+/* Drain what is buffered now. */
+int session_drain(struct session *s);
+/* Events lost so far (ring buffer full). */
+uint64_t session_drops(struct session *s);
+/* "tp_btf" or "raw_tp". */
+const char *session_attach(const struct session *s);
+void session_close(struct session *s);
+
+/* Monotonic and realtime clocks in ns. */
+uint64_t mono_ns(void);
+uint64_t real_ns(void);
+
+/* ------------------------------------------------------------- output */
+
+/* One event as a line of text: TIME PID TID COMM EVENT DETAILS. */
+void print_event_header(FILE *f);
+void print_event(FILE *f, const struct kt_event *e, uint64_t t0,
+		 int64_t latency_ns);
+/* One event as a JSON object on one line. */
+void print_event_json(FILE *f, const struct kt_event *e, uint64_t t0,
+		      int64_t latency_ns);
+
+/* Load FILE, saying on stderr what is wrong; return 0, INCOMPLETE or <0. */
+int load_recording(const char *path, struct kvmmem_trace_file *tf);
+/* Exit status for a recording that loaded: 0, or EXIT_INCOMPLETE. */
+int load_status(int err);
+
+/* Subcommands: argv[0] is "kvmmem-trace NAME"; return the exit status. */
+int cmd_live(const struct session_opts *opts, bool json, uint64_t duration_s);
+int cmd_record(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+
+#endif /* KVMMEM_TRACE_TOOL_H */

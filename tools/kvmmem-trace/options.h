@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * options.h - the tracing options live mode and record share.
+ */
+#ifndef KVMMEM_TRACE_OPTIONS_H
+#define KVMMEM_TRACE_OPTIONS_H
+
+#include <argp.h>
+#include <signal.h>
+
+#include "kvmmem-trace.h"
+
+/* Keys of long-only options. */
+#define OPT_DRAIN_MS		1000
+#define OPT_FORCE_RAW_TP	1001
+#define OPT_PERFETTO		1002
+
+/* Set by session_argp (a child of the live and record parsers). */
+extern struct session_opts sopts;
+extern uint64_t opt_duration_s;
+extern const struct argp session_argp;
+
+/* SIGINT/SIGTERM set stop_signal. */
+extern volatile sig_atomic_t stop_signal;
+void install_signals(void);
+
+#endif /* KVMMEM_TRACE_OPTIONS_H */

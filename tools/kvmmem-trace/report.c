@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * report.c - kvmmem-trace report and dump: what a recording says.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kvmmem-trace.h"
+
+static int analyze(const struct kvmmem_trace_file *tf,
+		   struct kvmmem_trace_analysis *a)
+{
+	size_t i;
+	int err;
+
+	kvmmem_trace_analysis_init(a);
+	for (i = 0; i < tf->nr_events; i++) {
+		err = kvmmem_trace_analysis_add(a, &tf->events[i], NULL);
+		if (err) {
+			warn("analysing the recording: %s", strerror(-err));
+			return err;
+		}
+	}
+	kvmmem_trace_analysis_finish(a, tf->end_ts);
+	return 0;
+}
+
+/* ------------------------------------------------------------- options */
+
+static struct {
+	const char *file;
+	bool json;
+} rep_args;
+
+static error_t file_parse(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'j':
+		rep_args.json = true;
+		break;
+	case ARGP_KEY_ARG:
+		if (rep_args.file)
+			argp_error(state, "one FILE only ('%s' is extra)", arg);
+		rep_args.file = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!rep_args.file)
+			argp_error(state, "FILE (a recording) is required");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp_option file_options[] = {
+	{ "json", 'j', NULL, 0, "JSON instead of text", 0 },
+	{},
+};
+
+/* ------------------------------------------------------------- helpers */
+
+struct leak_lists {
+	const struct kvmmem_trace_mapping **live, **orphaned, **leaked;
+	size_t nr_live, nr_orphaned, nr_leaked;
+};
+
+static int collect_leaks(const struct kvmmem_trace_analysis *a,
+			 struct leak_lists *l)
+{
+	size_t i;
+
+	memset(l, 0, sizeof(*l));
+	l->live = calloc(a->nr_maps + 1, sizeof(*l->live));
+	l->orphaned = calloc(a->nr_maps + 1, sizeof(*l->orphaned));
+	l->leaked = calloc(a->nr_maps + 1, sizeof(*l->leaked));
+	if (!l->live || !l->orphaned || !l->leaked)
+		return -ENOMEM;
+	for (i = 0; i < a->nr_maps; i++) {
+		const struct kvmmem_trace_mapping *m = &a->maps[i];
+
+		if (m->orphaned)
+			l->orphaned[l->nr_orphaned++] = m;
+		else if (m->state == KT_MAPPING_LIVE)
+			l->live[l->nr_live++] = m;
+		if (m->state == KT_MAPPING_LEAKED)
+			l->leaked[l->nr_leaked++] = m;
+	}
+	return 0;
+}
+
+static void free_leaks(struct leak_lists *l)
+{
+	free(l->live);
+	free(l->orphaned);
+	free(l->leaked);
+}
+
+/* Age of a mapping at the end of the recording; -1 if mapped before it. */
+static int64_t mapping_age(const struct kvmmem_trace_analysis *a,
+			   const struct kvmmem_trace_mapping *m)
+{
+	return m->map_ts && a->end_ts >= m->map_ts ?
+	       (int64_t)(a->end_ts - m->map_ts) : -1;
+}
+
+static uint64_t op_count_ok(const struct kvmmem_trace_analysis *a,
+			    enum kvmmem_trace_op op)
+{
+	return a->ops[op].count - a->ops[op].errors;
+}
+
+static void comm_copy(char *dst, const char *comm, bool blanks_ok)
+{
+	size_t i;
+
+	for (i = 0; i < KT_COMM_LEN - 1 && comm[i]; i++)
+		dst[i] = !blanks_ok && (comm[i] == ' ' || comm[i] == '\t') ?
+			 '_' : comm[i];
+	if (!i && !blanks_ok)
+		dst[i++] = '?';
+	dst[i] = '\0';
+}
+
+/* Which kind's result names apply to an operation. */
+static unsigned int op_kind(enum kvmmem_trace_op op)
+{
+	switch (op) {
+	case KT_OP_HC_MAP:
+	case KT_OP_HC_UNMAP:
+		return KT_HC_EXIT;
+	case KT_OP_HOST_HC_MAP:
+	case KT_OP_HOST_HC_UNMAP:
+		return KT_HOST_HC_EXIT;
+	default:
+		return KT_MAP_END;
+	}
+}
+
+/* ---------------------------------------------------------------- text */
+
+static void print_latency(FILE *f, struct kvmmem_trace_op_stats *op,
+			  const char *title, const char *what)
+{
+	uint64_t slots[KVMMEM_LOG2_SLOTS];
+	char b50[32], b90[32], b99[32], bmax[32];
+	struct kvmmem_samples *s = &op->latency;
+
+	if (!s->n)
+		return;
+	fprintf(f, "\n%s: %zu %s, p50 %s, p90 %s, p99 %s, max %s\n", title, s->n,
+		what, kvmmem_fmt_ns(b50, kvmmem_samples_percentile(s, 50)),
+		kvmmem_fmt_ns(b90, kvmmem_samples_percentile(s, 90)),
+		kvmmem_fmt_ns(b99, kvmmem_samples_percentile(s, 99)),
+		kvmmem_fmt_ns(bmax, kvmmem_samples_max(s)));
+	kvmmem_samples_log2(s, 1000, slots);
+	kvmmem_print_log2_hist(f, slots, KVMMEM_LOG2_SLOTS, "usecs");
+}
+
+static void print_leaks(FILE *f, const struct kvmmem_trace_analysis *a,
+			const struct kvmmem_trace_mapping **list, size_t n,
+			const char *title, bool leaked)
+{
+	char *text = NULL, comm[KT_COMM_LEN + 1], age[32], ebuf[32];
+	size_t size = 0, i;
+	FILE *t;
+
+	fprintf(f, "  %s: %zu\n", title, n);
+	if (!n)
+		return;
+	t = open_memstream(&text, &size);
+	if (!t)
+		return;
+	fprintf(t, "ID PID COMM GVA GPA PA AGE%s\n", leaked ? " ERROR" : "");
+	for (i = 0; i < n; i++) {
+		const struct kvmmem_trace_mapping *m = list[i];
+		int64_t ns = mapping_age(a, m);
+
+		comm_copy(comm, m->comm, false);
+		fprintf(t, "%" PRIu64 " %" PRIu32 " %s 0x%" PRIx64 " 0x%" PRIx64
+			" 0x%" PRIx64 " %s", m->id, m->owner, comm, m->gva, m->gpa,
+			m->pa, ns < 0 ? "?" : kvmmem_fmt_ns(age, (uint64_t)ns));
+		if (leaked)
+			fprintf(t, " %s", kvmmem_trace_result_name(KT_PAGE_LEAKED,
+								   m->leak_errno, ebuf));
+		fputc('\n', t);
+	}
+	fclose(t);
+	kvmmem_print_columns(f, text, "      ");
+	free(text);
+}
+
+static int cmp_proc(const void *x, const void *y)
+{
+	const struct kvmmem_trace_proc *p = x, *q = y;
+
+	return p->pid < q->pid ? -1 : p->pid > q->pid;
+}
+
+static void print_procs(FILE *f, struct kvmmem_trace_analysis *a)
+{
+	char *text = NULL, comm[KT_COMM_LEN + 1], avg[32];
+	size_t size = 0, i;
+	FILE *t;
+
+	qsort(a->procs, a->nr_procs, sizeof(*a->procs), cmp_proc);
+	/* the index is stale after sorting: nothing looks procs up anymore */
+	t = open_memstream(&text, &size);
+	if (!t)
+		return;
+	fprintf(t, "PID COMM MAPS MAP_ERRS UNMAPS UNMAP_ERRS TEARDOWN LEAKED "
+		"LIVE HCALLS HC_AVG EXITED\n");
+	for (i = 0; i < a->nr_procs; i++) {
+		const struct kvmmem_trace_proc *p = &a->procs[i];
+
+		comm_copy(comm, p->comm, false);
+		fprintf(t, "%" PRIu32 " %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %"
+			PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+			" %s %s\n", p->pid, comm, p->maps, p->map_errors, p->unmaps,
+			p->unmap_errors, p->teardown_unmaps, p->leaked, p->live,
+			p->hypercalls, p->hypercalls ?
+			kvmmem_fmt_ns(avg, p->hypercall_ns / p->hypercalls) : "-",
+			p->exit_ts ? "yes" : "no");
+	}
+	fclose(t);
+	kvmmem_print_columns(f, text, "  ");
+	free(text);
+}
+
+static void print_header(FILE *f, const char *path,
+			 const struct kvmmem_trace_file *tf,
+			 const struct kvmmem_trace_analysis *a)
+{
+	const struct kvmmem_trace_info *in = &tf->info;
+	time_t secs = (time_t)(in->start_real_ns / 1000000000ULL);
+	char when[64] = "?";
+	struct tm tm;
+
+	if (gmtime_r(&secs, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	fprintf(f, "kvmmem-trace report: %s\n", path);
+	fprintf(f, "  host %s, kernel %s, boot %s\n", in->hostname, in->kernel,
+		in->boot_id);
+	fprintf(f, "  started %s, %.3f s, clock %s, attached as %s\n", when,
+		(double)(a->end_ts - (in->start_mono_ns < a->end_ts ?
+				      in->start_mono_ns : a->end_ts)) / 1e9,
+		in->clock, in->attach);
+	fprintf(f, "  %zu events, %" PRIu64 " dropped%s", tf->nr_events, tf->drops,
+		tf->drops ? " (counts below miss them)" : "");
+	if (in->pid_filter)
+		fprintf(f, ", pid %" PRIu32 " only", in->pid_filter);
+	fputc('\n', f);
+	if (!tf->complete)
+		fprintf(f, "  INCOMPLETE: %s\n", tf->msg);
+}
+
+static void report_text(FILE *f, const char *path,
+			const struct kvmmem_trace_file *tf,
+			struct kvmmem_trace_analysis *a, const struct leak_lists *l)
+{
+	char *text = NULL, rbuf[32];
+	uint64_t slots[KVMMEM_LOG2_SLOTS], errors;
+	size_t size = 0, i;
+	unsigned int op;
+	FILE *t;
+
+	print_header(f, path, tf, a);
+
+	errors = a->ops[KT_OP_MAP].errors + a->ops[KT_OP_UNMAP].errors +
+		 a->ops[KT_OP_TEARDOWN_UNMAP].errors;
+	fprintf(f, "\nSummary: %" PRIu64 " maps, %" PRIu64 " unmaps, %" PRIu64
+		" teardown unmaps, %" PRIu64 " errors, %zu leaked pages, %zu live "
+		"at end, %zu orphaned\n", op_count_ok(a, KT_OP_MAP),
+		op_count_ok(a, KT_OP_UNMAP), op_count_ok(a, KT_OP_TEARDOWN_UNMAP),
+		errors, l->nr_leaked, l->nr_live, l->nr_orphaned);
+
+	fprintf(f, "\nOperations:\n");
+	t = open_memstream(&text, &size);
+	if (t) {
+		fprintf(t, "OPERATION RESULT COUNT\n");
+		for (op = 0; op < KT_OP_NR; op++)
+			for (i = 0; i < a->ops[op].nr_results; i++)
+				fprintf(t, "%s %s %" PRIu64 "\n", kvmmem_trace_op_name(op),
+					kvmmem_trace_result_name(op_kind(op),
+						a->ops[op].results[i].ret, rbuf),
+					a->ops[op].results[i].count);
+		fclose(t);
+		kvmmem_print_columns(f, text, "  ");
+		free(text);
+	}
+
+	print_latency(f, &a->ops[KT_OP_HC_MAP], "Hypercall MEM_MAP latency", "calls");
+	print_latency(f, &a->ops[KT_OP_HC_UNMAP], "Hypercall MEM_UNMAP latency", "calls");
+	print_latency(f, &a->ops[KT_OP_HOST_HC_MAP], "Host MEM_MAP handling", "calls");
+	print_latency(f, &a->ops[KT_OP_HOST_HC_UNMAP], "Host MEM_UNMAP handling", "calls");
+	print_latency(f, &a->ops[KT_OP_MAP], "MAP ioctl latency", "calls");
+	print_latency(f, &a->ops[KT_OP_UNMAP], "UNMAP ioctl latency", "calls");
+	print_latency(f, &a->ops[KT_OP_TEARDOWN], "File teardown latency", "teardowns");
+
+	if (a->lifetime.n) {
+		struct kvmmem_trace_op_stats lt = { .latency = a->lifetime };
+		bool ms = kvmmem_samples_max(&a->lifetime) >= 10000000000ULL;
+
+		if (!ms) {
+			print_latency(f, &lt, "Mapping lifetime (map to unmap or teardown)",
+				      "mappings");
+		} else {
+			char b[4][32];
+
+			fprintf(f, "\nMapping lifetime (map to unmap or teardown): %zu "
+				"mappings, p50 %s, p90 %s, p99 %s, max %s\n",
+				lt.latency.n,
+				kvmmem_fmt_ns(b[0], kvmmem_samples_percentile(&lt.latency, 50)),
+				kvmmem_fmt_ns(b[1], kvmmem_samples_percentile(&lt.latency, 90)),
+				kvmmem_fmt_ns(b[2], kvmmem_samples_percentile(&lt.latency, 99)),
+				kvmmem_fmt_ns(b[3], kvmmem_samples_max(&lt.latency)));
+			kvmmem_samples_log2(&lt.latency, 1000000, slots);
+			kvmmem_print_log2_hist(f, slots, KVMMEM_LOG2_SLOTS, "msecs");
+		}
+		a->lifetime = lt.latency;	/* sorted by the percentiles */
+	}
+
+	fprintf(f, "\nProcesses:\n");
+	print_procs(f, a);
+
+	fprintf(f, "\nLeaks:\n");
+	print_leaks(f, a, l->live, l->nr_live,
+		    "mappings still live at the end of the recording", false);
+	print_leaks(f, a, l->orphaned, l->nr_orphaned,
+		    "mappings whose owner exited while the file stayed open", false);
+	print_leaks(f, a, l->leaked, l->nr_leaked,
+		    "pages the driver reported leaked (host failed to unmap)", true);
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+static void json_samples(FILE *f, struct kvmmem_trace_op_stats *op)
+{
+	uint64_t slots[KVMMEM_LOG2_SLOTS];
+	struct kvmmem_samples *s = &op->latency;
+	int i, last = -1;
+
+	fprintf(f, "{\"count\":%zu,\"p50_ns\":%" PRIu64 ",\"p90_ns\":%" PRIu64
+		",\"p99_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64 ",\"log2_usecs\":[",
+		s->n, kvmmem_samples_percentile(s, 50), kvmmem_samples_percentile(s, 90),
+		kvmmem_samples_percentile(s, 99), kvmmem_samples_max(s));
+	kvmmem_samples_log2(s, 1000, slots);
+	for (i = 0; i < KVMMEM_LOG2_SLOTS; i++)
+		if (slots[i])
+			last = i;
+	for (i = 0; i <= last; i++)
+		fprintf(f, "%s%" PRIu64, i ? "," : "", slots[i]);
+	fputs("]}", f);
+}
+
+static void json_mappings(FILE *f, const struct kvmmem_trace_analysis *a,
+			  const struct kvmmem_trace_mapping **list, size_t n,
+			  bool leaked)
+{
+	char ebuf[32];
+	size_t i;
+
+	fputc('[', f);
+	for (i = 0; i < n; i++) {
+		const struct kvmmem_trace_mapping *m = list[i];
+		int64_t age = mapping_age(a, m);
+
+		fprintf(f, "%s{\"id\":%" PRIu64 ",\"pid\":%" PRIu32 ",\"comm\":",
+			i ? "," : "", m->id, m->owner);
+		kvmmem_json_string(f, m->comm, KT_COMM_LEN);
+		fprintf(f, ",\"gva\":%" PRIu64 ",\"gpa\":%" PRIu64 ",\"pa\":%" PRIu64,
+			m->gva, m->gpa, m->pa);
+		if (age >= 0)
+			fprintf(f, ",\"age_ns\":%" PRId64, age);
+		else
+			fputs(",\"age_ns\":null", f);
+		if (m->owner_exit_ts)
+			fprintf(f, ",\"owner_exit_ns\":%" PRIu64, m->owner_exit_ts);
+		if (leaked)
+			fprintf(f, ",\"error\":\"%s\"",
+				kvmmem_trace_result_name(KT_PAGE_LEAKED, m->leak_errno,
+							 ebuf));
+		fputc('}', f);
+	}
+	fputc(']', f);
+}
+
+static void report_json(FILE *f, const char *path,
+			const struct kvmmem_trace_file *tf,
+			struct kvmmem_trace_analysis *a, const struct leak_lists *l)
+{
+	const struct kvmmem_trace_info *in = &tf->info;
+	unsigned int op;
+	char rbuf[32];
+	size_t i;
+
+	fputs("{\"file\":", f);
+	kvmmem_json_string(f, path, strlen(path));
+	fprintf(f, ",\"complete\":%s,\"lost_bytes\":%" PRIu64 ",\"events\":%zu,"
+		"\"drops\":%" PRIu64 ",\"duration_ns\":%" PRIu64,
+		tf->complete ? "true" : "false", tf->lost_bytes, tf->nr_events,
+		tf->drops, a->end_ts > in->start_mono_ns ? a->end_ts - in->start_mono_ns : 0);
+	fputs(",\"header\":{\"version\":", f);
+	fprintf(f, "%" PRIu32 ",\"clock\":", in->version);
+	kvmmem_json_string(f, in->clock, sizeof(in->clock));
+	fputs(",\"boot_id\":", f);
+	kvmmem_json_string(f, in->boot_id, sizeof(in->boot_id));
+	fputs(",\"kernel\":", f);
+	kvmmem_json_string(f, in->kernel, sizeof(in->kernel));
+	fputs(",\"hostname\":", f);
+	kvmmem_json_string(f, in->hostname, sizeof(in->hostname));
+	fputs(",\"attach\":", f);
+	kvmmem_json_string(f, in->attach, sizeof(in->attach));
+	fprintf(f, ",\"start_mono_ns\":%" PRIu64 ",\"start_real_ns\":%" PRIu64
+		",\"pid_filter\":%" PRIu32 ",\"kinds\":%" PRIu32 "}",
+		in->start_mono_ns, in->start_real_ns, in->pid_filter, in->kinds);
+
+	fprintf(f, ",\"totals\":{\"maps\":%" PRIu64 ",\"map_errors\":%" PRIu64
+		",\"unmaps\":%" PRIu64 ",\"unmap_errors\":%" PRIu64
+		",\"teardown_unmaps\":%" PRIu64 ",\"teardown_unmap_errors\":%" PRIu64
+		",\"teardowns\":%" PRIu64 ",\"errors\":%" PRIu64
+		",\"leaked_pages\":%zu,\"live_at_end\":%zu,\"orphaned\":%zu"
+		",\"live_max\":%" PRIu64 ",\"unknown_mappings\":%" PRIu64 "}",
+		op_count_ok(a, KT_OP_MAP), a->ops[KT_OP_MAP].errors,
+		op_count_ok(a, KT_OP_UNMAP), a->ops[KT_OP_UNMAP].errors,
+		op_count_ok(a, KT_OP_TEARDOWN_UNMAP), a->ops[KT_OP_TEARDOWN_UNMAP].errors,
+		a->ops[KT_OP_TEARDOWN].count,
+		a->ops[KT_OP_MAP].errors + a->ops[KT_OP_UNMAP].errors +
+		a->ops[KT_OP_TEARDOWN_UNMAP].errors,
+		l->nr_leaked, l->nr_live, l->nr_orphaned, a->live_max, a->unknown_ends);
+
+	fputs(",\"operations\":[", f);
+	for (op = 0; op < KT_OP_NR; op++) {
+		fprintf(f, "%s{\"op\":\"%s\",\"count\":%" PRIu64 ",\"errors\":%" PRIu64
+			",\"results\":{", op ? "," : "", kvmmem_trace_op_name(op),
+			a->ops[op].count, a->ops[op].errors);
+		for (i = 0; i < a->ops[op].nr_results; i++)
+			fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "",
+				kvmmem_trace_result_name(op_kind(op),
+							 a->ops[op].results[i].ret, rbuf),
+				a->ops[op].results[i].count);
+		fputs("},\"latency\":", f);
+		json_samples(f, &a->ops[op]);
+		fputc('}', f);
+	}
+	fputs("],\"lifetime\":", f);
+	{
+		struct kvmmem_trace_op_stats lt = { .latency = a->lifetime };
+
+		json_samples(f, &lt);
+		a->lifetime = lt.latency;
+	}
+
+	qsort(a->procs, a->nr_procs, sizeof(*a->procs), cmp_proc);
+	fputs(",\"processes\":[", f);
+	for (i = 0; i < a->nr_procs; i++) {
+		const struct kvmmem_trace_proc *p = &a->procs[i];
+
+		fprintf(f, "%s{\"pid\":%" PRIu32 ",\"comm\":", i ? "," : "", p->pid);
+		kvmmem_json_string(f, p->comm, KT_COMM_LEN);
+		fprintf(f, ",\"maps\":%" PRIu64 ",\"map_errors\":%" PRIu64
+			",\"unmaps\":%" PRIu64 ",\"unmap_errors\":%" PRIu64
+			",\"teardown_unmaps\":%" PRIu64 ",\"leaked\":%" PRIu64
+			",\"live\":%" PRIu64 ",\"hypercalls\":%" PRIu64
+			",\"hypercall_ns\":%" PRIu64 ",\"exited\":%s}", p->maps,
+			p->map_errors, p->unmaps, p->unmap_errors, p->teardown_unmaps,
+			p->leaked, p->live, p->hypercalls, p->hypercall_ns,
+			p->exit_ts ? "true" : "false");
+	}
+	fputs("],\"leaks\":{\"live_at_end\":", f);
+	json_mappings(f, a, l->live, l->nr_live, false);
+	fputs(",\"orphaned\":", f);
+	json_mappings(f, a, l->orphaned, l->nr_orphaned, false);
+	fputs(",\"leaked_pages\":", f);
+	json_mappings(f, a, l->leaked, l->nr_leaked, true);
+	fputs("}}\n", f);
+}
+
+/* -------------------------------------------------------------- report */
+
+static const char report_doc[] =
+"What a recording says: counts per operation and result; hypercall (and "
+"ioctl, teardown) latency as log2 histograms with p50/p90/p99/max; the "
+"mapping lifetime histogram; a per-process table; and leaks: mappings "
+"still live at the end, mappings whose owner exited while the file stayed "
+"open, and pages the driver reported leaked, each with owner pid/comm, "
+"gva, gpa and age (at the end of the recording).\n"
+"\v"
+"EXAMPLES:\n"
+"    kvmmem-trace report k.ktr\n"
+"    kvmmem-trace report --json k.ktr | python3 -m json.tool\n";
+
+int cmd_report(int argc, char **argv)
+{
+	const struct argp argp = {
+		.options = file_options, .parser = file_parse,
+		.args_doc = "FILE", .doc = report_doc,
+	};
+	struct kvmmem_trace_analysis a;
+	struct kvmmem_trace_file tf;
+	struct leak_lists l = { 0 };
+	int err, ret = EXIT_FAIL;
+
+	argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	err = load_recording(rep_args.file, &tf);
+	kvmmem_trace_analysis_init(&a);
+	if (err < 0)
+		goto cleanup;
+	if (analyze(&tf, &a) || collect_leaks(&a, &l)) {
+		warn("out of memory");
+		goto cleanup;
+	}
+	if (rep_args.json)
+		report_json(stdout, rep_args.file, &tf, &a, &l);
+	else
+		report_text(stdout, rep_args.file, &tf, &a, &l);
+	ret = fflush(stdout) ? EXIT_FAIL : load_status(err);
+cleanup:
+	free_leaks(&l);
+	kvmmem_trace_analysis_free(&a);
+	kvmmem_trace_file_free(&tf);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- dump */
+
+static const char dump_doc[] =
+"One event per line, in recording order, with the latency of each end "
+"event whose start was recorded (TIME is seconds since the recording "
+"started).\n"
+"\v"
+"EXAMPLES:\n"
+"    kvmmem-trace dump k.ktr | grep page_leaked\n"
+"    kvmmem-trace dump --json k.ktr\n";
+
+int cmd_dump(int argc, char **argv)
+{
+	const struct argp argp = {
+		.options = file_options, .parser = file_parse,
+		.args_doc = "FILE", .doc = dump_doc,
+	};
+	struct kvmmem_trace_analysis a;
+	struct kvmmem_trace_file tf;
+	int64_t lat;
+	size_t i;
+	int err, ret = EXIT_FAIL;
+
+	argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	err = load_recording(rep_args.file, &tf);
+	kvmmem_trace_analysis_init(&a);
+	if (err < 0)
+		goto cleanup;
+	if (!rep_args.json)
+		print_event_header(stdout);
+	for (i = 0; i < tf.nr_events; i++) {
+		if (kvmmem_trace_analysis_add(&a, &tf.events[i], &lat))
+			lat = -1;
+		if (rep_args.json)
+			print_event_json(stdout, &tf.events[i], tf.info.start_mono_ns, lat);
+		else
+			print_event(stdout, &tf.events[i], tf.info.start_mono_ns, lat);
+	}
+	ret = fflush(stdout) ? EXIT_FAIL : load_status(err);
+cleanup:
+	kvmmem_trace_analysis_free(&a);
+	kvmmem_trace_file_free(&tf);
+	return ret;
+}
