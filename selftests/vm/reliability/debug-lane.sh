@@ -38,6 +38,7 @@ while (($#)); do
 	shift
 done
 if ((LONG)); then
+	LOG=$OUT/reliability-run	# apart from make check's logs
 	IOCTLS=${KVMMEM_FUZZ_IOCTLS:-5000000}
 	PROCS=${KVMMEM_KILLSTORM_PROCS:-5000}
 	STRESS_TIMEOUT=7200
