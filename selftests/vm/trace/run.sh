@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run.sh - kvmmem-trace end to end, run INSIDE the guest by
+# selftests/vm/guest-lane.sh (boot trace). One line per case, "name: ok"
+# or "name: FAIL why".
+#
+#   run.sh btf   the tp_btf programs (the modules have BTF)
+#   run.sh raw   the same cases with --force-raw-tp
+#
+# The central case records a workload of known counts (kvmmem-ctl stress
+# with --leave and an injected unmap failure) and requires the report's
+# numbers to EQUAL the workload's and the driver's (check_report.py).
+set -uo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+OUT=${OUT:-$TOP/build}
+HERE=$TOP/selftests/vm/trace
+TRACE=$OUT/kvmmem-trace
+CTL=$OUT/kvmmem-ctl
+HOSTSIM=/sys/kernel/debug/kvmmem_hostsim
+STATS=/sys/kernel/debug/kvmmem/stats
+PY=/usr/bin/python3
+
+MODE=${1:-}
+case $MODE in
+btf)	ATTACH=tp_btf; FORCE=() ;;
+raw)	ATTACH=raw_tp; FORCE=(--force-raw-tp) ;;
+*)	echo "usage: $0 btf|raw" >&2; exit 2 ;;
+esac
+W=$OUT/trace-lane/$MODE
+rm -rf "$W"
+mkdir -p "$W"
+cd "$W" || exit 1
+# FIFOs cannot live on the 9p share
+FIFOS=$(mktemp -d) || exit 1
+trap 'rm -rf "$FIFOS"' EXIT
+
+# check NAME COMMAND...: one case from a command's exit status and output.
+check() {
+	local name=trace_${MODE}_$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		echo "$name: ok"
+	else
+		echo "$name: FAIL $(echo "$out" | tail -n 20 | tr '\n' ' ')"
+	fi
+}
+
+record() {
+	"$TRACE" record "${FORCE[@]}" "$@"
+}
+
+# stress_recorded NAME STRESS-ARGS...: record stress, compare the report.
+stress_recorded() {
+	local name=$1 leaks=0 extra=() prev=
+	shift
+	for a in "$@"; do
+		[[ $a == --kill ]] && extra+=(--killed)
+		[[ $prev == --expect-leaks ]] && leaks=$a
+		prev=$a
+	done
+	if [[ $leaks -gt 0 ]]; then
+		echo 14 >"$HOSTSIM/fail_unmap_error" &&	# KVM_EFAULT
+		echo "$leaks" >"$HOSTSIM/fail_unmap_count" || return 1
+	fi
+	cat "$STATS" >"$name.before"
+	record -o "$name.ktr" -- "$CTL" stress "$@" >"$name.stress" 2>&1 ||
+		{ echo "record failed:"; cat "$name.stress"; return 1; }
+	cat "$STATS" >"$name.after"
+	"$TRACE" report --json "$name.ktr" >"$name.json" || return 1
+	"$TRACE" report "$name.ktr" >"$name.txt" || return 1
+	$PY "$HERE/check_report.py" "$name.json" "$name.stress" "$name.before" \
+		"$name.after" --attach "$ATTACH" --expect-leaks "$leaks" "${extra[@]}"
+}
+
+json_field() {	# json_field FILE EXPR: print EXPR of the report in FILE
+	$PY -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1"
+}
+
+expect_eq() {	# expect_eq WHAT GOT WANT
+	[[ $2 == "$3" ]] || { echo "$1: got '$2', expected '$3'"; return 1; }
+}
+
+live_json() {
+	"$TRACE" "${FORCE[@]}" --json -d 3 >live.jsonl 2>live.err &
+	local pid=$!
+	sleep 1
+	"$CTL" stress -p 1 -m 10 --seed 3 >/dev/null || return 1
+	wait "$pid" || { cat live.err; return 1; }
+	$PY - live.jsonl <<-'PYEOF'
+	import json, sys
+	ev = [json.loads(l) for l in open(sys.argv[1])]
+	ends = [e for e in ev if e['event'] == 'map_end' and e['result'] == 'ok']
+	lat = [e for e in ends if 'latency_ns' in e]
+	if len(ends) != 10 or len(lat) != 10:
+	    sys.exit(f'{len(ends)} map_end ok ({len(lat)} with latency), expected 10')
+	PYEOF
+	grep -q '^kvmmem-trace: [0-9]* events, 0 dropped$' live.err ||
+		{ echo "no summary with 0 drops:"; cat live.err; return 1; }
+}
+
+live_text() {
+	"$TRACE" "${FORCE[@]}" -e map -d 2 >live.txt 2>live-text.err &
+	local pid=$!
+	sleep 1
+	"$CTL" stress -p 1 -m 4 --seed 4 >/dev/null || return 1
+	wait "$pid" || { cat live-text.err; return 1; }
+	expect_eq "map_end lines" "$(grep -c ' map_end .*ret=ok lat=' live.txt)" 4 &&
+	expect_eq "other kinds" "$(grep -v -c -E ' map_(start|end) |^TIME' live.txt)" 0
+}
+
+pid_filter() {
+	local target
+	mkfifo "$FIFOS/gate" || return 1
+	$PY "$HERE/mapper.py" gate "$FIFOS/gate" 0x5000 >pid.out &
+	target=$!
+	# tracing is on when the command starts: open the gate, add noise
+	record -p "$target" -o pid.ktr -- sh -c "echo go >'$FIFOS/gate';
+		'$CTL' stress -p 2 -m 5 --seed 5 >/dev/null;
+		while kill -0 $target 2>/dev/null; do sleep 0.1; done" || return 1
+	wait "$target" || return 1
+	"$TRACE" report --json pid.ktr >pid.json || return 1
+	expect_eq maps "$(json_field pid.json "r['totals']['maps']")" 1 &&
+	expect_eq unmaps "$(json_field pid.json "r['totals']['unmaps']")" 1 &&
+	expect_eq processes "$(json_field pid.json "[p['pid'] for p in r['processes']]")" "[$target]" &&
+	expect_eq pid_filter "$(json_field pid.json "r['header']['pid_filter']")" "$target"
+}
+
+live_at_end() {
+	# the recording ends when sh does: once the page is mapped, 3 s early
+	mkfifo "$FIFOS/ready" || return 1
+	record -o live.ktr -- sh -c "$PY '$HERE/mapper.py' hold 0x6000 3000 >'$FIFOS/ready' &
+		read line <'$FIFOS/ready'" 2>live-rec.err || { cat live-rec.err; return 1; }
+	"$TRACE" report --json live.ktr >live.json || return 1
+	"$TRACE" report live.ktr >live-report.txt || return 1
+	expect_eq live_at_end "$(json_field live.json "len(r['leaks']['live_at_end'])")" 1 &&
+	expect_eq gpa "$(json_field live.json "r['leaks']['live_at_end'][0]['gpa']")" $((0x6000)) &&
+	expect_eq comm "$(json_field live.json "r['leaks']['live_at_end'][0]['comm']")" python3 &&
+	expect_eq aged "$(json_field live.json "r['leaks']['live_at_end'][0]['age_ns'] > 0")" True &&
+	grep -q 'mappings still live at the end of the recording: 1' live-report.txt
+}
+
+orphan() {
+	record -o orphan.ktr -- sh -c "$PY '$HERE/mapper.py' orphan 0x7000 300 >orphan.out;
+		sleep 1" || return 1
+	local owner
+	owner=$(awk '{ print $2 }' orphan.out)
+	"$TRACE" report --json orphan.ktr >orphan.json || return 1
+	expect_eq orphaned "$(json_field orphan.json "len(r['leaks']['orphaned'])")" 1 &&
+	expect_eq owner "$(json_field orphan.json "r['leaks']['orphaned'][0]['pid']")" "$owner" &&
+	expect_eq gpa "$(json_field orphan.json "r['leaks']['orphaned'][0]['gpa']")" $((0x7000)) &&
+	expect_eq live_at_end "$(json_field orphan.json "r['totals']['live_at_end']")" 0 &&
+	expect_eq teardown_unmaps "$(json_field orphan.json "r['totals']['teardown_unmaps']")" 1
+}
+
+perfetto() {
+	"$TRACE" export --perfetto stress.ktr -o stress.perfetto.json || return 1
+	$PY -m json.tool stress.perfetto.json >/dev/null || return 1
+	$PY - stress.perfetto.json stress.json <<-'PYEOF'
+	import json, sys
+	ev = json.load(open(sys.argv[1]))['traceEvents']
+	rep = json.load(open(sys.argv[2]))
+	maps = rep['totals']['maps']
+	def n(ph, cat=None, name=None):
+	    return sum(1 for e in ev if e['ph'] == ph and (cat is None or e.get('cat') == cat)
+	               and (name is None or e.get('name') == name))
+	want = {'async begin': (n('b', 'mapping'), maps), 'async end': (n('e', 'mapping'), maps),
+	        'MEM_MAP slices': (n('X', 'hypercall', 'MEM_MAP'), maps),
+	        'leak instants': (n('i', name='page leaked'), rep['totals']['leaked_pages'])}
+	bad = [f'{k}: {g}, expected {w}' for k, (g, w) in want.items() if g != w]
+	counters = [e['args']['live'] for e in ev if e['ph'] == 'C']
+	if max(counters) != rep['totals']['live_max'] or counters[-1] != 0:
+	    bad.append(f'live counter max {max(counters)} last {counters[-1]}')
+	sys.exit('; '.join(bad) if bad else 0)
+	PYEOF
+}
+
+kill9() {
+	local pid stress rc
+	record -o kill9.ktr --drain-ms 20 -d 60 2>/dev/null &
+	pid=$!
+	sleep 0.5
+	"$CTL" stress -p 2 -m 2000 --seed 9 >/dev/null 2>&1 &
+	stress=$!
+	sleep 1
+	kill -9 "$pid" || return 1
+	wait "$pid" 2>/dev/null
+	wait "$stress"
+	"$TRACE" report --json kill9.ktr >kill9.json 2>kill9.err
+	rc=$?
+	expect_eq "exit status" $rc 3 &&
+	grep -q -E 'cut short|no end marker' kill9.err &&
+	expect_eq complete "$(json_field kill9.json "r['complete']")" False &&
+	expect_eq "events kept" "$(json_field kill9.json "r['events'] > 0")" True
+}
+
+host_events() {
+	record -e all -o host.ktr -- "$CTL" stress -p 1 -m 6 --seed 6 >/dev/null || return 1
+	"$TRACE" report --json host.ktr >host.json || return 1
+	expect_eq host_maps "$(json_field host.json "[o['count'] for o in r['operations'] if o['op'] == 'host:MEM_MAP']")" "[6]" &&
+	expect_eq tokens "$(json_field host.json "[o['results'].get('ok') for o in r['operations'] if o['op'] == 'host:token']")" "[6]"
+}
+
+not_root() {
+	local out rc
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$TRACE" -d 1 2>&1)
+	rc=$?
+	if [[ $rc -ne 1 || $out != *"needs root"* ]]; then
+		echo "exit status $rc (expected 1): $out"
+		return 1
+	fi
+}
+
+check stress_report_equals_workload stress_recorded stress \
+	-p 4 -m 64 --leave 8 --seed 42 --expect-leaks 1
+check kill_report_equals_workload stress_recorded kill -p 3 -m 50 --kill --seed 7
+check live_json_has_every_map live_json
+check live_text_one_line_per_event live_text
+check pid_filter_keeps_one_process pid_filter
+check live_mapping_at_end_is_reported live_at_end
+sleep 3	# that mapping's process ends (its teardown unrecorded)
+check orphaned_mapping_is_reported orphan
+check perfetto_export_is_valid_and_complete perfetto
+check kill_9_recording_loses_at_most_last_chunk kill9
+check host_events_with_e_all host_events
+check not_root_says_so not_root
