@@ -49,12 +49,17 @@ count() {
 	fi
 }
 
-# boot MODE [VMRUN OPTION...]: one guest running driver/run.sh MODE.
+# boot MODE [VMRUN OPTION...]: one guest running driver/run.sh MODE, or
+# trace/run.sh X for MODE trace-X (kvmmem-trace).
 boot() {
-	local mode=$1 rc
+	local mode=$1 rc script=$TOP/selftests/vm/driver/run.sh arg=$1
 	shift
+	if [[ $mode == trace-* ]]; then
+		script=$TOP/selftests/vm/trace/run.sh
+		arg=${mode#trace-}
+	fi
 	"$VMRUN" --kernel "$KERNEL" "$@" --timeout 600 -- \
-		"$TOP/selftests/vm/driver/run.sh" "$mode" 2>&1 | tee "$LOG/$mode.log"
+		"$script" "$arg" 2>&1 | tee "$LOG/$mode.log"
 	rc=${PIPESTATUS[0]}
 	count "$LOG/$mode.log" "$mode"
 	if [[ $rc -eq 0 ]]; then
@@ -66,7 +71,7 @@ boot() {
 	fi
 }
 
-if [[ ! -f $MODDIR/kvmmem.ko || ! -x $OUT/vm/test_driver ]]; then
+if [[ ! -f $MODDIR/kvmmem.ko || ! -x $OUT/vm/test_driver || ! -x $OUT/kvmmem-trace ]]; then
 	echo "guest: FAIL not built: run make" >&2
 	echo "guest: 0 passed, 1 failed"
 	exit 1
@@ -75,6 +80,11 @@ fi
 boot driver
 boot leak
 boot backend --no-load
+if [[ $KERNEL == stock ]]; then
+	# kvmmem-trace: its report must equal a known workload, tp_btf and raw_tp
+	boot trace-btf
+	boot trace-raw
+fi
 
 echo "guest: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
