@@ -1,0 +1,580 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kvmmem-trace file format: a round trip through the writer and the
+ * reader, and every way a file can be cut or corrupted.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "trace.h"
+
+#define HDR_FIXED	16
+#define CHUNK_HDR	24
+
+static struct kvmmem_trace_file tf;
+static unsigned char *file;	/* the recording made by make_file() */
+static size_t file_len;
+
+static void cleanup(void)
+{
+	kvmmem_trace_file_free(&tf);
+	free(file);
+	file = NULL;
+}
+
+TestSuite(trace_file, .fini = cleanup);
+
+static struct kvmmem_trace_info test_info(void)
+{
+	struct kvmmem_trace_info in = {
+		.start_mono_ns = 1000000,
+		.start_real_ns = 1700000000000000000ULL,
+		.pid_filter = 42,
+		.kinds = KVMMEM_TRACE_DEFAULT_KINDS,
+	};
+
+	strcpy(in.clock, "CLOCK_MONOTONIC");
+	strcpy(in.boot_id, "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+	strcpy(in.kernel, "6.1.0-56-amd64");
+	strcpy(in.hostname, "guest");
+	strcpy(in.tool, "kvmmem-trace 1");
+	strcpy(in.attach, "tp_btf");
+	return in;
+}
+
+static struct kt_event test_event(uint64_t i)
+{
+	struct kt_event e = {
+		.ts = 2000000 + i * 1000,
+		.pid = 100 + (uint32_t)(i % 3),
+		.tid = 200 + (uint32_t)(i % 5),
+		.kind = (uint16_t)(1 + i % (KT_NR_KINDS - 1)),
+		.cpu = (uint16_t)(i % 2),
+		.tgid = 100,
+		.id = i,
+		.a0 = 0x7f0000000000ULL + i * 4096,
+		.a1 = i * 4096,
+		.a2 = 0x100000 + i * 4096,
+		.ret = i % 7 ? 0 : -14,
+	};
+
+	snprintf(e.comm, sizeof(e.comm), "proc%llu", (unsigned long long)i);
+	return e;
+}
+
+/* Slurp what was written to @fd. */
+static void slurp(int fd)
+{
+	off_t len = lseek(fd, 0, SEEK_END);
+
+	cr_assert_geq(len, 0);
+	file_len = (size_t)len;
+	file = malloc(file_len + 1);
+	cr_assert_not_null(file);
+	cr_assert_eq(pread(fd, file, file_len, 0), (ssize_t)file_len);
+	close(fd);
+}
+
+/* A recording of @n events with a stats chunk after the first 10. */
+static void make_file(size_t n, bool finish)
+{
+	struct kvmmem_trace_info in = test_info();
+	struct kvmmem_trace_writer w;
+	struct kt_event e;
+	FILE *tmp = tmpfile();
+	int fd;
+	size_t i;
+
+	cr_assert_not_null(tmp);
+	fd = dup(fileno(tmp));
+	fclose(tmp);
+	cr_assert_eq(kvmmem_trace_writer_init(&w, fd, &in), 0);
+	for (i = 0; i < n; i++) {
+		e = test_event(i);
+		cr_assert_eq(kvmmem_trace_writer_add(&w, &e), 0);
+		if (i == 9)
+			cr_assert_eq(kvmmem_trace_writer_stats(&w, 3000000, 5), 0);
+	}
+	if (finish)
+		cr_assert_eq(kvmmem_trace_writer_finish(&w, 9000000000ULL, 7), 0);
+	else
+		cr_assert_eq(kvmmem_trace_writer_flush(&w), 0);
+	cr_assert_eq(w.bytes, (uint64_t)lseek(fd, 0, SEEK_END));
+	kvmmem_trace_writer_free(&w);
+	slurp(fd);
+}
+
+static uint32_t get32(size_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, file + off, 4);
+	return v;
+}
+
+static void put32(size_t off, uint32_t v)
+{
+	memcpy(file + off, &v, 4);
+}
+
+static size_t header_len(void)
+{
+	return get32(12);
+}
+
+/* Offsets of the chunks, in order; returns their number. */
+static size_t chunks(size_t *offs, size_t max)
+{
+	size_t off = header_len(), n = 0;
+
+	while (off + CHUNK_HDR <= file_len && n < max) {
+		offs[n++] = off;
+		off += CHUNK_HDR + get32(off + 8);
+	}
+	return n;
+}
+
+/* After editing a chunk, make its CRCs right again. */
+static void fix_chunk_crcs(size_t off)
+{
+	put32(off + 16, kvmmem_crc32(0, file + off + CHUNK_HDR, get32(off + 8)));
+	put32(off + 20, kvmmem_crc32(0, file + off, 20));
+}
+
+static void fix_header_crc(void)
+{
+	size_t h = header_len();
+
+	put32(h - 4, kvmmem_crc32(0, file, h - 4));
+}
+
+static int parse(void)
+{
+	kvmmem_trace_file_free(&tf);
+	return kvmmem_trace_parse(file, file_len, &tf);
+}
+
+Test(trace_file, crc32_is_zlibs)
+{
+	cr_assert_eq(kvmmem_crc32(0, "123456789", 9), 0xcbf43926U);
+	cr_assert_eq(kvmmem_crc32(0, "", 0), 0);
+}
+
+Test(trace_file, round_trip_keeps_header_and_every_event)
+{
+	struct kvmmem_trace_info in = test_info();
+	struct kt_event e;
+	size_t i, n = 2 * KVMMEM_TRACE_CHUNK_EVENTS + 17;
+
+	make_file(n, true);
+	cr_assert_eq(parse(), 0, "%s", tf.msg);
+	cr_assert(tf.complete);
+	cr_assert_eq(tf.info.version, KVMMEM_TRACE_VERSION);
+	cr_assert_str_eq(tf.info.clock, in.clock);
+	cr_assert_str_eq(tf.info.boot_id, in.boot_id);
+	cr_assert_str_eq(tf.info.kernel, in.kernel);
+	cr_assert_str_eq(tf.info.hostname, in.hostname);
+	cr_assert_str_eq(tf.info.tool, in.tool);
+	cr_assert_str_eq(tf.info.attach, in.attach);
+	cr_assert_eq(tf.info.start_mono_ns, in.start_mono_ns);
+	cr_assert_eq(tf.info.start_real_ns, in.start_real_ns);
+	cr_assert_eq(tf.info.pid_filter, 42);
+	cr_assert_eq(tf.info.kinds, KVMMEM_TRACE_DEFAULT_KINDS);
+	cr_assert_eq(tf.info.event_size, KT_EVENT_SIZE);
+	cr_assert_eq(tf.info.nr_kinds, KT_NR_KINDS);
+	cr_assert_eq(tf.nr_events, n);
+	for (i = 0; i < n; i++) {
+		e = test_event(i);
+		cr_assert_eq(memcmp(&tf.events[i], &e, sizeof(e)), 0, "event %zu", i);
+	}
+	cr_assert_eq(tf.drops, 7);
+	cr_assert_eq(tf.end_ts, 9000000000ULL);
+	cr_assert_eq(tf.lost_bytes, 0);
+	cr_assert_eq(tf.good_bytes, file_len);
+}
+
+Test(trace_file, header_is_8_byte_aligned_with_magic_and_version)
+{
+	make_file(0, true);
+	cr_assert_eq(memcmp(file, "KVMMTRC\0", 8), 0);
+	cr_assert_eq(get32(8), 1);
+	cr_assert_eq(header_len() % 8, 0);
+	/* header, stats-less file: just the end chunk of 32 bytes */
+	cr_assert_eq(file_len, header_len() + CHUNK_HDR + 32);
+	cr_assert_eq(parse(), 0, "%s", tf.msg);
+	cr_assert_eq(tf.nr_events, 0);
+}
+
+Test(trace_file, missing_end_chunk_is_incomplete_and_keeps_events)
+{
+	make_file(25, false);
+	cr_assert_eq(parse(), KVMMEM_TRACE_INCOMPLETE);
+	cr_assert_not(tf.complete);
+	cr_assert_eq(tf.nr_events, 25);
+	cr_assert_eq(tf.drops, 5);	/* from the stats chunk */
+	cr_assert_eq(tf.lost_bytes, 0);
+	cr_assert(strstr(tf.msg, "no end marker"), "%s", tf.msg);
+}
+
+Test(trace_file, truncated_chunk_is_reported_and_only_it_is_lost)
+{
+	size_t offs[16], n, last_start, cut;
+
+	make_file(30, true);
+	n = chunks(offs, 16);
+	cr_assert_eq(n, 4);	/* 10 events, stats, 20 events, end */
+	last_start = offs[2];	/* the chunk of the last 20 events */
+	for (cut = last_start + 1; cut < offs[3]; cut += 7) {
+		file_len = cut;
+		cr_assert_eq(parse(), KVMMEM_TRACE_INCOMPLETE, "cut at %zu", cut);
+		cr_assert_eq(tf.nr_events, 10, "cut at %zu", cut);
+		cr_assert_eq(tf.lost_bytes, cut - last_start);
+		cr_assert_eq(tf.good_bytes, last_start);
+		cr_assert(strstr(tf.msg, "cut short"), "%s", tf.msg);
+	}
+}
+
+Test(trace_file, every_truncation_is_an_error_or_incomplete_never_more)
+{
+	size_t full, cut;
+	int err;
+
+	make_file(12, true);
+	full = file_len;
+	for (cut = 0; cut < full; cut++) {
+		file_len = cut;
+		err = parse();
+		if (cut < header_len())
+			cr_assert_eq(err, -EBADMSG, "cut at %zu: %d", cut, err);
+		else
+			cr_assert_eq(err, KVMMEM_TRACE_INCOMPLETE, "cut at %zu", cut);
+		cr_assert_leq(tf.nr_events, 12);
+		cr_assert_neq(tf.msg[0], '\0');
+	}
+}
+
+Test(trace_file, empty_file_is_an_error)
+{
+	make_file(0, true);
+	file_len = 0;
+	cr_assert_eq(parse(), -EBADMSG);
+	cr_assert(strstr(tf.msg, "empty"), "%s", tf.msg);
+}
+
+Test(trace_file, bad_magic_is_not_a_recording)
+{
+	make_file(3, true);
+	file[0] = 'X';
+	cr_assert_eq(parse(), -EINVAL);
+	cr_assert(strstr(tf.msg, "not a kvmmem-trace recording"), "%s", tf.msg);
+}
+
+Test(trace_file, text_file_is_not_a_recording)
+{
+	file = (unsigned char *)strdup("hello, world\n");
+	file_len = strlen((char *)file);
+	cr_assert_eq(parse(), -EINVAL);
+}
+
+Test(trace_file, wrong_version_says_which)
+{
+	make_file(3, true);
+	put32(8, 2);
+	fix_header_crc();
+	cr_assert_eq(parse(), -EPROTONOSUPPORT);
+	cr_assert(strstr(tf.msg, "version 2"), "%s", tf.msg);
+	cr_assert(strstr(tf.msg, "reads version 1"), "%s", tf.msg);
+}
+
+Test(trace_file, header_crc_mismatch_is_corrupt)
+{
+	make_file(3, true);
+	file[HDR_FIXED + 3] ^= 0x20;
+	cr_assert_eq(parse(), -EBADMSG);
+	cr_assert(strstr(tf.msg, "CRC"), "%s", tf.msg);
+}
+
+Test(trace_file, header_length_out_of_range_is_corrupt)
+{
+	make_file(3, true);
+	put32(12, 12);
+	cr_assert_eq(parse(), -EBADMSG);
+	put32(12, KVMMEM_TRACE_MAX_HEADER + 8);
+	cr_assert_eq(parse(), -EBADMSG);
+	put32(12, 1001);	/* not a multiple of 8 */
+	cr_assert_eq(parse(), -EBADMSG);
+}
+
+/* Replace @from by @to (same length) in the header text, fix the CRC. */
+static void edit_header(const char *from, const char *to)
+{
+	unsigned char *p = memmem(file, header_len(), from, strlen(from));
+
+	cr_assert_not_null(p, "'%s' not in the header", from);
+	cr_assert_eq(strlen(from), strlen(to));
+	memcpy(p, to, strlen(to));
+	fix_header_crc();
+}
+
+Test(trace_file, schema_mismatch_is_refused)
+{
+	make_file(3, true);
+	edit_header("a0=gva a1=gpa", "a0=gpa a1=gva");
+	cr_assert_eq(parse(), -EBADMSG);
+	cr_assert(strstr(tf.msg, "schema mismatch"), "%s", tf.msg);
+}
+
+Test(trace_file, other_event_size_is_refused)
+{
+	make_file(3, true);
+	edit_header("event_size=80", "event_size=96");
+	cr_assert_eq(parse(), -EBADMSG);
+	cr_assert(strstr(tf.msg, "event size 96"), "%s", tf.msg);
+}
+
+Test(trace_file, missing_required_key_is_corrupt)
+{
+	make_file(3, true);
+	edit_header("clock=", "clocc=");
+	cr_assert_eq(parse(), -EBADMSG);
+	cr_assert(strstr(tf.msg, "missing"), "%s", tf.msg);
+}
+
+Test(trace_file, bad_number_in_header_is_corrupt)
+{
+	make_file(3, true);
+	edit_header("pid_filter=42", "pid_filter=4x");
+	cr_assert_eq(parse(), -EBADMSG);
+}
+
+Test(trace_file, line_without_equals_is_corrupt)
+{
+	make_file(3, true);
+	edit_header("hostname=guest", "hostname guest");
+	cr_assert_eq(parse(), -EBADMSG);
+}
+
+Test(trace_file, unknown_header_keys_are_ignored)
+{
+	make_file(3, true);
+	edit_header("hostname=", "hostnamf=");
+	cr_assert_eq(parse(), 0, "%s", tf.msg);
+	cr_assert_str_eq(tf.info.hostname, "");
+}
+
+Test(trace_file, chunk_header_crc_mismatch_is_corrupt)
+{
+	size_t offs[8];
+
+	make_file(3, true);
+	chunks(offs, 8);
+	file[offs[0] + 12] ^= 1;	/* the event count */
+	cr_assert_eq(parse(), -EBADMSG);
+	cr_assert(strstr(tf.msg, "chunk header"), "%s", tf.msg);
+}
+
+Test(trace_file, chunk_magic_mismatch_is_corrupt)
+{
+	size_t offs[8];
+
+	make_file(3, true);
+	chunks(offs, 8);
+	put32(offs[0], 0x12345678);
+	fix_chunk_crcs(offs[0]);
+	cr_assert_eq(parse(), -EBADMSG);
+}
+
+Test(trace_file, payload_crc_mismatch_is_corrupt)
+{
+	size_t offs[8];
+
+	make_file(3, true);
+	chunks(offs, 8);
+	file[offs[0] + CHUNK_HDR + 40] ^= 0x80;
+	cr_assert_eq(parse(), -EBADMSG);
+	cr_assert(strstr(tf.msg, "payload CRC"), "%s", tf.msg);
+}
+
+Test(trace_file, payload_crc_mismatch_in_last_chunk_is_corrupt_too)
+{
+	size_t offs[8], n;
+
+	make_file(3, true);
+	n = chunks(offs, 8);
+	file[offs[n - 1] + CHUNK_HDR] ^= 1;	/* the end chunk's ts */
+	cr_assert_eq(parse(), -EBADMSG);
+}
+
+Test(trace_file, unknown_event_kind_is_corrupt)
+{
+	size_t offs[8];
+	uint16_t kind = KT_NR_KINDS;
+
+	make_file(3, true);
+	chunks(offs, 8);
+	memcpy(file + offs[0] + CHUNK_HDR + KT_EVENT_SIZE + 16, &kind, 2);
+	fix_chunk_crcs(offs[0]);
+	cr_assert_eq(parse(), -EBADMSG);
+	cr_assert(strstr(tf.msg, "unknown kind"), "%s", tf.msg);
+	kind = 0;
+	memcpy(file + offs[0] + CHUNK_HDR + KT_EVENT_SIZE + 16, &kind, 2);
+	fix_chunk_crcs(offs[0]);
+	cr_assert_eq(parse(), -EBADMSG);
+}
+
+Test(trace_file, event_count_not_matching_length_is_corrupt)
+{
+	size_t offs[8];
+
+	make_file(3, true);
+	chunks(offs, 8);
+	put32(offs[0] + 12, 2);
+	fix_chunk_crcs(offs[0]);
+	cr_assert_eq(parse(), -EBADMSG);
+}
+
+Test(trace_file, chunk_over_the_size_limit_is_corrupt)
+{
+	size_t offs[8];
+
+	make_file(3, true);
+	chunks(offs, 8);
+	put32(offs[0] + 8, KVMMEM_TRACE_MAX_CHUNK + 80);
+	put32(offs[0] + 20, kvmmem_crc32(0, file + offs[0], 20));
+	cr_assert_eq(parse(), -EBADMSG);
+	cr_assert(strstr(tf.msg, "over the limit"), "%s", tf.msg);
+}
+
+Test(trace_file, stats_counting_other_events_is_corrupt)
+{
+	size_t offs[8];
+	uint64_t events = 11;
+
+	make_file(12, true);
+	chunks(offs, 8);
+	/* offs[1] is the stats chunk after 10 events */
+	cr_assert_eq(get32(offs[1] + 4), KVMMEM_TRACE_CHUNK_STATS);
+	memcpy(file + offs[1] + CHUNK_HDR + 8, &events, 8);
+	fix_chunk_crcs(offs[1]);
+	cr_assert_eq(parse(), -EBADMSG);
+}
+
+Test(trace_file, data_after_end_chunk_is_corrupt)
+{
+	make_file(3, true);
+	file = realloc(file, file_len + 8);
+	memset(file + file_len, 0xab, 8);
+	file_len += 8;
+	cr_assert_eq(parse(), -EBADMSG);
+	cr_assert(strstr(tf.msg, "after the end chunk"), "%s", tf.msg);
+}
+
+Test(trace_file, zero_filled_tail_is_a_lost_last_chunk)
+{
+	size_t offs[8], n;
+
+	make_file(30, true);
+	n = chunks(offs, 8);
+	/* a crash left the last chunks' blocks allocated but zero */
+	memset(file + offs[n - 2], 0, file_len - offs[n - 2]);
+	cr_assert_eq(parse(), KVMMEM_TRACE_INCOMPLETE);
+	cr_assert_eq(tf.nr_events, 10);
+}
+
+Test(trace_file, unknown_chunk_type_is_skipped)
+{
+	size_t offs[8];
+
+	make_file(12, true);
+	chunks(offs, 8);
+	put32(offs[1] + 4, 99);		/* the stats chunk */
+	fix_chunk_crcs(offs[1]);
+	cr_assert_eq(parse(), 0, "%s", tf.msg);
+	cr_assert_eq(tf.nr_events, 12);
+}
+
+Test(trace_file, writer_reports_a_full_disk)
+{
+	struct kvmmem_trace_info in = test_info();
+	struct kvmmem_trace_writer w;
+	int fd = open("/dev/full", O_WRONLY);
+
+	if (fd < 0)
+		cr_skip_test("no /dev/full");
+	cr_assert_eq(kvmmem_trace_writer_init(&w, fd, &in), -ENOSPC);
+	close(fd);
+}
+
+Test(trace_file, writer_refuses_newlines_in_header_text)
+{
+	struct kvmmem_trace_info in = test_info();
+	struct kvmmem_trace_writer w;
+
+	strcpy(in.hostname, "a\nkinds=0");
+	cr_assert_eq(kvmmem_trace_writer_init(&w, -1, &in), -EINVAL);
+}
+
+Test(trace_file, load_of_a_missing_file_is_enoent)
+{
+	cr_assert_eq(kvmmem_trace_load("/nonexistent/x.ktr", &tf), -ENOENT);
+	cr_assert(strstr(tf.msg, "/nonexistent/x.ktr"), "%s", tf.msg);
+}
+
+Test(trace_kinds, groups_and_names_parse)
+{
+	uint32_t m;
+
+	cr_assert_eq(kvmmem_trace_parse_kinds("map", &m), 0);
+	cr_assert_eq(m, KT_KIND_BIT(KT_MAP_START) | KT_KIND_BIT(KT_MAP_END));
+	cr_assert_eq(kvmmem_trace_parse_kinds("leak,exit", &m), 0);
+	cr_assert_eq(m, KT_KIND_BIT(KT_PAGE_LEAKED) | KT_KIND_BIT(KT_PROC_EXIT));
+	cr_assert_eq(kvmmem_trace_parse_kinds("all", &m), 0);
+	cr_assert_eq(m, KT_ALL_KINDS);
+	cr_assert_eq(kvmmem_trace_parse_kinds("default", &m), 0);
+	cr_assert_eq(m, KVMMEM_TRACE_DEFAULT_KINDS);
+	cr_assert_eq(kvmmem_trace_parse_kinds("hypercall_exit,token", &m), 0);
+	cr_assert_eq(m, KT_KIND_BIT(KT_HC_EXIT) | KT_KIND_BIT(KT_HOST_TOKEN));
+}
+
+Test(trace_kinds, unknown_or_empty_is_einval)
+{
+	uint32_t m = 123;
+
+	cr_assert_eq(kvmmem_trace_parse_kinds("", &m), -EINVAL);
+	cr_assert_eq(kvmmem_trace_parse_kinds("maps", &m), -EINVAL);
+	cr_assert_eq(kvmmem_trace_parse_kinds("map,", &m), -EINVAL);
+	cr_assert_eq(kvmmem_trace_parse_kinds(",map", &m), -EINVAL);
+	cr_assert_eq(m, 123);
+}
+
+Test(trace_kinds, result_names)
+{
+	char b[32];
+
+	cr_assert_str_eq(kvmmem_trace_result_name(KT_MAP_END, 0, b), "ok");
+	cr_assert_str_eq(kvmmem_trace_result_name(KT_UNMAP_END, -14, b), "EFAULT");
+	cr_assert_str_eq(kvmmem_trace_result_name(KT_HC_EXIT, -1000, b), "KVM_ENOSYS");
+	cr_assert_str_eq(kvmmem_trace_result_name(KT_HC_EXIT, -14, b), "KVM_EFAULT");
+	cr_assert_str_eq(kvmmem_trace_result_name(KT_HOST_HC_EXIT, -1, b), "KVM_EPERM");
+	cr_assert_str_eq(kvmmem_trace_result_name(KT_MAP_END, -5000, b), "-5000");
+	cr_assert_str_eq(kvmmem_trace_result_name(KT_PROC_EXIT, 9, b), "9");
+}
+
+Test(trace_kinds, every_kind_has_a_name_and_schema)
+{
+	unsigned int k;
+
+	for (k = 1; k < KT_NR_KINDS; k++) {
+		cr_assert_not_null(kvmmem_trace_kind_name(k));
+		cr_assert_not_null(kvmmem_trace_kind_schema(k));
+	}
+	cr_assert_null(kvmmem_trace_kind_name(0));
+	cr_assert_null(kvmmem_trace_kind_name(KT_NR_KINDS));
+}
