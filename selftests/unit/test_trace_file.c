@@ -578,3 +578,27 @@ Test(trace_kinds, every_kind_has_a_name_and_schema)
 	cr_assert_null(kvmmem_trace_kind_name(0));
 	cr_assert_null(kvmmem_trace_kind_name(KT_NR_KINDS));
 }
+
+Test(trace_file, empty_events_chunk_is_fine)
+{
+	size_t h, old_len;
+	unsigned char *bigger;
+
+	make_file(0, true);
+	h = header_len();
+	old_len = file_len;
+	bigger = malloc(old_len + CHUNK_HDR);
+	cr_assert_not_null(bigger);
+	memcpy(bigger, file, h);
+	memcpy(bigger + h + CHUNK_HDR, file + h, old_len - h);
+	free(file);
+	file = bigger;
+	file_len = old_len + CHUNK_HDR;
+	put32(h, KVMMEM_TRACE_CHUNK_MAGIC);
+	put32(h + 4, KVMMEM_TRACE_CHUNK_EVENTS_T);
+	put32(h + 8, 0);
+	put32(h + 12, 0);
+	fix_chunk_crcs(h);
+	cr_assert_eq(parse(), 0, "%s", tf.msg);
+	cr_assert_eq(tf.nr_events, 0);
+}
