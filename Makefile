@@ -8,6 +8,7 @@
 #   make check     deps if needed, build, then every test lane
 #   make lint      checkpatch --strict, sparse, W=1 on kernel/
 #   make bench     benchmarks in the guest VM (not tests)
+#   make fuzz      libFuzzer on the kvmmem-trace reader (FUZZ_TIME=60 s)
 #   make debug-kernel  the KASAN/lockdep/kmemleak/KUnit guest kernel (cached
 #                  outside the checkout) and the modules built against it
 #   make reliability   long fuzz/kill-storm/fault runs on the debug kernel;
@@ -28,7 +29,7 @@ export OUT
 KMAKE		= $(MAKE) -C $(KDIR) M=$(TOP)/kernel
 KERNEL_SRCS	:= $(wildcard $(TOP)/kernel/*.[ch] $(TOP)/kernel/uapi/linux/*.h)
 
-.PHONY: all deps modules bpf tools lint check clean install bench demo \
+.PHONY: all deps modules bpf tools lint check clean install bench demo fuzz \
 	debug-kernel reliability
 
 all: modules bpf tools
@@ -62,6 +63,9 @@ demo: | $(CACHE)/release
 
 check:
 	$(TOP)/scripts/check.sh
+
+fuzz:
+	$(MAKE) -C $(TOP)/selftests/fuzz run
 
 debug-kernel:
 	$(TOP)/scripts/debug-kernel.sh
