@@ -7,7 +7,8 @@
 #   make demo      boot the guest VM and run a traced introspection workload
 #   make check     deps if needed, build, then every test lane
 #   make lint      checkpatch --strict, sparse, W=1 on kernel/
-#   make bench     benchmarks in the guest VM (not tests)
+#   make bench     benchmarks in the guest VM (not tests): mapbench, and
+#                  tracing overhead (kvmmem-trace vs trace-cmd vs bpftrace)
 #   make fuzz      libFuzzer on the kvmmem-trace reader (FUZZ_TIME=60 s)
 #   make debug-kernel  the KASAN/lockdep/kmemleak/KUnit guest kernel (cached
 #                  outside the checkout) and the modules built against it
@@ -77,6 +78,7 @@ reliability: all
 bench: all
 	$(MAKE) -C $(TOP)/selftests/bench
 	$(TOP)/selftests/vm/vmrun -- $(OUT)/bench/mapbench
+	$(TOP)/selftests/vm/vmrun --timeout 1800 -- $(TOP)/selftests/vm/trace/bench.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
