@@ -3,16 +3,18 @@
 #
 # demo.sh - what `make demo` runs. On the build machine: boot the guest VM
 # (kvmmem + the emulated host loaded) and run this script again inside it
-# with --guest. In the guest: read a remote page, then run a known
-# introspection workload under trace-cmd, with one injected unmap failure
-# so that a leaked page shows, and print what the driver counted.
-# The recording is left in build/demo/.
+# with --guest. In the guest: read a remote page, then record a known
+# introspection workload with kvmmem-trace, with one injected unmap
+# failure so that a leaked page shows; print kvmmem-trace's report and
+# what the driver counted, and export the recording for Perfetto.
+# The recording and the Perfetto trace are left in build/demo/.
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${OUT:-$TOP/build}
 DEMO=$OUT/demo
 CTL=$OUT/kvmmem-ctl
+TRACE=$OUT/kvmmem-trace
 HOSTSIM=/sys/kernel/debug/kvmmem_hostsim
 
 guest() {
@@ -25,17 +27,17 @@ guest() {
 
 	echo
 	echo "== workload: 4 processes x 64 mappings, 8 each left to teardown, the host fails one unmap"
+	echo "== recorded with: kvmmem-trace record -o $DEMO/demo.ktr -- kvmmem-ctl stress ..."
 	echo 14 >"$HOSTSIM/fail_unmap_error"	# KVM_EFAULT
 	echo 1 >"$HOSTSIM/fail_unmap_count"
-	cd /tmp
-	trace-cmd record -q -e kvmmem -e kvmmem_hostsim -o "$DEMO/trace.dat" \
+	"$TRACE" record -o "$DEMO/demo.ktr" -- \
 		"$CTL" stress -p 4 -m 64 --leave 8 --seed 42 --expect-leaks 1
 
 	echo
-	echo "== events recorded (trace-cmd report $DEMO/trace.dat)"
-	trace-cmd report -i "$DEMO/trace.dat" 2>/dev/null |
-		awk '$4 ~ /^kvmmem/ { sub(":", "", $4); n[$4]++ }
-		     END { for (e in n) printf "%8d  %s\n", n[e], e }' | sort -k2
+	echo "== kvmmem-trace report $DEMO/demo.ktr"
+	"$TRACE" report "$DEMO/demo.ktr"
+
+	"$TRACE" export --perfetto "$DEMO/demo.ktr" -o "$DEMO/demo.perfetto.json"
 
 	echo
 	echo "== the driver's counters (kvmmem-ctl stats)"
@@ -54,4 +56,5 @@ fi
 mkdir -p "$DEMO"
 "$TOP/selftests/vm/vmrun" -- "$TOP/scripts/demo.sh" --guest
 echo
-echo "demo: recording left in $DEMO/trace.dat (trace-cmd report -i $DEMO/trace.dat)"
+echo "demo: recording in $DEMO/demo.ktr (build/kvmmem-trace report|dump $DEMO/demo.ktr)"
+echo "demo: Perfetto trace in $DEMO/demo.perfetto.json: open it in https://ui.perfetto.dev"
