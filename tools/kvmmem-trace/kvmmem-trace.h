@@ -70,6 +70,8 @@ uint64_t real_ns(void);
 void print_event_header(FILE *f);
 void print_event(FILE *f, const struct kt_event *e, uint64_t t0,
 		 int64_t latency_ns);
+/* "MEM_MAP", "MEM_UNMAP" or "hypercall". */
+const char *hc_name(uint32_t nr);
 /* One event as a JSON object on one line. */
 void print_event_json(FILE *f, const struct kt_event *e, uint64_t t0,
 		      int64_t latency_ns);
@@ -78,6 +80,36 @@ void print_event_json(FILE *f, const struct kt_event *e, uint64_t t0,
 int load_recording(const char *path, struct kvmmem_trace_file *tf);
 /* Exit status for a recording that loaded: 0, or EXIT_INCOMPLETE. */
 int load_status(int err);
+
+/* ---------------------------------------------------- Perfetto (JSON) */
+
+/*
+ * A Chrome JSON trace being written (perfetto.c). Several recordings can
+ * go into one trace: before each, set shift (subtracted from its
+ * timestamps, to bring its clock onto the output's), pid_base (added to
+ * its pids and tids, so two machines' pids do not collide) and label
+ * (prefixed to its process names).
+ */
+struct perfetto {
+	FILE *f;
+	uint64_t t0;		/* output time 0, in the output's clock */
+	bool first;		/* no event written yet */
+	int64_t shift;
+	uint32_t pid_base;
+	const char *label;
+};
+
+/* Open the trace object and its event array. */
+void perfetto_begin(struct perfetto *x, FILE *f, uint64_t t0);
+/* Run @a (initialised by the caller) over @tf, writing its events. */
+int perfetto_recording(struct perfetto *x, const struct kvmmem_trace_file *tf,
+		       struct kvmmem_trace_analysis *a);
+/* One end of a flow arrow (start: "s", else "f") at @ts on pid/tid. */
+void perfetto_flow(struct perfetto *x, bool start, uint64_t id,
+		   const char *name, uint32_t pid, uint32_t tid, uint64_t ts);
+/* Close the event array and open "otherData": the caller writes its
+ * members, then "}}\n". */
+void perfetto_finish(struct perfetto *x);
 
 /* Subcommands: argv[0] is "kvmmem-trace NAME"; return the exit status. */
 int cmd_live(const struct session_opts *opts, bool json, uint64_t duration_s);

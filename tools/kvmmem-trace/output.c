@@ -9,9 +9,9 @@
 
 #include "kvmmem-trace.h"
 
-static const char *hc_name(uint32_t nr)
+const char *hc_name(uint32_t nr)
 {
-	return nr == 32 ? "MEM_MAP" : nr == 33 ? "MEM_UNMAP" : "?";
+	return nr == 32 ? "MEM_MAP" : nr == 33 ? "MEM_UNMAP" : "hypercall";
 }
 
 static const char *kind_name(unsigned int kind)
