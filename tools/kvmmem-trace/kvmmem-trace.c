@@ -174,7 +174,7 @@ int cmd_live(const struct session_opts *opts, bool json, uint64_t duration_s)
 	if (err)
 		return EXIT_FAIL;
 	install_signals();
-	l.t0 = mono_ns();
+	l.t0 = kvmmem_mono_ns();
 	if (duration_s)
 		deadline = l.t0 + duration_s * 1000000000ULL;
 	if (!json) {
@@ -182,7 +182,7 @@ int cmd_live(const struct session_opts *opts, bool json, uint64_t duration_s)
 			session_attach(s));
 		print_event_header(stdout);
 	}
-	while (!stop_signal && (!deadline || mono_ns() < deadline)) {
+	while (!stop_signal && (!deadline || kvmmem_mono_ns() < deadline)) {
 		err = session_poll(s);
 		fflush(stdout);
 		if (err && err != -EINTR) {

@@ -60,10 +60,6 @@ uint64_t session_drops(struct session *s);
 const char *session_attach(const struct session *s);
 void session_close(struct session *s);
 
-/* Monotonic and realtime clocks in ns. */
-uint64_t mono_ns(void);
-uint64_t real_ns(void);
-
 /* ------------------------------------------------------------- output */
 
 /* One event as a line of text: TIME PID TID COMM EVENT DETAILS. */

@@ -178,8 +178,8 @@ int cmd_record(int argc, char **argv)
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL);
 
 	/* before attaching: no event is older than the start */
-	start_mono = mono_ns();
-	start_real = real_ns();
+	start_mono = kvmmem_mono_ns();
+	start_real = kvmmem_real_ns();
 	err = session_open(&sopts, record_event, &r, &s);
 	if (err)
 		return EXIT_FAIL;
@@ -206,7 +206,7 @@ int cmd_record(int argc, char **argv)
 
 	ret = 0;
 	while (!stop_signal && !child_done && !r.err &&
-	       (!deadline || mono_ns() < deadline)) {
+	       (!deadline || kvmmem_mono_ns() < deadline)) {
 		err = session_poll(s);
 		if (err && err != -EINTR) {
 			warn("reading the ring buffer: %s", strerror(-err));
@@ -220,14 +220,14 @@ int cmd_record(int argc, char **argv)
 			r.err = kvmmem_trace_writer_flush(&r.w);
 		drops = session_drops(s);
 		if (!r.err && drops != last_drops) {
-			r.err = kvmmem_trace_writer_stats(&r.w, mono_ns(), drops);
+			r.err = kvmmem_trace_writer_stats(&r.w, kvmmem_mono_ns(), drops);
 			last_drops = drops;
 		}
 	}
 	/* everything the command did is in the buffer once it has exited */
 	session_drain(s);
 	drops = session_drops(s);
-	t_end = mono_ns();
+	t_end = kvmmem_mono_ns();
 	if (!r.err)
 		r.err = kvmmem_trace_writer_finish(&r.w, t_end, drops);
 	if (r.err) {

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * util.c - tokens as text, strict number parsing, errno names, hexdump
- * and the hostsim pattern check. See util.h.
+ * the hostsim pattern check and clocks. See util.h.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -362,4 +363,22 @@ int kvmmem_hostsim_verify(const void *buf, size_t len, uint64_t gpa,
 		}
 	}
 	return 0;
+}
+
+static uint64_t clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t kvmmem_mono_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+uint64_t kvmmem_real_ns(void)
+{
+	return clock_ns(CLOCK_REALTIME);
 }

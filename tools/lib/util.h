@@ -275,6 +275,19 @@ void kvmmem_stats_free(struct kvmmem_stats *st);
  */
 long kvmmem_read_file(const char *path, char **textp);
 
+/* ------------------------------------------------------------------ */
+/* Clocks                                                             */
+/* ------------------------------------------------------------------ */
+
+/**
+ * kvmmem_mono_ns() - CLOCK_MONOTONIC in ns: the clock of
+ * bpf_ktime_get_ns(), so BPF timestamps compare with it
+ */
+uint64_t kvmmem_mono_ns(void);
+
+/** kvmmem_real_ns() - CLOCK_REALTIME in ns */
+uint64_t kvmmem_real_ns(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bpfutil.c - BPF plumbing shared by the kvmmem BPF tools. See bpfutil.h.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "bpfutil.h"
+
+#define SYS_MODULE	"/sys/module/"
+#define VMLINUX_BTF	"/sys/kernel/btf/vmlinux"
+
+static bool print_verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list args)
+{
+	if (level != LIBBPF_WARN && !print_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+void kvmmem_bpf_set_print(bool verbose)
+{
+	print_verbose = verbose;
+	libbpf_set_print(libbpf_print);
+}
+
+bool kvmmem_module_loaded(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), SYS_MODULE "%s", name);
+	return !access(path, F_OK);
+}
+
+int kvmmem_bpf_preflight(const char *prog)
+{
+	if (geteuid() != 0) {
+		fprintf(stderr, "%s: needs root (BPF programs and tracepoints "
+			"need CAP_BPF and CAP_PERFMON): run it with sudo\n", prog);
+		return -EPERM;
+	}
+	if (!kvmmem_module_loaded("kvmmem")) {
+		fprintf(stderr, "%s: the kvmmem module is not loaded: insmod "
+			"kernel/kvmmem.ko (and kernel/kvmmem_hostsim.ko for the "
+			"emulated host)\n", prog);
+		return -ENOENT;
+	}
+	if (access(VMLINUX_BTF, R_OK)) {
+		fprintf(stderr, "%s: this kernel has no BTF (%s is missing): "
+			"%s's CO-RE programs need a kernel built with "
+			"CONFIG_DEBUG_INFO_BTF=y\n", prog, VMLINUX_BTF, prog);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* Does @module's BTF describe tracepoint @tp (btf_trace_<tp>)? */
+static bool tp_has_btf(struct btf *vmlinux, const char *module, const char *tp)
+{
+	char name[128];
+	struct btf *btf = vmlinux;
+	bool found;
+
+	if (module) {
+		btf = btf__load_module_btf(module, vmlinux);
+		if (!btf)
+			return false;
+	}
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	found = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) > 0;
+	if (module)
+		btf__free(btf);
+	return found;
+}
+
+bool kvmmem_bpf_tp_btf_usable(const struct kvmmem_bpf_tp *tps,
+			      const bool *want, size_t n, const char *prog,
+			      bool verbose)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool ok = vmlinux != NULL;
+	size_t i;
+
+	for (i = 0; ok && i < n; i++) {
+		if (!want[i])
+			continue;
+		ok = tp_has_btf(vmlinux, tps[i].module, tps[i].tp);
+		if (!ok && verbose)
+			fprintf(stderr, "%s: no BTF for tracepoint %s (%s): "
+				"using raw_tp\n", prog, tps[i].tp,
+				tps[i].module ? tps[i].module : "vmlinux");
+	}
+	btf__free(vmlinux);
+	return ok;
+}
+
+void kvmmem_bpf_autoload(struct bpf_object *obj,
+			 const struct kvmmem_bpf_tp *tps, const bool *want,
+			 size_t n, bool raw_tp)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, obj) {
+		const char *name = bpf_program__name(p);
+		size_t len = strlen(name);
+		bool load = false;
+		size_t i;
+
+		for (i = 0; i < n; i++) {
+			size_t tl = strlen(tps[i].tp);
+
+			if (len == tl + 4 && !strncmp(name, tps[i].tp, tl)) {
+				load = want[i] &&
+				       !strcmp(name + tl, raw_tp ? "_raw" : "_btf");
+				break;
+			}
+		}
+		bpf_program__set_autoload(p, load);
+	}
+}
+
+int kvmmem_bpf_percpu_u64_sum(const struct bpf_map *map, const void *key,
+			      size_t key_size, uint64_t *sum)
+{
+	int nr_cpus = libbpf_num_possible_cpus();
+	uint64_t *vals;
+	int err, i;
+
+	if (nr_cpus <= 0)
+		return nr_cpus ? nr_cpus : -EINVAL;
+	vals = calloc((size_t)nr_cpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	err = bpf_map__lookup_elem(map, key, key_size, vals,
+				   (size_t)nr_cpus * sizeof(*vals), 0);
+	if (!err) {
+		*sum = 0;
+		for (i = 0; i < nr_cpus; i++)
+			*sum += vals[i];
+	}
+	free(vals);
+	return err;
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * bpfutil.h - BPF plumbing shared by the kvmmem BPF tools (part of
+ * libkvmmem, in its own object file: only tools that link libbpf use it,
+ * so kvmmem-ctl and the unit tests never pull libbpf in).
+ *
+ * The tools follow the libbpf-tools pattern: every program of a
+ * foo.bpf.c exists as "<tracepoint>_btf" (SEC("tp_btf/...")) and as
+ * "<tracepoint>_raw" (SEC("raw_tp/...")); the tool checks once whether
+ * BTF describes every tracepoint it wants, and loads one set.
+ *
+ * Messages go to stderr, prefixed with the tool's name.
+ */
+#ifndef KVMMEM_BPFUTIL_H
+#define KVMMEM_BPFUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct bpf_object;
+struct bpf_map;
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A tracepoint a tool attaches to. */
+struct kvmmem_bpf_tp {
+	const char *tp;		/* "kvmmem_map_start" */
+	const char *module;	/* module that defines it; NULL: the kernel */
+};
+
+/**
+ * kvmmem_bpf_set_print() - route libbpf's messages to stderr
+ * @verbose: true: every message (debug and the verifier's log);
+ *           false: warnings only
+ */
+void kvmmem_bpf_set_print(bool verbose);
+
+/**
+ * kvmmem_module_loaded() - is module @name loaded (/sys/module/@name)?
+ */
+bool kvmmem_module_loaded(const char *name);
+
+/**
+ * kvmmem_bpf_preflight() - can @prog load its programs here?
+ * @prog: the tool's name, for messages
+ *
+ * Checks, in this order, and says on stderr what to do about the first
+ * that fails: running as root; the kvmmem module loaded; the kernel's
+ * BTF (/sys/kernel/btf/vmlinux) present, which CO-RE needs.
+ *
+ * Return: 0; -EPERM (not root); -ENOENT (module or BTF missing).
+ */
+int kvmmem_bpf_preflight(const char *prog);
+
+/**
+ * kvmmem_bpf_tp_btf_usable() - can every wanted tracepoint use tp_btf?
+ * @tps:     @n tracepoints
+ * @want:    @n flags; tracepoints not wanted are not checked
+ * @n:       how many
+ * @prog:    the tool's name, for messages
+ * @verbose: say which tracepoint lacks BTF
+ *
+ * A tracepoint can use tp_btf when its module's BTF (or the kernel's)
+ * has the type btf_trace_<tp>.
+ *
+ * Return: true if all can; false (use raw_tp for all) otherwise.
+ */
+bool kvmmem_bpf_tp_btf_usable(const struct kvmmem_bpf_tp *tps,
+			      const bool *want, size_t n, const char *prog,
+			      bool verbose);
+
+/**
+ * kvmmem_bpf_autoload() - load "<tp>_btf" or "<tp>_raw" of wanted tracepoints
+ * @obj:    the opened, not yet loaded, object
+ * @tps:    @n tracepoints
+ * @want:   @n flags
+ * @n:      how many
+ * @raw_tp: load the "_raw" programs, else the "_btf" ones
+ *
+ * Sets autoload on every program of @obj: true for the chosen variant
+ * of a wanted tracepoint, false for everything else (programs named
+ * after no tracepoint of @tps included).
+ */
+void kvmmem_bpf_autoload(struct bpf_object *obj,
+			 const struct kvmmem_bpf_tp *tps, const bool *want,
+			 size_t n, bool raw_tp);
+
+/**
+ * kvmmem_bpf_percpu_u64_sum() - sum of a per-CPU __u64 map value
+ * @map:      a BPF_MAP_TYPE_PERCPU_ARRAY or _HASH of __u64 values
+ * @key:      the key
+ * @key_size: its size
+ * @sum:      receives the sum over the possible CPUs
+ *
+ * Return: 0; -ENOMEM; or libbpf's error from the lookup (-ENOENT if
+ * @key is not in @map).
+ */
+int kvmmem_bpf_percpu_u64_sum(const struct bpf_map *map, const void *key,
+			      size_t key_size, uint64_t *sum);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KVMMEM_BPFUTIL_H */
