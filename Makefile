@@ -20,7 +20,7 @@
 # root, shared into a QEMU guest by selftests/vm/vmrun.
 
 TOP		:= $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
-CACHE		?= $(TOP)/.cache/guest
+CACHE		?= $(or $(KVMMEM_CACHE),$(TOP)/.cache/guest)
 KDIR		?= $(CACHE)/kbuild
 OUT		?= $(TOP)/build
 PREFIX		?= /usr/local

@@ -217,6 +217,8 @@ static const char main_doc[] =
 "processes, leaks\n"
 "  dump FILE [--json]          one event per line\n"
 "  export --perfetto FILE -o OUT   a trace for ui.perfetto.dev\n"
+"  merge GUEST HOST [-o OUT]   pair guest hypercalls with the host's "
+"handling: clock alignment, time split, one Perfetto trace\n"
 "\n"
 "'kvmmem-trace COMMAND --help' describes each. Needs root, kvmmem.ko and a "
 "kernel with BTF; uses tp_btf when the modules have BTF, raw_tp "
@@ -270,6 +272,7 @@ static const struct {
 	{ "report", cmd_report },
 	{ "dump", cmd_dump },
 	{ "export", cmd_export },
+	{ "merge", cmd_merge },
 };
 
 int main(int argc, char **argv)

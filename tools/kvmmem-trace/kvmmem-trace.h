@@ -113,5 +113,6 @@ int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif /* KVMMEM_TRACE_TOOL_H */

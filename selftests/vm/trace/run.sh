@@ -202,6 +202,52 @@ host_events() {
 	expect_eq tokens "$(json_field host.json "[o['results'].get('ok') for o in r['operations'] if o['op'] == 'host:token']")" "[6]"
 }
 
+# merge: the hostsim's side of each hypercall is the "host" recording. Both
+# sides run on one clock here, so the true offset is 0 and must lie inside
+# the range merge finds; every call must pair.
+merge() {
+	# two sessions at once: the outer records the host side, the inner
+	# the guest side
+	record -e host -o merge-host.ktr -- "$TRACE" record "${FORCE[@]}" \
+		-o merge-guest.ktr -- "$CTL" stress -p 2 -m 100 --seed 11 \
+		>/dev/null || return 1
+	"$TRACE" report --json merge-guest.ktr >merge-guest.json || return 1
+	"$TRACE" merge --json merge-guest.ktr merge-host.ktr >merge.json ||
+		{ cat merge.json; return 1; }
+	"$TRACE" merge merge-guest.ktr merge-host.ktr -o merge.perfetto.json \
+		>merge.txt || return 1
+	$PY - merge.json merge-guest.json merge.perfetto.json <<-'PYEOF'
+	import json, sys
+	m = json.load(open(sys.argv[1]))
+	rep = json.load(open(sys.argv[2]))
+	ev = json.load(open(sys.argv[3]))['traceEvents']
+	calls = sum(o['count'] for o in rep['operations']
+	            if o['op'].startswith('hypercall:'))
+	bad = []
+	def want(what, got, exp):
+	    if got != exp:
+	        bad.append(f'{what}: {got}, expected {exp}')
+	want('guest hypercalls in the report', calls, 400)
+	want('guest calls', m['guest_calls'], calls)
+	want('host calls', m['host_calls'], calls)
+	want('pairs', m['pairs'], calls)
+	want('unpaired', (m['unpaired_guest'], m['unpaired_host']), (0, 0))
+	want('consistent', m['consistent'], True)
+	if not m['offset_lo_ns'] <= 0 <= m['offset_hi_ns']:
+	    bad.append(f"true offset 0 outside [{m['offset_lo_ns']}, {m['offset_hi_ns']}]")
+	want('split pairs', sum(s['pairs'] for s in m['split']), calls)
+	flows = [e for e in ev if e['ph'] in ('s', 'f')]
+	want('flow starts', sum(1 for e in flows if e['ph'] == 's'), calls)
+	want('flow ends', sum(1 for e in flows if e['ph'] == 'f'), calls)
+	want('flow ends on host tracks', all(e['pid'] >= 1 << 22 for e in flows
+	                                     if e['ph'] == 'f'), True)
+	want('host slices', sum(1 for e in ev if e['ph'] == 'X' and e['cat'] == 'host'
+	                        and e['pid'] >= 1 << 22), calls)
+	sys.exit('; '.join(bad) if bad else 0)
+	PYEOF
+	grep -q '^clock: host = guest' merge.txt
+}
+
 not_root() {
 	local out rc
 	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$TRACE" -d 1 2>&1)
@@ -224,4 +270,5 @@ check orphaned_mapping_is_reported orphan
 check perfetto_export_is_valid_and_complete perfetto
 check kill_9_recording_loses_at_most_last_chunk kill9
 check host_events_with_e_all host_events
+check merge_pairs_every_hypercall_with_hostsim merge
 check not_root_says_so not_root

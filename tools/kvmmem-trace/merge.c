@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * merge.c - kvmmem-trace merge GUEST HOST: pair every hypercall of a
+ * guest recording with its handling in a host recording, align the two
+ * clocks, report where the time of each call went, and (-o) write both
+ * machines on one Perfetto timeline with a flow from each guest call to
+ * its host handling. The method is in trace_merge.h / docs/tools.md.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvmmem-trace.h"
+#include "options.h"
+#include "trace_merge.h"
+
+/* Host pids and tids are shifted by this in the JSON: above any pid_max. */
+#define HOST_PID_BASE	(1U << 22)
+
+static struct {
+	const char *guest, *host, *output;
+	uint32_t vm;
+	uint64_t tolerance_ns;
+	bool json;
+} mrg_args = { .tolerance_ns = 10000 };
+
+static const char merge_doc[] =
+"Put a guest recording and a host recording of the same hypercalls on one "
+"timeline. Every hypercall the guest made (kvmmem-trace record, default "
+"events) is paired with its handling on the host (kvmmem-trace record "
+"--host; or the hostsim events of a guest recording, -e host): the two "
+"clocks are aligned so that each host handling falls inside its guest "
+"call, the calls are paired by their arguments and that alignment, and "
+"the time of each call is split into guest driver work, transitions "
+"(VM exit and entry, and what the guest does around the hypercall) and "
+"host work. With -o, writes a Chrome JSON trace for ui.perfetto.dev with "
+"both machines' tracks and a flow from each guest call to its host "
+"handling.\n"
+"\n"
+"Exit status: 0 every guest call in the host's time range was paired, "
+"1 an error or no pair at all, 3 a recording was cut short.\n"
+"\v"
+"EXAMPLES:\n"
+"    kvmmem-trace merge guest.ktr host.ktr -o both.json\n"
+"    kvmmem-trace merge --json guest.ktr host.ktr\n"
+"    kvmmem-trace merge --vm 4242 --tolerance 50000 guest.ktr host.ktr\n"
+"    kvmmem-trace record -e all -o g.ktr -- kvmmem-ctl stress  # hostsim\n"
+"    kvmmem-trace merge g.ktr g.ktr -o g.json\n";
+
+#define OPT_VM		1100
+#define OPT_TOLERANCE	1101
+
+static const struct argp_option merge_options[] = {
+	{ "output", 'o', "OUT", 0, "Write the Perfetto (Chrome JSON) trace to OUT",
+	  0 },
+	{ "json", 'j', NULL, 0, "The report as one JSON object", 0 },
+	{ "vm", OPT_VM, "PID", 0, "Host side: only the VM whose VMM process is "
+	  "PID (default: every process)", 0 },
+	{ "tolerance", OPT_TOLERANCE, "NS", 0, "How far (ns) an aligned host "
+	  "handling may stick out of its guest call and still pair (clock "
+	  "drift; default 10000)", 0 },
+	{},
+};
+
+static error_t merge_parse(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'o':
+		mrg_args.output = arg;
+		break;
+	case 'j':
+		mrg_args.json = true;
+		break;
+	case OPT_VM:
+		mrg_args.vm = (uint32_t)parse_num(state, "--vm", arg, 1, INT32_MAX);
+		break;
+	case OPT_TOLERANCE:
+		mrg_args.tolerance_ns = parse_num(state, "--tolerance", arg, 0,
+						  1000000000ULL);
+		break;
+	case ARGP_KEY_ARG:
+		if (!mrg_args.guest)
+			mrg_args.guest = arg;
+		else if (!mrg_args.host)
+			mrg_args.host = arg;
+		else
+			argp_error(state, "two recordings only ('%s' is extra)", arg);
+		break;
+	case ARGP_KEY_END:
+		if (!mrg_args.host)
+			argp_error(state, "GUEST and HOST recordings are required");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* The enter/exit kinds of the host's side of hypercalls in @tf. */
+static bool host_kinds(const struct kvmmem_trace_file *tf, unsigned int *enter,
+		       unsigned int *exit)
+{
+	size_t i;
+
+	for (i = 0; i < tf->nr_events; i++) {
+		if (tf->events[i].kind == KT_HOST_HC_EXIT) {
+			*enter = KT_HOST_HC_ENTER;
+			*exit = KT_HOST_HC_EXIT;
+			return true;
+		}
+	}
+	return false;
+}
+
+static uint64_t start_of(const struct kvmmem_trace_file *tf)
+{
+	uint64_t t = tf->info.start_mono_ns;
+
+	if (tf->nr_events && tf->events[0].ts < t)
+		t = tf->events[0].ts;
+	return t;
+}
+
+/* ------------------------------------------------------------- output */
+
+static const char *const part_names[] = {
+	"ioctl", "guest driver", "guest hypercall", "transitions", "host work",
+};
+
+static struct kvmmem_samples *part(struct kvmmem_time_split *s, int i,
+				   uint64_t *sum)
+{
+	struct kvmmem_samples *v[] = { &s->ioctl, &s->driver, &s->hypercall,
+				       &s->transition, &s->host };
+	uint64_t sums[] = { s->sum_ioctl, s->sum_driver, s->sum_hypercall,
+			    s->sum_transition, s->sum_host };
+
+	*sum = sums[i];
+	return v[i];
+}
+
+/* The whole of a call: driver + guest hypercall (its ioctl when seen). */
+static uint64_t whole(const struct kvmmem_time_split *s)
+{
+	return s->sum_driver + s->sum_hypercall;
+}
+
+/* Unpaired guest calls made while the host was recording. */
+static size_t unpaired_in_range(const struct kvmmem_hc_call *g, size_t ng,
+				const struct kvmmem_trace_file *hf,
+				const struct kvmmem_merge *m)
+{
+	uint64_t from = start_of(hf) - (uint64_t)m->offset;
+	uint64_t to = hf->end_ts - (uint64_t)m->offset;
+	size_t i, n = 0;
+
+	for (i = 0; i < ng; i++)
+		if (g[i].match < 0 && g[i].enter >= from && g[i].exit <= to)
+			n++;
+	return n;
+}
+
+static size_t in_range;
+
+static void print_text(FILE *f, const struct kvmmem_merge *m, size_t ng,
+		       size_t nh, struct kvmmem_time_split split[2])
+{
+	char a[32], b[32], c[32];
+	int i, p;
+
+	fprintf(f, "guest %s: %zu hypercalls; host %s: %zu\n", mrg_args.guest,
+		ng, mrg_args.host, nh);
+	fprintf(f, "paired: %zu (%.1f%% of the guest's); unpaired: guest %zu "
+		"(%zu while the host recorded), host %zu\n", m->pairs,
+		ng ? 100.0 * (double)m->pairs / (double)ng : 0.0,
+		m->unmatched_guest, in_range, m->unmatched_host);
+	fprintf(f, "clock: host = guest %s %" PRId64 " ns", m->offset < 0 ? "-" : "+",
+		m->offset < 0 ? -m->offset : m->offset);
+	if (m->consistent)
+		fprintf(f, ", +/- %s: every pair's host handling fits inside its "
+			"guest call for offsets in [%" PRId64 ", %" PRId64 "]\n",
+			kvmmem_fmt_ns(a, (uint64_t)(m->hi - m->lo) / 2), m->lo, m->hi);
+	else
+		fprintf(f, ": no offset fits every pair; %zu pairs stick out, by "
+			"at most %s (within --tolerance)\n", m->violations,
+			kvmmem_fmt_ns(a, m->max_violation_ns));
+	for (i = 0; i < 2; i++) {
+		struct kvmmem_time_split *s = &split[i];
+
+		if (!s->calls)
+			continue;
+		fprintf(f, "\n%s: %" PRIu64 " pairs (%" PRIu64 " with their ioctl)\n",
+			hc_name(s->nr), s->calls, s->with_ioctl);
+		fprintf(f, "  %-16s %10s %10s %10s %7s\n", "part", "mean", "p50",
+			"p99", "share");
+		for (p = 0; p < 5; p++) {
+			uint64_t sum;
+			struct kvmmem_samples *v = part(s, p, &sum);
+
+			if (!v->n)
+				continue;
+			fprintf(f, "  %-16s %10s %10s %10s", part_names[p],
+				kvmmem_fmt_ns(a, sum / v->n),
+				kvmmem_fmt_ns(b, kvmmem_samples_percentile(v, 50)),
+				kvmmem_fmt_ns(c, kvmmem_samples_percentile(v, 99)));
+			if (p >= 1 && p != 2 && whole(s))
+				fprintf(f, " %6.1f%%", 100.0 * (double)sum /
+					(double)whole(s));
+			fputc('\n', f);
+		}
+	}
+}
+
+static void print_json(FILE *f, const struct kvmmem_merge *m, size_t ng,
+		       size_t nh, struct kvmmem_time_split split[2])
+{
+	static const char *const keys[] = {
+		"ioctl", "driver", "hypercall", "transitions", "host",
+	};
+	int i, p;
+
+	fputs("{\"guest\":", f);
+	kvmmem_json_string(f, mrg_args.guest, strlen(mrg_args.guest));
+	fputs(",\"host\":", f);
+	kvmmem_json_string(f, mrg_args.host, strlen(mrg_args.host));
+	fprintf(f, ",\"guest_calls\":%zu,\"host_calls\":%zu,\"pairs\":%zu,"
+		"\"unpaired_guest\":%zu,\"unpaired_guest_in_host_range\":%zu,"
+		"\"unpaired_host\":%zu,\"anchors\":%zu,"
+		"\"offset_ns\":%" PRId64 ",\"offset_lo_ns\":%" PRId64
+		",\"offset_hi_ns\":%" PRId64 ",\"consistent\":%s,\"violations\":%zu"
+		",\"max_violation_ns\":%" PRIu64 ",\"tolerance_ns\":%" PRIu64
+		",\"split\":[", ng, nh, m->pairs, m->unmatched_guest, in_range,
+		m->unmatched_host, m->anchors, m->offset,
+		m->consistent ? m->lo : 0, m->consistent ? m->hi : 0,
+		m->consistent ? "true" : "false", m->violations,
+		m->max_violation_ns, mrg_args.tolerance_ns);
+	for (i = 0; i < 2; i++) {
+		struct kvmmem_time_split *s = &split[i];
+
+		fprintf(f, "%s{\"nr\":%" PRIu32 ",\"name\":\"%s\",\"pairs\":%"
+			PRIu64 ",\"with_ioctl\":%" PRIu64, i ? "," : "", s->nr,
+			hc_name(s->nr), s->calls, s->with_ioctl);
+		for (p = 0; p < 5; p++) {
+			uint64_t sum;
+			struct kvmmem_samples *v = part(s, p, &sum);
+
+			fprintf(f, ",\"%s\":{\"n\":%zu,\"sum_ns\":%" PRIu64
+				",\"mean_ns\":%" PRIu64 ",\"p50_ns\":%" PRIu64
+				",\"p99_ns\":%" PRIu64 "}", keys[p], v->n, sum,
+				v->n ? sum / v->n : 0,
+				kvmmem_samples_percentile(v, 50),
+				kvmmem_samples_percentile(v, 99));
+		}
+		fputc('}', f);
+	}
+	fputs("]}\n", f);
+}
+
+/* Both recordings and the flows between them, as one Chrome JSON trace. */
+static int write_perfetto(const struct kvmmem_trace_file *gf,
+			  const struct kvmmem_trace_file *hf,
+			  const struct kvmmem_hc_call *g, size_t ng,
+			  const struct kvmmem_hc_call *h,
+			  const struct kvmmem_merge *m)
+{
+	struct kvmmem_trace_analysis ga, ha;
+	uint64_t t0 = start_of(gf), ht0 = start_of(hf) - (uint64_t)m->offset;
+	struct perfetto x;
+	size_t i;
+	FILE *f;
+	int err = -ENOMEM;
+
+	f = fopen(mrg_args.output, "w");
+	if (!f) {
+		err = -errno;
+		warn("cannot create %s: %s", mrg_args.output, strerror(errno));
+		return err;
+	}
+	kvmmem_trace_analysis_init(&ga);
+	kvmmem_trace_analysis_init(&ha);
+	perfetto_begin(&x, f, ht0 < t0 ? ht0 : t0);
+	x.label = "guest ";
+	if (perfetto_recording(&x, gf, &ga))
+		goto out;
+	x.label = "host ";
+	x.pid_base = HOST_PID_BASE;
+	x.shift = m->offset;
+	if (perfetto_recording(&x, hf, &ha))
+		goto out;
+	for (i = 0; i < ng; i++) {
+		const struct kvmmem_hc_call *hc;
+
+		if (g[i].match < 0)
+			continue;
+		hc = &h[g[i].match];
+		x.pid_base = 0;
+		x.shift = 0;
+		perfetto_flow(&x, true, i + 1, hc_name(g[i].nr), g[i].pid,
+			      g[i].tid, g[i].enter);
+		x.pid_base = HOST_PID_BASE;
+		x.shift = m->offset;
+		perfetto_flow(&x, false, i + 1, hc_name(g[i].nr), hc->pid,
+			      hc->tid, hc->enter);
+	}
+	perfetto_finish(&x);
+	fputs("\"guest\":", f);
+	kvmmem_json_string(f, mrg_args.guest, strlen(mrg_args.guest));
+	fputs(",\"host\":", f);
+	kvmmem_json_string(f, mrg_args.host, strlen(mrg_args.host));
+	fprintf(f, ",\"clock_offset_ns\":%" PRId64 ",\"pairs\":%zu,"
+		"\"host_pid_base\":%u}}\n", m->offset, m->pairs, HOST_PID_BASE);
+	err = 0;
+out:
+	if (err)
+		warn("out of memory");
+	if (fclose(f) && !err) {
+		err = -errno;
+		warn("%s: %s", mrg_args.output, strerror(errno));
+	}
+	kvmmem_trace_analysis_free(&ga);
+	kvmmem_trace_analysis_free(&ha);
+	return err;
+}
+
+int cmd_merge(int argc, char **argv)
+{
+	const struct argp argp = {
+		.options = merge_options, .parser = merge_parse,
+		.args_doc = "GUEST HOST", .doc = merge_doc,
+	};
+	struct kvmmem_hc_call *g = NULL, *h = NULL;
+	struct kvmmem_trace_file gf = { 0 }, hf = { 0 };
+	struct kvmmem_time_split split[2] = { 0 };
+	unsigned int enter = 0, exit = 0;
+	struct kvmmem_merge m;
+	size_t ng = 0, nh = 0;
+	int gerr, herr, err, ret = EXIT_FAIL;
+
+	argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	gerr = load_recording(mrg_args.guest, &gf);
+	if (gerr < 0)
+		goto out;
+	herr = load_recording(mrg_args.host, &hf);
+	if (herr < 0)
+		goto out;
+	if (!host_kinds(&hf, &enter, &exit)) {
+		warn("%s has no host side of any hypercall: record it with "
+		     "'kvmmem-trace record --host' on the host (or -e host in a "
+		     "guest with kvmmem_hostsim)", mrg_args.host);
+		goto out;
+	}
+	err = kvmmem_hc_calls(gf.events, gf.nr_events, KT_HC_ENTER, KT_HC_EXIT,
+			      0, &g, &ng);
+	if (!err)
+		err = kvmmem_hc_calls(hf.events, hf.nr_events, enter, exit,
+				      mrg_args.vm, &h, &nh);
+	if (err) {
+		warn("out of memory");
+		goto out;
+	}
+	if (!ng) {
+		warn("%s has no guest hypercall (record the guest with the "
+		     "default events, or -e hypercall)", mrg_args.guest);
+		goto out;
+	}
+	err = kvmmem_merge_pair(g, ng, h, nh, mrg_args.tolerance_ns, &m);
+	if (err == -ENOENT) {
+		warn("no hypercall of %s has its arguments in %s: are they "
+		     "recordings of the same VM, at the same time?%s",
+		     mrg_args.guest, mrg_args.host, mrg_args.vm ? "" :
+		     " (--vm PID picks one VM)");
+		goto out;
+	}
+	if (err || kvmmem_time_split(g, ng, h, split)) {
+		warn("out of memory");
+		goto out;
+	}
+	in_range = unpaired_in_range(g, ng, &hf, &m);
+	if (mrg_args.json)
+		print_json(stdout, &m, ng, nh, split);
+	else
+		print_text(stdout, &m, ng, nh, split);
+	if (mrg_args.output && write_perfetto(&gf, &hf, g, ng, h, &m))
+		goto out;
+	ret = load_status(gerr) ? load_status(gerr) : load_status(herr);
+	if (!ret && in_range) {
+		warn("%zu guest hypercalls made while the host recorded have no "
+		     "host side (another VM's recording? raise --tolerance?)",
+		     in_range);
+		ret = EXIT_FAIL;
+	}
+out:
+	kvmmem_time_split_free(split);
+	free(g);
+	free(h);
+	kvmmem_trace_file_free(&gf);
+	kvmmem_trace_file_free(&hf);
+	return ret;
+}

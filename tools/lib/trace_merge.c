@@ -1,0 +1,528 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * trace_merge.c - pair a guest's hypercalls with the host's handling of
+ * them and align the two clocks (see trace_merge.h).
+ *
+ * Everything works on sorted arrays: O(n log n), no hash tables, so a
+ * recording of a million calls merges in a second.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace_merge.h"
+
+/* ------------------------------------------------------------ extraction */
+
+struct ev_ref {
+	uint32_t tid;
+	uint64_t ts;
+	size_t i;
+};
+
+static int cmp_ev_ref(const void *pa, const void *pb)
+{
+	const struct ev_ref *a = pa, *b = pb;
+
+	if (a->tid != b->tid)
+		return a->tid < b->tid ? -1 : 1;
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	return a->i < b->i ? -1 : a->i > b->i;
+}
+
+static int cmp_call_enter(const void *pa, const void *pb)
+{
+	const struct kvmmem_hc_call *a = pa, *b = pb;
+
+	if (a->enter != b->enter)
+		return a->enter < b->enter ? -1 : 1;
+	return a->tid < b->tid ? -1 : a->tid > b->tid;
+}
+
+static bool is_op_start(unsigned int kind)
+{
+	return kind == KT_MAP_START || kind == KT_UNMAP_START;
+}
+
+static bool is_op_end(unsigned int kind)
+{
+	return kind == KT_MAP_END || kind == KT_UNMAP_END;
+}
+
+int kvmmem_hc_calls(const struct kt_event *ev, size_t n, unsigned int enter_kind,
+		    unsigned int exit_kind, uint32_t pid,
+		    struct kvmmem_hc_call **calls, size_t *nr)
+{
+	bool guest = enter_kind == KT_HC_ENTER;
+	struct kvmmem_hc_call *c = NULL;
+	struct ev_ref *refs;
+	size_t nrefs = 0, nc = 0, i;
+
+	*calls = NULL;
+	*nr = 0;
+	if (!enter_kind || enter_kind >= KT_NR_KINDS ||
+	    !exit_kind || exit_kind >= KT_NR_KINDS || enter_kind == exit_kind)
+		return -EINVAL;
+	refs = calloc(n ? n : 1, sizeof(*refs));
+	if (!refs)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		unsigned int k = ev[i].kind;
+
+		if (pid && ev[i].pid != pid)
+			continue;
+		if (k == enter_kind || k == exit_kind ||
+		    (guest && (is_op_start(k) || is_op_end(k))))
+			refs[nrefs++] = (struct ev_ref){ ev[i].tid, ev[i].ts, i };
+	}
+	qsort(refs, nrefs, sizeof(*refs), cmp_ev_ref);
+
+	/* at most one call per enter event */
+	c = calloc(nrefs ? nrefs : 1, sizeof(*c));
+	if (!c) {
+		free(refs);
+		return -ENOMEM;
+	}
+	for (i = 0; i < nrefs; i++) {
+		/* per thread: the open enter, the open ioctl and its calls */
+		static const size_t none = (size_t)-1;
+		size_t enter = none, op_first = 0, op_calls = 0, j;
+		uint64_t op_start = 0;
+		uint32_t tid = refs[i].tid;
+
+		for (j = i; j < nrefs && refs[j].tid == tid; j++) {
+			const struct kt_event *e = &ev[refs[j].i];
+			struct kvmmem_hc_call *call;
+
+			if (is_op_start(e->kind)) {
+				op_start = e->ts;
+				op_first = nc;
+				op_calls = 0;
+			} else if (is_op_end(e->kind)) {
+				/* only an ioctl of one call splits cleanly */
+				if (op_start && op_calls == 1)
+					c[op_first].op_end = e->ts;
+				op_start = 0;
+				op_calls = 0;
+			} else if (e->kind == enter_kind) {
+				enter = refs[j].i;
+			} else if (enter != none && ev[enter].tgid == e->tgid) {
+				call = &c[nc++];
+				call->enter = ev[enter].ts;
+				call->exit = e->ts;
+				call->op_start = op_start;
+				call->a0 = e->a0;
+				call->a1 = e->a1;
+				call->a2 = e->a2;
+				call->ret = e->ret;
+				call->id = e->id;
+				call->nr = e->tgid;
+				call->pid = e->pid;
+				call->tid = e->tid;
+				memcpy(call->comm, e->comm, KT_COMM_LEN);
+				call->match = -1;
+				if (op_start)
+					op_calls++;
+				enter = none;
+			} else {
+				enter = none;	/* an exit without its enter */
+			}
+		}
+		i = j - 1;
+	}
+	free(refs);
+	qsort(c, nc, sizeof(*c), cmp_call_enter);
+	*calls = c;
+	*nr = nc;
+	return 0;
+}
+
+/* -------------------------------------------------------------- pairing */
+
+
+/* qsort has no context argument: sort (key, enter, index) records. */
+struct keyed {
+	uint64_t a0, a1, a2, enter;
+	uint32_t nr;
+	size_t i;
+};
+
+static int cmp_key(const struct keyed *a, const struct keyed *b)
+{
+	if (a->nr != b->nr)
+		return a->nr < b->nr ? -1 : 1;
+	if (a->a0 != b->a0)
+		return a->a0 < b->a0 ? -1 : 1;
+	if (a->a1 != b->a1)
+		return a->a1 < b->a1 ? -1 : 1;
+	if (a->a2 != b->a2)
+		return a->a2 < b->a2 ? -1 : 1;
+	return 0;
+}
+
+static int cmp_keyed(const void *pa, const void *pb)
+{
+	const struct keyed *a = pa, *b = pb;
+	int r = cmp_key(a, b);
+
+	if (r)
+		return r;
+	if (a->enter != b->enter)
+		return a->enter < b->enter ? -1 : 1;
+	return a->i < b->i ? -1 : a->i > b->i;
+}
+
+static struct keyed *keyed_sort(const struct kvmmem_hc_call *c, size_t n)
+{
+	struct keyed *k = calloc(n ? n : 1, sizeof(*k));
+	size_t i;
+
+	if (!k)
+		return NULL;
+	for (i = 0; i < n; i++)
+		k[i] = (struct keyed){ c[i].a0, c[i].a1, c[i].a2, c[i].enter,
+				       c[i].nr, i };
+	qsort(k, n, sizeof(*k), cmp_keyed);
+	return k;
+}
+
+/* End of the group of equal keys that starts at @i. */
+static size_t group_end(const struct keyed *k, size_t n, size_t i)
+{
+	size_t j = i + 1;
+
+	while (j < n && !cmp_key(&k[i], &k[j]))
+		j++;
+	return j;
+}
+
+/* Offsets a pair allows: host handling inside the guest call. */
+struct interval {
+	int64_t lo, hi;
+};
+
+static struct interval pair_interval(const struct kvmmem_hc_call *g,
+				     const struct kvmmem_hc_call *h)
+{
+	return (struct interval){
+		.lo = (int64_t)(h->exit - g->exit),
+		.hi = (int64_t)(h->enter - g->enter),
+	};
+}
+
+struct sweep_point {
+	int64_t x;
+	int delta;	/* +1 opens, -1 closes */
+};
+
+static int cmp_sweep(const void *pa, const void *pb)
+{
+	const struct sweep_point *a = pa, *b = pb;
+
+	if (a->x != b->x)
+		return a->x < b->x ? -1 : 1;
+	return b->delta - a->delta;	/* opens first: intervals are closed */
+}
+
+/*
+ * The offset inside the most intervals (the middle of the first segment
+ * where the count is highest), and that count.
+ */
+static int most_covered(const struct interval *iv, size_t n, int64_t *best,
+			size_t *count)
+{
+	struct sweep_point *p = calloc(2 * n + 1, sizeof(*p));
+	size_t i, cur = 0, max = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		/* an inverted interval (a pair inside the tolerance only)
+		 * counts as its middle point */
+		int64_t lo = iv[i].lo, hi = iv[i].hi;
+
+		if (lo > hi)
+			lo = hi = lo + (hi - lo) / 2;
+		p[2 * i] = (struct sweep_point){ lo, 1 };
+		p[2 * i + 1] = (struct sweep_point){ hi, -1 };
+	}
+	qsort(p, 2 * n, sizeof(*p), cmp_sweep);
+	*best = 0;
+	for (i = 0; i < 2 * n; i++) {
+		if (p[i].delta > 0) {
+			/* an open is never last: its close sorts after it */
+			cur++;
+			if (cur > max) {
+				/* the segment runs to the next point */
+				max = cur;
+				*best = p[i].x + (p[i + 1].x - p[i].x) / 2;
+			}
+		} else {
+			cur--;
+		}
+	}
+	free(p);
+	*count = max;
+	return 0;
+}
+
+static void add_interval(struct interval *iv, size_t max, size_t *niv,
+			 const struct kvmmem_hc_call *g,
+			 const struct kvmmem_hc_call *h)
+{
+	struct interval v = pair_interval(g, h);
+
+	if (v.lo <= v.hi && *niv < max)
+		iv[(*niv)++] = v;
+}
+
+/*
+ * Candidate pairs for the first estimate, per group of equal arguments:
+ * in order when both sides saw the group as often; else in order from
+ * the first calls and, again, from the last ones (one recording started
+ * or stopped before the other: one of the two is right, and the true
+ * offset is the one most candidates agree on).
+ */
+static void anchor_intervals(const struct kvmmem_hc_call *g,
+			     const struct keyed *kg, size_t ng,
+			     const struct kvmmem_hc_call *h,
+			     const struct keyed *kh, size_t nh,
+			     struct interval *iv, size_t max, size_t *niv)
+{
+	size_t i = 0, j = 0;
+
+	*niv = 0;
+	while (i < ng && j < nh) {
+		int r = cmp_key(&kg[i], &kh[j]);
+		size_t ie, je, cg, ch, n, a;
+
+		if (r < 0) {
+			i = group_end(kg, ng, i);
+			continue;
+		}
+		if (r > 0) {
+			j = group_end(kh, nh, j);
+			continue;
+		}
+		ie = group_end(kg, ng, i);
+		je = group_end(kh, nh, j);
+		cg = ie - i;
+		ch = je - j;
+		n = cg < ch ? cg : ch;
+		for (a = 0; a < n; a++)
+			add_interval(iv, max, niv, &g[kg[i + a].i], &h[kh[j + a].i]);
+		if (cg != ch)
+			for (a = 1; a <= n; a++)
+				add_interval(iv, max, niv, &g[kg[ie - a].i],
+					     &h[kh[je - a].i]);
+		i = ie;
+		j = je;
+	}
+}
+
+/* Pair calls of equal keys, in order, whose host part fits the guest's. */
+static size_t match(struct kvmmem_hc_call *g, const struct keyed *kg, size_t ng,
+		    struct kvmmem_hc_call *h, const struct keyed *kh, size_t nh,
+		    int64_t offset, uint64_t tol)
+{
+	size_t i = 0, j = 0, pairs = 0, k;
+
+	for (k = 0; k < ng; k++)
+		g[k].match = -1;
+	for (k = 0; k < nh; k++)
+		h[k].match = -1;
+	while (i < ng && j < nh) {
+		int r = cmp_key(&kg[i], &kh[j]);
+		size_t ie, je;
+
+		if (r) {
+			if (r < 0)
+				i = group_end(kg, ng, i);
+			else
+				j = group_end(kh, nh, j);
+			continue;
+		}
+		ie = group_end(kg, ng, i);
+		je = group_end(kh, nh, j);
+		while (i < ie && j < je) {
+			struct kvmmem_hc_call *gc = &g[kg[i].i], *hc = &h[kh[j].i];
+			int64_t a = (int64_t)(hc->enter - gc->enter) - offset;
+			int64_t b = (int64_t)(hc->exit - gc->exit) - offset;
+
+			if (a >= -(int64_t)tol && b <= (int64_t)tol) {
+				gc->match = (long)kh[j].i;
+				hc->match = (long)kg[i].i;
+				pairs++;
+				i++;
+				j++;
+			} else if (a < -(int64_t)tol) {
+				j++;	/* the host call is earlier */
+			} else {
+				i++;	/* the guest call is earlier */
+			}
+		}
+		i = ie;
+		j = je;
+	}
+	return pairs;
+}
+
+/* Final offset from the matched pairs. */
+static int settle(const struct kvmmem_hc_call *g, size_t ng,
+		  const struct kvmmem_hc_call *h, struct kvmmem_merge *m)
+{
+	struct interval *iv;
+	size_t i, n = 0, covered;
+	int64_t best;
+
+	m->lo = INT64_MIN;
+	m->hi = INT64_MAX;
+	m->violations = 0;
+	m->max_violation_ns = 0;
+	iv = calloc(ng ? ng : 1, sizeof(*iv));
+	if (!iv)
+		return -ENOMEM;
+	for (i = 0; i < ng; i++) {
+		if (g[i].match < 0)
+			continue;
+		iv[n] = pair_interval(&g[i], &h[g[i].match]);
+		if (iv[n].lo > m->lo)
+			m->lo = iv[n].lo;
+		if (iv[n].hi < m->hi)
+			m->hi = iv[n].hi;
+		n++;
+	}
+	m->consistent = n && m->lo <= m->hi;
+	if (m->consistent) {
+		m->offset = m->lo + (m->hi - m->lo) / 2;
+	} else if (n) {
+		if (most_covered(iv, n, &best, &covered)) {
+			free(iv);
+			return -ENOMEM;
+		}
+		m->offset = best;
+		for (i = 0; i < n; i++) {
+			uint64_t d = 0;
+
+			if (best < iv[i].lo)
+				d = (uint64_t)(iv[i].lo - best);
+			else if (best > iv[i].hi)
+				d = (uint64_t)(best - iv[i].hi);
+			if (d) {
+				m->violations++;
+				if (d > m->max_violation_ns)
+					m->max_violation_ns = d;
+			}
+		}
+	}
+	free(iv);
+	return 0;
+}
+
+int kvmmem_merge_pair(struct kvmmem_hc_call *g, size_t ng,
+		      struct kvmmem_hc_call *h, size_t nh, uint64_t tolerance,
+		      struct kvmmem_merge *m)
+{
+	size_t max = ng > nh ? ng : nh, niv = 0, covered, round;
+	struct keyed *kg = keyed_sort(g, ng), *kh = keyed_sort(h, nh);
+	struct interval *iv = calloc(2 * max + 1, sizeof(*iv));
+	int64_t offset;
+	int err = -ENOMEM;
+
+	memset(m, 0, sizeof(*m));
+	if (!kg || !kh || !iv)
+		goto out;
+	anchor_intervals(g, kg, ng, h, kh, nh, iv, 2 * max, &niv);
+	err = -ENOENT;
+	if (!niv)
+		goto out;
+	err = most_covered(iv, niv, &offset, &covered);
+	if (err)
+		goto out;
+	m->anchors = covered;
+	/* pair with the estimate, then again with the settled offset */
+	for (round = 0; round < 2; round++) {
+		m->pairs = match(g, kg, ng, h, kh, nh, offset, tolerance);
+		err = settle(g, ng, h, m);
+		if (err)
+			goto out;
+		if (!m->pairs) {
+			err = -ENOENT;
+			goto out;
+		}
+		offset = m->offset;
+	}
+	m->unmatched_guest = ng - m->pairs;
+	m->unmatched_host = nh - m->pairs;
+	err = 0;
+out:
+	free(kg);
+	free(kh);
+	free(iv);
+	return err;
+}
+
+/* ----------------------------------------------------------- time split */
+
+static uint64_t sub0(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+static int split_add(struct kvmmem_samples *s, uint64_t *sum, uint64_t v)
+{
+	*sum += v;
+	return kvmmem_samples_add(s, v);
+}
+
+int kvmmem_time_split(const struct kvmmem_hc_call *g, size_t ng,
+		      const struct kvmmem_hc_call *h,
+		      struct kvmmem_time_split split[2])
+{
+	size_t i;
+
+	memset(split, 0, 2 * sizeof(*split));
+	split[0].nr = 32;
+	split[1].nr = 33;
+	for (i = 0; i < ng; i++) {
+		const struct kvmmem_hc_call *gc = &g[i], *hc;
+		struct kvmmem_time_split *s;
+		uint64_t call, host;
+
+		if (gc->match < 0 || (gc->nr != 32 && gc->nr != 33))
+			continue;
+		hc = &h[gc->match];
+		s = &split[gc->nr - 32];
+		call = gc->exit - gc->enter;
+		host = hc->exit - hc->enter;
+		s->calls++;
+		if (split_add(&s->hypercall, &s->sum_hypercall, call) ||
+		    split_add(&s->host, &s->sum_host, host) ||
+		    split_add(&s->transition, &s->sum_transition,
+			      sub0(call, host)))
+			return -ENOMEM;
+		if (!gc->op_start || !gc->op_end)
+			continue;
+		s->with_ioctl++;
+		if (split_add(&s->ioctl, &s->sum_ioctl,
+			      gc->op_end - gc->op_start) ||
+		    split_add(&s->driver, &s->sum_driver,
+			      sub0(gc->op_end - gc->op_start, call)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void kvmmem_time_split_free(struct kvmmem_time_split split[2])
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		kvmmem_samples_free(&split[i].ioctl);
+		kvmmem_samples_free(&split[i].driver);
+		kvmmem_samples_free(&split[i].hypercall);
+		kvmmem_samples_free(&split[i].transition);
+		kvmmem_samples_free(&split[i].host);
+	}
+}
