@@ -38,13 +38,31 @@ enum kt_kind {
 	KT_HOST_HC_EXIT,	/* kvmmem_hostsim:kvmmem_hostsim_hypercall_exit */
 	KT_HOST_TOKEN,		/* kvmmem_hostsim:kvmmem_hostsim_token */
 	KT_PROC_EXIT,		/* sched:sched_process_exit, last thread of a
-				 * process that made a mapping */
+				 * process that made a mapping (guest) or a
+				 * kvmmem hypercall (host: a VMM) */
+	/* host side, stock KVM (kvmmem_host.bpf.c) */
+	KT_KVM_HC_ENTER,	/* kvm:kvm_exit (VMCALL/VMMCALL) of a kvmmem
+				 * hypercall, args from kvm:kvm_hypercall */
+	KT_KVM_HC_EXIT,		/* kvm:kvm_entry that resumes that vCPU */
 	KT_NR_KINDS,
 };
 
 #define KT_KIND_BIT(k)	(1U << (k))
 /* Every kind BPF can emit. */
 #define KT_ALL_KINDS	(((1U << KT_NR_KINDS) - 1) & ~1U)
+/* The kinds of a host (stock KVM) recording. */
+#define KT_KVM_KINDS	(KT_KIND_BIT(KT_KVM_HC_ENTER) | KT_KIND_BIT(KT_KVM_HC_EXIT))
+
+/*
+ * KVM_HC_EXIT's ret when the guest's RAX could not be read (neither the
+ * fexit nor the kretprobe on kvm_emulate_hypercall could be attached):
+ * reports say "unknown".
+ */
+#define KT_RET_UNKNOWN	(-0x7fffffffffffffffLL - 1)
+
+/* Exit reasons of a hypercall instruction in kvm:kvm_exit. */
+#define KT_EXIT_VMX_VMCALL	18	/* Intel: EXIT_REASON_VMCALL */
+#define KT_EXIT_SVM_VMMCALL	0x81	/* AMD: SVM_EXIT_VMMCALL (129) */
 
 /*
  * One event. Which fields mean what depends on the kind:
@@ -58,10 +76,16 @@ enum kt_kind {
  * HOST_HC_ENTER/EXIT       0        nr (32/33)  a0      a1      a2      host answer
  * HOST_TOKEN               0        outstanding 0       0       0       0 / -errno
  * PROC_EXIT                0        the process 0       0       0       exit code
+ * KVM_HC_ENTER             vcpu_id  nr (32/33)  a0      a1      a2      0
+ * KVM_HC_EXIT              vcpu_id  nr (32/33)  a0      a1      a2      guest's RAX
  *
  * pid, tid and comm are the current task's (the process that hit the
  * tracepoint): for TEARDOWN_UNMAP and PAGE_LEAKED the process closing
- * the file, which is not always the mapping's owner (tgid).
+ * the file, which is not always the mapping's owner (tgid); for the
+ * KVM_HC_* kinds the VMM process (pid) and its vCPU thread (tid).
+ * KVM_HC_ENTER's ts is that of the kvm:kvm_exit of the hypercall,
+ * KVM_HC_EXIT's that of the kvm:kvm_entry which resumes the vCPU, so
+ * their difference is the host's whole handling of the call.
  */
 struct kt_event {
 	__u64 ts;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC, ns */

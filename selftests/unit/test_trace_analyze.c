@@ -351,3 +351,251 @@ Test(analyze, unknown_kinds_are_ignored)
 	cr_assert_eq(kvmmem_trace_analysis_add(&a, &e, NULL), 0);
 	cr_assert_eq(a.nr_events, 0);
 }
+
+/* ------------------------------------------------------------ host side */
+
+#define LGPA(i)	(0x40000000ULL + (i) * 4096)	/* local GPA */
+#define RGPA(i)	(0x1000ULL * (i))		/* remote GPA */
+
+/*
+ * One hypercall as the host saw it: @kind_enter/@kind_exit are the KVM
+ * or the emulated host's kinds; VMM @vm, vCPU thread @tid (vcpu_id
+ * tid % 8); @hold ns of host handling; the guest got @ret.
+ */
+static void host_call(enum kt_kind kind_enter, enum kt_kind kind_exit,
+		      uint32_t vm, uint32_t tid, uint32_t nr, uint64_t i,
+		      uint64_t hold, int64_t ret)
+{
+	uint64_t a0 = nr == 32 ? 0xa000 : LGPA(i);
+	uint64_t a1 = nr == 32 ? RGPA(i) : 0;
+	uint64_t a2 = nr == 32 ? LGPA(i) : 0;
+
+	cr_assert_eq(ev(100, kind_enter, vm, tid, tid % 8, nr, a0, a1, a2, 0), -1);
+	cr_assert_eq(ev(hold, kind_exit, vm, tid, tid % 8, nr, a0, a1, a2, ret),
+		     (int64_t)hold);
+}
+
+static void kvm_call(uint32_t vm, uint32_t tid, uint32_t nr, uint64_t i,
+		     uint64_t hold, int64_t ret)
+{
+	host_call(KT_KVM_HC_ENTER, KT_KVM_HC_EXIT, vm, tid, nr, i, hold, ret);
+}
+
+static uint64_t result_count(const struct kvmmem_trace_op_stats *op, int64_t ret)
+{
+	size_t i;
+
+	for (i = 0; i < op->nr_results; i++)
+		if (op->results[i].ret == ret)
+			return op->results[i].count;
+	return 0;
+}
+
+Test(analyze, host_calls_are_counted_per_vm_nr_and_result)
+{
+	struct kvmmem_trace_vm *vm1, *vm2;
+
+	kvm_call(500, 501, 32, 1, 3000, -1000);
+	kvm_call(500, 502, 32, 2, 5000, -1000);
+	kvm_call(500, 501, 33, 1, 1000, -1000);
+	kvm_call(600, 601, 32, 1, 7000, 0);
+	kvmmem_trace_analysis_finish(&a, 0);
+
+	cr_assert_eq(a.nr_vms, 2);
+	vm1 = kvmmem_trace_analysis_get_vm(&a, 500);
+	vm2 = kvmmem_trace_analysis_get_vm(&a, 600);
+	cr_assert_not_null(vm1);
+	cr_assert_not_null(vm2);
+	cr_assert_str_eq(vm1->comm, "p500");
+	cr_assert_str_eq(vm1->name, "p500");
+	cr_assert_eq(vm1->hc[KT_HC_MEM_MAP].count, 2);
+	cr_assert_eq(vm1->hc[KT_HC_MEM_MAP].errors, 2);
+	cr_assert_eq(result_count(&vm1->hc[KT_HC_MEM_MAP], -1000), 2);
+	cr_assert_eq(vm1->hc[KT_HC_MEM_UNMAP].count, 1);
+	cr_assert_eq(vm1->hc[KT_HC_MEM_MAP].latency.n, 2);
+	cr_assert_eq(kvmmem_samples_percentile(&vm1->hc[KT_HC_MEM_MAP].latency, 50), 3000);
+	cr_assert_eq(kvmmem_samples_max(&vm1->hc[KT_HC_MEM_MAP].latency), 5000);
+	cr_assert_eq(vm1->nr_vcpus, 2);
+	cr_assert_eq(vm1->live, 0, "refused maps are not live");
+	cr_assert_eq(vm2->hc[KT_HC_MEM_MAP].count, 1);
+	cr_assert_eq(result_count(&vm2->hc[KT_HC_MEM_MAP], 0), 1);
+	cr_assert_eq(vm2->live, 1);
+	/* the machine-wide host operations see all of them */
+	cr_assert_eq(a.ops[KT_OP_HOST_HC_MAP].count, 3);
+	cr_assert_eq(a.ops[KT_OP_HOST_HC_UNMAP].count, 1);
+	cr_assert_eq(a.kinds[KT_KVM_HC_ENTER], 4);
+	cr_assert_eq(a.kinds[KT_KVM_HC_EXIT], 4);
+}
+
+Test(analyze, host_vcpus_count_their_calls_and_time)
+{
+	size_t i;
+	const struct kvmmem_trace_vcpu *v = NULL;
+
+	kvm_call(500, 503, 32, 1, 3000, 0);
+	kvm_call(500, 503, 33, 1, 2000, 0);
+	kvmmem_trace_analysis_finish(&a, 0);
+	cr_assert_eq(a.nr_vcpus, 1);
+	for (i = 0; i < a.nr_vcpus; i++)
+		if (a.vcpus[i].tid == 503)
+			v = &a.vcpus[i];
+	cr_assert_not_null(v);
+	cr_assert_eq(v->vm, 500);
+	cr_assert_eq(v->vcpu_id, 503 % 8);
+	cr_assert_eq(v->hypercalls, 2);
+	cr_assert_eq(v->host_ns, 5000);
+}
+
+Test(analyze, host_mappings_follow_the_local_gpa)
+{
+	const struct kvmmem_trace_vm *vm;
+	const struct kvmmem_trace_host_map *m;
+
+	kvm_call(500, 501, 32, 1, 10, 0);
+	kvm_call(500, 501, 32, 2, 10, 0);
+	kvm_call(500, 501, 32, 3, 10, 0);
+	kvm_call(500, 501, 33, 2, 10, 0);	/* unmap's a0 is map's a2 */
+	kvm_call(500, 501, 33, 3, 10, -14);	/* refused: still mapped */
+	kvmmem_trace_analysis_finish(&a, 0);
+
+	vm = kvmmem_trace_analysis_get_vm(&a, 500);
+	cr_assert_not_null(vm);
+	cr_assert_eq(vm->live, 2);
+	cr_assert_eq(vm->live_max, 3);
+	m = kvmmem_trace_host_map_get(vm, LGPA(2));
+	cr_assert_not_null(m);
+	cr_assert(!m->live);
+	m = kvmmem_trace_host_map_get(vm, LGPA(3));
+	cr_assert_not_null(m);
+	cr_assert(m->live);
+	cr_assert_eq(m->remote_gpa, RGPA(3));
+	cr_assert_eq(vm->leaked, 0, "the VM has not exited");
+}
+
+Test(analyze, host_mappings_live_when_the_vm_exits_are_its_leaked_pages)
+{
+	const struct kvmmem_trace_vm *vm;
+
+	kvm_call(500, 501, 32, 1, 10, 0);
+	kvm_call(500, 501, 32, 2, 10, 0);
+	kvm_call(500, 501, 33, 1, 10, 0);
+	proc_exit(500);
+	kvmmem_trace_analysis_finish(&a, 0);
+
+	vm = kvmmem_trace_analysis_get_vm(&a, 500);
+	cr_assert_not_null(vm);
+	cr_assert_neq(vm->exit_ts, 0);
+	cr_assert_eq(vm->leaked, 1);
+	cr_assert(kvmmem_trace_host_map_get(vm, LGPA(2))->live);
+}
+
+Test(analyze, host_vm_exit_with_nothing_mapped_leaks_nothing)
+{
+	const struct kvmmem_trace_vm *vm;
+
+	kvm_call(500, 501, 32, 1, 10, -1000);
+	proc_exit(500);
+	kvmmem_trace_analysis_finish(&a, 0);
+	vm = kvmmem_trace_analysis_get_vm(&a, 500);
+	cr_assert_neq(vm->exit_ts, 0);
+	cr_assert_eq(vm->leaked, 0);
+}
+
+Test(analyze, host_unmaps_after_the_exit_event_are_not_leaks)
+{
+	const struct kvmmem_trace_vm *vm;
+
+	/* the emulated host: a process's files are torn down after its
+	 * sched_process_exit, and the teardown unmaps reach the host */
+	host_call(KT_HOST_HC_ENTER, KT_HOST_HC_EXIT, 700, 700, 32, 1, 10, 0);
+	proc_exit(700);
+	host_call(KT_HOST_HC_ENTER, KT_HOST_HC_EXIT, 700, 700, 33, 1, 10, 0);
+	kvmmem_trace_analysis_finish(&a, 0);
+	vm = kvmmem_trace_analysis_get_vm(&a, 700);
+	cr_assert_eq(vm->live, 0);
+	cr_assert_eq(vm->leaked, 0);
+}
+
+Test(analyze, hostsim_events_feed_the_same_per_vm_analysis)
+{
+	const struct kvmmem_trace_vm *vm;
+
+	host_call(KT_HOST_HC_ENTER, KT_HOST_HC_EXIT, 700, 701, 32, 1, 400, 0);
+	host_call(KT_HOST_HC_ENTER, KT_HOST_HC_EXIT, 700, 701, 33, 1, 300, -14);
+	kvmmem_trace_analysis_finish(&a, 0);
+	vm = kvmmem_trace_analysis_get_vm(&a, 700);
+	cr_assert_not_null(vm);
+	cr_assert_eq(vm->hc[KT_HC_MEM_MAP].count, 1);
+	cr_assert_eq(result_count(&vm->hc[KT_HC_MEM_UNMAP], -14), 1);
+	cr_assert_eq(vm->hc[KT_HC_MEM_UNMAP].latency.v[0], 300);
+	cr_assert_eq(vm->live, 1, "the host failed the unmap: still mapped");
+	cr_assert_eq(a.ops[KT_OP_HOST_HC_UNMAP].errors, 1);
+}
+
+Test(analyze, host_unknown_answer_is_its_own_result_and_maps_nothing)
+{
+	const struct kvmmem_trace_vm *vm;
+
+	kvm_call(500, 501, 32, 1, 10, KT_RET_UNKNOWN);
+	kvmmem_trace_analysis_finish(&a, 0);
+	vm = kvmmem_trace_analysis_get_vm(&a, 500);
+	cr_assert_eq(result_count(&vm->hc[KT_HC_MEM_MAP], KT_RET_UNKNOWN), 1);
+	cr_assert_eq(vm->live, 0);
+}
+
+Test(analyze, host_unmap_of_an_unseen_gpa_is_counted_not_negative)
+{
+	const struct kvmmem_trace_vm *vm;
+
+	kvm_call(500, 501, 33, 9, 10, 0);
+	kvmmem_trace_analysis_finish(&a, 0);
+	vm = kvmmem_trace_analysis_get_vm(&a, 500);
+	cr_assert_eq(vm->unknown_unmaps, 1);
+	cr_assert_eq(vm->live, 0);
+}
+
+Test(analyze, host_remap_of_a_live_gpa_is_counted_once)
+{
+	const struct kvmmem_trace_vm *vm;
+
+	kvm_call(500, 501, 32, 1, 10, 0);
+	kvm_call(500, 501, 32, 1, 10, 0);
+	kvmmem_trace_analysis_finish(&a, 0);
+	vm = kvmmem_trace_analysis_get_vm(&a, 500);
+	cr_assert_eq(vm->live, 1);
+	cr_assert_eq(vm->remaps, 1);
+}
+
+Test(analyze, host_exit_without_enter_has_no_latency_but_counts)
+{
+	const struct kvmmem_trace_vm *vm;
+
+	cr_assert_eq(ev(10, KT_KVM_HC_EXIT, 500, 501, 0, 32, 0, RGPA(1), LGPA(1),
+			-1000), -1);
+	kvmmem_trace_analysis_finish(&a, 0);
+	vm = kvmmem_trace_analysis_get_vm(&a, 500);
+	cr_assert_eq(vm->hc[KT_HC_MEM_MAP].count, 1);
+	cr_assert_eq(vm->hc[KT_HC_MEM_MAP].latency.n, 0);
+}
+
+Test(analyze, host_names_from_the_recording_replace_the_comm)
+{
+	const struct kvmmem_trace_name names[] = {
+		{ .pid = 500, .name = "l2-guest" },
+		{ .pid = 999, .name = "not-a-vm" },
+	};
+
+	kvm_call(500, 501, 32, 1, 10, 0);
+	kvmmem_trace_analysis_finish(&a, 0);
+	kvmmem_trace_analysis_name_vms(&a, names, 2);
+	cr_assert_str_eq(kvmmem_trace_analysis_get_vm(&a, 500)->name, "l2-guest");
+	cr_assert_null(kvmmem_trace_analysis_get_vm(&a, 999));
+}
+
+Test(analyze, other_hypercall_numbers_make_no_vm)
+{
+	ev(10, KT_KVM_HC_ENTER, 500, 501, 0, 12, 0, 0, 0, 0);
+	ev(10, KT_KVM_HC_EXIT, 500, 501, 0, 12, 0, 0, 0, 0);
+	kvmmem_trace_analysis_finish(&a, 0);
+	cr_assert_eq(a.nr_vms, 0);
+}

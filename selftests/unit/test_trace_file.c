@@ -602,3 +602,137 @@ Test(trace_file, empty_events_chunk_is_fine)
 	cr_assert_eq(parse(), 0, "%s", tf.msg);
 	cr_assert_eq(tf.nr_events, 0);
 }
+
+/* A writer on a temporary file, header written; returns the fd. */
+static int start_writer(struct kvmmem_trace_writer *w)
+{
+	struct kvmmem_trace_info in = test_info();
+	FILE *tmp = tmpfile();
+	int fd;
+
+	cr_assert_not_null(tmp);
+	fd = dup(fileno(tmp));
+	fclose(tmp);
+	cr_assert_eq(kvmmem_trace_writer_init(w, fd, &in), 0);
+	return fd;
+}
+
+Test(trace_file, name_chunks_round_trip_in_order)
+{
+	struct kvmmem_trace_writer w;
+	struct kt_event e = test_event(1);
+	int fd = start_writer(&w);
+
+	cr_assert_eq(kvmmem_trace_writer_add(&w, &e), 0);
+	cr_assert_eq(kvmmem_trace_writer_name(&w, 1234, "l2"), 0);
+	cr_assert_eq(w.n, 0, "the name flushed the events before it");
+	cr_assert_eq(kvmmem_trace_writer_name(&w, 99,
+		"a-name-longer-than-sixty-four-characters-is-cut-to-fit-the-chunk-ok"), 0);
+	cr_assert_eq(kvmmem_trace_writer_finish(&w, 9000000, 0), 0);
+	kvmmem_trace_writer_free(&w);
+	slurp(fd);
+
+	cr_assert_eq(parse(), 0, "%s", tf.msg);
+	cr_assert_eq(tf.nr_events, 1);
+	cr_assert_eq(tf.nr_names, 2);
+	cr_assert_eq(tf.names[0].pid, 1234);
+	cr_assert_str_eq(tf.names[0].name, "l2");
+	cr_assert_eq(tf.names[1].pid, 99);
+	cr_assert_eq(strlen(tf.names[1].name), KVMMEM_TRACE_NAME_LEN - 1);
+}
+
+Test(trace_file, unterminated_name_is_corrupt)
+{
+	struct kvmmem_trace_writer w;
+	size_t offs[4];
+	int fd = start_writer(&w);
+
+	cr_assert_eq(kvmmem_trace_writer_name(&w, 1, "x"), 0);
+	cr_assert_eq(kvmmem_trace_writer_finish(&w, 9000000, 0), 0);
+	kvmmem_trace_writer_free(&w);
+	slurp(fd);
+	cr_assert_eq(chunks(offs, 4), 2);
+	memset(file + offs[0] + CHUNK_HDR + 8, 'x', KVMMEM_TRACE_NAME_LEN);
+	fix_chunk_crcs(offs[0]);
+	cr_assert_eq(parse(), -EBADMSG);
+	cr_assert(strstr(tf.msg, "name not terminated"), "%s", tf.msg);
+}
+
+Test(trace_file, file_from_before_the_kvm_kinds_is_read)
+{
+	char nr[32];
+
+	/* events of kinds 1 ... 14 only, as the writer of 15 kinds made */
+	make_file(14, true);
+	snprintf(nr, sizeof(nr), "nr_kinds=%u\n", (unsigned int)KT_NR_KINDS);
+	edit_header(nr, "nr_kinds=15\n");
+	edit_header("kind.15=", "xkind15=");
+	edit_header("kind.16=", "xkind16=");
+	cr_assert_eq(parse(), 0, "%s", tf.msg);
+	cr_assert_eq(tf.info.nr_kinds, 15);
+	cr_assert_eq(tf.nr_events, 14);
+}
+
+Test(trace_file, event_of_a_kind_the_file_does_not_declare_is_refused)
+{
+	size_t offs[8];
+	uint16_t kind = KT_KVM_HC_ENTER;
+	char nr[32];
+
+	make_file(14, true);
+	snprintf(nr, sizeof(nr), "nr_kinds=%u\n", (unsigned int)KT_NR_KINDS);
+	edit_header(nr, "nr_kinds=15\n");
+	chunks(offs, 8);
+	memcpy(file + offs[0] + CHUNK_HDR + 16, &kind, 2);
+	fix_chunk_crcs(offs[0]);
+	cr_assert_eq(parse(), -EBADMSG);
+	cr_assert(strstr(tf.msg, "unknown kind 15"), "%s", tf.msg);
+	cr_assert(strstr(tf.msg, "newer kvmmem-trace"), "%s", tf.msg);
+}
+
+static const char *vmm_name(const char *cmdline, size_t len)
+{
+	static char buf[KVMMEM_TRACE_NAME_LEN];
+
+	return kvmmem_trace_vmm_name(cmdline, len, buf);
+}
+
+#define CMDLINE(s)	s, sizeof(s)
+
+Test(trace_kinds, vmm_name_is_qemus_name_or_argv0)
+{
+	cr_assert_str_eq(vmm_name(CMDLINE("/usr/bin/qemu-system-x86_64\0-m\0"
+					  "128\0-name\0l2,debug-threads=on")), "l2");
+	cr_assert_str_eq(vmm_name(CMDLINE("qemu\0-name\0guest=win10,process=x")),
+			 "win10");
+	cr_assert_str_eq(vmm_name(CMDLINE("/usr/bin/qemu-system-x86_64\0-m\0128")),
+			 "qemu-system-x86_64");
+	cr_assert_str_eq(vmm_name(CMDLINE("./a/b/vmm")), "vmm");
+	cr_assert_str_eq(vmm_name(CMDLINE("qemu\0-name")), "qemu",
+			 "-name without a value");
+	cr_assert_str_eq(vmm_name("", 0), "");
+	cr_assert_str_eq(vmm_name(CMDLINE("vm\0-name\0a\tb")), "a?b");
+}
+
+Test(trace_kinds, vmm_name_does_not_read_past_the_end)
+{
+	const char unterminated[] = { 'q', 'e', 'm', 'u' };
+
+	cr_assert_str_eq(vmm_name(unterminated, sizeof(unterminated)), "qemu");
+}
+
+Test(trace_kinds, kvm_group_and_unknown_answers)
+{
+	uint32_t m;
+	char b[32];
+
+	cr_assert_eq(kvmmem_trace_parse_kinds("kvm,exit", &m), 0);
+	cr_assert_eq(m, KVMMEM_TRACE_HOST_KINDS);
+	cr_assert_eq(m & KVMMEM_TRACE_DEFAULT_KINDS, KT_KIND_BIT(KT_PROC_EXIT));
+	cr_assert_str_eq(kvmmem_trace_result_name(KT_KVM_HC_EXIT, KT_RET_UNKNOWN, b),
+			 "unknown");
+	cr_assert_str_eq(kvmmem_trace_result_name(KT_KVM_HC_EXIT, -1000, b),
+			 "KVM_ENOSYS");
+	cr_assert_eq(KT_KVM_HC_ENTER, 15, "the event contract's numbers");
+	cr_assert_eq(KT_KVM_HC_EXIT, 16);
+}

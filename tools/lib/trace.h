@@ -54,7 +54,8 @@ const char *kvmmem_trace_kind_schema(unsigned int kind);
  * @s:     e.g. "map,unmap,hypercall"; groups: map (map_start, map_end),
  *         unmap, teardown (teardown_start/end, teardown_unmap), leak
  *         (page_leaked), hypercall (enter, exit), host (the hostsim
- *         hypercall events), token, exit (process exits), all; or any
+ *         hypercall events), token, exit (process exits), kvm (stock
+ *         KVM's side of the hypercalls, host recordings), all; or any
  *         single kind name
  * @mask:  receives the KT_KIND_BIT()s
  *
@@ -66,7 +67,10 @@ int kvmmem_trace_parse_kinds(const char *s, uint32_t *mask);
 #define KVMMEM_TRACE_DEFAULT_KINDS					\
 	(KT_ALL_KINDS & ~(KT_KIND_BIT(KT_HOST_HC_ENTER) |		\
 			  KT_KIND_BIT(KT_HOST_HC_EXIT) |			\
-			  KT_KIND_BIT(KT_HOST_TOKEN)))
+			  KT_KIND_BIT(KT_HOST_TOKEN) | KT_KVM_KINDS))
+
+/* Default kinds of a host recording (--host): kvm, and VMM exits. */
+#define KVMMEM_TRACE_HOST_KINDS	(KT_KVM_KINDS | KT_KIND_BIT(KT_PROC_EXIT))
 
 /**
  * kvmmem_trace_result_name() - name of an event's result for reports
@@ -76,7 +80,8 @@ int kvmmem_trace_parse_kinds(const char *s, uint32_t *mask);
  * @buf:  scratch space for names that are not static
  *
  * Return: "ok", an errno name ("EFAULT"), a KVM code name ("KVM_ENOSYS",
- * "KVM_EFAULT") or the number as text.
+ * "KVM_EFAULT"), "unknown" (KT_RET_UNKNOWN of a hypercall kind) or the
+ * number as text.
  */
 const char *kvmmem_trace_result_name(unsigned int kind, int64_t ret,
 				     char buf[32]);
@@ -96,6 +101,15 @@ enum kvmmem_trace_chunk_type {
 	KVMMEM_TRACE_CHUNK_EVENTS_T = 1,
 	KVMMEM_TRACE_CHUNK_STATS = 2,
 	KVMMEM_TRACE_CHUNK_END = 3,
+	KVMMEM_TRACE_CHUNK_NAME = 4,	/* a process's name (host recordings) */
+};
+
+#define KVMMEM_TRACE_NAME_LEN	64
+
+/* A process named in a recording: a VMM, named from its command line. */
+struct kvmmem_trace_name {
+	uint32_t pid;
+	char name[KVMMEM_TRACE_NAME_LEN];	/* NUL-terminated */
 };
 
 /* What a recording's header says (all text in the file is ASCII). */
@@ -168,6 +182,28 @@ int kvmmem_trace_writer_stats(struct kvmmem_trace_writer *w, uint64_t ts,
 int kvmmem_trace_writer_finish(struct kvmmem_trace_writer *w, uint64_t ts,
 			       uint64_t drops);
 
+/**
+ * kvmmem_trace_writer_name() - name process @pid in the recording
+ * @name: e.g. kvmmem_trace_vmm_name()'s; cut to KVMMEM_TRACE_NAME_LEN - 1
+ *
+ * Flushes the buffered events first, then writes a name chunk (readers
+ * of version 1 that do not know it skip it). Return: 0 or -errno.
+ */
+int kvmmem_trace_writer_name(struct kvmmem_trace_writer *w, uint32_t pid,
+			     const char *name);
+
+/**
+ * kvmmem_trace_vmm_name() - a VM's name from its VMM's command line
+ * @cmdline: /proc/PID/cmdline: arguments separated by NULs
+ * @len:     its length
+ * @buf:     receives the name, printable ASCII (others become '?')
+ *
+ * QEMU's "-name guest=NAME,..." or "-name NAME,...", else argv[0]'s
+ * basename, else "". Return: @buf.
+ */
+char *kvmmem_trace_vmm_name(const char *cmdline, size_t len,
+			    char buf[KVMMEM_TRACE_NAME_LEN]);
+
 /** kvmmem_trace_writer_free() - release the buffer (not the fd) */
 void kvmmem_trace_writer_free(struct kvmmem_trace_writer *w);
 
@@ -177,6 +213,8 @@ struct kvmmem_trace_file {
 	struct kt_event *events;
 	size_t nr_events;
 	uint64_t drops;		/* from the last stats or end chunk */
+	struct kvmmem_trace_name *names;	/* name chunks, in file order */
+	size_t nr_names;
 	uint64_t end_ts;	/* end chunk's clock, else last seen */
 	bool complete;		/* the end chunk was read */
 	uint64_t good_bytes;	/* header and whole chunks */
@@ -295,6 +333,52 @@ struct kvmmem_trace_index {
 	size_t n;
 };
 
+/*
+ * The host's side of the hypercalls, per VM. A "VM" is the process in
+ * whose context the host handled the call: the VMM (QEMU) for stock KVM
+ * (KT_KVM_HC_*), the calling process for the emulated host in the guest
+ * (KT_HOST_HC_*). Both kinds feed the same code.
+ */
+enum kvmmem_trace_hc {
+	KT_HC_MEM_MAP,		/* nr 32 */
+	KT_HC_MEM_UNMAP,	/* nr 33 */
+	KT_HC_NR,
+};
+
+/* A local GPA the host was asked to back with a remote page. */
+struct kvmmem_trace_host_map {
+	uint64_t gpa;		/* local GPA: MEM_MAP's a2, MEM_UNMAP's a0 */
+	uint64_t remote_gpa;	/* MEM_MAP's a1 */
+	uint64_t map_ts;	/* the MEM_MAP's exit */
+	bool live;		/* mapped (answer 0), not unmapped since */
+};
+
+struct kvmmem_trace_vcpu {
+	uint32_t vm;		/* VMM pid */
+	uint32_t tid;		/* the vCPU thread */
+	uint64_t vcpu_id;	/* KVM's vcpu_id (0 for the emulated host) */
+	uint64_t hypercalls;	/* hypercalls whose exit was seen */
+	uint64_t host_ns;	/* host handling of those paired, summed */
+};
+
+struct kvmmem_trace_vm {
+	uint32_t pid;
+	char comm[KT_COMM_LEN];
+	char name[KVMMEM_TRACE_NAME_LEN];	/* from a name chunk, else comm */
+	/* per hypercall: answers by value, host latency (enter -> exit) */
+	struct kvmmem_trace_op_stats hc[KT_HC_NR];
+	uint64_t live, live_max;	/* local GPAs mapped */
+	uint64_t remaps;		/* MEM_MAP of a GPA already live */
+	uint64_t unknown_unmaps;	/* MEM_UNMAP ok of a GPA not seen mapped */
+	uint64_t exit_ts;		/* 0: no exit seen */
+	uint64_t leaked;		/* set by finish: live at the end of a
+					 * VM that exited */
+	uint32_t nr_vcpus;
+	struct kvmmem_trace_host_map *maps;	/* every GPA seen mapped */
+	size_t nr_maps, cap_maps;
+	struct kvmmem_trace_index map_index;	/* gpa -> maps[] */
+};
+
 struct kvmmem_trace_analysis {
 	uint64_t nr_events;
 	uint64_t first_ts, last_ts, end_ts;
@@ -316,6 +400,14 @@ struct kvmmem_trace_analysis {
 	struct kvmmem_trace_pending *pending;
 	size_t nr_pending, cap_pending;
 	struct kvmmem_trace_index pending_index;	/* tid -> pending[] */
+
+	/* host side: VMs and their vCPUs */
+	struct kvmmem_trace_vm *vms;
+	size_t nr_vms, cap_vms;
+	struct kvmmem_trace_index vm_index;	/* pid -> vms[] */
+	struct kvmmem_trace_vcpu *vcpus;
+	size_t nr_vcpus, cap_vcpus;
+	struct kvmmem_trace_index vcpu_index;	/* tid -> vcpus[] */
 };
 
 /**
@@ -350,6 +442,29 @@ void kvmmem_trace_analysis_finish(struct kvmmem_trace_analysis *a,
 struct kvmmem_trace_mapping *
 kvmmem_trace_analysis_get_mapping(const struct kvmmem_trace_analysis *a,
 				  uint64_t id);
+
+/**
+ * kvmmem_trace_analysis_get_vm() - a VM (host side) by VMM pid, NULL if unseen
+ */
+struct kvmmem_trace_vm *
+kvmmem_trace_analysis_get_vm(const struct kvmmem_trace_analysis *a,
+			     uint32_t pid);
+
+/**
+ * kvmmem_trace_analysis_name_vms() - apply a recording's name chunks
+ *
+ * Each VM named in @names gets that name (the last one wins); the others
+ * keep their comm. Call after kvmmem_trace_analysis_finish().
+ */
+void kvmmem_trace_analysis_name_vms(struct kvmmem_trace_analysis *a,
+				    const struct kvmmem_trace_name *names,
+				    size_t n);
+
+/**
+ * kvmmem_trace_host_map_get() - VM @vm's record of local GPA @gpa, or NULL
+ */
+struct kvmmem_trace_host_map *
+kvmmem_trace_host_map_get(const struct kvmmem_trace_vm *vm, uint64_t gpa);
 
 /** kvmmem_trace_analysis_free() - release everything */
 void kvmmem_trace_analysis_free(struct kvmmem_trace_analysis *a);

@@ -11,6 +11,7 @@
  * of that id when the host failed to unmap it.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -324,6 +325,148 @@ static void owner_exited(struct kvmmem_trace_analysis *a, uint32_t pid,
 			a->maps[i].owner_exit_ts = ts;
 }
 
+/* ---------------------------------------------------------------- host */
+
+struct kvmmem_trace_vm *
+kvmmem_trace_analysis_get_vm(const struct kvmmem_trace_analysis *a,
+			     uint32_t pid)
+{
+	long i = index_find(&a->vm_index, pid);
+
+	return i >= 0 ? &a->vms[i] : NULL;
+}
+
+static struct kvmmem_trace_vm *get_vm(struct kvmmem_trace_analysis *a,
+				      const struct kt_event *e)
+{
+	struct kvmmem_trace_vm *vm = kvmmem_trace_analysis_get_vm(a, e->pid);
+
+	if (vm)
+		return vm;
+	if (grow((void **)&a->vms, &a->cap_vms, a->nr_vms, sizeof(*a->vms)) ||
+	    index_put(&a->vm_index, e->pid, (uint32_t)a->nr_vms))
+		return NULL;
+	vm = &a->vms[a->nr_vms++];
+	vm->pid = e->pid;
+	memcpy(vm->comm, e->comm, sizeof(vm->comm));
+	vm->comm[KT_COMM_LEN - 1] = '\0';
+	snprintf(vm->name, sizeof(vm->name), "%s", vm->comm);
+	return vm;
+}
+
+static struct kvmmem_trace_vcpu *get_vcpu(struct kvmmem_trace_analysis *a,
+					  struct kvmmem_trace_vm *vm,
+					  const struct kt_event *e)
+{
+	long i = index_find(&a->vcpu_index, e->tid);
+	struct kvmmem_trace_vcpu *v;
+
+	if (i >= 0)
+		return &a->vcpus[i];
+	if (grow((void **)&a->vcpus, &a->cap_vcpus, a->nr_vcpus, sizeof(*a->vcpus)) ||
+	    index_put(&a->vcpu_index, e->tid, (uint32_t)a->nr_vcpus))
+		return NULL;
+	v = &a->vcpus[a->nr_vcpus++];
+	v->vm = vm->pid;
+	v->tid = e->tid;
+	v->vcpu_id = e->id;
+	vm->nr_vcpus++;
+	return v;
+}
+
+struct kvmmem_trace_host_map *
+kvmmem_trace_host_map_get(const struct kvmmem_trace_vm *vm, uint64_t gpa)
+{
+	long i = index_find(&vm->map_index, gpa);
+
+	return i >= 0 ? &vm->maps[i] : NULL;
+}
+
+/* The host answered a MEM_MAP or MEM_UNMAP: follow the local GPA. */
+static int host_map_answer(struct kvmmem_trace_vm *vm, const struct kt_event *e)
+{
+	struct kvmmem_trace_host_map *m;
+	uint64_t gpa = e->tgid == 32 ? e->a2 : e->a0;
+
+	if (e->ret)	/* refused (or unknown): nothing changed */
+		return 0;
+	m = kvmmem_trace_host_map_get(vm, gpa);
+	if (e->tgid == 33) {
+		if (m && m->live) {
+			m->live = false;
+			vm->live--;
+		} else {
+			vm->unknown_unmaps++;
+		}
+		return 0;
+	}
+	if (!m) {
+		if (grow((void **)&vm->maps, &vm->cap_maps, vm->nr_maps,
+			 sizeof(*vm->maps)) ||
+		    index_put(&vm->map_index, gpa, (uint32_t)vm->nr_maps))
+			return -ENOMEM;
+		m = &vm->maps[vm->nr_maps++];
+		m->gpa = gpa;
+	}
+	if (m->live)
+		vm->remaps++;
+	else
+		vm->live++;
+	m->remote_gpa = e->a1;
+	m->map_ts = e->ts;
+	m->live = true;
+	if (vm->live > vm->live_max)
+		vm->live_max = vm->live;
+	return 0;
+}
+
+/*
+ * KT_KVM_HC_* and KT_HOST_HC_*: the host's side of a hypercall. The
+ * exit is paired with the enter on the same (vCPU) thread.
+ */
+static int host_hc(struct kvmmem_trace_analysis *a, const struct kt_event *e,
+		   int64_t *lat)
+{
+	enum kvmmem_trace_hc hc = e->tgid == 32 ? KT_HC_MEM_MAP : KT_HC_MEM_UNMAP;
+	bool enter = e->kind == KT_KVM_HC_ENTER || e->kind == KT_HOST_HC_ENTER;
+	struct kvmmem_trace_vm *vm;
+	struct kvmmem_trace_vcpu *vcpu;
+	int err;
+
+	if (e->tgid != 32 && e->tgid != 33)
+		return 0;
+	vm = get_vm(a, e);
+	vcpu = vm ? get_vcpu(a, vm, e) : NULL;
+	if (!vcpu)
+		return -ENOMEM;
+	if (enter)
+		return op_start(a, e, P_HOST_HC);
+	err = op_end(a, hc == KT_HC_MEM_MAP ? KT_OP_HOST_HC_MAP : KT_OP_HOST_HC_UNMAP,
+		     e, P_HOST_HC, lat);
+	if (!err)
+		err = count_result(&vm->hc[hc], e->ret);
+	vcpu->hypercalls++;
+	if (!err && *lat >= 0) {
+		vcpu->host_ns += (uint64_t)*lat;
+		err = kvmmem_samples_add(&vm->hc[hc].latency, (uint64_t)*lat);
+	}
+	return err ? err : host_map_answer(vm, e);
+}
+
+void kvmmem_trace_analysis_name_vms(struct kvmmem_trace_analysis *a,
+				    const struct kvmmem_trace_name *names,
+				    size_t n)
+{
+	struct kvmmem_trace_vm *vm;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		vm = kvmmem_trace_analysis_get_vm(a, names[i].pid);
+		if (vm && names[i].name[0])
+			snprintf(vm->name, sizeof(vm->name), "%s", names[i].name);
+	}
+}
+
 void kvmmem_trace_analysis_init(struct kvmmem_trace_analysis *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -333,6 +476,7 @@ int kvmmem_trace_analysis_add(struct kvmmem_trace_analysis *a,
 			      const struct kt_event *e, int64_t *latency_ns)
 {
 	struct kvmmem_trace_proc *proc, *owner;
+	struct kvmmem_trace_vm *vm;
 	enum kvmmem_trace_op op;
 	int64_t lat = -1;
 	int err = 0;
@@ -421,11 +565,10 @@ int kvmmem_trace_analysis_add(struct kvmmem_trace_analysis *a,
 		}
 		break;
 	case KT_HOST_HC_ENTER:
-		err = op_start(a, e, P_HOST_HC);
-		break;
 	case KT_HOST_HC_EXIT:
-		op = e->tgid == 32 ? KT_OP_HOST_HC_MAP : KT_OP_HOST_HC_UNMAP;
-		err = op_end(a, op, e, P_HOST_HC, &lat);
+	case KT_KVM_HC_ENTER:
+	case KT_KVM_HC_EXIT:
+		err = host_hc(a, e, &lat);
 		break;
 	case KT_HOST_TOKEN:
 		err = count_result(&a->ops[KT_OP_TOKEN], e->ret);
@@ -437,6 +580,9 @@ int kvmmem_trace_analysis_add(struct kvmmem_trace_analysis *a,
 		owner->exit_ts = e->ts;
 		if (owner->live)
 			owner_exited(a, e->tgid, e->ts);
+		vm = kvmmem_trace_analysis_get_vm(a, e->tgid);
+		if (vm)
+			vm->exit_ts = e->ts;
 		break;
 	}
 	if (latency_ns)
@@ -461,17 +607,33 @@ void kvmmem_trace_analysis_finish(struct kvmmem_trace_analysis *a,
 		if (p >= 0 && !a->procs[p].comm[0] && m->comm[0])
 			memcpy(a->procs[p].comm, m->comm, KT_COMM_LEN);
 	}
+	/* what a VM left mapped when it died: its leaked pages */
+	for (i = 0; i < a->nr_vms; i++)
+		a->vms[i].leaked = a->vms[i].exit_ts ? a->vms[i].live : 0;
 }
 
 void kvmmem_trace_analysis_free(struct kvmmem_trace_analysis *a)
 {
-	unsigned int i;
+	unsigned int hc;
+	size_t i;
 
 	for (i = 0; i < KT_OP_NR; i++) {
 		free(a->ops[i].results);
 		kvmmem_samples_free(&a->ops[i].latency);
 	}
 	kvmmem_samples_free(&a->lifetime);
+	for (i = 0; i < a->nr_vms; i++) {
+		for (hc = 0; hc < KT_HC_NR; hc++) {
+			free(a->vms[i].hc[hc].results);
+			kvmmem_samples_free(&a->vms[i].hc[hc].latency);
+		}
+		free(a->vms[i].maps);
+		index_free(&a->vms[i].map_index);
+	}
+	free(a->vms);
+	free(a->vcpus);
+	index_free(&a->vm_index);
+	index_free(&a->vcpu_index);
 	free(a->maps);
 	free(a->procs);
 	free(a->pending);

@@ -35,8 +35,15 @@ struct stats_payload {
 	uint64_t reserved;
 };
 
+struct name_payload {
+	uint32_t pid;
+	uint32_t reserved;
+	char name[KVMMEM_TRACE_NAME_LEN];	/* NUL-terminated, NUL-padded */
+};
+
 _Static_assert(sizeof(struct chunk_hdr) == CHUNK_HDR, "chunk header layout");
 _Static_assert(sizeof(struct stats_payload) == 32, "stats payload layout");
+_Static_assert(sizeof(struct name_payload) == 72, "name payload layout");
 
 /* ---------------------------------------------------------------- kinds */
 
@@ -72,6 +79,10 @@ static const struct {
 		"kvmmem_hostsim:kvmmem_hostsim_token tgid=outstanding ret=errno" },
 	[KT_PROC_EXIT] = { "exit",
 		"sched:sched_process_exit tgid=process ret=exit_code" },
+	[KT_KVM_HC_ENTER] = { "kvm_hypercall_enter",
+		"kvm:kvm_exit+kvm:kvm_hypercall id=vcpu_id tgid=nr a0 a1 a2 ret=0" },
+	[KT_KVM_HC_EXIT] = { "kvm_hypercall_exit",
+		"kvm:kvm_entry id=vcpu_id tgid=nr a0 a1 a2 ret=rax" },
 };
 
 const char *kvmmem_trace_kind_name(unsigned int kind)
@@ -96,6 +107,7 @@ static const struct {
 	{ "hypercall", KT_KIND_BIT(KT_HC_ENTER) | KT_KIND_BIT(KT_HC_EXIT) },
 	{ "host", KT_KIND_BIT(KT_HOST_HC_ENTER) | KT_KIND_BIT(KT_HOST_HC_EXIT) },
 	{ "token", KT_KIND_BIT(KT_HOST_TOKEN) },
+	{ "kvm", KT_KVM_KINDS },
 	{ "all", KT_ALL_KINDS },
 	{ "default", KVMMEM_TRACE_DEFAULT_KINDS },
 };
@@ -139,7 +151,8 @@ int kvmmem_trace_parse_kinds(const char *s, uint32_t *mask)
 static bool kind_is_hypercall(unsigned int kind)
 {
 	return kind == KT_HC_ENTER || kind == KT_HC_EXIT ||
-	       kind == KT_HOST_HC_ENTER || kind == KT_HOST_HC_EXIT;
+	       kind == KT_HOST_HC_ENTER || kind == KT_HOST_HC_EXIT ||
+	       kind == KT_KVM_HC_ENTER || kind == KT_KVM_HC_EXIT;
 }
 
 const char *kvmmem_trace_result_name(unsigned int kind, int64_t ret,
@@ -149,6 +162,8 @@ const char *kvmmem_trace_result_name(unsigned int kind, int64_t ret,
 
 	if (!ret)
 		return "ok";
+	if (ret == KT_RET_UNKNOWN && kind_is_hypercall(kind))
+		return "unknown";
 	if (ret < 0 && ret >= -4095) {
 		if (kind_is_hypercall(kind)) {
 			/* KVM codes are errno values, except ENOSYS */
@@ -384,6 +399,53 @@ int kvmmem_trace_writer_finish(struct kvmmem_trace_writer *w, uint64_t ts,
 	return write_stats(w, KVMMEM_TRACE_CHUNK_END, ts, drops);
 }
 
+int kvmmem_trace_writer_name(struct kvmmem_trace_writer *w, uint32_t pid,
+			     const char *name)
+{
+	struct name_payload p = { .pid = pid };
+	int err;
+
+	snprintf(p.name, sizeof(p.name), "%s", name);
+	err = kvmmem_trace_writer_flush(w);
+	return err ? err : write_chunk(w, KVMMEM_TRACE_CHUNK_NAME, &p, sizeof(p), 0);
+}
+
+char *kvmmem_trace_vmm_name(const char *cmdline, size_t len,
+			    char buf[KVMMEM_TRACE_NAME_LEN])
+{
+	const char *arg = cmdline, *end = cmdline + len, *name = NULL;
+	const char *argv0 = NULL, *next, *slash;
+	size_t n, i;
+
+	buf[0] = '\0';
+	for (; arg < end; arg = next) {
+		next = memchr(arg, '\0', (size_t)(end - arg));
+		next = next ? next + 1 : end;
+		if (!argv0)
+			argv0 = arg;
+		if ((!strcmp(arg, "-name") || !strcmp(arg, "--name")) && next < end) {
+			name = next;
+			if (!strncmp(name, "guest=", 6))
+				name += 6;
+		}
+	}
+	if (!name && argv0) {
+		slash = memrchr(argv0, '/', strnlen(argv0, (size_t)(end - argv0)));
+		name = slash ? slash + 1 : argv0;
+	}
+	if (!name)
+		return buf;
+	/* up to a NUL or QEMU's ',' (a literal comma is ",,": kept simple) */
+	for (n = 0; name + n < end && name[n] && name[n] != ','; n++)
+		;
+	if (n > KVMMEM_TRACE_NAME_LEN - 1)
+		n = KVMMEM_TRACE_NAME_LEN - 1;
+	for (i = 0; i < n; i++)
+		buf[i] = name[i] >= 0x20 && name[i] < 0x7f ? name[i] : '?';
+	buf[n] = '\0';
+	return buf;
+}
+
 void kvmmem_trace_writer_free(struct kvmmem_trace_writer *w)
 {
 	free(w->buf);
@@ -539,6 +601,29 @@ static bool all_zero(const unsigned char *p, size_t len)
 	return true;
 }
 
+static int add_name(struct kvmmem_trace_file *tf, const unsigned char *p,
+		    uint32_t len, uint64_t off)
+{
+	struct kvmmem_trace_name *n;
+	struct name_payload np;
+
+	if (len != sizeof(np))
+		return fail(tf, -EBADMSG, "corrupt chunk at offset %" PRIu64
+			    ": bad name length", off);
+	memcpy(&np, p, sizeof(np));
+	if (np.name[sizeof(np.name) - 1])
+		return fail(tf, -EBADMSG, "corrupt chunk at offset %" PRIu64
+			    ": name not terminated", off);
+	n = realloc(tf->names, (tf->nr_names + 1) * sizeof(*n));
+	if (!n)
+		return fail(tf, -ENOMEM, "out of memory");
+	tf->names = n;
+	n += tf->nr_names++;
+	n->pid = np.pid;
+	memcpy(n->name, np.name, sizeof(n->name));
+	return 0;
+}
+
 static int add_events(struct kvmmem_trace_file *tf, const unsigned char *p,
 		      uint32_t count, size_t *cap, uint64_t off)
 {
@@ -565,8 +650,9 @@ static int add_events(struct kvmmem_trace_file *tf, const unsigned char *p,
 		if (!ev[i].kind || ev[i].kind >= KT_NR_KINDS ||
 		    ev[i].kind >= tf->info.nr_kinds)
 			return fail(tf, -EBADMSG, "corrupt chunk at offset %" PRIu64
-				    ": event %u has unknown kind %u", off, i,
-				    ev[i].kind);
+				    ": event %u has unknown kind %u (a kind this "
+				    "reader does not know: recorded by a newer "
+				    "kvmmem-trace?)", off, i, ev[i].kind);
 	}
 	tf->nr_events += count;
 	if (ev[count - 1].ts > tf->end_ts)
@@ -680,6 +766,11 @@ int kvmmem_trace_parse(const void *buf, size_t len, struct kvmmem_trace_file *tf
 				tf->complete = true;
 			}
 			break;
+		case KVMMEM_TRACE_CHUNK_NAME:
+			err = add_name(tf, b + off + CHUNK_HDR, h.len, off);
+			if (err)
+				return err;
+			break;
 		default:
 			/* a chunk type from a newer writer: skip it */
 			break;
@@ -747,4 +838,7 @@ void kvmmem_trace_file_free(struct kvmmem_trace_file *tf)
 	free(tf->events);
 	tf->events = NULL;
 	tf->nr_events = 0;
+	free(tf->names);
+	tf->names = NULL;
+	tf->nr_names = 0;
 }
