@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kvmmem_emit.bpf.h - what every kvmmem BPF program that records events
+ * shares (kvmmem_trace.bpf.c in the guest, kvmmem_host.bpf.c on a KVM
+ * host): the filters, the ring buffer of struct kt_event, the drop
+ * counter, and the process-exit event. Include after vmlinux.h, the
+ * libbpf headers and kvmmem_trace.h.
+ *
+ * Overhead: no wakeup per event (BPF_RB_NO_WAKEUP); user space drains the
+ * buffer on a timer, and is woken early only when the buffer is more
+ * than wakeup_bytes full. Events that do not fit are counted in
+ * kt_drops, which user space always reports.
+ */
+#ifndef KVMMEM_EMIT_BPF_H
+#define KVMMEM_EMIT_BPF_H
+
+/* Filters, set before load. */
+const volatile __u32 targ_tgid = 0;		/* 0: every process */
+const volatile __u32 targ_kinds = KT_ALL_KINDS;	/* KT_KIND_BIT()s */
+const volatile __u64 wakeup_bytes = 1 << 20;	/* wake user space above this */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);	/* resized by user space */
+} kt_events SEC(".maps");
+
+/* Events lost because the ring buffer was full: one counter per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} kt_drops SEC(".maps");
+
+/*
+ * Processes whose exit is worth an event: those that made a mapping
+ * (guest), or a kvmmem hypercall (host: VMMs).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} kt_owners SEC(".maps");
+
+static __always_inline bool kt_wanted(enum kt_kind kind, __u32 pid, __u32 tgid)
+{
+	if (!(targ_kinds & KT_KIND_BIT(kind)))
+		return false;
+	return !targ_tgid || pid == targ_tgid || tgid == targ_tgid;
+}
+
+static __always_inline void kt_drop(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&kt_drops, &zero);
+
+	if (n)
+		*n += 1;
+}
+
+/* One event with timestamp @ts (see struct kt_event for the fields). */
+static __always_inline int kt_emit_ts(__u64 ts, enum kt_kind kind, __u64 id,
+				      __u32 tgid, __u64 a0, __u64 a1, __u64 a2,
+				      __s64 ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 pid = pid_tgid >> 32;
+	struct kt_event *e;
+	__u64 flags;
+
+	if (!kt_wanted(kind, pid, tgid))
+		return 0;
+
+	e = bpf_ringbuf_reserve(&kt_events, sizeof(*e), 0);
+	if (!e) {
+		kt_drop();
+		return 0;
+	}
+	e->ts = ts;
+	e->pid = pid;
+	e->tid = (__u32)pid_tgid;
+	e->kind = kind;
+	e->cpu = bpf_get_smp_processor_id();
+	e->tgid = tgid;
+	e->id = id;
+	e->a0 = a0;
+	e->a1 = a1;
+	e->a2 = a2;
+	e->ret = ret;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+
+	flags = bpf_ringbuf_query(&kt_events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
+		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+	return 0;
+}
+
+/* One event now. */
+static __always_inline int kt_emit(enum kt_kind kind, __u64 id, __u32 tgid,
+				   __u64 a0, __u64 a1, __u64 a2, __s64 ret)
+{
+	return kt_emit_ts(bpf_ktime_get_ns(), kind, id, tgid, a0, a1, a2, ret);
+}
+
+/* Process @pid's exit is worth an event (if exits are recorded). */
+static __always_inline void kt_own(__u32 pid)
+{
+	__u8 one = 1;
+
+	if ((targ_kinds & KT_KIND_BIT(KT_PROC_EXIT)) &&
+	    !bpf_map_lookup_elem(&kt_owners, &pid))
+		bpf_map_update_elem(&kt_owners, &pid, &one, BPF_ANY);
+}
+
+static __always_inline int kt_proc_exit(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+
+	/* the last thread: do_exit() dropped signal->live to 0 before */
+	if (BPF_CORE_READ(task, signal, live.counter))
+		return 0;
+	if (!bpf_map_lookup_elem(&kt_owners, &pid))
+		return 0;
+	bpf_map_delete_elem(&kt_owners, &pid);
+	return kt_emit(KT_PROC_EXIT, 0, pid, 0, 0, 0,
+		       BPF_CORE_READ(task, exit_code));
+}
+
+/* The sched_process_exit programs (tp_btf and raw_tp) of an object. */
+#define KT_PROC_EXIT_PROGS						\
+SEC("tp_btf/sched_process_exit")					\
+int BPF_PROG(sched_process_exit_btf, struct task_struct *p)		\
+{ return kt_proc_exit(); }						\
+SEC("raw_tp/sched_process_exit")					\
+int BPF_PROG(sched_process_exit_raw, struct task_struct *p)		\
+{ return kt_proc_exit(); }
+
+#endif /* KVMMEM_EMIT_BPF_H */

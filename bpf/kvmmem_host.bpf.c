@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmmem_host.bpf.c - the host's side of the kvmmem hypercalls on a
+ * stock KVM host: for each MEM_MAP (32) or MEM_UNMAP (33) a guest makes,
+ * one KT_KVM_HC_ENTER when its vCPU exits to the host and one
+ * KT_KVM_HC_EXIT when the host resumes it, with the answer the guest
+ * finds in RAX. Same ring buffer record as kvmmem_trace.bpf.c
+ * (kvmmem_emit.bpf.h), so recordings read the same way.
+ *
+ * Per vCPU thread, in this order (arch/x86/kvm, 6.1):
+ *   kvm:kvm_exit      exit reason VMCALL (18, VMX) or VMMCALL (0x81, SVM):
+ *                     remember the time
+ *   kvm:kvm_hypercall nr 32/33: emit ENTER (ts = the exit's) with a0..a2;
+ *                     any other nr: forget the vCPU
+ *   kvm_emulate_hypercall returns: read vcpu->arch.regs[VCPU_REGS_RAX]
+ *                     (fexit; a kprobe + kretprobe pair where fexit
+ *                     cannot attach; neither: KT_RET_UNKNOWN)
+ *   kvm:kvm_entry     emit EXIT (ts = now) with that answer
+ *
+ * The kvm tracepoints are classic (SEC("tracepoint/kvm/...")): their
+ * records carry the exit reason that KVM decoded for us, which a tp_btf
+ * program would have to dig out of vendor structures. The record
+ * layouts are declared below with preserve_access_index, so libbpf
+ * relocates each field against the kvm module's BTF (Debian ships it):
+ * no layout is hard-coded, and a kernel whose record lacks a field fails
+ * to load with libbpf naming the field, instead of reading garbage.
+ * Every other exit costs one comparison; only hypercall exits touch the
+ * per-vCPU map, and only nr 32/33 reach the ring buffer.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "kvmmem_trace.h"
+#include "kvmmem_emit.bpf.h"
+
+#define KVM_ISA_VMX	1
+
+/* The kvm tracepoint records (include/trace/events: trace_event_raw_*). */
+struct trace_event_raw_kvm_exit___kh {
+	unsigned int exit_reason;
+	u32 isa;
+	unsigned int vcpu_id;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_kvm_hypercall___kh {
+	unsigned long nr;
+	unsigned long a0;
+	unsigned long a1;
+	unsigned long a2;
+} __attribute__((preserve_access_index));
+
+/* A vCPU between the exit of a hypercall and the entry that resumes it. */
+enum kh_stage {
+	KH_EXITED = 1,		/* kvm_exit of a hypercall seen */
+	KH_CALLED,		/* kvm_hypercall 32/33: ENTER emitted */
+	KH_ANSWERED,		/* RAX read */
+};
+
+struct kh_vcpu {
+	__u64 exit_ts;
+	__u64 a0, a1, a2;
+	__u64 vcpu;		/* struct kvm_vcpu *, for the kretprobe */
+	__s64 ret;
+	__u32 nr;
+	__u32 vcpu_id;
+	__u32 stage;		/* enum kh_stage */
+	__u32 pad;
+};
+
+/* Per vCPU thread (tid); LRU so that vCPUs that vanish cannot fill it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct kh_vcpu);
+} kh_vcpus SEC(".maps");
+
+static __always_inline bool kh_is_hypercall_exit(__u32 isa, __u32 reason)
+{
+	if (isa == KVM_ISA_VMX)
+		return (reason & 0xffff) == KT_EXIT_VMX_VMCALL;
+	return reason == KT_EXIT_SVM_VMMCALL;
+}
+
+SEC("tracepoint/kvm/kvm_exit")
+int kh_kvm_exit(struct trace_event_raw_kvm_exit___kh *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct kh_vcpu v = {};
+
+	if (!kh_is_hypercall_exit(ctx->isa,
+				  ctx->exit_reason))
+		return 0;
+	if (targ_tgid && (pid_tgid >> 32) != targ_tgid)
+		return 0;
+	v.exit_ts = bpf_ktime_get_ns();
+	v.vcpu_id = ctx->vcpu_id;
+	v.stage = KH_EXITED;
+	bpf_map_update_elem(&kh_vcpus, &tid, &v, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_hypercall")
+int kh_kvm_hypercall(struct trace_event_raw_kvm_hypercall___kh *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 nr = ctx->nr;
+	struct kh_vcpu *v = bpf_map_lookup_elem(&kh_vcpus, &tid);
+
+	if (!v)
+		return 0;	/* exit not seen (filtered, or before attach) */
+	if (nr != 32 && nr != 33) {
+		bpf_map_delete_elem(&kh_vcpus, &tid);
+		return 0;
+	}
+	v->nr = (__u32)nr;
+	v->a0 = ctx->a0;
+	v->a1 = ctx->a1;
+	v->a2 = ctx->a2;
+	v->ret = KT_RET_UNKNOWN;
+	v->stage = KH_CALLED;
+	kt_own(bpf_get_current_pid_tgid() >> 32);
+	return kt_emit_ts(v->exit_ts, KT_KVM_HC_ENTER, v->vcpu_id, v->nr,
+			  v->a0, v->a1, v->a2, 0);
+}
+
+/* The guest's RAX once kvm_emulate_hypercall() has written the answer. */
+static __always_inline void kh_answer(struct kvm_vcpu *vcpu)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct kh_vcpu *v = bpf_map_lookup_elem(&kh_vcpus, &tid);
+
+	if (!v || v->stage != KH_CALLED || !vcpu)
+		return;
+	v->ret = (__s64)BPF_CORE_READ(vcpu, arch.regs[VCPU_REGS_RAX]);
+	v->stage = KH_ANSWERED;
+}
+
+SEC("fexit/kvm_emulate_hypercall")
+int BPF_PROG(kh_emulate_hypercall_fexit, struct kvm_vcpu *vcpu, int ret)
+{
+	kh_answer(vcpu);
+	return 0;
+}
+
+/* The fallback: remember the vcpu at entry, read RAX at return. */
+SEC("kprobe/kvm_emulate_hypercall")
+int BPF_KPROBE(kh_emulate_hypercall_kprobe, struct kvm_vcpu *vcpu)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct kh_vcpu *v = bpf_map_lookup_elem(&kh_vcpus, &tid);
+
+	if (v)
+		v->vcpu = (__u64)vcpu;
+	return 0;
+}
+
+SEC("kretprobe/kvm_emulate_hypercall")
+int BPF_KRETPROBE(kh_emulate_hypercall_kretprobe)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct kh_vcpu *v = bpf_map_lookup_elem(&kh_vcpus, &tid);
+
+	if (v)
+		kh_answer((struct kvm_vcpu *)v->vcpu);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_entry")
+int kh_kvm_entry(void *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct kh_vcpu *v = bpf_map_lookup_elem(&kh_vcpus, &tid);
+	__s64 ret;
+
+	if (!v)
+		return 0;
+	if (v->stage >= KH_CALLED) {
+		ret = v->stage == KH_ANSWERED ? v->ret : KT_RET_UNKNOWN;
+		kt_emit(KT_KVM_HC_EXIT, v->vcpu_id, v->nr, v->a0, v->a1, v->a2,
+			ret);
+	}
+	bpf_map_delete_elem(&kh_vcpus, &tid);
+	return 0;
+}
+
+KT_PROC_EXIT_PROGS
+
+char LICENSE[] SEC("license") = "GPL";
