@@ -55,13 +55,17 @@ struct session_opts sopts = {
 	.drain_ms = 100,
 };
 uint64_t opt_duration_s;
+static bool kinds_given;
 
 static const struct argp_option session_options[] = {
 	{ "pid", 'p', "PID", 0, "Only this process (its events, and its "
 	  "mappings' teardowns)", 1 },
 	{ "events", 'e', "KINDS", 0, "Event kinds, comma-separated: map, unmap, "
-	  "teardown, leak, hypercall, exit, host, token, default, all "
-	  "(default: all but host and token)", 1 },
+	  "teardown, leak, hypercall, exit, host, token, kvm, default, all "
+	  "(default: all but host, token and kvm; with --host: kvm,exit)", 1 },
+	{ "host", OPT_HOST, NULL, 0, "On a KVM host: the host's side of the "
+	  "kvmmem hypercalls of every VM (KVM's tracepoints; needs the kvm "
+	  "module, not kvmmem)", 1 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 1 },
 	{ "buffer", 'b', "SIZE", 0, "Ring buffer size, a power of two (k, M; "
 	  "default 8M)", 1 },
@@ -88,6 +92,19 @@ static error_t session_parse(int key, char *arg, struct argp_state *state)
 				   "map, unmap, teardown, leak, hypercall, exit, "
 				   "host, token, default, all", arg);
 		sopts.kinds = kinds;
+		kinds_given = true;
+		break;
+	case OPT_HOST:
+		sopts.host = true;
+		break;
+	case ARGP_KEY_END:
+		/* a host sees only kvm events and VMM exits, a guest none */
+		if (sopts.host && !kinds_given)
+			sopts.kinds = KVMMEM_TRACE_HOST_KINDS;
+		sopts.kinds &= sopts.host ? KVMMEM_TRACE_HOST_KINDS : ~KT_KVM_KINDS;
+		if (!sopts.kinds)
+			argp_error(state, sopts.host ? "--host records only the "
+				   "kinds kvm and exit" : "the kvm kinds need --host");
 		break;
 	case 'd':
 		opt_duration_s = parse_num(state, "--duration", arg, 1, 1000000);
@@ -222,8 +239,10 @@ static const char main_doc[] =
 "\n"
 "'kvmmem-trace COMMAND --help' describes each. Needs root, kvmmem.ko and a "
 "kernel with BTF; uses tp_btf when the modules have BTF, raw_tp "
-"otherwise. Exit status: 0 ok, 1 error, 2 bad usage, 3 the recording "
-"read was cut short (output covers what survived).\n"
+"otherwise. With --host, on a KVM host (kvm module with BTF, no kvmmem): "
+"the host's side of every VM's kvmmem hypercalls. Exit status: 0 ok, 1 "
+"error, 2 bad usage, 3 the recording read was cut short (output covers "
+"what survived).\n"
 "\v"
 "EXAMPLES:\n"
 "    kvmmem-trace                       # live, every event\n"
@@ -234,7 +253,9 @@ static const char main_doc[] =
 "    kvmmem-trace report k.ktr\n"
 "    kvmmem-trace report --json k.ktr\n"
 "    kvmmem-trace dump k.ktr | head\n"
-"    kvmmem-trace export --perfetto k.ktr -o k.json   # open in ui.perfetto.dev\n";
+"    kvmmem-trace export --perfetto k.ktr -o k.json   # open in ui.perfetto.dev\n"
+"    kvmmem-trace --host                # on a KVM host: every VM's hypercalls\n"
+"    kvmmem-trace record --host -o h.ktr -d 60   # then: report h.ktr\n";
 
 static const struct argp_option main_options[] = {
 	{ "json", 'j', NULL, 0, "Live mode: JSON lines", 0 },

@@ -37,6 +37,7 @@ struct session_opts {
 	uint64_t buffer_bytes;	/* ring buffer size, a power of two */
 	unsigned int drain_ms;	/* drain the buffer this often */
 	bool force_raw_tp;	/* raw_tp even when tp_btf would work */
+	bool host;		/* KVM host: kvmmem_host.bpf.c */
 };
 
 /* Called for each event drained; non-zero stops the session. */
@@ -56,7 +57,7 @@ int session_poll(struct session *s);
 int session_drain(struct session *s);
 /* Events lost so far (ring buffer full). */
 uint64_t session_drops(struct session *s);
-/* "tp_btf" or "raw_tp". */
+/* "tp_btf" or "raw_tp"; with --host "tp+fexit", "tp+kretprobe" or "tp". */
 const char *session_attach(const struct session *s);
 void session_close(struct session *s);
 

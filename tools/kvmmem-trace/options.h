@@ -14,6 +14,7 @@
 #define OPT_DRAIN_MS		1000
 #define OPT_FORCE_RAW_TP	1001
 #define OPT_PERFETTO		1002
+#define OPT_HOST		1003
 
 /* Set by session_argp (a child of the live and record parsers). */
 extern struct session_opts sopts;

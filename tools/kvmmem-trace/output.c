@@ -64,6 +64,11 @@ void print_event(FILE *f, const struct kt_event *e, uint64_t t0,
 	case KT_HC_EXIT:
 		fprintf(f, "id=%llu ", e->id);
 		/* fall through */
+	case KT_KVM_HC_ENTER:
+	case KT_KVM_HC_EXIT:
+		if (e->kind == KT_KVM_HC_ENTER || e->kind == KT_KVM_HC_EXIT)
+			fprintf(f, "vcpu=%llu ", e->id);
+		/* fall through */
 	case KT_HOST_HC_ENTER:
 	case KT_HOST_HC_EXIT:
 		fprintf(f, "nr=%s a0=0x%llx a1=0x%llx a2=0x%llx"
@@ -112,6 +117,11 @@ void print_event_json(FILE *f, const struct kt_event *e, uint64_t t0,
 	case KT_HC_ENTER:
 	case KT_HC_EXIT:
 		fprintf(f, ",\"id\":%llu", e->id);
+		/* fall through */
+	case KT_KVM_HC_ENTER:
+	case KT_KVM_HC_EXIT:
+		if (e->kind == KT_KVM_HC_ENTER || e->kind == KT_KVM_HC_EXIT)
+			fprintf(f, ",\"vcpu_id\":%llu", e->id);
 		/* fall through */
 	case KT_HOST_HC_ENTER:
 	case KT_HOST_HC_EXIT:

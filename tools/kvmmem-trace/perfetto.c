@@ -56,6 +56,11 @@ static void slice(struct perfetto *x, const struct kt_event *e, int64_t lat,
 		fprintf(x->f, "\"a0\":\"0x%llx\",\"result\":\"%s\"", e->a0,
 			kvmmem_trace_result_name(e->kind, e->ret, rbuf));
 		break;
+	case KT_KVM_HC_EXIT:
+		fprintf(x->f, "\"vcpu\":%llu,\"a0\":\"0x%llx\",\"a1\":\"0x%llx\","
+			"\"a2\":\"0x%llx\",\"result\":\"%s\"", e->id, e->a0, e->a1,
+			e->a2, kvmmem_trace_result_name(e->kind, e->ret, rbuf));
+		break;
 	default:
 		fprintf(x->f, "\"id\":%llu,\"a0\":\"0x%llx\",\"a1\":\"0x%llx"
 			"\",\"result\":\"%s\"", e->id, e->a0, e->a1,
@@ -107,6 +112,7 @@ static void event(struct perfetto *x, const struct kt_event *e, int64_t lat)
 			slice(x, e, lat, "hypercall", hc_name(e->tgid));
 		break;
 	case KT_HOST_HC_EXIT:
+	case KT_KVM_HC_EXIT:
 		if (lat >= 0)
 			slice(x, e, lat, "host", e->tgid == 32 ? "host MEM_MAP" :
 			      "host MEM_UNMAP");

@@ -32,13 +32,16 @@ static const char record_doc[] =
 "COMMAND (started once tracing is on; its exit status is checked). The "
 "file is written one chunk per drain of the ring buffer: if the recorder "
 "is killed or the disk fills, only the last chunk is lost, and readers "
-"say so. On exit a summary line: events, drops, bytes, duration.\n"
+"say so. On exit a summary line: events, drops, bytes, duration. With "
+"--host, each VM's VMM is named in the recording, at its first hypercall, "
+"from its command line (QEMU's -name, else argv[0]).\n"
 "\v"
 "EXAMPLES:\n"
 "    kvmmem-trace record -o k.ktr                 # until Ctrl-C\n"
 "    kvmmem-trace record -o k.ktr -d 30 -p 1234   # one process, 30 s\n"
 "    kvmmem-trace record -o k.ktr -e all -- kvmmem-ctl stress -p 4 -m 64\n"
-"    kvmmem-trace record -o k.ktr --force-raw-tp -- ./my-introspector\n";
+"    kvmmem-trace record -o k.ktr --force-raw-tp -- ./my-introspector\n"
+"    kvmmem-trace record --host -o h.ktr -d 60    # on a KVM host: every VM\n";
 
 static const struct argp_option record_options[] = {
 	{ "output", 'o', "FILE", 0, "Write the recording to FILE (required)", 0 },
@@ -73,7 +76,41 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 struct recorder {
 	struct kvmmem_trace_writer w;
 	int err;		/* first write error */
+	uint32_t *named;	/* VMMs named in the recording */
+	size_t nr_named;
 };
+
+/*
+ * A VMM's first hypercall: name it in the recording from its command
+ * line, read now, while it runs (its exit is what the report is about).
+ */
+static int name_vmm(struct recorder *r, uint32_t pid)
+{
+	char path[64], cmdline[4096], name[KVMMEM_TRACE_NAME_LEN];
+	uint32_t *named;
+	ssize_t len = 0;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < r->nr_named; i++)
+		if (r->named[i] == pid)
+			return 0;
+	named = realloc(r->named, (r->nr_named + 1) * sizeof(*named));
+	if (!named)
+		return -ENOMEM;
+	r->named = named;
+	r->named[r->nr_named++] = pid;
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		len = read(fd, cmdline, sizeof(cmdline));
+		close(fd);
+	}
+	if (len <= 0)
+		return 0;	/* gone already: the report uses its comm */
+	kvmmem_trace_vmm_name(cmdline, (size_t)len, name);
+	return name[0] ? kvmmem_trace_writer_name(&r->w, pid, name) : 0;
+}
 
 static int record_event(void *ctx, const struct kt_event *e)
 {
@@ -83,6 +120,8 @@ static int record_event(void *ctx, const struct kt_event *e)
 	if (r->err)
 		return 0;
 	err = kvmmem_trace_writer_add(&r->w, e);
+	if (!err && e->kind == KT_KVM_HC_ENTER)
+		err = name_vmm(r, e->pid);
 	if (err)
 		r->err = err;
 	return 0;
@@ -263,6 +302,7 @@ int cmd_record(int argc, char **argv)
 
 cleanup:
 	kvmmem_trace_writer_free(&r.w);
+	free(r.named);
 	if (fd >= 0 && close(fd) && !ret) {
 		warn("%s: %s", rec_args.output, strerror(errno));
 		ret = EXIT_FAIL;

@@ -26,6 +26,7 @@ static int analyze(const struct kvmmem_trace_file *tf,
 		}
 	}
 	kvmmem_trace_analysis_finish(a, tf->end_ts);
+	kvmmem_trace_analysis_name_vms(a, tf->names, tf->nr_names);
 	return 0;
 }
 
@@ -258,6 +259,178 @@ static void print_header(FILE *f, const char *path,
 		fprintf(f, "  INCOMPLETE: %s\n", tf->msg);
 }
 
+/* ----------------------------------------------------------- host side */
+
+static const char *const hc_names[KT_HC_NR] = {
+	[KT_HC_MEM_MAP] = "MEM_MAP",
+	[KT_HC_MEM_UNMAP] = "MEM_UNMAP",
+};
+
+static int cmp_vm(const void *x, const void *y)
+{
+	const struct kvmmem_trace_vm *p = x, *q = y;
+
+	return p->pid < q->pid ? -1 : p->pid > q->pid;
+}
+
+static int cmp_vcpu(const void *x, const void *y)
+{
+	const struct kvmmem_trace_vcpu *p = x, *q = y;
+
+	if (p->vm != q->vm)
+		return p->vm < q->vm ? -1 : 1;
+	return p->vcpu_id < q->vcpu_id ? -1 : p->vcpu_id > q->vcpu_id;
+}
+
+/* The VM and vCPU tables sorted by pid (their indexes go stale). */
+static void sort_host(struct kvmmem_trace_analysis *a)
+{
+	qsort(a->vms, a->nr_vms, sizeof(*a->vms), cmp_vm);
+	qsort(a->vcpus, a->nr_vcpus, sizeof(*a->vcpus), cmp_vcpu);
+}
+
+static double duration_s(const struct kvmmem_trace_file *tf,
+			 const struct kvmmem_trace_analysis *a)
+{
+	uint64_t t0 = tf->info.start_mono_ns;
+
+	return a->end_ts > t0 ? (double)(a->end_ts - t0) / 1e9 : 0;
+}
+
+static double per_s(uint64_t n, double secs)
+{
+	return secs > 0 ? (double)n / secs : 0;
+}
+
+/* "KVM_ENOSYS:50,ok:3" */
+static void results_list(FILE *t, const struct kvmmem_trace_op_stats *op)
+{
+	char rbuf[32];
+	size_t i;
+
+	for (i = 0; i < op->nr_results; i++)
+		fprintf(t, "%s%s:%" PRIu64, i ? "," : "",
+			kvmmem_trace_result_name(KT_KVM_HC_EXIT, op->results[i].ret,
+						 rbuf), op->results[i].count);
+	if (!op->nr_results)
+		fputc('-', t);
+}
+
+/* A local GPA still mapped, and how long it has been. */
+static void host_map_age(const struct kvmmem_trace_analysis *a,
+			 const struct kvmmem_trace_host_map *m, char buf[32])
+{
+	if (m->map_ts && a->end_ts >= m->map_ts)
+		kvmmem_fmt_ns(buf, a->end_ts - m->map_ts);
+	else
+		snprintf(buf, 32, "?");
+}
+
+static void print_host(FILE *f, const struct kvmmem_trace_file *tf,
+		       struct kvmmem_trace_analysis *a)
+{
+	char *text = NULL, name[KVMMEM_TRACE_NAME_LEN + 1], b[3][32];
+	uint64_t calls = 0, leaked = 0;
+	double secs = duration_s(tf, a);
+	size_t size = 0, i, j;
+	unsigned int hc;
+	FILE *t;
+
+	if (!a->nr_vms)
+		return;
+	sort_host(a);
+	for (i = 0; i < a->nr_vms; i++) {
+		calls += a->vms[i].hc[0].count + a->vms[i].hc[1].count;
+		leaked += a->vms[i].leaked;
+	}
+	fprintf(f, "\nHost side: %zu VMs, %zu vCPUs, %" PRIu64 " hypercalls "
+		"answered, %" PRIu64 " pages left mapped by VMs that exited\n",
+		a->nr_vms, a->nr_vcpus, calls, leaked);
+
+	t = open_memstream(&text, &size);
+	if (!t)
+		return;
+	fprintf(t, "PID NAME VCPUS HYPERCALL CALLS PER_S P50 P99 RESULTS LIVE "
+		"LEAKED EXITED\n");
+	for (i = 0; i < a->nr_vms; i++) {
+		struct kvmmem_trace_vm *vm = &a->vms[i];
+
+		comm_copy(name, vm->name, false);
+		for (hc = 0; hc < KT_HC_NR; hc++) {
+			struct kvmmem_samples *lat = &vm->hc[hc].latency;
+
+			fprintf(t, "%" PRIu32 " %s %" PRIu32 " %s %" PRIu64 " %.1f %s %s ",
+				vm->pid, name, vm->nr_vcpus, hc_names[hc],
+				vm->hc[hc].count, per_s(vm->hc[hc].count, secs),
+				lat->n ? kvmmem_fmt_ns(b[0], kvmmem_samples_percentile(lat, 50)) : "-",
+				lat->n ? kvmmem_fmt_ns(b[1], kvmmem_samples_percentile(lat, 99)) : "-");
+			results_list(t, &vm->hc[hc]);
+			fprintf(t, " %" PRIu64 " %" PRIu64 " %s\n", vm->live, vm->leaked,
+				vm->exit_ts ? "yes" : "no");
+		}
+	}
+	fclose(t);
+	kvmmem_print_columns(f, text, "  ");
+	free(text);
+
+	fprintf(f, "\nvCPUs:\n");
+	text = NULL;
+	t = open_memstream(&text, &size);
+	if (!t)
+		return;
+	fprintf(t, "PID VCPU TID HYPERCALLS HOST_AVG\n");
+	for (i = 0; i < a->nr_vcpus; i++) {
+		const struct kvmmem_trace_vcpu *v = &a->vcpus[i];
+
+		fprintf(t, "%" PRIu32 " %" PRIu64 " %" PRIu32 " %" PRIu64 " %s\n",
+			v->vm, v->vcpu_id, v->tid, v->hypercalls, v->hypercalls ?
+			kvmmem_fmt_ns(b[0], v->host_ns / v->hypercalls) : "-");
+	}
+	fclose(t);
+	kvmmem_print_columns(f, text, "  ");
+	free(text);
+
+	fprintf(f, "\nHost-side mappings (local GPA backed by a remote page):\n");
+	for (i = 0; i < a->nr_vms; i++) {
+		const struct kvmmem_trace_vm *vm = &a->vms[i];
+
+		fprintf(f, "  VM %" PRIu32 " (%s): %s %" PRIu64 " %s\n", vm->pid,
+			vm->name, vm->exit_ts ? "exited," : "running,", vm->live,
+			vm->exit_ts ? "pages still mapped at its exit (leaked)" :
+			"pages mapped at the end of the recording");
+		if (!vm->live)
+			continue;
+		text = NULL;
+		t = open_memstream(&text, &size);
+		if (!t)
+			return;
+		fprintf(t, "GPA REMOTE_GPA AGE\n");
+		for (j = 0; j < vm->nr_maps; j++) {
+			if (!vm->maps[j].live)
+				continue;
+			host_map_age(a, &vm->maps[j], b[2]);
+			fprintf(t, "0x%" PRIx64 " 0x%" PRIx64 " %s\n", vm->maps[j].gpa,
+				vm->maps[j].remote_gpa, b[2]);
+		}
+		fclose(t);
+		kvmmem_print_columns(f, text, "      ");
+		free(text);
+	}
+}
+
+/* A host recording: the host's latency histograms and the VM tables. */
+static void print_host_report(FILE *f, const struct kvmmem_trace_file *tf,
+			      struct kvmmem_trace_analysis *a)
+{
+	print_latency(f, &a->ops[KT_OP_HOST_HC_MAP], "Host MEM_MAP handling "
+		      "(VM exit to VM entry)", "calls");
+	print_latency(f, &a->ops[KT_OP_HOST_HC_UNMAP], "Host MEM_UNMAP handling "
+		      "(VM exit to VM entry)", "calls");
+	if (!a->nr_vms)
+		fprintf(f, "\nHost side: no kvmmem hypercall seen\n");
+	print_host(f, tf, a);
+}
+
 static void report_text(FILE *f, const char *path,
 			const struct kvmmem_trace_file *tf,
 			struct kvmmem_trace_analysis *a, const struct leak_lists *l)
@@ -269,6 +442,11 @@ static void report_text(FILE *f, const char *path,
 	FILE *t;
 
 	print_header(f, path, tf, a);
+	if (!(tf->info.kinds & ~KVMMEM_TRACE_HOST_KINDS)) {
+		/* a host recording (--host): no guest driver events */
+		print_host_report(f, tf, a);
+		return;
+	}
 
 	errors = a->ops[KT_OP_MAP].errors + a->ops[KT_OP_UNMAP].errors +
 		 a->ops[KT_OP_TEARDOWN_UNMAP].errors;
@@ -323,6 +501,8 @@ static void report_text(FILE *f, const char *path,
 		}
 		a->lifetime = lt.latency;	/* sorted by the percentiles */
 	}
+
+	print_host(f, tf, a);
 
 	fprintf(f, "\nProcesses:\n");
 	print_procs(f, a);
@@ -385,6 +565,69 @@ static void json_mappings(FILE *f, const struct kvmmem_trace_analysis *a,
 				kvmmem_trace_result_name(KT_PAGE_LEAKED, m->leak_errno,
 							 ebuf));
 		fputc('}', f);
+	}
+	fputc(']', f);
+}
+
+static void json_host(FILE *f, const struct kvmmem_trace_file *tf,
+		      struct kvmmem_trace_analysis *a)
+{
+	double secs = duration_s(tf, a);
+	char rbuf[32];
+	size_t i, j, n;
+	unsigned int hc;
+
+	sort_host(a);
+	fputs(",\"vms\":[", f);
+	for (i = 0; i < a->nr_vms; i++) {
+		struct kvmmem_trace_vm *vm = &a->vms[i];
+
+		fprintf(f, "%s{\"pid\":%" PRIu32 ",\"name\":", i ? "," : "", vm->pid);
+		kvmmem_json_string(f, vm->name, sizeof(vm->name));
+		fputs(",\"comm\":", f);
+		kvmmem_json_string(f, vm->comm, KT_COMM_LEN);
+		fputs(",\"hypercalls\":{", f);
+		for (hc = 0; hc < KT_HC_NR; hc++) {
+			fprintf(f, "%s\"%s\":{\"count\":%" PRIu64 ",\"errors\":%" PRIu64
+				",\"per_s\":%.3f,\"results\":{", hc ? "," : "",
+				hc_names[hc], vm->hc[hc].count, vm->hc[hc].errors,
+				per_s(vm->hc[hc].count, secs));
+			for (j = 0; j < vm->hc[hc].nr_results; j++)
+				fprintf(f, "%s\"%s\":%" PRIu64, j ? "," : "",
+					kvmmem_trace_result_name(KT_KVM_HC_EXIT,
+						vm->hc[hc].results[j].ret, rbuf),
+					vm->hc[hc].results[j].count);
+			fputs("},\"latency\":", f);
+			json_samples(f, &vm->hc[hc]);
+			fputc('}', f);
+		}
+		fprintf(f, "},\"live\":%" PRIu64 ",\"live_max\":%" PRIu64
+			",\"leaked\":%" PRIu64 ",\"remaps\":%" PRIu64
+			",\"unknown_unmaps\":%" PRIu64 ",\"exited\":%s,\"vcpus\":[",
+			vm->live, vm->live_max, vm->leaked, vm->remaps,
+			vm->unknown_unmaps, vm->exit_ts ? "true" : "false");
+		for (j = 0, n = 0; j < a->nr_vcpus; j++) {
+			const struct kvmmem_trace_vcpu *v = &a->vcpus[j];
+
+			if (v->vm != vm->pid)
+				continue;
+			fprintf(f, "%s{\"vcpu_id\":%" PRIu64 ",\"tid\":%" PRIu32
+				",\"hypercalls\":%" PRIu64 ",\"host_ns\":%" PRIu64 "}",
+				n++ ? "," : "", v->vcpu_id, v->tid, v->hypercalls,
+				v->host_ns);
+		}
+		fputs("],\"mapped\":[", f);
+		for (j = 0, n = 0; j < vm->nr_maps; j++) {
+			const struct kvmmem_trace_host_map *m = &vm->maps[j];
+
+			if (!m->live)
+				continue;
+			fprintf(f, "%s{\"gpa\":%" PRIu64 ",\"remote_gpa\":%" PRIu64
+				",\"age_ns\":%" PRIu64 "}", n++ ? "," : "", m->gpa,
+				m->remote_gpa, m->map_ts && a->end_ts >= m->map_ts ?
+				a->end_ts - m->map_ts : 0);
+		}
+		fputs("]}", f);
 	}
 	fputc(']', f);
 }
@@ -477,7 +720,9 @@ static void report_json(FILE *f, const char *path,
 	json_mappings(f, a, l->orphaned, l->nr_orphaned, false);
 	fputs(",\"leaked_pages\":", f);
 	json_mappings(f, a, l->leaked, l->nr_leaked, true);
-	fputs("}}\n", f);
+	fputc('}', f);
+	json_host(f, tf, a);
+	fputs("}\n", f);
 }
 
 /* -------------------------------------------------------------- report */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * session.c - load kvmmem_trace.bpf.c, attach it as tp_btf or raw_tp,
- * and drain its ring buffer on a timer.
+ * session.c - load kvmmem_trace.bpf.c (guest: tp_btf or raw_tp) or
+ * kvmmem_host.bpf.c (--host: KVM's tracepoints, and fexit or kretprobe
+ * for the answers), attach it, and drain its ring buffer on a timer.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include "bpfutil.h"
 #include "kvmmem-trace.h"
 #include "kvmmem_trace.skel.h"
+#include "kvmmem_host.skel.h"
 
 /* The tracepoints kvmmem-trace attaches to, and the kind each emits. */
 static const struct kvmmem_bpf_tp tracepoints[] = {
@@ -47,13 +49,116 @@ _Static_assert(sizeof(kinds) / sizeof(kinds[0]) == NR_TRACEPOINTS,
 	       "one kind per tracepoint");
 
 struct session {
-	struct kvmmem_trace_bpf *skel;
+	struct kvmmem_trace_bpf *skel;	/* guest */
+	struct kvmmem_host_bpf *host;	/* --host */
+	struct bpf_map *events, *drops;
 	struct ring_buffer *rb;
 	session_cb cb;
 	void *ctx;
 	unsigned int drain_ms;
-	bool raw_tp;
+	const char *attach;		/* how the programs are attached */
 };
+
+/*
+ * How the host programs read the guest's answer, best first: each is
+ * tried until one loads and attaches; the last reads none ("unknown").
+ */
+static const struct {
+	const char *attach;	/* the recording's attach field */
+	const char *progs[2];	/* programs of kvmmem_host.bpf.c it loads */
+} host_answers[] = {
+	{ "tp+fexit", { "kh_emulate_hypercall_fexit" } },
+	{ "tp+kretprobe", { "kh_emulate_hypercall_kprobe",
+			    "kh_emulate_hypercall_kretprobe" } },
+	{ "tp", { NULL } },
+};
+
+#define NR_HOST_ANSWERS	(sizeof(host_answers) / sizeof(host_answers[0]))
+
+/* Load and attach kvmmem_host.bpf.c with answer reader @how. */
+static int host_try(struct session *s, const struct session_opts *opts,
+		    size_t how)
+{
+	struct kvmmem_host_bpf *skel;
+	struct bpf_program *p;
+	const char *name;
+	bool load;
+	int err;
+
+	skel = kvmmem_host_bpf__open();
+	if (!skel) {
+		err = -errno;
+		warn("cannot open the BPF object: %s", strerror(errno));
+		return err;
+	}
+	skel->rodata->targ_tgid = opts->pid;
+	skel->rodata->targ_kinds = opts->kinds;
+	skel->rodata->wakeup_bytes = opts->buffer_bytes / 2;
+	err = bpf_map__set_max_entries(skel->maps.kt_events,
+				       (uint32_t)opts->buffer_bytes);
+	if (err) {
+		warn("bad ring buffer size %llu: %s",
+		     (unsigned long long)opts->buffer_bytes, strerror(-err));
+		goto err_destroy;
+	}
+	bpf_object__for_each_program(p, skel->obj) {
+		name = bpf_program__name(p);
+		if (!strncmp(name, "kh_emulate_hypercall_", 21))
+			load = (host_answers[how].progs[0] &&
+				!strcmp(name, host_answers[how].progs[0])) ||
+			       (host_answers[how].progs[1] &&
+				!strcmp(name, host_answers[how].progs[1]));
+		else if (!strcmp(name, "sched_process_exit_btf"))
+			load = opts->kinds & KT_KIND_BIT(KT_PROC_EXIT);
+		else
+			load = strcmp(name, "sched_process_exit_raw");
+		bpf_program__set_autoload(p, load);
+	}
+	err = kvmmem_host_bpf__load(skel);
+	if (!err)
+		err = kvmmem_host_bpf__attach(skel);
+	if (err)
+		goto err_destroy;
+	s->host = skel;
+	s->events = skel->maps.kt_events;
+	s->drops = skel->maps.kt_drops;
+	s->attach = host_answers[how].attach;
+	return 0;
+
+err_destroy:
+	kvmmem_host_bpf__destroy(skel);
+	return err;
+}
+
+static int host_open(struct session *s, const struct session_opts *opts)
+{
+	size_t how;
+	int err = 0;
+
+	err = kvmmem_bpf_preflight_kvm(prog);
+	if (err)
+		return err;
+	kvmmem_bpf_set_print(verbose);
+	for (how = 0; how < NR_HOST_ANSWERS; how++) {
+		err = host_try(s, opts, how);
+		if (!err)
+			break;
+		if (verbose && how + 1 < NR_HOST_ANSWERS)
+			warn("%s failed (%s): trying %s", host_answers[how].attach,
+			     strerror(-err), host_answers[how + 1].attach);
+	}
+	if (err) {
+		warn("cannot load or attach the host programs on KVM's "
+		     "tracepoints (kvm:kvm_exit, kvm:kvm_hypercall, "
+		     "kvm:kvm_entry): %s; run with -v for libbpf's reasons",
+		     strerror(-err));
+		return err;
+	}
+	if (!host_answers[how].progs[0])
+		warn("cannot attach fexit or kretprobe to kvm_emulate_hypercall: "
+		     "the answers the guests get are recorded as unknown");
+	return 0;
+}
 
 static int handle_event(void *ctx, void *data, size_t size)
 {
@@ -81,15 +186,13 @@ static int check_environment(const struct session_opts *opts)
 	return 0;
 }
 
-int session_open(const struct session_opts *opts, session_cb cb, void *ctx,
-		 struct session **sp)
+static int guest_open(struct session *s, const struct session_opts *opts)
 {
 	bool want[NR_TRACEPOINTS] = { false };
-	struct session *s;
+	bool raw_tp;
 	size_t i;
 	int err;
 
-	*sp = NULL;
 	err = check_environment(opts);
 	if (err)
 		return err;
@@ -105,22 +208,16 @@ int session_open(const struct session_opts *opts, session_cb cb, void *ctx,
 		if (k == KT_MAP_END && (opts->kinds & KT_KIND_BIT(KT_PROC_EXIT)))
 			want[i] = true;
 	}
-
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
-	s->cb = cb;
-	s->ctx = ctx;
-	s->drain_ms = opts->drain_ms;
-	s->raw_tp = opts->force_raw_tp ||
-		    !kvmmem_bpf_tp_btf_usable(tracepoints, want, NR_TRACEPOINTS,
-					      prog, verbose);
+	raw_tp = opts->force_raw_tp ||
+		 !kvmmem_bpf_tp_btf_usable(tracepoints, want, NR_TRACEPOINTS,
+					   prog, verbose);
+	s->attach = raw_tp ? "raw_tp" : "tp_btf";
 
 	s->skel = kvmmem_trace_bpf__open();
 	if (!s->skel) {
 		err = -errno;
 		warn("cannot open the BPF object: %s", strerror(errno));
-		goto err_free;
+		return err;
 	}
 	s->skel->rodata->targ_tgid = opts->pid;
 	s->skel->rodata->targ_kinds = opts->kinds;
@@ -130,44 +227,62 @@ int session_open(const struct session_opts *opts, session_cb cb, void *ctx,
 	if (err) {
 		warn("bad ring buffer size %llu: %s",
 		     (unsigned long long)opts->buffer_bytes, strerror(-err));
-		goto err_destroy;
+		return err;
 	}
 
 	kvmmem_bpf_autoload(s->skel->obj, tracepoints, want, NR_TRACEPOINTS,
-			    s->raw_tp);
+			    raw_tp);
 
 	err = kvmmem_trace_bpf__load(s->skel);
 	if (err) {
 		warn("cannot load the BPF programs (%s): %s; run with -v for "
-		     "the verifier's log%s", s->raw_tp ? "raw_tp" : "tp_btf",
-		     strerror(-err), s->raw_tp ? "" :
-		     ", or try --force-raw-tp");
-		goto err_destroy;
+		     "the verifier's log%s", s->attach, strerror(-err),
+		     raw_tp ? "" : ", or try --force-raw-tp");
+		return err;
 	}
 	err = kvmmem_trace_bpf__attach(s->skel);
 	if (err) {
 		warn("cannot attach to the kvmmem tracepoints (%s): %s",
-		     s->raw_tp ? "raw_tp" : "tp_btf", strerror(-err));
-		goto err_destroy;
+		     s->attach, strerror(-err));
+		return err;
 	}
-	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.kt_events),
-				 handle_event, s, NULL);
+	s->events = s->skel->maps.kt_events;
+	s->drops = s->skel->maps.kt_drops;
+	return 0;
+}
+
+int session_open(const struct session_opts *opts, session_cb cb, void *ctx,
+		 struct session **sp)
+{
+	struct session *s;
+	int err;
+
+	*sp = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->cb = cb;
+	s->ctx = ctx;
+	s->drain_ms = opts->drain_ms;
+
+	err = opts->host ? host_open(s, opts) : guest_open(s, opts);
+	if (err)
+		goto err_close;
+	s->rb = ring_buffer__new(bpf_map__fd(s->events), handle_event, s, NULL);
 	if (!s->rb) {
 		err = -errno;
 		warn("cannot set up the ring buffer: %s", strerror(errno));
-		goto err_destroy;
+		goto err_close;
 	}
 	if (verbose)
 		warn("attached as %s, %llu-byte ring buffer, drained every %u ms",
-		     s->raw_tp ? "raw_tp" : "tp_btf",
-		     (unsigned long long)opts->buffer_bytes, opts->drain_ms);
+		     s->attach, (unsigned long long)opts->buffer_bytes,
+		     opts->drain_ms);
 	*sp = s;
 	return 0;
 
-err_destroy:
-	kvmmem_trace_bpf__destroy(s->skel);
-err_free:
-	free(s);
+err_close:
+	session_close(s);
 	return err;
 }
 
@@ -194,7 +309,7 @@ uint64_t session_drops(struct session *s)
 	uint64_t sum = 0;
 	uint32_t zero = 0;
 
-	if (kvmmem_bpf_percpu_u64_sum(s->skel->maps.kt_drops, &zero,
+	if (kvmmem_bpf_percpu_u64_sum(s->drops, &zero,
 				      sizeof(zero), &sum))
 		return 0;
 	return sum;
@@ -202,7 +317,7 @@ uint64_t session_drops(struct session *s)
 
 const char *session_attach(const struct session *s)
 {
-	return s->raw_tp ? "raw_tp" : "tp_btf";
+	return s->attach;
 }
 
 void session_close(struct session *s)
@@ -211,5 +326,6 @@ void session_close(struct session *s)
 		return;
 	ring_buffer__free(s->rb);
 	kvmmem_trace_bpf__destroy(s->skel);
+	kvmmem_host_bpf__destroy(s->host);
 	free(s);
 }

@@ -43,23 +43,47 @@ bool kvmmem_module_loaded(const char *name)
 	return !access(path, F_OK);
 }
 
-int kvmmem_bpf_preflight(const char *prog)
+/* Root, then @module (@missing says what to do), then the kernel's BTF. */
+static int preflight(const char *prog, const char *module, const char *missing)
 {
 	if (geteuid() != 0) {
 		fprintf(stderr, "%s: needs root (BPF programs and tracepoints "
 			"need CAP_BPF and CAP_PERFMON): run it with sudo\n", prog);
 		return -EPERM;
 	}
-	if (!kvmmem_module_loaded("kvmmem")) {
-		fprintf(stderr, "%s: the kvmmem module is not loaded: insmod "
-			"kernel/kvmmem.ko (and kernel/kvmmem_hostsim.ko for the "
-			"emulated host)\n", prog);
+	if (!kvmmem_module_loaded(module)) {
+		fprintf(stderr, "%s: the %s module is not loaded: %s\n", prog,
+			module, missing);
 		return -ENOENT;
 	}
 	if (access(VMLINUX_BTF, R_OK)) {
 		fprintf(stderr, "%s: this kernel has no BTF (%s is missing): "
 			"%s's CO-RE programs need a kernel built with "
 			"CONFIG_DEBUG_INFO_BTF=y\n", prog, VMLINUX_BTF, prog);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int kvmmem_bpf_preflight(const char *prog)
+{
+	return preflight(prog, "kvmmem", "insmod kernel/kvmmem.ko (and "
+			 "kernel/kvmmem_hostsim.ko for the emulated host)");
+}
+
+int kvmmem_bpf_preflight_kvm(const char *prog)
+{
+	int err = preflight(prog, "kvm", "this is not a KVM host (modprobe "
+			    "kvm-intel or kvm-amd), or run without --host in a "
+			    "guest that has kvmmem");
+
+	if (err)
+		return err;
+	if (access("/sys/kernel/btf/kvm", R_OK)) {
+		fprintf(stderr, "%s: the kvm module has no BTF (/sys/kernel/btf/kvm "
+			"is missing): the host programs read KVM's tracepoint "
+			"records through it; a kernel built with "
+			"CONFIG_DEBUG_INFO_BTF_MODULES=y has it\n", prog);
 		return -ENOENT;
 	}
 	return 0;

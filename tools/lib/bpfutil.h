@@ -56,6 +56,18 @@ bool kvmmem_module_loaded(const char *name);
 int kvmmem_bpf_preflight(const char *prog);
 
 /**
+ * kvmmem_bpf_preflight_kvm() - kvmmem_bpf_preflight() for a KVM host
+ * @prog: the tool's name, for messages
+ *
+ * The same checks with the kvm module instead of kvmmem, then the kvm
+ * module's BTF (/sys/kernel/btf/kvm), which the host programs relocate
+ * KVM's tracepoint records against.
+ *
+ * Return: 0; -EPERM (not root); -ENOENT (kvm, or a BTF, missing).
+ */
+int kvmmem_bpf_preflight_kvm(const char *prog);
+
+/**
  * kvmmem_bpf_tp_btf_usable() - can every wanted tracepoint use tp_btf?
  * @tps:     @n tracepoints
  * @want:    @n flags; tracepoints not wanted are not checked

@@ -1,0 +1,77 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""check_host.py - the host VM lane's checks of L1's host recording
+(kvmmem-trace record --host) against L2's own recording of the same
+hypercalls (kvmmem-trace record in L2). One line per case,
+"l1/NAME: ok" or "l1/NAME: FAIL why".
+
+Usage: check_host.py L1.json L2.json N
+  L1.json  kvmmem-trace report --json of L1's host recording
+  L2.json  kvmmem-trace report --json of L2's guest recording
+  N        the maps L2's workload made (l2.sh N)
+"""
+import json
+import sys
+
+L2_NAME = 'kvmmem-l2'
+BUSY_NAME = 'kvmmem-l2-busy'
+
+
+def case(name, got, want):
+    if got == want:
+        print(f'l1/{name}: ok')
+    else:
+        print(f'l1/{name}: FAIL got {got!r}, expected {want!r}')
+
+
+def guest_op(rep, op):
+    for o in rep['operations']:
+        if o['op'] == op:
+            return o
+    raise SystemExit(f'l1/guest_report: FAIL no operation {op}')
+
+
+def main():
+    host = json.load(open(sys.argv[1]))
+    guest = json.load(open(sys.argv[2]))
+    n = int(sys.argv[3])
+    vms = {vm['name']: vm for vm in host.get('vms', [])}
+
+    case('host_recording_complete', host['complete'], True)
+    case('host_recording_dropped_nothing', host['drops'], 0)
+    case('answers_read_through_fexit', host['header']['attach'], 'tp+fexit')
+    case('vms_named_from_their_command_line', sorted(vms),
+         sorted([L2_NAME, BUSY_NAME]))
+    vm = vms.get(L2_NAME)
+    if vm is None:
+        return
+    g_map = guest_op(guest, 'hypercall:MEM_MAP')
+    g_unmap = guest_op(guest, 'hypercall:MEM_UNMAP')
+    case('guest_made_n_map_hypercalls', g_map['count'], n)
+    case('host_counted_every_map_hypercall', vm['hypercalls']['MEM_MAP']['count'],
+         g_map['count'])
+    case('host_counted_every_unmap_hypercall',
+         vm['hypercalls']['MEM_UNMAP']['count'], g_unmap['count'])
+    case('host_answers_are_what_the_guest_saw',
+         vm['hypercalls']['MEM_MAP']['results'], g_map['results'])
+    case('stock_kvm_answers_enosys', g_map['results'], {'KVM_ENOSYS': n})
+    case('host_latency_of_every_call', vm['hypercalls']['MEM_MAP']['latency']['count'], n)
+    case('one_vcpu_seen', [v['hypercalls'] for v in vm['vcpus']], [n])
+    case('vm_exit_reported', vm['exited'], True)
+    case('vm_left_nothing_mapped', (vm['live'], vm['leaked'], vm['mapped']), (0, 0, []))
+    case('guest_leaked_nothing', (guest['totals']['leaked_pages'],
+                                  guest['totals']['live_at_end']), (0, 0))
+
+    busy = vms.get(BUSY_NAME)
+    if busy is None:
+        return
+    case('killed_vm_made_hypercalls', busy['hypercalls']['MEM_MAP']['count'] > 0, True)
+    case('killed_vm_exit_reported', busy['exited'], True)
+    # stock KVM maps nothing: a killed VM leaves no page mapped
+    case('killed_vm_leaked_nothing', (busy['leaked'], busy['mapped']), (0, []))
+    case('killed_vm_answers_all_enosys',
+         list(busy['hypercalls']['MEM_MAP']['results']), ['KVM_ENOSYS'])
+
+
+if __name__ == '__main__':
+    main()
