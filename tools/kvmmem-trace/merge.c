@@ -110,6 +110,11 @@ static bool host_kinds(const struct kvmmem_trace_file *tf, unsigned int *enter,
 			*exit = KT_HOST_HC_EXIT;
 			return true;
 		}
+		if (tf->events[i].kind == KT_KVM_HC_EXIT) {	/* --host */
+			*enter = KT_KVM_HC_ENTER;
+			*exit = KT_KVM_HC_EXIT;
+			return true;
+		}
 	}
 	return false;
 }

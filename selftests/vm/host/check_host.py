@@ -5,10 +5,11 @@
 hypercalls (kvmmem-trace record in L2). One line per case,
 "l1/NAME: ok" or "l1/NAME: FAIL why".
 
-Usage: check_host.py L1.json L2.json N
-  L1.json  kvmmem-trace report --json of L1's host recording
-  L2.json  kvmmem-trace report --json of L2's guest recording
-  N        the maps L2's workload made (l2.sh N)
+Usage: check_host.py L1.json L2.json N MERGE.json
+  L1.json     kvmmem-trace report --json of L1's host recording
+  L2.json     kvmmem-trace report --json of L2's guest recording
+  N           the maps L2's workload made (l2.sh N)
+  MERGE.json  kvmmem-trace merge --json --vm PID L2.ktr L1.ktr
 """
 import json
 import sys
@@ -61,6 +62,17 @@ def main():
     case('vm_left_nothing_mapped', (vm['live'], vm['leaked'], vm['mapped']), (0, 0, []))
     case('guest_leaked_nothing', (guest['totals']['leaked_pages'],
                                   guest['totals']['live_at_end']), (0, 0))
+
+    try:
+        merge = json.load(open(sys.argv[4]))
+    except (OSError, ValueError) as e:
+        print(f'l1/merge_report: FAIL {e}')
+    else:
+        case('merge_saw_every_guest_call', merge['guest_calls'], n)
+        case('merge_pairs_every_call', merge['pairs'], n)
+        case('merge_left_nothing_unpaired',
+             (merge['unpaired_guest'], merge['unpaired_host']), (0, 0))
+        case('merge_clock_alignment_consistent', merge['consistent'], True)
 
     busy = vms.get(BUSY_NAME)
     if busy is None:

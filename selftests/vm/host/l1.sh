@@ -108,4 +108,10 @@ fi
 "$OUT/kvmmem-trace" report --json "$LOG/l2.ktr" >"$LOG/l2.json" 2>"$LOG/l2-report.err" ||
 	fail guest_report "$(cat "$LOG/l2-report.err")"
 "$OUT/kvmmem-trace" report "$LOG/l1.ktr" >"$LOG/l1.report" 2>&1
-python3 "$HERE/check_host.py" "$LOG/l1.json" "$LOG/l2.json" "$N"
+# both halves on one timeline: kvmmem-l2's calls and their host handling
+vm=$(python3 -c "import json,sys; print([v['pid'] for v in json.load(open(sys.argv[1]))['vms'] if v['name'] == 'kvmmem-l2'][0])" "$LOG/l1.json" 2>/dev/null)
+"$OUT/kvmmem-trace" merge --json --vm "${vm:-0}" "$LOG/l2.ktr" "$LOG/l1.ktr" \
+	>"$LOG/merge.json" 2>"$LOG/merge.err"
+"$OUT/kvmmem-trace" merge --vm "${vm:-0}" "$LOG/l2.ktr" "$LOG/l1.ktr" \
+	-o "$LOG/merge.perfetto.json" >"$LOG/merge.txt" 2>&1
+python3 "$HERE/check_host.py" "$LOG/l1.json" "$LOG/l2.json" "$N" "$LOG/merge.json"

@@ -248,6 +248,44 @@ merge() {
 	grep -q '^clock: host = guest' merge.txt
 }
 
+# The host-side analysis (per VM, by local GPA), fed by the emulated
+# host's events: it must count what the guest counted, and the page the
+# host failed to unmap must be the one still mapped on the host side.
+host_view() {
+	echo 14 >"$HOSTSIM/fail_unmap_error" &&
+	echo 1 >"$HOSTSIM/fail_unmap_count" || return 1
+	record -e all -o hostview.ktr -- "$CTL" stress -p 2 -m 20 --seed 11 --expect-leaks 1 \
+		>hostview.stress 2>&1 || { cat hostview.stress; return 1; }
+	"$TRACE" report --json hostview.ktr >hostview.json || return 1
+	"$TRACE" report hostview.ktr >hostview.txt || return 1
+	grep -q '^Host side: ' hostview.txt || { echo "no host section"; return 1; }
+	$PY - hostview.json <<-'PYEOF'
+	import json, sys
+	r = json.load(open(sys.argv[1]))
+	ops = {o['op']: o for o in r['operations']}
+	vms = r['vms']
+	bad = []
+	for hc in ('MEM_MAP', 'MEM_UNMAP'):
+	    g = ops['hypercall:' + hc]
+	    n = sum(v['hypercalls'][hc]['count'] for v in vms)
+	    if n != g['count']:
+	        bad.append(f'{hc}: host side {n}, guest {g["count"]}')
+	    res = {}
+	    for v in vms:
+	        for k, c in v['hypercalls'][hc]['results'].items():
+	            res[k] = res.get(k, 0) + c
+	    if res != g['results']:
+	        bad.append(f'{hc} answers: host side {res}, guest {g["results"]}')
+	leaked = [p['pa'] for p in r['leaks']['leaked_pages']]
+	mapped = sorted(m['gpa'] for v in vms for m in v['mapped'])
+	if len(leaked) != 1 or mapped != leaked:
+	    bad.append(f'host still maps {mapped}, the driver leaked {leaked}')
+	if sum(v['leaked'] for v in vms) != 1 or not all(v['exited'] for v in vms):
+	    bad.append('the leaked page is not the exited VM\'s')
+	sys.exit('; '.join(bad) if bad else 0)
+	PYEOF
+}
+
 not_root() {
 	local out rc
 	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$TRACE" -d 1 2>&1)
@@ -271,4 +309,5 @@ check perfetto_export_is_valid_and_complete perfetto
 check kill_9_recording_loses_at_most_last_chunk kill9
 check host_events_with_e_all host_events
 check merge_pairs_every_hypercall_with_hostsim merge
+check host_view_from_emulated_host_matches_guest host_view
 check not_root_says_so not_root
