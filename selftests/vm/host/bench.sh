@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench.sh - host-side tracing overhead, run INSIDE an L1 guest with KVM
+# (make bench: selftests/vm/vmrun --nested -- selftests/vm/host/bench.sh).
+# A benchmark, not a test: it prints, it never fails on a number.
+#
+# One L2 guest (l2-bench.sh) makes MAPS kvmmem maps per phase, each a
+# MEM_MAP hypercall that exits to L1's KVM; L1 runs each phase with a
+# different tracer, ROUNDS times in turn: untraced; kvmmem-trace record
+# --host; trace-cmd record -e kvm:kvm_hypercall -e kvm:kvm_exit (the
+# generic way to see the same calls). Prints the median us/map of each,
+# its ratio to untraced, and the events each lost. Goal: kvmmem-trace
+# --host <= 1.10x untraced and below trace-cmd.
+set -uo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+OUT=${OUT:-$TOP/build}
+TRACE=$OUT/kvmmem-trace
+MAPS=${MAPS:-3000}
+ROUNDS=${ROUNDS:-3}
+GOAL=1.10
+CONFIGS=(untraced kvmmem-trace trace-cmd)
+export KVMMEM_HOST_LOG=${KVMMEM_HOST_LOG:-$OUT/host-lane}
+B=$KVMMEM_HOST_LOG/bench
+W=$(mktemp -d) || exit 1	# recordings in L1's RAM, not on the 9p share
+trap 'rm -rf "$W"' EXIT
+
+[[ -x $TRACE ]] || { echo "hostbench: build first (make bench)" >&2; exit 1; }
+command -v trace-cmd >/dev/null || echo "hostbench: no trace-cmd"
+rm -rf "$B"
+mkdir -p "$B"
+
+phases=$((ROUNDS * ${#CONFIGS[@]}))
+"$TOP/selftests/vm/vmrun" --accel kvm --no-load --mem 128 --smp 1 \
+	--name kvmmem-bench --timeout 1200 -- \
+	"$TOP/selftests/vm/host/l2-bench.sh" "$phases" "$MAPS" >"$B/vmrun.log" 2>&1 &
+l2=$!
+
+# phase N CONFIG: start CONFIG's tracer, let L2 run phase N, stop it;
+# "ns drops" in $W/CONFIG.N
+phase() {
+	local n=$1 cfg=$2 pid='' drops=- i
+	case $cfg in
+	kvmmem-trace)
+		"$TRACE" record --host -o "$W/k.ktr" 2>"$W/k.err" &
+		pid=$!
+		for ((i = 0; i < 300; i++)); do
+			[[ -s $W/k.ktr ]] && break
+			sleep 0.1
+		done
+		;;
+	trace-cmd)
+		(cd "$W" && exec trace-cmd record -q -e kvm:kvm_hypercall \
+			-e kvm:kvm_exit -o "$W/t.dat") >"$W/t.out" 2>&1 &
+		pid=$!
+		sleep 3	# it says nothing when it is ready
+		;;
+	esac
+	touch "$B/go.$n"
+	while [[ ! -s $B/done.$n ]]; do
+		kill -0 "$l2" 2>/dev/null || { echo "hostbench: L2 died" >&2; return 1; }
+		sleep 0.1
+	done
+	if [[ -n $pid ]]; then
+		kill -INT "$pid"
+		wait "$pid"
+	fi
+	case $cfg in
+	kvmmem-trace)
+		drops=$(sed -n 's/^kvmmem-trace: [0-9]* events, \([0-9]*\) dropped.*/\1/p' "$W/k.err")
+		rm -f "$W/k.ktr"
+		;;
+	trace-cmd)
+		drops=$(trace-cmd report --stat -i "$W/t.dat" 2>/dev/null |
+			awk '/^overrun:/ { n += $2 } END { print n + 0 }')
+		rm -f "$W"/t.dat*
+		;;
+	esac
+	echo "$(cat "$B/done.$n") ${drops:-?}" >"$W/$cfg.$n"
+}
+
+echo "hostbench: L2 makes $MAPS MEM_MAP hypercalls per run (stock KVM: -KVM_ENOSYS), $ROUNDS rounds"
+n=0
+for ((r = 1; r <= ROUNDS; r++)); do
+	for cfg in "${CONFIGS[@]}"; do
+		n=$((n + 1))
+		phase "$n" "$cfg" || exit 1
+		read -r ns drops <"$W/$cfg.$n"
+		awk -v ns="$ns" -v m="$MAPS" -v r="$r" -v c="$cfg" -v d="$drops" \
+			'BEGIN { printf "  round %d %-13s %.1f us/map, dropped %s\n", r, c, ns / m / 1000, d }'
+	done
+done
+wait "$l2"
+
+median() {	# median of the numbers on stdin
+	sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
+
+base=$(cat "$W"/untraced.* | cut -d' ' -f1 | median)
+echo
+printf '%-14s %10s %8s %10s\n' "tracer" "us/map" "ratio" "dropped"
+for cfg in "${CONFIGS[@]}"; do
+	ns=$(cat "$W/$cfg".* | cut -d' ' -f1 | median)
+	drops=$(cat "$W/$cfg".* | cut -d' ' -f2 |
+		awk '$1 == "-" { print "-"; exit } { n += $1 } END { if (NR) print n }' | head -n 1)
+	us=$(awk -v a="$ns" -v m="$MAPS" 'BEGIN { printf "%.1f", a / m / 1000 }')
+	ratio=$(awk -v a="$ns" -v b="$base" 'BEGIN { if (a > 0 && b > 0) printf "%.2fx", a / b; else print "?" }')
+	printf '%-14s %10s %8s %10s\n' "$cfg" "$us" "$ratio" "${drops:-?}"
+	eval "ratio_${cfg//-/_}=\$ratio"
+done
+echo
+echo "goal: kvmmem-trace --host <= ${GOAL}x untraced and below trace-cmd"
+# shellcheck disable=SC2154
+awk -v k="${ratio_kvmmem_trace%x}" -v t="${ratio_trace_cmd%x}" -v g=$GOAL \
+	'BEGIN { printf "kvmmem-trace --host: %s\n", (k <= g && k < t) ? "met" : "MISSED" }'
+exit 0
