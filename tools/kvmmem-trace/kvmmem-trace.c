@@ -24,27 +24,9 @@ void warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	kvmmem_vwarn(prog, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-}
-
-uint64_t parse_num(struct argp_state *state, const char *what, const char *s,
-		   uint64_t min, uint64_t max)
-{
-	uint64_t v = 0;
-	int err;
-
-	err = kvmmem_parse_u64_range(s, min, max, &v);
-	if (err == -ERANGE)
-		argp_error(state, "%s '%s': must be between %" PRIu64 " and %" PRIu64,
-			   what, s, min, max);
-	else if (err)
-		argp_error(state, "%s '%s': not a number (decimal, or hex with 0x)",
-			   what, s);
-	return v;
 }
 
 /* ------------------------------------------------- options of sessions */
@@ -84,7 +66,7 @@ static error_t session_parse(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'p':
-		sopts.pid = (uint32_t)parse_num(state, "--pid", arg, 1, INT32_MAX);
+		sopts.pid = (uint32_t)kvmmem_argp_u64(state, "--pid", arg, 1, INT32_MAX);
 		break;
 	case 'e':
 		if (kvmmem_trace_parse_kinds(arg, &kinds) || !kinds)
@@ -107,7 +89,7 @@ static error_t session_parse(int key, char *arg, struct argp_state *state)
 				   "kinds kvm and exit" : "the kvm kinds need --host");
 		break;
 	case 'd':
-		opt_duration_s = parse_num(state, "--duration", arg, 1, 1000000);
+		opt_duration_s = kvmmem_argp_u64(state, "--duration", arg, 1, 1000000);
 		break;
 	case 'b':
 		if (kvmmem_parse_size(arg, &v) || v < 4096 || v > (1ULL << 30) ||
@@ -117,7 +99,7 @@ static error_t session_parse(int key, char *arg, struct argp_state *state)
 		sopts.buffer_bytes = v;
 		break;
 	case OPT_DRAIN_MS:
-		sopts.drain_ms = (unsigned int)parse_num(state, "--drain-ms", arg,
+		sopts.drain_ms = (unsigned int)kvmmem_argp_u64(state, "--drain-ms", arg,
 							 1, 10000);
 		break;
 	case OPT_FORCE_RAW_TP:
@@ -135,24 +117,6 @@ static error_t session_parse(int key, char *arg, struct argp_state *state)
 const struct argp session_argp = {
 	.options = session_options, .parser = session_parse,
 };
-
-/* ---------------------------------------------------------------- stop */
-
-volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-}
-
-void install_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
 
 /* ---------------------------------------------------------------- live */
 
@@ -190,7 +154,7 @@ int cmd_live(const struct session_opts *opts, bool json, uint64_t duration_s)
 	err = session_open(opts, live_event, &l, &s);
 	if (err)
 		return EXIT_FAIL;
-	install_signals();
+	kvmmem_catch_stop_signals();
 	l.t0 = kvmmem_mono_ns();
 	if (duration_s)
 		deadline = l.t0 + duration_s * 1000000000ULL;
@@ -199,7 +163,7 @@ int cmd_live(const struct session_opts *opts, bool json, uint64_t duration_s)
 			session_attach(s));
 		print_event_header(stdout);
 	}
-	while (!stop_signal && (!deadline || kvmmem_mono_ns() < deadline)) {
+	while (!kvmmem_stop_signal && (!deadline || kvmmem_mono_ns() < deadline)) {
 		err = session_poll(s);
 		fflush(stdout);
 		if (err && err != -EINTR) {

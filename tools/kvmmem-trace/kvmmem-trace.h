@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cli.h"
 #include "trace.h"
 #include "util.h"
 
@@ -25,9 +26,6 @@ extern bool verbose;
 /* "kvmmem-trace: " + message + newline, on stderr. */
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Parse or argp_error() (which exits) with a message naming @what. */
-uint64_t parse_num(struct argp_state *state, const char *what, const char *s,
-		   uint64_t min, uint64_t max);
 
 /* ---------------------------------------------------------- BPF session */
 

@@ -74,10 +74,10 @@ static error_t merge_parse(int key, char *arg, struct argp_state *state)
 		mrg_args.json = true;
 		break;
 	case OPT_VM:
-		mrg_args.vm = (uint32_t)parse_num(state, "--vm", arg, 1, INT32_MAX);
+		mrg_args.vm = (uint32_t)kvmmem_argp_u64(state, "--vm", arg, 1, INT32_MAX);
 		break;
 	case OPT_TOLERANCE:
-		mrg_args.tolerance_ns = parse_num(state, "--tolerance", arg, 0,
+		mrg_args.tolerance_ns = kvmmem_argp_u64(state, "--tolerance", arg, 0,
 						  1000000000ULL);
 		break;
 	case ARGP_KEY_ARG:

@@ -21,8 +21,4 @@ extern struct session_opts sopts;
 extern uint64_t opt_duration_s;
 extern const struct argp session_argp;
 
-/* SIGINT/SIGTERM set stop_signal. */
-extern volatile sig_atomic_t stop_signal;
-void install_signals(void);
-
 #endif /* KVMMEM_TRACE_OPTIONS_H */

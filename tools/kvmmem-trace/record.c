@@ -222,7 +222,7 @@ int cmd_record(int argc, char **argv)
 	err = session_open(&sopts, record_event, &r, &s);
 	if (err)
 		return EXIT_FAIL;
-	install_signals();
+	kvmmem_catch_stop_signals();
 
 	fd = open(rec_args.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
@@ -244,7 +244,7 @@ int cmd_record(int argc, char **argv)
 	}
 
 	ret = 0;
-	while (!stop_signal && !child_done && !r.err &&
+	while (!kvmmem_stop_signal && !child_done && !r.err &&
 	       (!deadline || kvmmem_mono_ns() < deadline)) {
 		err = session_poll(s);
 		if (err && err != -EINTR) {
@@ -285,7 +285,7 @@ int cmd_record(int argc, char **argv)
 	if (child > 0) {
 		if (!child_done) {
 			/* stopped by a signal or --duration: stop COMMAND too */
-			kill(child, stop_signal ? stop_signal : SIGTERM);
+			kill(child, kvmmem_stop_signal ? kvmmem_stop_signal : SIGTERM);
 			while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 				;
 		}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cli.h - what every kvmmem command-line tool does the same way (part of
+ * libkvmmem): messages on stderr prefixed with the tool's name, numeric
+ * options parsed strictly for argp, and SIGINT/SIGTERM turned into a
+ * flag the main loop polls.
+ */
+#ifndef KVMMEM_CLI_H
+#define KVMMEM_CLI_H
+
+#include <argp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * kvmmem_vwarn() - print "@prog: " + message + newline on stderr
+ */
+void kvmmem_vwarn(const char *prog, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+/**
+ * kvmmem_argp_u64() - parse a numeric option or argp_error() (which exits)
+ * @state: argp's state
+ * @what:  the option, for the message ("--interval")
+ * @s:     the text: decimal, or hex with 0x (kvmmem_parse_u64())
+ * @min:   smallest accepted value
+ * @max:   largest accepted value
+ *
+ * Return: the value.
+ */
+uint64_t kvmmem_argp_u64(struct argp_state *state, const char *what,
+			 const char *s, uint64_t min, uint64_t max);
+
+/* The signal (SIGINT, SIGTERM) that asked to stop; 0 while none did. */
+extern volatile sig_atomic_t kvmmem_stop_signal;
+
+/**
+ * kvmmem_catch_stop_signals() - make SIGINT and SIGTERM set
+ * kvmmem_stop_signal instead of killing the process
+ *
+ * Without SA_RESTART: a blocking call (poll, nanosleep, read) returns
+ * EINTR, so the loop notices at once.
+ */
+void kvmmem_catch_stop_signals(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KVMMEM_CLI_H */
