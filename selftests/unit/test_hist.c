@@ -178,3 +178,79 @@ Test(fmt, json_string_escapes_quotes_controls_and_high_bytes)
 	cr_assert_str_eq(text, "\"a\\\"b\\\\c\\nd\\te\\u0001\\u00ff\"\"abc\"");
 	free(text);
 }
+
+Test(log2_percentile, one_value_is_the_centre_of_its_slot)
+{
+	uint64_t slots[32] = { 0 };
+
+	slots[10] = 1;		/* [1024, 2048) */
+	cr_assert_eq(kvmmem_log2_percentile(slots, 32, 50), 1536);
+	cr_assert_eq(kvmmem_log2_percentile(slots, 32, 99), 1536);
+	cr_assert_eq(kvmmem_log2_percentile(slots, 32, 100), 1536);
+}
+
+Test(log2_percentile, nearest_rank_picks_the_slot_then_interpolates)
+{
+	uint64_t slots[32] = { 0 };
+
+	slots[3] = 2;		/* [8, 16): ranks 1-2 at 10, 14 */
+	slots[6] = 2;		/* [64, 128): ranks 3-4 at 80, 112 */
+	cr_assert_eq(kvmmem_log2_percentile(slots, 32, 25), 10);
+	cr_assert_eq(kvmmem_log2_percentile(slots, 32, 50), 14);
+	cr_assert_eq(kvmmem_log2_percentile(slots, 32, 51), 80);
+	cr_assert_eq(kvmmem_log2_percentile(slots, 32, 99), 112);
+}
+
+Test(log2_percentile, p99_of_100_values_is_in_the_slot_of_the_99th)
+{
+	uint64_t slots[32] = { 0 };
+
+	slots[12] = 99;		/* [4096, 8192) */
+	slots[20] = 1;		/* one slow call */
+	cr_assert_eq(kvmmem_log2_percentile(slots, 32, 99),
+		     4096 + (uint64_t)(4096 * 98.5 / 99));
+	cr_assert_eq(kvmmem_log2_percentile(slots, 32, 100), 1536 << 10);
+}
+
+Test(log2_percentile, slot_0_spans_0_to_2)
+{
+	uint64_t slots[32] = { 0 };
+
+	slots[0] = 4;		/* 0.25, 0.75, 1.25, 1.75 */
+	cr_assert_eq(kvmmem_log2_percentile(slots, 32, 25), 0);
+	cr_assert_eq(kvmmem_log2_percentile(slots, 32, 75), 1);
+}
+
+Test(log2_percentile, empty_or_out_of_range_is_0)
+{
+	uint64_t slots[32] = { 0 };
+
+	cr_assert_eq(kvmmem_log2_percentile(slots, 32, 50), 0);
+	slots[5] = 1;
+	cr_assert_eq(kvmmem_log2_percentile(slots, 32, 0), 0);
+	cr_assert_eq(kvmmem_log2_percentile(slots, 32, 100.5), 0);
+	cr_assert_eq(kvmmem_log2_percentile(slots, 0, 50), 0);
+}
+
+Test(log2_percentile, agrees_with_samples_on_which_slot)
+{
+	struct kvmmem_samples s = { 0 };
+	uint64_t slots[KVMMEM_LOG2_SLOTS] = { 0 };
+	uint64_t v, exact, est;
+	double p;
+	int i;
+
+	for (i = 1; i <= 1000; i++) {
+		v = (uint64_t)i * i * 37;
+		cr_assert_eq(kvmmem_samples_add(&s, v), 0);
+		slots[kvmmem_log2_slot(v)]++;
+	}
+	for (p = 1; p <= 100; p += 7) {
+		exact = kvmmem_samples_percentile(&s, p);
+		est = kvmmem_log2_percentile(slots, KVMMEM_LOG2_SLOTS, p);
+		cr_assert_eq(kvmmem_log2_slot(est), kvmmem_log2_slot(exact),
+			     "p%.0f: estimate %lu, exact %lu", p,
+			     (unsigned long)est, (unsigned long)exact);
+	}
+	kvmmem_samples_free(&s);
+}

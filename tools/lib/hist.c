@@ -71,6 +71,44 @@ int kvmmem_print_log2_hist(FILE *f, const uint64_t *vals, unsigned int nr,
 	return ferror(f) ? -EIO : 0;
 }
 
+/* 1-based nearest rank of percentile @p among @n values: ceil(p/100 * n). */
+static uint64_t nearest_rank(double p, uint64_t n)
+{
+	double r = p / 100.0 * (double)n;
+	uint64_t rank = (uint64_t)r;
+
+	if ((double)rank < r)
+		rank++;		/* ceil */
+	if (rank < 1)
+		rank = 1;
+	return rank > n ? n : rank;
+}
+
+uint64_t kvmmem_log2_percentile(const uint64_t *slots, unsigned int nr,
+				double p)
+{
+	uint64_t n = 0, rank, before = 0;
+	double low, width;
+	unsigned int i;
+
+	if (nr > KVMMEM_LOG2_SLOTS)
+		nr = KVMMEM_LOG2_SLOTS;
+	for (i = 0; i < nr; i++)
+		n += slots[i];
+	if (!n || !(p > 0 && p <= 100))
+		return 0;
+	rank = nearest_rank(p, n);
+	for (i = 0; before + slots[i] < rank; i++)
+		before += slots[i];
+	/* slot i is [2^i, 2^(i+1)), slot 0 [0, 2) */
+	width = (double)(1ULL << i);
+	low = i ? width : 0.0;
+	if (!i)
+		width = 2.0;
+	return (uint64_t)(low + width * ((double)(rank - before) - 0.5) /
+			  (double)slots[i]);
+}
+
 int kvmmem_samples_add(struct kvmmem_samples *s, uint64_t v)
 {
 	if (s->n == s->cap) {
@@ -96,24 +134,13 @@ static int cmp_u64(const void *a, const void *b)
 
 uint64_t kvmmem_samples_percentile(struct kvmmem_samples *s, double p)
 {
-	size_t rank;
-	double r;
-
 	if (!s->n || !(p > 0 && p <= 100))
 		return 0;
 	if (!s->sorted) {
 		qsort(s->v, s->n, sizeof(*s->v), cmp_u64);
 		s->sorted = true;
 	}
-	r = p / 100.0 * (double)s->n;
-	rank = (size_t)r;
-	if ((double)rank < r)
-		rank++;		/* ceil */
-	if (rank < 1)
-		rank = 1;
-	if (rank > s->n)
-		rank = s->n;
-	return s->v[rank - 1];
+	return s->v[nearest_rank(p, s->n) - 1];
 }
 
 uint64_t kvmmem_samples_max(const struct kvmmem_samples *s)

@@ -45,6 +45,25 @@ unsigned int kvmmem_log2_slot(uint64_t v);
 int kvmmem_print_log2_hist(FILE *f, const uint64_t *vals, unsigned int nr,
 			   const char *val_type);
 
+/**
+ * kvmmem_log2_percentile() - the p-th percentile of a log2 histogram
+ * @slots: @nr slot counts (slot i = [2^i, 2^(i+1)), slot 0 = [0, 1]), e.g.
+ *         read from a BPF map
+ * @nr:    number of slots, at most KVMMEM_LOG2_SLOTS
+ * @p:     percent, 0 < @p <= 100
+ *
+ * The slot holding the nearest-rank value (the ceil(p/100 * n)-th
+ * smallest, as kvmmem_samples_percentile()) is found exactly; inside it
+ * the value is interpolated linearly, each of the slot's c values taking
+ * the centre of its 1/c share of [low, high). So one value in slot 10
+ * ([1024, 2048)) is 1536; slot 0 spans [0, 2). Resolution: a factor of 2.
+ *
+ * Return: that estimate, rounded down; 0 if the histogram is empty or @p
+ * is out of range.
+ */
+uint64_t kvmmem_log2_percentile(const uint64_t *slots, unsigned int nr,
+				double p);
+
 /* A growing set of values, for percentiles and histograms. */
 struct kvmmem_samples {
 	uint64_t *v;
