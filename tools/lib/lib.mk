@@ -16,7 +16,7 @@ LIBKVMMEM_ROOT := $(abspath $(LIBKVMMEM_DIR)/../..)
 # bpfutil.c needs libbpf's headers; only the tools that link libbpf call
 # it, and static linking pulls in just the objects a program uses.
 LIBKVMMEM_SRCS := libkvmmem.c stats.c util.c hist.c trace_file.c \
-		  trace_analyze.c trace_merge.c cli.c bpfutil.c
+		  trace_analyze.c trace_merge.c top.c cli.c bpfutil.c
 LIBKVMMEM_INCLUDES := -I$(LIBKVMMEM_DIR) -I$(LIBKVMMEM_ROOT)/kernel/uapi \
 		      -I$(LIBKVMMEM_ROOT)/bpf
 KVMMEM_WARN := -std=c11 -Wall -Wextra -Werror

@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * top.c - kvmmem-top's model: frames from samples, sorting, and the
+ * text and JSON outputs (see top.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hist.h"
+#include "top.h"
+
+_Static_assert(TOP_SLOTS <= KVMMEM_LOG2_SLOTS, "slots fit a log2 histogram");
+
+struct top_sample_row *top_sample_row_add(struct top_sample *s, uint32_t id)
+{
+	struct top_sample_row *r;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+
+		r = realloc(s->rows, cap * sizeof(*r));
+		if (!r)
+			return NULL;
+		s->rows = r;
+		s->cap = cap;
+	}
+	r = &s->rows[s->n++];
+	memset(r, 0, sizeof(*r));
+	r->id = id;
+	return r;
+}
+
+void top_sample_reset(struct top_sample *s)
+{
+	struct top_sample_row *rows = s->rows;
+	size_t cap = s->cap;
+
+	memset(s, 0, sizeof(*s));
+	s->rows = rows;
+	s->cap = cap;
+}
+
+void top_sample_free(struct top_sample *s)
+{
+	free(s->rows);
+	memset(s, 0, sizeof(*s));
+}
+
+double top_rate(uint64_t prev, uint64_t cur, uint64_t interval_ns)
+{
+	uint64_t d = cur >= prev ? cur - prev : cur;
+
+	if (!interval_ns)
+		return 0;
+	return (double)d * 1e9 / (double)interval_ns;
+}
+
+static uint64_t delta(uint64_t prev, uint64_t cur)
+{
+	return cur >= prev ? cur - prev : cur;
+}
+
+static void lat_of(struct top_lat *l, const uint64_t *slots)
+{
+	unsigned int i;
+
+	l->count = 0;
+	for (i = 0; i < TOP_SLOTS; i++)
+		l->count += slots[i];
+	l->p50_ns = kvmmem_log2_percentile(slots, TOP_SLOTS, 50);
+	l->p99_ns = kvmmem_log2_percentile(slots, TOP_SLOTS, 99);
+}
+
+static int cmp_row_id(const void *a, const void *b)
+{
+	uint32_t x = ((const struct top_sample_row *)a)->id;
+	uint32_t y = ((const struct top_sample_row *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+int top_frame_build(const struct top_desc *d, const struct top_sample *prev,
+		    const struct top_sample *cur, uint64_t t0,
+		    struct top_frame *f)
+{
+	struct top_sample_row *sorted = NULL;
+	unsigned int op, i, k;
+	size_t j;
+
+	memset(f, 0, sizeof(*f));
+	f->ts_ns = cur->ts_ns;
+	f->interval_ns = delta(prev ? prev->ts_ns : t0, cur->ts_ns);
+	if (cur->n) {
+		f->rows = calloc(cur->n, sizeof(*f->rows));
+		if (!f->rows)
+			return -ENOMEM;
+	}
+	if (prev && prev->n) {
+		sorted = malloc(prev->n * sizeof(*sorted));
+		if (!sorted) {
+			free(f->rows);
+			f->rows = NULL;
+			return -ENOMEM;
+		}
+		memcpy(sorted, prev->rows, prev->n * sizeof(*sorted));
+		qsort(sorted, prev->n, sizeof(*sorted), cmp_row_id);
+	}
+
+	for (k = 0; k < TOP_NR_CNTS; k++) {
+		f->cnt[k] = cur->cnt[k];
+		f->rate[k] = top_rate(prev ? prev->cnt[k] : 0, cur->cnt[k],
+				      f->interval_ns);
+	}
+	f->live = cur->live;
+	f->pinned = cur->pinned;
+	f->leaked = cur->leaked;
+	f->drops = cur->drops;
+
+	for (j = 0; j < cur->n; j++) {
+		const struct top_sample_row *c = &cur->rows[j], *p = NULL;
+		struct top_row *r = &f->rows[f->n++];
+		uint64_t lat[TOP_SLOTS] = { 0 };
+
+		if (sorted)
+			p = bsearch(c, sorted, prev->n, sizeof(*sorted),
+				    cmp_row_id);
+		r->id = c->id;
+		memcpy(r->name, c->name, sizeof(r->name));
+		r->name[TOP_NAME_LEN - 1] = '\0';
+		for (k = 0; k < TOP_NR_CNTS; k++) {
+			r->cnt[k] = c->cnt[k];
+			r->rate[k] = top_rate(p ? p->cnt[k] : 0, c->cnt[k],
+					      f->interval_ns);
+		}
+		r->live = c->live;
+		r->leaked = c->leaked;
+		r->pinned = (uint64_t)(c->live > 0 ? c->live : 0) + c->leaked;
+		if (c->oldest_ns && c->oldest_ns <= cur->ts_ns)
+			r->age_ns = cur->ts_ns - c->oldest_ns;
+		r->age_partial = c->oldest_partial;
+		for (op = 0; op < d->nr_ops && op < TOP_MAX_OPS; op++) {
+			for (i = 0; i < TOP_SLOTS; i++) {
+				uint64_t v = delta(p ? p->hist[op][i] : 0,
+						   c->hist[op][i]);
+
+				r->hist[op][i] = v;
+				f->hist[op][i] += v;
+				if (d->row_ops & (1U << op))
+					lat[i] += v;
+			}
+		}
+		lat_of(&r->lat, lat);
+	}
+	for (op = 0; op < d->nr_ops && op < TOP_MAX_OPS; op++)
+		lat_of(&f->lat[op], f->hist[op]);
+	free(sorted);
+	return 0;
+}
+
+void top_frame_free(struct top_frame *f)
+{
+	free(f->rows);
+	memset(f, 0, sizeof(*f));
+}
+
+/* ------------------------------------------------------------- columns */
+
+static const struct {
+	const char *key;	/* NULL: the desc's */
+	const char *title;	/* NULL: the desc's */
+	int width;		/* negative: left-aligned */
+} cols[TOP_NR_COLS] = {
+	[TOP_COL_ID]		= { NULL, NULL, 7 },
+	[TOP_COL_NAME]		= { NULL, NULL, -16 },
+	[TOP_COL_LIVE]		= { "live", "LIVE", 7 },
+	[TOP_COL_PINNED]	= { "pinned", "PINNED", 7 },
+	[TOP_COL_MAP_S]		= { "map", "MAP/s", 9 },
+	[TOP_COL_UNMAP_S]	= { "unmap", "UNMAP/s", 9 },
+	[TOP_COL_ERR_S]		= { "errors", "ERR/s", 8 },
+	[TOP_COL_P50]		= { "p50", "P50", 8 },
+	[TOP_COL_P99]		= { "p99", "P99", 8 },
+	[TOP_COL_AGE]		= { "age", "OLDEST", 8 },
+};
+
+const char *top_col_key(const struct top_desc *d, enum top_col col)
+{
+	if (col == TOP_COL_ID)
+		return d->id_key;
+	if (col == TOP_COL_NAME)
+		return d->name_key;
+	return col < TOP_NR_COLS ? cols[col].key : NULL;
+}
+
+int top_col_parse(const struct top_desc *d, const char *name)
+{
+	int c;
+
+	for (c = 0; c < TOP_NR_COLS; c++)
+		if (!strcmp(name, top_col_key(d, (enum top_col)c)))
+			return c;
+	return -EINVAL;
+}
+
+static double unmap_rate(const struct top_row *r)
+{
+	return r->rate[TOP_UNMAPS] + r->rate[TOP_TEARDOWNS];
+}
+
+/* Compare on @col, biggest number first, names and ids ascending. */
+static int cmp_col(const struct top_row *a, const struct top_row *b,
+		   enum top_col col)
+{
+	double x = 0, y = 0;
+
+	switch (col) {
+	case TOP_COL_ID:
+		return 0;	/* the tie-break does it */
+	case TOP_COL_NAME:
+		return strncmp(a->name, b->name, TOP_NAME_LEN);
+	case TOP_COL_LIVE:
+		x = (double)a->live; y = (double)b->live;
+		break;
+	case TOP_COL_PINNED:
+		x = (double)a->pinned; y = (double)b->pinned;
+		break;
+	case TOP_COL_MAP_S:
+		x = a->rate[TOP_MAPS]; y = b->rate[TOP_MAPS];
+		break;
+	case TOP_COL_UNMAP_S:
+		x = unmap_rate(a); y = unmap_rate(b);
+		break;
+	case TOP_COL_ERR_S:
+		x = a->rate[TOP_ERRORS]; y = b->rate[TOP_ERRORS];
+		break;
+	case TOP_COL_P50:
+		x = (double)a->lat.p50_ns; y = (double)b->lat.p50_ns;
+		break;
+	case TOP_COL_P99:
+		x = (double)a->lat.p99_ns; y = (double)b->lat.p99_ns;
+		break;
+	case TOP_COL_AGE:
+		x = (double)a->age_ns; y = (double)b->age_ns;
+		break;
+	default:
+		return 0;
+	}
+	return x > y ? -1 : x < y;
+}
+
+static enum top_col sort_col;
+static bool sort_reverse;
+
+static int cmp_rows(const void *pa, const void *pb)
+{
+	const struct top_row *a = pa, *b = pb;
+	int c = cmp_col(a, b, sort_col);
+
+	if (!c)
+		c = a->id < b->id ? -1 : a->id > b->id;
+	return sort_reverse ? -c : c;
+}
+
+void top_sort(struct top_row *rows, size_t n, enum top_col col, bool reverse)
+{
+	sort_col = col;
+	sort_reverse = reverse;
+	if (n > 1)
+		qsort(rows, n, sizeof(*rows), cmp_rows);
+}
+
+size_t top_filter(struct top_row *rows, size_t n, uint32_t id)
+{
+	size_t i, kept = 0;
+
+	if (!id)
+		return n;
+	for (i = 0; i < n; i++)
+		if (rows[i].id == id)
+			rows[kept++] = rows[i];
+	return kept;
+}
+
+/* -------------------------------------------------------------- text */
+
+/* kvmmem_fmt_ns(), or "-" for 0 (no call). */
+static const char *fmt_lat(char buf[32], uint64_t ns, bool have)
+{
+	if (!have)
+		return strcpy(buf, "-");
+	return kvmmem_fmt_ns(buf, ns);
+}
+
+/* Append to buf (size len, used *pos) without overflowing it. */
+static void __attribute__((format(printf, 4, 5)))
+add(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*pos >= len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *pos, len - *pos, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*pos = *pos + (size_t)n < len ? *pos + (size_t)n : len - 1;
+}
+
+bool top_fmt_header(const struct top_desc *d, const struct top_frame *f,
+		    unsigned int line, const char *clock, const char *extra,
+		    char *buf, size_t len)
+{
+	char a[32], b[32];
+	size_t pos = 0;
+	unsigned int op;
+
+	if (!len)
+		return false;
+	buf[0] = '\0';
+	switch (line) {
+	case 0:
+		add(buf, len, &pos, "%s", d->title);
+		if (clock)
+			add(buf, len, &pos, " - %s", clock);
+		add(buf, len, &pos, "  interval %.2fs",
+		    (double)f->interval_ns / 1e9);
+		if (extra && *extra)
+			add(buf, len, &pos, "  %s", extra);
+		return true;
+	case 1:
+		add(buf, len, &pos, "Mappings: %" PRId64 " live, %" PRIu64
+		    " pinned, %" PRIu64 " leaked   drops: %" PRIu64, f->live,
+		    f->pinned, f->leaked, f->drops);
+		return true;
+	case 2:
+		add(buf, len, &pos, "Ops/s: %.1f map, %.1f unmap, %.1f errors"
+		    "   total: %" PRIu64 " maps, %" PRIu64 " unmaps, %" PRIu64
+		    " teardowns, %" PRIu64 " errors",
+		    f->rate[TOP_MAPS], f->rate[TOP_UNMAPS] + f->rate[TOP_TEARDOWNS],
+		    f->rate[TOP_ERRORS], f->cnt[TOP_MAPS], f->cnt[TOP_UNMAPS],
+		    f->cnt[TOP_TEARDOWNS], f->cnt[TOP_ERRORS]);
+		return true;
+	case 3:
+		add(buf, len, &pos, "Latency p50/p99:");
+		for (op = 0; op < d->nr_ops && op < TOP_MAX_OPS; op++)
+			add(buf, len, &pos, " %s %s/%s", d->op_names[op],
+			    fmt_lat(a, f->lat[op].p50_ns, f->lat[op].count),
+			    fmt_lat(b, f->lat[op].p99_ns, f->lat[op].count));
+		return true;
+	default:
+		return false;
+	}
+}
+
+void top_fmt_colhdr(const struct top_desc *d, const enum top_col *sort,
+		    char *buf, size_t len)
+{
+	size_t pos = 0;
+	int c;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	for (c = 0; c < TOP_NR_COLS; c++) {
+		const char *t = c == TOP_COL_ID ? d->id_col :
+				c == TOP_COL_NAME ? d->name_col : cols[c].title;
+		char title[32];
+
+		snprintf(title, sizeof(title), "%s%s", t,
+			 sort && (int)*sort == c ? "*" : "");
+		add(buf, len, &pos, "%s%*s", c ? " " : "", cols[c].width, title);
+	}
+}
+
+void top_fmt_row(const struct top_row *r, char *buf, size_t len)
+{
+	char p50[32], p99[32], age[32];
+	size_t pos = 0;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	fmt_lat(p50, r->lat.p50_ns, r->lat.count);
+	fmt_lat(p99, r->lat.p99_ns, r->lat.count);
+	fmt_lat(age, r->age_ns, r->age_ns || r->live > 0);
+	if (r->age_partial && (r->age_ns || r->live > 0))
+		strcat(age, "+");
+	add(buf, len, &pos, "%*" PRIu32 " %*.*s %*" PRId64 " %*" PRIu64
+	    " %*.1f %*.1f %*.1f %*s %*s %*s",
+	    cols[TOP_COL_ID].width, r->id,
+	    cols[TOP_COL_NAME].width, TOP_NAME_LEN - 1, r->name,
+	    cols[TOP_COL_LIVE].width, r->live,
+	    cols[TOP_COL_PINNED].width, r->pinned,
+	    cols[TOP_COL_MAP_S].width, r->rate[TOP_MAPS],
+	    cols[TOP_COL_UNMAP_S].width, unmap_rate(r),
+	    cols[TOP_COL_ERR_S].width, r->rate[TOP_ERRORS],
+	    cols[TOP_COL_P50].width, p50,
+	    cols[TOP_COL_P99].width, p99,
+	    cols[TOP_COL_AGE].width, age);
+}
+
+int top_print_text(FILE *out, const struct top_desc *d,
+		   const struct top_frame *f, const struct top_row *rows,
+		   size_t n, const enum top_col *sort, const char *clock,
+		   const char *extra)
+{
+	char line[512];
+	unsigned int l;
+	size_t i;
+
+	for (l = 0; top_fmt_header(d, f, l, clock, extra, line, sizeof(line)); l++)
+		fprintf(out, "%s\n", line);
+	fputc('\n', out);
+	top_fmt_colhdr(d, sort, line, sizeof(line));
+	fprintf(out, "%s\n", line);
+	for (i = 0; i < n; i++) {
+		top_fmt_row(&rows[i], line, sizeof(line));
+		fprintf(out, "%s\n", line);
+	}
+	fputc('\n', out);
+	return ferror(out) ? -EIO : 0;
+}
+
+/* -------------------------------------------------------------- JSON */
+
+static void json_rates(FILE *out, const uint64_t *cnt, const double *rate)
+{
+	fprintf(out, "\"maps\":%" PRIu64 ",\"unmaps\":%" PRIu64
+		",\"teardowns\":%" PRIu64 ",\"errors\":%" PRIu64
+		",\"map_s\":%.3f,\"unmap_s\":%.3f,\"errors_s\":%.3f",
+		cnt[TOP_MAPS], cnt[TOP_UNMAPS], cnt[TOP_TEARDOWNS],
+		cnt[TOP_ERRORS], rate[TOP_MAPS],
+		rate[TOP_UNMAPS] + rate[TOP_TEARDOWNS], rate[TOP_ERRORS]);
+}
+
+int top_print_json(FILE *out, const struct top_desc *d,
+		   const struct top_frame *f, const struct top_row *rows,
+		   size_t n, unsigned int seq, const char *attach)
+{
+	unsigned int op;
+	size_t i;
+
+	fprintf(out, "{\"seq\":%u,\"ts_ns\":%" PRIu64 ",\"interval_s\":%.6f,"
+		"\"attach\":", seq, f->ts_ns, (double)f->interval_ns / 1e9);
+	kvmmem_json_string(out, attach ? attach : "", SIZE_MAX);
+	fprintf(out, ",\"totals\":{\"live\":%" PRId64 ",\"pinned\":%" PRIu64
+		",\"leaked\":%" PRIu64 ",\"drops\":%" PRIu64 ",", f->live,
+		f->pinned, f->leaked, f->drops);
+	json_rates(out, f->cnt, f->rate);
+	fputs("},\"latency\":{", out);
+	for (op = 0; op < d->nr_ops && op < TOP_MAX_OPS; op++) {
+		fprintf(out, "%s", op ? "," : "");
+		kvmmem_json_string(out, d->op_names[op], SIZE_MAX);
+		fprintf(out, ":{\"count\":%" PRIu64 ",\"p50_ns\":%" PRIu64
+			",\"p99_ns\":%" PRIu64 "}", f->lat[op].count,
+			f->lat[op].p50_ns, f->lat[op].p99_ns);
+	}
+	fprintf(out, "},\"%s\":[", d->rows_key);
+	for (i = 0; i < n; i++) {
+		const struct top_row *r = &rows[i];
+
+		fprintf(out, "%s{\"%s\":%" PRIu32 ",\"%s\":", i ? "," : "",
+			d->id_key, r->id, d->name_key);
+		kvmmem_json_string(out, r->name, TOP_NAME_LEN);
+		fprintf(out, ",\"live\":%" PRId64 ",\"pinned\":%" PRIu64
+			",\"leaked\":%" PRIu64 ",", r->live, r->pinned, r->leaked);
+		json_rates(out, r->cnt, r->rate);
+		fprintf(out, ",\"lat_count\":%" PRIu64 ",\"p50_ns\":%" PRIu64
+			",\"p99_ns\":%" PRIu64 ",\"oldest_age_ns\":%" PRIu64
+			",\"oldest_partial\":%s}", r->lat.count, r->lat.p50_ns,
+			r->lat.p99_ns, r->age_ns, r->age_partial ? "true" : "false");
+	}
+	fputs("]}\n", out);
+	fflush(out);
+	return ferror(out) ? -EIO : 0;
+}

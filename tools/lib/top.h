@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * top.h - the model of kvmmem-top, independent of where the numbers come
+ * from (part of libkvmmem; no BPF, no curses).
+ *
+ * A source (the guest's BPF maps; later the host's) takes samples: per
+ * row (a process) cumulative counters, cumulative log2 latency
+ * histograms and gauges (live, leaked, oldest mapping). Two samples make
+ * a frame: rates and latency percentiles over the interval between them,
+ * which the batch, JSON and curses outputs print with the functions
+ * below, so that every output shows the same numbers the same way.
+ */
+#ifndef KVMMEM_TOP_H_LIB
+#define KVMMEM_TOP_H_LIB
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TOP_MAX_OPS	4	/* timed operations a source may have */
+#define TOP_SLOTS	32	/* log2 ns slots; the last holds the rest */
+#define TOP_NAME_LEN	16
+
+/* Cumulative counters of a row and of the whole system. */
+enum top_cnt {
+	TOP_MAPS,	/* MAPs that succeeded */
+	TOP_UNMAPS,	/* UNMAPs that succeeded */
+	TOP_TEARDOWNS,	/* mappings unmapped by a teardown (close, exit) */
+	TOP_ERRORS,	/* MAPs and UNMAPs that failed */
+	TOP_NR_CNTS,
+};
+
+/* What a source measures: names for the outputs. */
+struct top_desc {
+	const char *title;	/* first word of the header: "kvmmem-top" */
+	const char *id_col;	/* the row id's column: "PID" */
+	const char *name_col;	/* the row name's column: "COMMAND" */
+	const char *id_key;	/* JSON keys of both: "pid", "comm" */
+	const char *name_key;
+	const char *rows_key;	/* JSON key of the rows: "processes" */
+	unsigned int nr_ops;
+	const char *op_names[TOP_MAX_OPS];	/* "map", "MEM_MAP", ... */
+	unsigned int row_ops;	/* bit i: op i counts in a row's P50/P99 */
+};
+
+/* One row of a sample. */
+struct top_sample_row {
+	uint32_t id;				/* pid */
+	char name[TOP_NAME_LEN];		/* comm, NUL-terminated */
+	uint64_t cnt[TOP_NR_CNTS];		/* cumulative */
+	int64_t live;				/* live mappings now */
+	uint64_t leaked;			/* pages leaked (still pinned) */
+	uint64_t oldest_ns;	/* CLOCK_MONOTONIC time its oldest live
+				 * mapping was made; 0: none */
+	bool oldest_partial;	/* some live mappings predate the source:
+				 * the oldest is at least that old */
+	uint64_t hist[TOP_MAX_OPS][TOP_SLOTS];	/* cumulative */
+};
+
+/* A sample: what a source saw at one moment. */
+struct top_sample {
+	uint64_t ts_ns;			/* CLOCK_MONOTONIC */
+	struct top_sample_row *rows;
+	size_t n, cap;
+	uint64_t cnt[TOP_NR_CNTS];	/* system-wide, cumulative */
+	int64_t live;			/* system-wide gauges */
+	uint64_t pinned;
+	uint64_t leaked;
+	uint64_t drops;			/* updates the source lost, cumulative */
+};
+
+/**
+ * top_sample_row_add() - append a zeroed row with @id to @s
+ *
+ * Return: the row, or NULL (-ENOMEM).
+ */
+struct top_sample_row *top_sample_row_add(struct top_sample *s, uint32_t id);
+
+/** top_sample_reset() - drop the rows and zero the totals, keep the memory */
+void top_sample_reset(struct top_sample *s);
+
+/** top_sample_free() - release the rows; @s is empty afterwards */
+void top_sample_free(struct top_sample *s);
+
+/* Latency of one operation over an interval. */
+struct top_lat {
+	uint64_t count;
+	uint64_t p50_ns;	/* kvmmem_log2_percentile(); 0 if no call */
+	uint64_t p99_ns;
+};
+
+/* A row of a frame. */
+struct top_row {
+	uint32_t id;
+	char name[TOP_NAME_LEN];
+	uint64_t cnt[TOP_NR_CNTS];	/* cumulative */
+	double rate[TOP_NR_CNTS];	/* per second, over the interval */
+	int64_t live;
+	uint64_t pinned;		/* live + leaked */
+	uint64_t leaked;
+	uint64_t age_ns;		/* of its oldest live mapping; 0: none */
+	bool age_partial;		/* age is a lower bound */
+	struct top_lat lat;		/* the desc's row_ops together */
+	uint64_t hist[TOP_MAX_OPS][TOP_SLOTS];	/* over the interval */
+};
+
+/* Two samples made into what the outputs show. */
+struct top_frame {
+	uint64_t ts_ns;			/* the later sample's time */
+	uint64_t interval_ns;
+	uint64_t cnt[TOP_NR_CNTS];	/* system-wide, cumulative */
+	double rate[TOP_NR_CNTS];
+	int64_t live;
+	uint64_t pinned;
+	uint64_t leaked;
+	uint64_t drops;
+	struct top_lat lat[TOP_MAX_OPS];	/* system-wide, per op */
+	uint64_t hist[TOP_MAX_OPS][TOP_SLOTS];	/* system-wide, interval */
+	struct top_row *rows;
+	size_t n;
+};
+
+/**
+ * top_rate() - events per second between two cumulative counts
+ * @prev: the earlier count
+ * @cur:  the later one; below @prev (a counter that restarted) counts
+ *        from 0
+ * @interval_ns: time between them; 0 gives a rate of 0
+ */
+double top_rate(uint64_t prev, uint64_t cur, uint64_t interval_ns);
+
+/**
+ * top_frame_build() - rates and percentiles between two samples
+ * @d:    the source's description (which ops make a row's latency)
+ * @prev: the earlier sample; NULL: rates from 0 over @cur's ts_ns - @t0
+ * @cur:  the later one
+ * @t0:   with @prev NULL, when counting started (CLOCK_MONOTONIC)
+ * @f:    receives the frame (free with top_frame_free()); one row per
+ *        row of @cur, in @cur's order
+ *
+ * A row's interval values are its counters and histograms minus those of
+ * the row with the same id in @prev (all of them if there is none). The
+ * system-wide latency is the sum of the rows' interval histograms, so it
+ * survives rows that the source dropped; the system-wide rates come from
+ * the samples' own totals.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int top_frame_build(const struct top_desc *d, const struct top_sample *prev,
+		    const struct top_sample *cur, uint64_t t0,
+		    struct top_frame *f);
+
+/** top_frame_free() - release the rows; @f is empty afterwards */
+void top_frame_free(struct top_frame *f);
+
+/* Columns of the row table, in display order. */
+enum top_col {
+	TOP_COL_ID,
+	TOP_COL_NAME,
+	TOP_COL_LIVE,
+	TOP_COL_PINNED,
+	TOP_COL_MAP_S,
+	TOP_COL_UNMAP_S,	/* UNMAPs + teardowns per second */
+	TOP_COL_ERR_S,
+	TOP_COL_P50,
+	TOP_COL_P99,
+	TOP_COL_AGE,		/* of the oldest live mapping */
+	TOP_NR_COLS,
+};
+
+/**
+ * top_col_parse() - a column from its name, as --sort takes it
+ * @name: "pid" (or the desc's id_key), "comm" (name_key), "live",
+ *        "pinned", "map", "unmap", "errors", "p50", "p99", "age"
+ *
+ * Return: the column, or -EINVAL.
+ */
+int top_col_parse(const struct top_desc *d, const char *name);
+
+/** top_col_key() - the name top_col_parse() takes for @col */
+const char *top_col_key(const struct top_desc *d, enum top_col col);
+
+/**
+ * top_sort() - sort rows by a column
+ * @rows: the rows
+ * @n:    how many
+ * @col:  the column
+ * @reverse: false: the natural order of the column (id and name
+ *        ascending, every number descending: biggest first); true: the
+ *        opposite
+ *
+ * Ties are broken by id, ascending, so the order is stable.
+ */
+void top_sort(struct top_row *rows, size_t n, enum top_col col, bool reverse);
+
+/**
+ * top_filter() - keep only the rows whose id is @id (0: keep all)
+ *
+ * Return: the number of rows kept, moved to the front of @rows.
+ */
+size_t top_filter(struct top_row *rows, size_t n, uint32_t id);
+
+/**
+ * top_fmt_header() - the lines above the table, one at a time
+ * @d:     the source's description
+ * @f:     the frame
+ * @line:  which line, from 0
+ * @clock: wall-clock time of the frame as text ("12:34:56"), or NULL
+ * @extra: appended to line 0 (attach mode, filter, a notice), or NULL
+ * @buf:   receives the line, NUL-terminated, truncated to @len - 1
+ * @len:   size of @buf
+ *
+ * Line 0: title, clock, interval, @extra. Line 1: live, pinned and
+ * leaked mappings, drops. Line 2: map/s, unmap/s, errors/s and the
+ * cumulative counts. Line 3: p50/p99 of every op over the interval
+ * ("-" for an op without a call).
+ *
+ * Return: true if @line exists (and @buf was filled), false past the last.
+ */
+bool top_fmt_header(const struct top_desc *d, const struct top_frame *f,
+		    unsigned int line, const char *clock, const char *extra,
+		    char *buf, size_t len);
+
+/**
+ * top_fmt_colhdr() - the table's column titles
+ * @sort: the sort column: its title is marked with '*' (NULL: none)
+ */
+void top_fmt_colhdr(const struct top_desc *d, const enum top_col *sort,
+		    char *buf, size_t len);
+
+/**
+ * top_fmt_row() - one row of the table, aligned under top_fmt_colhdr()
+ *
+ * Rates with one decimal; latencies and ages as kvmmem_fmt_ns() ("-"
+ * without a call or a live mapping; an age that is a lower bound ends
+ * in '+').
+ */
+void top_fmt_row(const struct top_row *r, char *buf, size_t len);
+
+/**
+ * top_print_text() - a whole frame as text, like one frame of top -b
+ * @out:   where to print
+ * @rows:  the rows to print (e.g. the frame's, sorted and filtered)
+ * @n:     how many
+ *
+ * The header lines, a blank line, the column titles, the rows, a blank
+ * line.
+ *
+ * Return: 0 or -EIO.
+ */
+int top_print_text(FILE *out, const struct top_desc *d,
+		   const struct top_frame *f, const struct top_row *rows,
+		   size_t n, const enum top_col *sort, const char *clock,
+		   const char *extra);
+
+/**
+ * top_print_json() - a frame as one JSON object on one line
+ * @seq:   frame number, from 1
+ * @attach: "tp_btf", "raw_tp" ...: printed as "attach"
+ *
+ * {"seq", "ts_ns", "interval_s", "attach", "totals": {live, pinned,
+ * leaked, maps, unmaps, teardowns, errors, drops, map_s, unmap_s,
+ * errors_s}, "latency": {OP: {count, p50_ns, p99_ns}}, ROWS: [{ID, NAME,
+ * live, pinned, leaked, maps, unmaps, teardowns, errors, map_s, unmap_s,
+ * errors_s, lat_count, p50_ns, p99_ns, oldest_age_ns, oldest_partial}]}
+ * where OP, ROWS, ID and NAME are the desc's names; unmap_s counts
+ * UNMAPs and teardowns, as the text does.
+ *
+ * Return: 0 or -EIO.
+ */
+int top_print_json(FILE *out, const struct top_desc *d,
+		   const struct top_frame *f, const struct top_row *rows,
+		   size_t n, unsigned int seq, const char *attach);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KVMMEM_TOP_H_LIB */
