@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmmem_top.bpf.c - in-kernel aggregation for kvmmem-top: per-process
+ * counters, per-process per-operation log2 latency histograms, a table of
+ * live mappings with their map time, and system-wide counters.
+ *
+ * Nothing goes to user space per event: kvmmem-top reads the maps once
+ * per interval. Updates that do not fit (a map full) are counted in
+ * KTOP_C_DROPS, which kvmmem-top shows.
+ *
+ * Each program exists as tp_btf and as raw_tp (all tracepoint arguments
+ * are scalars); user space loads one set (kvmmem_bpf_autoload()).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "kvmmem_top.h"
+
+#define KVM_HC_MEM_MAP		32
+#define KVM_HC_MEM_UNMAP	33
+
+/* Per-CPU system-wide counters, indexed by enum ktop_ctr. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KTOP_NR_CTRS);
+	__type(key, __u32);
+	__type(value, __s64);
+} ktop_ctrs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct ktop_proc);
+} ktop_procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192 * KTOP_NR_OPS);
+	__type(key, struct ktop_hist_key);
+	__type(value, struct ktop_hist);
+} ktop_hists SEC(".maps");
+
+/* Live mappings made while traced; resized by user space (--max-live). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 262144);
+	__type(key, __u64);
+	__type(value, struct ktop_live);
+} ktop_live SEC(".maps");
+
+/* Start time of an operation in progress: key (thread id << 8) | op. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u64);
+} ktop_start SEC(".maps");
+
+static __always_inline void ktop_count(enum ktop_ctr c, __s64 n)
+{
+	__u32 key = c;
+	__s64 *v = bpf_map_lookup_elem(&ktop_ctrs, &key);
+
+	if (v)
+		*v += n;
+}
+
+/* floor(log2(v)), 0 for 0 and 1: as libbpf-tools' bits.bpf.h log2l(). */
+static __always_inline __u32 ktop_log2(__u64 v)
+{
+	__u32 r = 0, shift;
+
+	shift = (v > 0xffffffffULL) << 5; v >>= shift; r |= shift;
+	shift = (v > 0xffff) << 4; v >>= shift; r |= shift;
+	shift = (v > 0xff) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xf) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (v >> 1);
+	return r;
+}
+
+static __always_inline __u64 ktop_start_key(enum ktop_op op)
+{
+	return ((bpf_get_current_pid_tgid() & 0xffffffffULL) << 8) | op;
+}
+
+static __always_inline void ktop_op_start(enum ktop_op op)
+{
+	__u64 key = ktop_start_key(op), ts = bpf_ktime_get_ns();
+
+	if (bpf_map_update_elem(&ktop_start, &key, &ts, BPF_ANY))
+		ktop_count(KTOP_C_DROPS, 1);
+}
+
+/* The end of @op in the current thread: into its process's histogram. */
+static __always_inline void ktop_op_end(enum ktop_op op)
+{
+	struct ktop_hist_key hk = {
+		.tgid = bpf_get_current_pid_tgid() >> 32,
+		.op = op,
+	};
+	__u64 key = ktop_start_key(op), *start, delta, slot;
+	struct ktop_hist *h;
+
+	start = bpf_map_lookup_elem(&ktop_start, &key);
+	if (!start)
+		return;		/* started before the programs were attached */
+	delta = bpf_ktime_get_ns() - *start;
+	bpf_map_delete_elem(&ktop_start, &key);
+
+	h = bpf_map_lookup_elem(&ktop_hists, &hk);
+	if (!h) {
+		static const struct ktop_hist zero;
+
+		bpf_map_update_elem(&ktop_hists, &hk, &zero, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&ktop_hists, &hk);
+		if (!h) {
+			ktop_count(KTOP_C_DROPS, 1);
+			return;
+		}
+	}
+	slot = ktop_log2(delta);
+	if (slot >= KTOP_SLOTS)
+		slot = KTOP_SLOTS - 1;
+	/* the mask is a no-op the verifier needs to bound the index */
+	__sync_fetch_and_add(&h->slots[slot & (KTOP_SLOTS - 1)], 1);
+}
+
+/* The counters of process @tgid, created on first use. */
+static __always_inline struct ktop_proc *ktop_proc(__u32 tgid)
+{
+	struct ktop_proc *p = bpf_map_lookup_elem(&ktop_procs, &tgid);
+	struct ktop_proc init = {};
+
+	if (p)
+		return p;
+	if ((bpf_get_current_pid_tgid() >> 32) == tgid)
+		bpf_get_current_comm(init.comm, sizeof(init.comm));
+	bpf_map_update_elem(&ktop_procs, &tgid, &init, BPF_NOEXIST);
+	p = bpf_map_lookup_elem(&ktop_procs, &tgid);
+	if (!p)
+		ktop_count(KTOP_C_DROPS, 1);
+	return p;
+}
+
+static __always_inline int ktop_map_end(__u64 id, __u32 tgid, int ret)
+{
+	struct ktop_live l = { .ts = bpf_ktime_get_ns(), .tgid = tgid };
+	struct ktop_proc *p;
+
+	ktop_op_end(KTOP_OP_MAP);
+	p = ktop_proc(tgid);
+	if (ret) {
+		ktop_count(KTOP_C_ERRORS, 1);
+		if (p)
+			__sync_fetch_and_add(&p->errors, 1);
+		return 0;
+	}
+	ktop_count(KTOP_C_MAPS, 1);
+	ktop_count(KTOP_C_LIVE, 1);
+	if (p) {
+		__sync_fetch_and_add(&p->maps, 1);
+		__sync_fetch_and_add(&p->live, 1);
+	}
+	if (bpf_map_update_elem(&ktop_live, &id, &l, BPF_ANY))
+		ktop_count(KTOP_C_DROPS, 1);
+	return 0;
+}
+
+/* Mapping @id of @tgid is gone (unmapped, torn down or leaked). */
+static __always_inline struct ktop_proc *ktop_gone(__u64 id, __u32 tgid)
+{
+	struct ktop_proc *p = ktop_proc(tgid);
+
+	ktop_count(KTOP_C_LIVE, -1);
+	if (p)
+		__sync_fetch_and_add(&p->live, -1);
+	bpf_map_delete_elem(&ktop_live, &id);
+	return p;
+}
+
+static __always_inline int ktop_unmap_end(__u64 id, __u32 tgid, int ret)
+{
+	struct ktop_proc *p;
+
+	ktop_op_end(KTOP_OP_UNMAP);
+	if (ret) {
+		/* a host failure was already counted by kvmmem_page_leaked */
+		ktop_count(KTOP_C_ERRORS, 1);
+		p = ktop_proc(tgid);
+		if (p)
+			__sync_fetch_and_add(&p->errors, 1);
+		return 0;
+	}
+	ktop_count(KTOP_C_UNMAPS, 1);
+	p = ktop_gone(id, tgid);
+	if (p)
+		__sync_fetch_and_add(&p->unmaps, 1);
+	return 0;
+}
+
+static __always_inline int ktop_teardown_unmap(__u64 id, __u32 owner, int ret)
+{
+	struct ktop_proc *p;
+
+	if (ret)
+		return 0;	/* leaked: counted by kvmmem_page_leaked */
+	ktop_count(KTOP_C_TEARDOWNS, 1);
+	p = ktop_gone(id, owner);
+	if (p)
+		__sync_fetch_and_add(&p->teardowns, 1);
+	return 0;
+}
+
+static __always_inline int ktop_page_leaked(__u64 id, __u32 owner)
+{
+	struct ktop_proc *p;
+
+	ktop_count(KTOP_C_LEAKED, 1);
+	p = ktop_gone(id, owner);
+	if (p)
+		__sync_fetch_and_add(&p->leaked, 1);
+	return 0;
+}
+
+static __always_inline enum ktop_op ktop_hc_op(__u32 nr)
+{
+	return nr == KVM_HC_MEM_MAP ? KTOP_OP_HC_MAP : KTOP_OP_HC_UNMAP;
+}
+
+/*
+ * KTOP_PROG(tracepoint, args, body): the tp_btf and the raw_tp program of
+ * one tracepoint, both doing the same.
+ */
+_Static_assert((KTOP_SLOTS & (KTOP_SLOTS - 1)) == 0, "KTOP_SLOTS: a power of 2");
+
+#define KTOP_PROG(tp, body, args...)					\
+SEC("tp_btf/" #tp)							\
+int BPF_PROG(tp##_btf, args) { body; return 0; }			\
+SEC("raw_tp/" #tp)							\
+int BPF_PROG(tp##_raw, args) { body; return 0; }
+
+#define MAPPING_ARGS	u64 id, u32 tgid, u64 gva, u64 gpa, u64 pa, int ret
+#define HC_ARGS		u64 id, u32 nr, u64 a0, u64 a1, u64 a2, long ret
+
+KTOP_PROG(kvmmem_map_start, ktop_op_start(KTOP_OP_MAP), MAPPING_ARGS)
+KTOP_PROG(kvmmem_map_end, ktop_map_end(id, tgid, ret), MAPPING_ARGS)
+KTOP_PROG(kvmmem_unmap_start, ktop_op_start(KTOP_OP_UNMAP), MAPPING_ARGS)
+KTOP_PROG(kvmmem_unmap_end, ktop_unmap_end(id, tgid, ret), MAPPING_ARGS)
+KTOP_PROG(kvmmem_teardown_unmap, ktop_teardown_unmap(id, tgid, ret),
+	  MAPPING_ARGS)
+KTOP_PROG(kvmmem_page_leaked, ktop_page_leaked(id, tgid), MAPPING_ARGS)
+KTOP_PROG(kvmmem_hypercall_enter, ktop_op_start(ktop_hc_op(nr)), HC_ARGS)
+KTOP_PROG(kvmmem_hypercall_exit, ktop_op_end(ktop_hc_op(nr)), HC_ARGS)
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kvmmem_top.h - the maps kvmmem_top.bpf.c aggregates into, shared by
+ * the BPF programs and kvmmem-top. Plain fixed-size types, no pointers.
+ *
+ * Nothing is sent per event: the programs count in maps, and kvmmem-top
+ * reads them once per interval.
+ */
+#ifndef KVMMEM_TOP_H
+#define KVMMEM_TOP_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define KTOP_COMM_LEN	16
+/* Latency slots: slot i holds [2^i, 2^(i+1)) ns, slot 0 [0, 1]; the last
+ * slot also holds everything longer (2^31 ns, ~2.1 s, and above). */
+#define KTOP_SLOTS	32
+
+/* Timed operations: one latency histogram each, per process. */
+enum ktop_op {
+	KTOP_OP_MAP,		/* MAP ioctl: kvmmem_map_start -> _end */
+	KTOP_OP_UNMAP,		/* UNMAP ioctl: kvmmem_unmap_start -> _end */
+	KTOP_OP_HC_MAP,		/* hypercall KVM_HC_MEM_MAP: enter -> exit */
+	KTOP_OP_HC_UNMAP,	/* hypercall KVM_HC_MEM_UNMAP (UNMAP ioctl
+				 * and teardown): enter -> exit */
+	KTOP_NR_OPS,
+};
+
+/* System-wide counters (a per-CPU array indexed by these). */
+enum ktop_ctr {
+	KTOP_C_MAPS,		/* MAP ioctls that succeeded */
+	KTOP_C_UNMAPS,		/* UNMAP ioctls that succeeded */
+	KTOP_C_TEARDOWNS,	/* mappings unmapped by a file's teardown */
+	KTOP_C_ERRORS,		/* MAP and UNMAP ioctls that failed */
+	KTOP_C_LEAKED,		/* pages the host failed to unmap */
+	KTOP_C_LIVE,		/* live mappings made while traced (+/-) */
+	KTOP_C_DROPS,		/* updates lost: a map was full */
+	KTOP_NR_CTRS,
+};
+
+/*
+ * Per process (key: __u32 tgid, the mapping's owner): cumulative since
+ * the programs were loaded. errors counts the process's own failed
+ * ioctls; teardowns, live and leaked count its mappings, whoever closed
+ * the file. Pinned pages = live + leaked.
+ */
+struct ktop_proc {
+	__u64 maps;
+	__u64 unmaps;
+	__u64 teardowns;
+	__u64 errors;
+	__s64 live;
+	__u64 leaked;
+	char comm[KTOP_COMM_LEN];	/* the owner's, at its first map */
+};
+
+/* A latency histogram of one operation of one process. */
+struct ktop_hist_key {
+	__u32 tgid;	/* the process in whose context the operation ran */
+	__u32 op;	/* enum ktop_op */
+};
+
+struct ktop_hist {
+	__u64 slots[KTOP_SLOTS];
+};
+
+/* A live mapping (key: __u64 mapping id). */
+struct ktop_live {
+	__u64 ts;	/* bpf_ktime_get_ns() at its MAP's end */
+	__u32 tgid;	/* owner */
+	__u32 pad;
+};
+
+#endif /* KVMMEM_TOP_H */

@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * guest.c - kvmmem-top's guest source: load kvmmem_top.bpf.c (tp_btf or
+ * raw_tp), and turn its maps into samples, one read of each map per
+ * interval.
+ *
+ * Mappings made before kvmmem-top started are invisible to BPF. So that
+ * rows and totals still add up, the open files' live mappings are read
+ * once from debugfs at start (per process: the base its BPF count is
+ * added to), and the system-wide live, pinned and leaked numbers come
+ * from the driver's own counters (debugfs stats) on every sample. A
+ * process's oldest mapping is then known only to be at least as old as
+ * kvmmem-top: its age is marked as a lower bound.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpfutil.h"
+#include "kvmmem-top.h"
+#include "kvmmem_top.h"
+#include "kvmmem_top.skel.h"
+#include "util.h"
+
+_Static_assert(KTOP_SLOTS == TOP_SLOTS, "one slot layout");
+_Static_assert(KTOP_NR_OPS <= TOP_MAX_OPS, "every op has a histogram");
+_Static_assert(KTOP_COMM_LEN == TOP_NAME_LEN, "comm fits a row name");
+
+static const struct kvmmem_bpf_tp tracepoints[] = {
+	{ "kvmmem_map_start", "kvmmem" },
+	{ "kvmmem_map_end", "kvmmem" },
+	{ "kvmmem_unmap_start", "kvmmem" },
+	{ "kvmmem_unmap_end", "kvmmem" },
+	{ "kvmmem_teardown_unmap", "kvmmem" },
+	{ "kvmmem_page_leaked", "kvmmem" },
+	{ "kvmmem_hypercall_enter", "kvmmem" },
+	{ "kvmmem_hypercall_exit", "kvmmem" },
+};
+
+#define NR_TRACEPOINTS	(sizeof(tracepoints) / sizeof(tracepoints[0]))
+
+const struct top_desc guest_top_desc = {
+	.title = "kvmmem-top",
+	.id_col = "PID",
+	.name_col = "COMMAND",
+	.id_key = "pid",
+	.name_key = "comm",
+	.rows_key = "processes",
+	.nr_ops = KTOP_NR_OPS,
+	.op_names = {
+		[KTOP_OP_MAP] = "map",
+		[KTOP_OP_UNMAP] = "unmap",
+		[KTOP_OP_HC_MAP] = "MEM_MAP",
+		[KTOP_OP_HC_UNMAP] = "MEM_UNMAP",
+	},
+	/* a row's P50/P99: how fast the host answers that process */
+	.row_ops = (1U << KTOP_OP_HC_MAP) | (1U << KTOP_OP_HC_UNMAP),
+};
+
+/* Live mappings of a process that predate kvmmem-top (from debugfs). */
+struct base {
+	uint32_t tgid;
+	int64_t live;
+	char comm[TOP_NAME_LEN];
+};
+
+struct guest {
+	struct top_source src;
+	struct kvmmem_top_bpf *skel;
+	uint64_t t_start;	/* CLOCK_MONOTONIC when attached */
+	struct base *base;
+	size_t nr_base;
+	uint32_t *dead;		/* processes seen gone at the last sample */
+	size_t nr_dead, cap_dead;
+	uint64_t *live_keys;	/* batch lookup buffers */
+	struct ktop_live *live_vals;
+	uint32_t max_live;
+};
+
+static struct top_sample_row *row_of(struct top_sample *s, uint32_t tgid)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->rows[i].id == tgid)
+			return &s->rows[i];
+	return top_sample_row_add(s, tgid);
+}
+
+static bool process_exists(uint32_t pid)
+{
+	return !kill((pid_t)pid, 0) || errno != ESRCH;
+}
+
+static void comm_of(uint32_t pid, char name[TOP_NAME_LEN])
+{
+	char path[64], *text = NULL;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	if (kvmmem_read_file(path, &text) <= 0) {
+		snprintf(name, TOP_NAME_LEN, "?");
+		free(text);
+		return;
+	}
+	n = strcspn(text, "\n");
+	if (n >= TOP_NAME_LEN)
+		n = TOP_NAME_LEN - 1;
+	memcpy(name, text, n);
+	name[n] = '\0';
+	free(text);
+}
+
+/*
+ * The open files' live mappings per process, from debugfs "files": a
+ * header line naming the columns, then one line per file.
+ */
+static void read_base(struct guest *g)
+{
+	int c_tgid = -1, c_comm = -1, c_live = -1, col;
+	char *text = NULL, *line, *save = NULL;
+	bool header = true;
+
+	if (kvmmem_read_file(KVMMEM_FILES_PATH, &text) < 0) {
+		if (verbose)
+			warn("cannot read %s: mappings made before kvmmem-top "
+			     "started are not in the rows", KVMMEM_FILES_PATH);
+		return;
+	}
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *field, *fsave = NULL, comm[TOP_NAME_LEN] = "";
+		uint64_t tgid = 0, live = 0;
+		struct base *b;
+		size_t i;
+
+		for (col = 0, field = strtok_r(line, " \t", &fsave); field;
+		     col++, field = strtok_r(NULL, " \t", &fsave)) {
+			if (header) {
+				if (!strcmp(field, "tgid"))
+					c_tgid = col;
+				else if (!strcmp(field, "comm"))
+					c_comm = col;
+				else if (!strcmp(field, "live_mappings"))
+					c_live = col;
+			} else if (col == c_tgid) {
+				kvmmem_parse_u64(field, &tgid);
+			} else if (col == c_comm) {
+				snprintf(comm, sizeof(comm), "%s", field);
+			} else if (col == c_live) {
+				kvmmem_parse_u64(field, &live);
+			}
+		}
+		if (header) {
+			header = false;
+			if (c_tgid < 0 || c_live < 0)
+				break;	/* not the layout this code knows */
+			continue;
+		}
+		if (!tgid || !live || tgid > UINT32_MAX)
+			continue;
+		for (i = 0; i < g->nr_base && g->base[i].tgid != tgid; i++)
+			;
+		if (i == g->nr_base) {
+			b = realloc(g->base, (g->nr_base + 1) * sizeof(*b));
+			if (!b)
+				break;
+			g->base = b;
+			b = &g->base[g->nr_base++];
+			memset(b, 0, sizeof(*b));
+			b->tgid = (uint32_t)tgid;
+			memcpy(b->comm, comm, sizeof(b->comm));
+		}
+		g->base[i].live += (int64_t)live;
+	}
+	free(text);
+}
+
+static int64_t ctr(struct guest *g, enum ktop_ctr c)
+{
+	uint32_t key = c;
+	uint64_t sum = 0;
+
+	kvmmem_bpf_percpu_u64_sum(g->skel->maps.ktop_ctrs, &key, sizeof(key),
+				  &sum);
+	return (int64_t)sum;
+}
+
+static int sample_procs(struct guest *g, struct top_sample *s)
+{
+	int fd = bpf_map__fd(g->skel->maps.ktop_procs);
+	uint32_t key, next, *prev = NULL;
+	struct top_sample_row *r;
+	struct ktop_proc p;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &p))
+			continue;	/* deleted meanwhile */
+		r = row_of(s, key);
+		if (!r)
+			return -ENOMEM;
+		memcpy(r->name, p.comm, sizeof(r->name));
+		r->cnt[TOP_MAPS] = p.maps;
+		r->cnt[TOP_UNMAPS] = p.unmaps;
+		r->cnt[TOP_TEARDOWNS] = p.teardowns;
+		r->cnt[TOP_ERRORS] = p.errors;
+		r->live = p.live;
+		r->leaked = p.leaked;
+	}
+	return 0;
+}
+
+static int sample_hists(struct guest *g, struct top_sample *s)
+{
+	int fd = bpf_map__fd(g->skel->maps.ktop_hists);
+	struct ktop_hist_key key, next, *prev = NULL;
+	struct top_sample_row *r;
+	struct ktop_hist h;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (key.op >= KTOP_NR_OPS || bpf_map_lookup_elem(fd, &key, &h))
+			continue;
+		r = row_of(s, key.tgid);
+		if (!r)
+			return -ENOMEM;
+		memcpy(r->hist[key.op], h.slots, sizeof(h.slots));
+	}
+	return 0;
+}
+
+/* The oldest live mapping per process: one batched read of ktop_live. */
+static int sample_live(struct guest *g, struct top_sample *s,
+		       uint64_t *known)
+{
+	int fd = bpf_map__fd(g->skel->maps.ktop_live);
+	uint64_t in_batch = 0, out_batch;
+	bool first = true;
+	size_t i, j;
+	int err;
+
+	do {
+		uint32_t n = g->max_live;
+
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in_batch,
+					   &out_batch, g->live_keys,
+					   g->live_vals, &n, NULL);
+		if (err && errno != ENOENT)
+			return -errno;
+		for (i = 0; i < n; i++) {
+			const struct ktop_live *l = &g->live_vals[i];
+
+			for (j = 0; j < s->n && s->rows[j].id != l->tgid; j++)
+				;
+			if (j == s->n)
+				continue;	/* its row was pruned */
+			known[j]++;
+			if (!s->rows[j].oldest_ns || l->ts < s->rows[j].oldest_ns)
+				s->rows[j].oldest_ns = l->ts;
+		}
+		in_batch = out_batch;
+		first = false;
+	} while (!err);
+	return 0;
+}
+
+static bool was_dead(struct guest *g, uint32_t tgid)
+{
+	size_t i;
+
+	for (i = 0; i < g->nr_dead; i++)
+		if (g->dead[i] == tgid)
+			return true;
+	return false;
+}
+
+static void forget_base(struct guest *g, uint32_t tgid)
+{
+	size_t i;
+
+	for (i = 0; i < g->nr_base; i++)
+		if (g->base[i].tgid == tgid)
+			g->base[i] = g->base[--g->nr_base];
+}
+
+/* Forget a gone process with nothing pinned, one sample after it went. */
+static void prune(struct guest *g, struct top_sample *s)
+{
+	int procs = bpf_map__fd(g->skel->maps.ktop_procs);
+	int hists = bpf_map__fd(g->skel->maps.ktop_hists);
+	size_t i = 0, nr_dead = 0;
+	unsigned int op;
+
+	while (i < s->n) {
+		struct top_sample_row *r = &s->rows[i];
+
+		if (r->live > 0 || r->leaked || process_exists(r->id)) {
+			i++;
+			continue;
+		}
+		if (!was_dead(g, r->id)) {
+			if (nr_dead == g->cap_dead) {
+				size_t cap = g->cap_dead ? 2 * g->cap_dead : 64;
+				uint32_t *d = realloc(g->dead, cap * sizeof(*d));
+
+				if (!d) {
+					i++;
+					continue;
+				}
+				g->dead = d;
+				g->cap_dead = cap;
+			}
+			g->dead[nr_dead++] = r->id;	/* shown once more */
+			i++;
+			continue;
+		}
+		bpf_map_delete_elem(procs, &r->id);
+		forget_base(g, r->id);
+		for (op = 0; op < KTOP_NR_OPS; op++) {
+			struct ktop_hist_key k = { .tgid = r->id, .op = op };
+
+			bpf_map_delete_elem(hists, &k);
+		}
+		*r = s->rows[--s->n];
+	}
+	g->nr_dead = nr_dead;
+}
+
+static int guest_sample(struct top_source *src, struct top_sample *s)
+{
+	struct guest *g = (struct guest *)src;
+	struct kvmmem_stats st;
+	uint64_t v, *known;
+	size_t i, j;
+	int err;
+
+	s->ts_ns = kvmmem_mono_ns();
+	err = sample_procs(g, s);
+	if (!err)
+		err = sample_hists(g, s);
+	if (err)
+		return err;
+	/* the mappings that predate us, in the rows of their processes */
+	for (i = 0; i < g->nr_base; i++) {
+		struct top_sample_row *r = row_of(s, g->base[i].tgid);
+
+		if (!r)
+			return -ENOMEM;
+		r->live += g->base[i].live;
+		if (!r->name[0])
+			memcpy(r->name, g->base[i].comm, sizeof(r->name));
+	}
+	prune(g, s);
+
+	known = calloc(s->n ? s->n : 1, sizeof(*known));
+	if (!known)
+		return -ENOMEM;
+	err = sample_live(g, s, known);
+	for (j = 0; !err && j < s->n; j++) {
+		struct top_sample_row *r = &s->rows[j];
+
+		if (r->live > (int64_t)known[j]) {
+			/* some predate kvmmem-top: at least that old */
+			r->oldest_ns = g->t_start;
+			r->oldest_partial = true;
+		}
+		if (!r->name[0])
+			comm_of(r->id, r->name);
+	}
+	free(known);
+	if (err)
+		return err;
+
+	s->cnt[TOP_MAPS] = (uint64_t)ctr(g, KTOP_C_MAPS);
+	s->cnt[TOP_UNMAPS] = (uint64_t)ctr(g, KTOP_C_UNMAPS);
+	s->cnt[TOP_TEARDOWNS] = (uint64_t)ctr(g, KTOP_C_TEARDOWNS);
+	s->cnt[TOP_ERRORS] = (uint64_t)ctr(g, KTOP_C_ERRORS);
+	s->drops = (uint64_t)ctr(g, KTOP_C_DROPS);
+	/* system-wide gauges: the driver's, which count what predates us */
+	if (!kvmmem_stats_read(NULL, &st)) {
+		if (!kvmmem_stats_get_u64(&st, "live_mappings", &v))
+			s->live = (int64_t)v;
+		if (!kvmmem_stats_get_u64(&st, "pinned_pages", &v))
+			s->pinned = v;
+		if (!kvmmem_stats_get_u64(&st, "leaked_pages", &v))
+			s->leaked = v;
+		kvmmem_stats_free(&st);
+	} else {
+		s->live = ctr(g, KTOP_C_LIVE);
+		s->leaked = (uint64_t)ctr(g, KTOP_C_LEAKED);
+		s->pinned = (uint64_t)(s->live > 0 ? s->live : 0) + s->leaked;
+	}
+	return 0;
+}
+
+static int guest_check(struct top_source *src, char *why, size_t len)
+{
+	(void)src;
+	/*
+	 * The attached programs hold a reference on kvmmem, so rmmod fails
+	 * (EBUSY) while we run; only a forced unload gets here.
+	 */
+	if (kvmmem_module_loaded("kvmmem"))
+		return 0;
+	snprintf(why, len, "the kvmmem module was unloaded: nothing left to "
+		 "watch (load it and start kvmmem-top again)");
+	return -ENODEV;
+}
+
+static void guest_close(struct top_source *src)
+{
+	struct guest *g = (struct guest *)src;
+
+	if (!g)
+		return;
+	kvmmem_top_bpf__destroy(g->skel);
+	free(g->base);
+	free(g->dead);
+	free(g->live_keys);
+	free(g->live_vals);
+	free(g);
+}
+
+int guest_source_open(const struct guest_opts *opts, struct top_source **srcp)
+{
+	bool want[NR_TRACEPOINTS];
+	bool raw_tp;
+	struct guest *g;
+	size_t i;
+	int err;
+
+	*srcp = NULL;
+	err = kvmmem_bpf_preflight(prog);
+	if (err)
+		return err;
+	kvmmem_bpf_set_print(verbose);
+	for (i = 0; i < NR_TRACEPOINTS; i++)
+		want[i] = true;
+	raw_tp = opts->force_raw_tp ||
+		 !kvmmem_bpf_tp_btf_usable(tracepoints, want, NR_TRACEPOINTS,
+					   prog, verbose);
+
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	g->src.desc = &guest_top_desc;
+	g->src.attach = raw_tp ? "raw_tp" : "tp_btf";
+	g->src.sample = guest_sample;
+	g->src.check = guest_check;
+	g->src.close = guest_close;
+	g->max_live = opts->max_live;
+	g->live_keys = calloc(g->max_live, sizeof(*g->live_keys));
+	g->live_vals = calloc(g->max_live, sizeof(*g->live_vals));
+	if (!g->live_keys || !g->live_vals) {
+		err = -ENOMEM;
+		goto err_close;
+	}
+
+	g->skel = kvmmem_top_bpf__open();
+	if (!g->skel) {
+		err = -errno;
+		warn("cannot open the BPF object: %s", strerror(errno));
+		goto err_close;
+	}
+	err = bpf_map__set_max_entries(g->skel->maps.ktop_live, g->max_live);
+	if (err) {
+		warn("bad --max-live %u: %s", g->max_live, strerror(-err));
+		goto err_close;
+	}
+	kvmmem_bpf_autoload(g->skel->obj, tracepoints, want, NR_TRACEPOINTS,
+			    raw_tp);
+	err = kvmmem_top_bpf__load(g->skel);
+	if (err) {
+		warn("cannot load the BPF programs (%s): %s; run with -v for "
+		     "the verifier's log%s", g->src.attach, strerror(-err),
+		     raw_tp ? "" : ", or try --force-raw-tp");
+		goto err_close;
+	}
+	err = kvmmem_top_bpf__attach(g->skel);
+	if (err) {
+		warn("cannot attach to the kvmmem tracepoints (%s): %s",
+		     g->src.attach, strerror(-err));
+		goto err_close;
+	}
+	g->t_start = kvmmem_mono_ns();
+	read_base(g);
+	if (verbose)
+		warn("attached as %s; %zu processes had live mappings before",
+		     g->src.attach, g->nr_base);
+	*srcp = &g->src;
+	return 0;
+
+err_close:
+	guest_close(&g->src);
+	return err;
+}
