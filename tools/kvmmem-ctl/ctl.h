@@ -17,7 +17,6 @@
 #define EXIT_USAGE	2
 
 #define HOSTSIM_STATS_PATH	"/sys/kernel/debug/kvmmem_hostsim/stats"
-#define KVMMEM_LEAKED_PATH	KVMMEM_DEBUGFS_DIR "/leaked"
 
 /* Global options. */
 struct ctl_env {

@@ -64,10 +64,11 @@ const struct top_desc guest_top_desc = {
 	.row_ops = (1U << KTOP_OP_HC_MAP) | (1U << KTOP_OP_HC_UNMAP),
 };
 
-/* Live mappings of a process that predate kvmmem-top (from debugfs). */
+/* What of a process predates kvmmem-top (from debugfs). */
 struct base {
 	uint32_t tgid;
-	int64_t live;
+	int64_t live;		/* live mappings of its open files */
+	uint64_t leaked;	/* pages it leaked */
 	char comm[TOP_NAME_LEN];
 };
 
@@ -118,69 +119,105 @@ static void comm_of(uint32_t pid, char name[TOP_NAME_LEN])
 	free(text);
 }
 
-/*
- * The open files' live mappings per process, from debugfs "files": a
- * header line naming the columns, then one line per file.
- */
-static void read_base(struct guest *g)
+/* The base of process @tgid, created with @comm if new; NULL: -ENOMEM. */
+static struct base *base_of(struct guest *g, uint64_t tgid, const char *comm)
 {
-	int c_tgid = -1, c_comm = -1, c_live = -1, col;
+	struct base *b;
+	size_t i;
+
+	for (i = 0; i < g->nr_base; i++)
+		if (g->base[i].tgid == tgid)
+			return &g->base[i];
+	b = realloc(g->base, (g->nr_base + 1) * sizeof(*b));
+	if (!b)
+		return NULL;
+	g->base = b;
+	b = &g->base[g->nr_base++];
+	memset(b, 0, sizeof(*b));
+	b->tgid = (uint32_t)tgid;
+	snprintf(b->comm, sizeof(b->comm), "%s", comm ? comm : "");
+	return b;
+}
+
+#define TABLE_COLS	3
+
+/*
+ * Read a debugfs table (a header line naming the columns, then one line
+ * per item) and call @fn with the fields of the columns named @names
+ * (NULL where a line has no such column). Comm fields cannot hold
+ * blanks: the driver prints the task's comm as it is.
+ */
+static void read_table(struct guest *g, const char *path,
+		       const char *const names[TABLE_COLS],
+		       void (*fn)(struct guest *g, char *fields[TABLE_COLS]))
+{
+	int col_of[TABLE_COLS] = { -1, -1, -1 }, col;
 	char *text = NULL, *line, *save = NULL;
 	bool header = true;
+	unsigned int k;
 
-	if (kvmmem_read_file(KVMMEM_FILES_PATH, &text) < 0) {
+	if (kvmmem_read_file(path, &text) < 0) {
 		if (verbose)
-			warn("cannot read %s: mappings made before kvmmem-top "
-			     "started are not in the rows", KVMMEM_FILES_PATH);
+			warn("cannot read %s: what predates kvmmem-top is not in "
+			     "the rows", path);
 		return;
 	}
 	for (line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *field, *fsave = NULL, comm[TOP_NAME_LEN] = "";
-		uint64_t tgid = 0, live = 0;
-		struct base *b;
-		size_t i;
+		char *field, *fsave = NULL, *fields[TABLE_COLS] = { NULL };
 
 		for (col = 0, field = strtok_r(line, " \t", &fsave); field;
-		     col++, field = strtok_r(NULL, " \t", &fsave)) {
-			if (header) {
-				if (!strcmp(field, "tgid"))
-					c_tgid = col;
-				else if (!strcmp(field, "comm"))
-					c_comm = col;
-				else if (!strcmp(field, "live_mappings"))
-					c_live = col;
-			} else if (col == c_tgid) {
-				kvmmem_parse_u64(field, &tgid);
-			} else if (col == c_comm) {
-				snprintf(comm, sizeof(comm), "%s", field);
-			} else if (col == c_live) {
-				kvmmem_parse_u64(field, &live);
+		     col++, field = strtok_r(NULL, " \t", &fsave))
+			for (k = 0; k < TABLE_COLS; k++) {
+				if (header && names[k] && !strcmp(field, names[k]))
+					col_of[k] = col;
+				else if (!header && col == col_of[k])
+					fields[k] = field;
 			}
-		}
-		if (header) {
-			header = false;
-			if (c_tgid < 0 || c_live < 0)
-				break;	/* not the layout this code knows */
-			continue;
-		}
-		if (!tgid || !live || tgid > UINT32_MAX)
-			continue;
-		for (i = 0; i < g->nr_base && g->base[i].tgid != tgid; i++)
-			;
-		if (i == g->nr_base) {
-			b = realloc(g->base, (g->nr_base + 1) * sizeof(*b));
-			if (!b)
-				break;
-			g->base = b;
-			b = &g->base[g->nr_base++];
-			memset(b, 0, sizeof(*b));
-			b->tgid = (uint32_t)tgid;
-			memcpy(b->comm, comm, sizeof(b->comm));
-		}
-		g->base[i].live += (int64_t)live;
+		if (!header)
+			fn(g, fields);
+		header = false;
 	}
 	free(text);
+}
+
+/* debugfs files: tgid comm live_mappings, one line per open file. */
+static void base_live(struct guest *g, char *f[TABLE_COLS])
+{
+	uint64_t tgid, live;
+	struct base *b;
+
+	if (!f[0] || !f[2] || kvmmem_parse_u64(f[0], &tgid) || !tgid ||
+	    tgid > UINT32_MAX || kvmmem_parse_u64(f[2], &live) || !live)
+		return;
+	b = base_of(g, tgid, f[1]);
+	if (b)
+		b->live += (int64_t)live;
+}
+
+/* debugfs leaked: tgid, one line per leaked page. */
+static void base_leaked(struct guest *g, char *f[TABLE_COLS])
+{
+	struct base *b;
+	uint64_t tgid;
+
+	if (!f[0] || kvmmem_parse_u64(f[0], &tgid) || !tgid || tgid > UINT32_MAX)
+		return;
+	b = base_of(g, tgid, NULL);
+	if (b)
+		b->leaked++;
+}
+
+/* What predates kvmmem-top, per process: the base its BPF counts add to. */
+static void read_base(struct guest *g)
+{
+	static const char *const files[TABLE_COLS] = {
+		"tgid", "comm", "live_mappings",
+	};
+	static const char *const leaked[TABLE_COLS] = { "tgid" };
+
+	read_table(g, KVMMEM_FILES_PATH, files, base_live);
+	read_table(g, KVMMEM_LEAKED_PATH, leaked, base_leaked);
 }
 
 static int64_t ctr(struct guest *g, enum ktop_ctr c)
@@ -357,6 +394,7 @@ static int guest_sample(struct top_source *src, struct top_sample *s)
 		if (!r)
 			return -ENOMEM;
 		r->live += g->base[i].live;
+		r->leaked += g->base[i].leaked;
 		if (!r->name[0])
 			memcpy(r->name, g->base[i].comm, sizeof(r->name));
 	}

@@ -201,6 +201,7 @@ int kvmmem_hostsim_verify(const void *buf, size_t len, uint64_t gpa,
 #define KVMMEM_DEBUGFS_DIR	"/sys/kernel/debug/kvmmem"
 #define KVMMEM_STATS_PATH	KVMMEM_DEBUGFS_DIR "/stats"
 #define KVMMEM_FILES_PATH	KVMMEM_DEBUGFS_DIR "/files"
+#define KVMMEM_LEAKED_PATH	KVMMEM_DEBUGFS_DIR "/leaked"
 
 /* One "key value" line of the stats file. */
 struct kvmmem_stat {
