@@ -49,17 +49,21 @@ count() {
 	fi
 }
 
-# boot MODE [VMRUN OPTION...]: one guest running driver/run.sh MODE, or
-# trace/run.sh X for MODE trace-X (kvmmem-trace).
+# boot MODE [VMRUN OPTION...]: one guest running driver/run.sh MODE,
+# trace/run.sh X for MODE trace-X (kvmmem-trace), or top/run.sh for MODE
+# top (kvmmem-top).
 boot() {
-	local mode=$1 rc script=$TOP/selftests/vm/driver/run.sh arg=$1
+	local mode=$1 rc script=$TOP/selftests/vm/driver/run.sh arg=("$1")
 	shift
 	if [[ $mode == trace-* ]]; then
 		script=$TOP/selftests/vm/trace/run.sh
-		arg=${mode#trace-}
+		arg=("${mode#trace-}")
+	elif [[ $mode == top ]]; then
+		script=$TOP/selftests/vm/top/run.sh
+		arg=()
 	fi
 	"$VMRUN" --kernel "$KERNEL" "$@" --timeout 600 -- \
-		"$script" "$arg" 2>&1 | tee "$LOG/$mode.log"
+		"$script" "${arg[@]}" 2>&1 | tee "$LOG/$mode.log"
 	rc=${PIPESTATUS[0]}
 	count "$LOG/$mode.log" "$mode"
 	if [[ $rc -eq 0 ]]; then
@@ -71,7 +75,8 @@ boot() {
 	fi
 }
 
-if [[ ! -f $MODDIR/kvmmem.ko || ! -x $OUT/vm/test_driver || ! -x $OUT/kvmmem-trace ]]; then
+if [[ ! -f $MODDIR/kvmmem.ko || ! -x $OUT/vm/test_driver || ! -x $OUT/kvmmem-trace ||
+      ! -x $OUT/kvmmem-top ]]; then
 	echo "guest: FAIL not built: run make" >&2
 	echo "guest: 0 passed, 1 failed"
 	exit 1
@@ -84,6 +89,9 @@ if [[ $KERNEL == stock ]]; then
 	# kvmmem-trace: its report must equal a known workload, tp_btf and raw_tp
 	boot trace-btf
 	boot trace-raw
+	# kvmmem-top: batch and JSON numbers equal a known workload; the
+	# interactive view in tmux; rmmod/insmod while it runs
+	boot top
 fi
 
 echo "guest: $passed passed, $failed failed"

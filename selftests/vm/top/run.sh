@@ -1,0 +1,370 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run.sh - kvmmem-top end to end, run INSIDE the guest by
+# selftests/vm/guest-lane.sh (boot top). One line per case, "name: ok"
+# or "name: FAIL why".
+#
+# The central cases run a workload of known counts (kvmmem-ctl run with
+# scripted maps, unmaps, errors and one injected host unmap failure, and
+# kvmmem-ctl stress) under kvmmem-top --json and -b, and require the
+# numbers to EQUAL the workload's and the driver's. The interactive view
+# is driven in tmux (send-keys; capture-pane checked for the rows).
+#
+# Order matters: the module reload case runs before anything leaks a
+# page (a leaked page pins kvmmem for good).
+set -uo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+OUT=${OUT:-$TOP/build}
+KTOP=$OUT/kvmmem-top
+CTL=$OUT/kvmmem-ctl
+MODDIR=${KVMMEM_MODULE_DIR:-$TOP/kernel}
+HOSTSIM=/sys/kernel/debug/kvmmem_hostsim
+STATS=/sys/kernel/debug/kvmmem/stats
+PY=/usr/bin/python3
+
+W=$OUT/top-lane
+rm -rf "$W"
+mkdir -p "$W"
+cd "$W" || exit 1
+# FIFOs and the tmux socket cannot live on the 9p share
+TMP=$(mktemp -d) || exit 1
+TMUX_SOCK=$TMP/tmux.sock
+cleanup() {
+	tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
+	kill $(jobs -p) 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# check NAME COMMAND...: one case from a command's exit status and output.
+check() {
+	local name=top_$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		echo "$name: ok"
+	else
+		echo "$name: FAIL $(echo "$out" | tail -n 20 | tr '\n' ' ')"
+	fi
+}
+
+expect_eq() {	# expect_eq WHAT GOT WANT
+	[[ $2 == "$3" ]] || { echo "$1: got '$2', expected '$3'"; return 1; }
+}
+
+stat_of() {	# stat_of KEY: the driver's counter
+	awk -v k="$1" '$1 == k { print $2 }' "$STATS"
+}
+
+# wait_lines FILE N: until FILE has N lines (10 s at most)
+wait_lines() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[[ -f $1 && $(wc -l <"$1") -ge $2 ]] && return 0
+		sleep 0.1
+	done
+	echo "$1: fewer than $2 lines after 10 s"
+	return 1
+}
+
+# holder NAME SCRIPT: run kvmmem-ctl run with SCRIPT (its commands, then
+# a long sleep) in the background; $NAME.pid holds its pid once every
+# command before the sleep answered.
+holder() {
+	local name=$1 script=$2 n
+	n=$(grep -c -v -E '^(#|$)' <<<"$script")
+	{ printf '%s\n' "$script"; echo "sleep 600000"; } |
+		"$CTL" run >"$name.out" 2>&1 &
+	echo $! >"$name.pid"
+	wait_lines "$name.out" "$n"
+}
+
+json() {	# json FILE EXPR: EXPR over the list of frames F in FILE
+	$PY -c "import json,sys
+F=[json.loads(l) for l in open(sys.argv[1])]
+print($2)" "$1"
+}
+
+# ---------------------------------------------------------------- cases
+
+not_root() {
+	local out rc
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$KTOP" -b -n 1 2>&1)
+	rc=$?
+	expect_eq "exit status" $rc 1 &&
+	[[ $out == *"needs root"* ]] || { echo "$out"; return 1; }
+}
+
+not_a_terminal() {
+	local out rc
+	"$KTOP" >not-a-tty.out 2>&1
+	rc=$?
+	out=$(cat not-a-tty.out)
+	expect_eq "exit status" $rc 2 &&
+	[[ $out == *"not a terminal: use -b"* ]] || { echo "$out"; return 1; }
+}
+
+# kvmmem-top holds kvmmem: rmmod fails while it runs and works after;
+# reloaded, kvmmem-top attaches to the new module; absent, it says so.
+reload() {
+	local pid rc out
+	"$KTOP" -b -d 0.5 -n 6 >reload.txt 2>reload.err &
+	pid=$!
+	wait_lines reload.txt 4 || return 1
+	# kvmmem-top does not trace kvmmem_hostsim: that one goes
+	rmmod kvmmem_hostsim || { echo "rmmod kvmmem_hostsim failed"; return 1; }
+	if rmmod kvmmem 2>rmmod.err; then
+		echo "rmmod kvmmem succeeded while kvmmem-top ran"
+		return 1
+	fi
+	grep -q 'in use' rmmod.err || { echo "rmmod said:"; cat rmmod.err; return 1; }
+	wait "$pid"
+	rc=$?
+	expect_eq "kvmmem-top exit status" $rc 0 || { cat reload.err; return 1; }
+	expect_eq frames "$(grep -c '^kvmmem-top - ' reload.txt)" 6 || return 1
+	rmmod kvmmem || { echo "rmmod kvmmem failed after kvmmem-top ended"; return 1; }
+	out=$("$KTOP" -b -n 1 2>&1)
+	rc=$?
+	expect_eq "exit status without the module" $rc 1 &&
+	[[ $out == *"kvmmem module is not loaded"* ]] || { echo "$out"; return 1; }
+	insmod "$MODDIR/kvmmem.ko" && insmod "$MODDIR/kvmmem_hostsim.ko" || return 1
+	"$KTOP" --json -d 0.5 -n 2 >reload.jsonl &
+	pid=$!
+	sleep 0.3
+	"$CTL" stress -p 1 -m 7 --seed 11 >/dev/null || return 1
+	wait "$pid" || return 1
+	expect_eq "maps after reload" "$(json reload.jsonl "F[-1]['totals']['maps']")" 7
+}
+
+# The workload of known counts, watched by kvmmem-top --json.
+#   holder: maps 5 pages (+1 EEXIST), UNMAPs 2 (the first fails in the
+#   host: a leaked page) and 1 ENOENT, then holds 3 mappings
+#   stress: 2 children x 20 maps, 17 UNMAPs, 3 torn down at exit
+known_json() {
+	local leaked0 pid
+	leaked0=$(stat_of leaked_pages)
+	"$KTOP" --json -d 0.5 -n 12 >known.jsonl 2>known.err &
+	pid=$!
+	wait_lines known.jsonl 1 || return 1
+	echo 14 >"$HOSTSIM/fail_unmap_error" &&		# KVM_EFAULT
+	echo 1 >"$HOSTSIM/fail_unmap_count" || return 1
+	holder hold "map 0x1000
+map 0x2000
+map 0x3000
+map 0x4000
+map 0x5000
+remap 0x3000 = EEXIST
+unmap 0x1000 = EFAULT
+unmap 0x2000
+unmap 0x1000 = ENOENT" || return 1
+	"$CTL" stress -p 2 -m 20 --leave 3 --seed 5 >stress.out 2>&1 ||
+		{ cat stress.out; return 1; }
+	wait "$pid" || { cat known.err; return 1; }
+	$PY - known.jsonl "$(cat hold.pid)" "$leaked0" "$(stat_of live_mappings)" \
+		"$(stat_of pinned_pages)" <<-'PYEOF'
+	import json, sys
+	F = [json.loads(l) for l in open(sys.argv[1])]
+	holder, leaked0, live, pinned = (int(a) for a in sys.argv[2:])
+	bad = []
+	def eq(what, got, want):
+	    if got != want:
+	        bad.append(f'{what}: {got}, expected {want}')
+	last = F[-1]
+	t = last['totals']
+	eq('frames', len(F), 12)
+	eq('seq', [f['seq'] for f in F], list(range(1, 13)))
+	eq('maps', t['maps'], 5 + 40)
+	eq('unmaps', t['unmaps'], 1 + 34)
+	eq('teardowns', t['teardowns'], 6)
+	eq('errors', t['errors'], 3)
+	eq('drops', t['drops'], 0)
+	eq('leaked', t['leaked'], leaked0 + 1)
+	eq('live (the driver\'s)', t['live'], live)
+	eq('pinned (the driver\'s)', t['pinned'], pinned)
+	# rates x intervals add up to the counts
+	for k, want in (('map_s', 45), ('unmap_s', 35 + 6), ('errors_s', 3)):
+	    got = sum(f['totals'][k] * f['interval_s'] for f in F)
+	    if abs(got - want) > 0.05:
+	        bad.append(f'sum of {k} x interval: {got:.3f}, expected {want}')
+	# every timed call once: map ioctls (45 ok + EEXIST), unmap ioctls
+	# (3 + 34), MEM_MAP hypercalls, MEM_UNMAP (2 + 34 + 6 teardowns)
+	for op, want in (('map', 46), ('unmap', 37), ('MEM_MAP', 45),
+	                 ('MEM_UNMAP', 42)):
+	    eq(f'{op} calls', sum(f['latency'][op]['count'] for f in F), want)
+	rows = {p['pid']: p for p in last['processes']}
+	h = rows.get(holder)
+	if not h:
+	    bad.append(f'no row for the holder {holder}: {sorted(rows)}')
+	else:
+	    for k, want in (('comm', 'kvmmem-ctl'), ('live', 3), ('pinned', 4),
+	                    ('leaked', 1), ('maps', 5), ('unmaps', 1),
+	                    ('teardowns', 0), ('errors', 3),
+	                    ('oldest_partial', False)):
+	        eq(f'holder {k}', h[k], want)
+	    if not 0 < h['oldest_age_ns'] < 10e9:
+	        bad.append(f'holder oldest_age_ns {h["oldest_age_ns"]}')
+	# each stress child shows with its final counts in some frame
+	kids = {}
+	for f in F:
+	    for p in f['processes']:
+	        if p['pid'] != holder and p['maps'] == 20:
+	            kids[p['pid']] = p
+	eq('stress children seen', len(kids), 2)
+	for pid, p in kids.items():
+	    eq(f'child {pid}', (p['unmaps'], p['teardowns'], p['live'], p['errors']),
+	       (17, 3, 0, 0))
+	gone = [p for p in last['processes'] if p['pid'] in kids]
+	eq('children still shown in the last frame', gone, [])
+	sys.exit('; '.join(bad) if bad else 0)
+	PYEOF
+}
+
+# -b: the holder's row and the header, as text.
+known_batch() {
+	local pid live pinned
+	pid=$(cat hold.pid)
+	"$KTOP" -b -d 0.5 -n 2 >batch.txt 2>batch.err || { cat batch.err; return 1; }
+	expect_eq frames "$(grep -c '^kvmmem-top - ' batch.txt)" 2 &&
+	grep -q -E "^Mappings: $(stat_of live_mappings) live, $(stat_of pinned_pages) pinned, $(stat_of leaked_pages) leaked   drops: 0$" batch.txt ||
+		{ echo "header:"; head -4 batch.txt; return 1; }
+	grep -q -E '^ +PID COMMAND +LIVE PINNED\* ' batch.txt || { cat batch.txt; return 1; }
+	read -r live pinned < <(awk -v p="$pid" '$1 == p { print $3, $4 }' batch.txt | tail -n 1)
+	expect_eq "holder live" "$live" 3 && expect_eq "holder pinned" "$pinned" 4 || return 1
+	# -p: that row only
+	"$KTOP" -b -d 0.3 -n 1 -p "$pid" >pid.txt || return 1
+	expect_eq "rows with -p" "$(awk '/^ +PID /{ t = 1; next } t && NF' pid.txt | awk '{ print $1 }' | sort -u | tr '\n' ' ')" "$pid "
+}
+
+# Mappings made before kvmmem-top started are in their process's row.
+before_start() {
+	local pid
+	holder early "map 0x9000
+map 0xa000" || return 1
+	pid=$(cat early.pid)
+	"$KTOP" --json -d 0.3 -n 1 >early.jsonl || return 1
+	expect_eq live "$(json early.jsonl "[p['live'] for p in F[0]['processes'] if p['pid'] == $pid]")" "[2]" &&
+	expect_eq partial "$(json early.jsonl "[p['oldest_partial'] for p in F[0]['processes'] if p['pid'] == $pid]")" "[True]"
+	kill "$pid"
+}
+
+raw_tp() {
+	local pid
+	"$KTOP" --force-raw-tp --json -d 0.5 -n 2 >raw.jsonl &
+	pid=$!
+	sleep 0.3
+	"$CTL" stress -p 1 -m 9 --seed 13 >/dev/null || return 1
+	wait "$pid" || return 1
+	expect_eq attach "$(json raw.jsonl "F[-1]['attach']")" raw_tp &&
+	expect_eq maps "$(json raw.jsonl "sum(f['latency']['map']['count'] for f in F)")" 9
+}
+
+signal_stops() {
+	local pid rc
+	"$KTOP" -b -d 0.3 >sig.txt 2>&1 &
+	pid=$!
+	wait_lines sig.txt 4 || return 1
+	kill -TERM "$pid"
+	wait "$pid"
+	rc=$?
+	expect_eq "exit status after SIGTERM" $rc 0
+}
+
+# ----------------------------------------------------- interactive view
+
+tmx() { tmux -S "$TMUX_SOCK" "$@"; }
+
+screen() { tmx capture-pane -p -t top; }
+
+# wait_screen REGEX: until the pane shows REGEX (10 s at most)
+wait_screen() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		screen | grep -q -E "$1" && return 0
+		sleep 0.2
+	done
+	echo "screen never showed /$1/:"
+	screen
+	return 1
+}
+
+# the pids in the table, in order
+table_pids() {
+	screen | awk '/^ +PID /{ t = 1; next } t && $1 ~ /^[0-9]+$/ { print $1 }' | tr '\n' ' '
+}
+
+# before X Y: the table lists pid X above pid Y
+before() {
+	local pids
+	pids=$(table_pids)
+	awk -v x="$1" -v y="$2" '{ for (i = 1; i <= NF; i++) { if ($i == x) px = i;
+		if ($i == y) py = i } } END { exit !(px && py && px < py) }' <<<"$pids" ||
+		{ echo "not $1 above $2: $pids"; return 1; }
+}
+
+interactive() {
+	local a b dead status load i
+	holder ia "map 0x11000
+map 0x12000
+map 0x13000" || return 1
+	holder ib "map 0x14000" || return 1
+	a=$(cat ia.pid)
+	b=$(cat ib.pid)
+	printf 'set -g default-terminal screen\nset -g remain-on-exit on\n' >"$TMP/tmux.conf"
+	tmx -f "$TMP/tmux.conf" new-session -d -s top -x 132 -y 40 \
+		"$KTOP -d 0.5" || return 1
+	wait_screen 'PINNED\*' || return 1
+	wait_screen "^ +$b " || return 1
+	before "$a" "$b" || return 1		# default: pinned, most first
+	tmx send-keys -t top '<'		# sort by LIVE
+	wait_screen 'LIVE\* ' || return 1
+	wait_screen 'sort live' || return 1
+	tmx send-keys -t top r			# reversed: fewest first
+	wait_screen 'sort live \(reversed\)' || return 1
+	before "$b" "$a" || return 1
+	tmx send-keys -t top p; sleep 0.3
+	tmx send-keys -t top "$b" Enter		# filter: b only
+	wait_screen "filter pid $b" || return 1
+	expect_eq "rows with the filter" "$(table_pids)" "$b " || { screen; return 1; }
+	tmx send-keys -t top p; sleep 0.3
+	tmx send-keys -t top Enter		# empty: all again
+	wait_screen "^ +$a " || return 1
+	# histograms of the last interval: keep some calls coming
+	(for ((i = 0; i < 20; i++)); do
+		"$CTL" stress -p 1 -m 10 --seed $i >/dev/null 2>&1
+	done) &
+	load=$!
+	tmx send-keys -t top h
+	wait_screen 'Latency histograms over the last interval' || return 1
+	wait_screen 'nsecs +: count +distribution' || return 1
+	kill "$load" 2>/dev/null
+	wait "$load" 2>/dev/null
+	tmx send-keys -t top h
+	wait_screen 'PID COMMAND' || return 1
+	tmx resize-window -t top -x 80 -y 20 || return 1
+	wait_screen "^ +$a " || return 1
+	[[ $(screen | awk '{ print length }' | sort -n | tail -n 1) -le 80 ]] ||
+		{ echo "lines wider than 80 after the resize"; screen; return 1; }
+	tmx send-keys -t top q
+	for ((i = 0; i < 50; i++)); do
+		dead=$(tmx display-message -p -t top '#{pane_dead}')
+		[[ $dead == 1 ]] && break
+		sleep 0.2
+	done
+	status=$(tmx display-message -p -t top '#{pane_dead_status}')
+	expect_eq "exited on q" "$dead" 1 && expect_eq "exit status" "$status" 0
+	kill "$a" "$b"
+}
+
+[[ -x $KTOP && -x $CTL ]] || { echo "top_built: FAIL build first"; exit 1; }
+command -v tmux >/dev/null || echo "top_tmux_present: FAIL no tmux in the guest"
+
+check not_root_says_so not_root
+check not_a_terminal_says_use_b not_a_terminal
+check rmmod_refused_while_running_then_reload_works reload
+check json_numbers_equal_the_workload known_json
+check batch_rows_and_header_equal_the_driver known_batch
+check mappings_before_start_are_counted before_start
+check raw_tp_counts_every_map raw_tp
+check sigterm_ends_batch_cleanly signal_stops
+check interactive_sort_filter_histograms_resize_quit interactive
