@@ -8,7 +8,8 @@
 #   make check     deps if needed, build, then every test lane
 #   make lint      checkpatch --strict, sparse, W=1 on kernel/
 #   make bench     benchmarks in the guest VM (not tests): mapbench, and
-#                  tracing overhead (kvmmem-trace vs trace-cmd vs bpftrace)
+#                  tracing overhead (kvmmem-trace vs trace-cmd vs bpftrace;
+#                  kvmmem-trace --host vs trace-cmd on a nested KVM host)
 #   make fuzz      libFuzzer on the kvmmem-trace reader (FUZZ_TIME=60 s)
 #   make debug-kernel  the KASAN/lockdep/kmemleak/KUnit guest kernel (cached
 #                  outside the checkout) and the modules built against it
@@ -79,6 +80,8 @@ bench: all
 	$(MAKE) -C $(TOP)/selftests/bench
 	$(TOP)/selftests/vm/vmrun -- $(OUT)/bench/mapbench
 	$(TOP)/selftests/vm/vmrun --timeout 1800 -- $(TOP)/selftests/vm/trace/bench.sh
+	$(TOP)/selftests/vm/vmrun --nested --timeout 1800 -- \
+		$(TOP)/selftests/vm/host/bench.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \

@@ -9,16 +9,18 @@
 # MEM_MAP hypercall that exits to L1's KVM; L1 runs each phase with a
 # different tracer, ROUNDS times in turn: untraced; kvmmem-trace record
 # --host; trace-cmd record -e kvm:kvm_hypercall -e kvm:kvm_exit (the
-# generic way to see the same calls). Prints the median us/map of each,
-# its ratio to untraced, and the events each lost. Goal: kvmmem-trace
-# --host <= 1.10x untraced and below trace-cmd.
+# generic way to see the same calls); the order rotates each round.
+# Prints the median us/map of each (and min/max: under TCG on a shared
+# machine the runs spread widely), its ratio to untraced, and the events
+# each lost. Goal: kvmmem-trace --host <= 1.10x untraced and below
+# trace-cmd.
 set -uo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 OUT=${OUT:-$TOP/build}
 TRACE=$OUT/kvmmem-trace
-MAPS=${MAPS:-3000}
-ROUNDS=${ROUNDS:-3}
+MAPS=${MAPS:-1000}
+ROUNDS=${ROUNDS:-7}
 GOAL=1.10
 CONFIGS=(untraced kvmmem-trace trace-cmd)
 export KVMMEM_HOST_LOG=${KVMMEM_HOST_LOG:-$OUT/host-lane}
@@ -83,7 +85,8 @@ phase() {
 echo "hostbench: L2 makes $MAPS MEM_MAP hypercalls per run (stock KVM: -KVM_ENOSYS), $ROUNDS rounds"
 n=0
 for ((r = 1; r <= ROUNDS; r++)); do
-	for cfg in "${CONFIGS[@]}"; do
+	for ((c = 0; c < ${#CONFIGS[@]}; c++)); do
+		cfg=${CONFIGS[(c + r) % ${#CONFIGS[@]}]}
 		n=$((n + 1))
 		phase "$n" "$cfg" || exit 1
 		read -r ns drops <"$W/$cfg.$n"
@@ -99,14 +102,19 @@ median() {	# median of the numbers on stdin
 
 base=$(cat "$W"/untraced.* | cut -d' ' -f1 | median)
 echo
-printf '%-14s %10s %8s %10s\n' "tracer" "us/map" "ratio" "dropped"
+printf '%-14s %10s %8s %10s %10s %10s\n' "tracer" "us/map" "ratio" "min" "max" "dropped"
 for cfg in "${CONFIGS[@]}"; do
 	ns=$(cat "$W/$cfg".* | cut -d' ' -f1 | median)
+	lo=$(cat "$W/$cfg".* | cut -d' ' -f1 | sort -g | head -n 1)
+	hi=$(cat "$W/$cfg".* | cut -d' ' -f1 | sort -g | tail -n 1)
 	drops=$(cat "$W/$cfg".* | cut -d' ' -f2 |
 		awk '$1 == "-" { print "-"; exit } { n += $1 } END { if (NR) print n }' | head -n 1)
 	us=$(awk -v a="$ns" -v m="$MAPS" 'BEGIN { printf "%.1f", a / m / 1000 }')
 	ratio=$(awk -v a="$ns" -v b="$base" 'BEGIN { if (a > 0 && b > 0) printf "%.2fx", a / b; else print "?" }')
-	printf '%-14s %10s %8s %10s\n' "$cfg" "$us" "$ratio" "${drops:-?}"
+	printf '%-14s %10s %8s %10s %10s %10s\n' "$cfg" "$us" "$ratio" \
+		"$(awk -v a="$lo" -v m="$MAPS" 'BEGIN { printf "%.1f", a / m / 1000 }')" \
+		"$(awk -v a="$hi" -v m="$MAPS" 'BEGIN { printf "%.1f", a / m / 1000 }')" \
+		"${drops:-?}"
 	eval "ratio_${cfg//-/_}=\$ratio"
 done
 echo
