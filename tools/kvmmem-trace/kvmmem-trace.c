@@ -31,10 +31,11 @@ void warn(const char *fmt, ...)
 
 /* ------------------------------------------------- options of sessions */
 
-struct session_opts sopts = {
+struct kvmmem_session_opts sopts = {
 	.kinds = KVMMEM_TRACE_DEFAULT_KINDS,
 	.buffer_bytes = 8 << 20,
 	.drain_ms = 100,
+	.prog = "kvmmem-trace",
 };
 uint64_t opt_duration_s;
 static bool kinds_given;
@@ -107,6 +108,7 @@ static error_t session_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case 'v':
 		verbose = true;
+		sopts.verbose = true;
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -143,15 +145,15 @@ static int live_event(void *ctx, const struct kt_event *e)
 	return 0;
 }
 
-int cmd_live(const struct session_opts *opts, bool json, uint64_t duration_s)
+int cmd_live(const struct kvmmem_session_opts *opts, bool json, uint64_t duration_s)
 {
 	struct live l = { .json = json };
-	struct session *s;
+	struct kvmmem_session *s;
 	uint64_t deadline = 0, drops;
 	int err;
 
 	kvmmem_trace_analysis_init(&l.a);
-	err = session_open(opts, live_event, &l, &s);
+	err = kvmmem_session_open(opts, live_event, &l, &s);
 	if (err)
 		return EXIT_FAIL;
 	kvmmem_catch_stop_signals();
@@ -160,26 +162,26 @@ int cmd_live(const struct session_opts *opts, bool json, uint64_t duration_s)
 		deadline = l.t0 + duration_s * 1000000000ULL;
 	if (!json) {
 		fprintf(stderr, "Tracing kvmmem (%s)... Hit Ctrl-C to end.\n",
-			session_attach(s));
+			kvmmem_session_attach(s));
 		print_event_header(stdout);
 	}
 	while (!kvmmem_stop_signal && (!deadline || kvmmem_mono_ns() < deadline)) {
-		err = session_poll(s);
+		err = kvmmem_session_poll(s);
 		fflush(stdout);
 		if (err && err != -EINTR) {
 			warn("reading the ring buffer: %s", strerror(-err));
 			break;
 		}
 	}
-	session_drain(s);
-	drops = session_drops(s);
+	kvmmem_session_drain(s);
+	drops = kvmmem_session_drops(s);
 	fflush(stdout);
 	fprintf(stderr, "%s: %" PRIu64 " events, %" PRIu64 " dropped\n", prog,
 		l.events, drops);
 	if (drops)
 		warn("%" PRIu64 " events were dropped (ring buffer full): use a "
 		     "bigger --buffer or a shorter --drain-ms", drops);
-	session_close(s);
+	kvmmem_session_close(s);
 	kvmmem_trace_analysis_free(&l.a);
 	return err && err != -EINTR ? EXIT_FAIL : 0;
 }

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "trace.h"
+#include "trace_session.h"
 #include "util.h"
 
 /* Exit status. */
@@ -27,37 +28,7 @@ extern bool verbose;
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 
-/* ---------------------------------------------------------- BPF session */
-
-struct session_opts {
-	uint32_t pid;		/* 0: every process */
-	uint32_t kinds;		/* KT_KIND_BIT()s */
-	uint64_t buffer_bytes;	/* ring buffer size, a power of two */
-	unsigned int drain_ms;	/* drain the buffer this often */
-	bool force_raw_tp;	/* raw_tp even when tp_btf would work */
-	bool host;		/* KVM host: kvmmem_host.bpf.c */
-};
-
-/* Called for each event drained; non-zero stops the session. */
-typedef int (*session_cb)(void *ctx, const struct kt_event *e);
-
-struct session;
-
-/*
- * Load and attach; on failure say why on stderr (not root, module not
- * loaded, no BTF ...) and return a negative errno.
- */
-int session_open(const struct session_opts *opts, session_cb cb, void *ctx,
-		 struct session **sp);
-/* Wait up to drain_ms, then drain. Return: 0, -EINTR, or a cb's value. */
-int session_poll(struct session *s);
-/* Drain what is buffered now. */
-int session_drain(struct session *s);
-/* Events lost so far (ring buffer full). */
-uint64_t session_drops(struct session *s);
-/* "tp_btf" or "raw_tp"; with --host "tp+fexit", "tp+kretprobe" or "tp". */
-const char *session_attach(const struct session *s);
-void session_close(struct session *s);
+/* The BPF session: libkvmmem's trace_session.h. */
 
 /* ------------------------------------------------------------- output */
 
@@ -107,7 +78,7 @@ void perfetto_flow(struct perfetto *x, bool start, uint64_t id,
 void perfetto_finish(struct perfetto *x);
 
 /* Subcommands: argv[0] is "kvmmem-trace NAME"; return the exit status. */
-int cmd_live(const struct session_opts *opts, bool json, uint64_t duration_s);
+int cmd_live(const struct kvmmem_session_opts *opts, bool json, uint64_t duration_s);
 int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_export(int argc, char **argv);

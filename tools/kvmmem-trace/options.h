@@ -17,7 +17,7 @@
 #define OPT_HOST		1003
 
 /* Set by session_argp (a child of the live and record parsers). */
-extern struct session_opts sopts;
+extern struct kvmmem_session_opts sopts;
 extern uint64_t opt_duration_s;
 extern const struct argp session_argp;
 

@@ -207,7 +207,7 @@ int cmd_record(int argc, char **argv)
 	};
 	struct kvmmem_trace_info info;
 	struct recorder r = { .err = 0 };
-	struct session *s = NULL;
+	struct kvmmem_session *s = NULL;
 	uint64_t deadline = 0, drops = 0, last_drops = 0, t_end;
 	uint64_t start_mono, start_real;
 	int fd = -1, err, status = 0, ret = EXIT_FAIL;
@@ -219,7 +219,7 @@ int cmd_record(int argc, char **argv)
 	/* before attaching: no event is older than the start */
 	start_mono = kvmmem_mono_ns();
 	start_real = kvmmem_real_ns();
-	err = session_open(&sopts, record_event, &r, &s);
+	err = kvmmem_session_open(&sopts, record_event, &r, &s);
 	if (err)
 		return EXIT_FAIL;
 	kvmmem_catch_stop_signals();
@@ -229,7 +229,7 @@ int cmd_record(int argc, char **argv)
 		warn("cannot create %s: %s", rec_args.output, strerror(errno));
 		goto cleanup;
 	}
-	fill_info(&info, session_attach(s), start_mono, start_real);
+	fill_info(&info, kvmmem_session_attach(s), start_mono, start_real);
 	err = kvmmem_trace_writer_init(&r.w, fd, &info);
 	if (err) {
 		explain_write(err, rec_args.output);
@@ -246,7 +246,7 @@ int cmd_record(int argc, char **argv)
 	ret = 0;
 	while (!kvmmem_stop_signal && !child_done && !r.err &&
 	       (!deadline || kvmmem_mono_ns() < deadline)) {
-		err = session_poll(s);
+		err = kvmmem_session_poll(s);
 		if (err && err != -EINTR) {
 			warn("reading the ring buffer: %s", strerror(-err));
 			ret = EXIT_FAIL;
@@ -257,15 +257,15 @@ int cmd_record(int argc, char **argv)
 		/* one chunk per drain; a stats chunk when drops move */
 		if (!r.err)
 			r.err = kvmmem_trace_writer_flush(&r.w);
-		drops = session_drops(s);
+		drops = kvmmem_session_drops(s);
 		if (!r.err && drops != last_drops) {
 			r.err = kvmmem_trace_writer_stats(&r.w, kvmmem_mono_ns(), drops);
 			last_drops = drops;
 		}
 	}
 	/* everything the command did is in the buffer once it has exited */
-	session_drain(s);
-	drops = session_drops(s);
+	kvmmem_session_drain(s);
+	drops = kvmmem_session_drops(s);
 	t_end = kvmmem_mono_ns();
 	if (!r.err)
 		r.err = kvmmem_trace_writer_finish(&r.w, t_end, drops);
@@ -277,7 +277,7 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "%s: %" PRIu64 " events, %" PRIu64 " dropped, %"
 			PRIu64 " bytes, %.3f s -> %s (%s)\n", prog, r.w.events,
 			drops, r.w.bytes, (double)(t_end - info.start_mono_ns) / 1e9,
-			rec_args.output, session_attach(s));
+			rec_args.output, kvmmem_session_attach(s));
 	if (drops)
 		warn("%" PRIu64 " events were dropped (ring buffer full): use a "
 		     "bigger --buffer or a shorter --drain-ms", drops);
@@ -307,6 +307,6 @@ cleanup:
 		warn("%s: %s", rec_args.output, strerror(errno));
 		ret = EXIT_FAIL;
 	}
-	session_close(s);
+	kvmmem_session_close(s);
 	return ret;
 }

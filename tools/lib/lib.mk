@@ -17,6 +17,9 @@ LIBKVMMEM_ROOT := $(abspath $(LIBKVMMEM_DIR)/../..)
 # it, and static linking pulls in just the objects a program uses.
 LIBKVMMEM_SRCS := libkvmmem.c stats.c util.c hist.c trace_file.c \
 		  trace_analyze.c trace_merge.c top.c cli.c bpfutil.c
+# trace_session.c includes the BPF skeletons ($(OUT)/bpf/*.skel.h): only
+# tools/Makefile builds it, after bpf/, for the tools that use a session.
+LIBKVMMEM_SESSION_SRCS := trace_session.c
 LIBKVMMEM_INCLUDES := -I$(LIBKVMMEM_DIR) -I$(LIBKVMMEM_ROOT)/kernel/uapi \
 		      -I$(LIBKVMMEM_ROOT)/bpf
 KVMMEM_WARN := -std=c11 -Wall -Wextra -Werror

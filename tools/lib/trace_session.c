@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * session.c - load kvmmem_trace.bpf.c (guest: tp_btf or raw_tp) or
- * kvmmem_host.bpf.c (--host: KVM's tracepoints, and fexit or kretprobe
- * for the answers), attach it, and drain its ring buffer on a timer.
+ * trace_session.c - load kvmmem_trace.bpf.c (guest: tp_btf or raw_tp) or
+ * kvmmem_host.bpf.c (host: KVM's tracepoints, and fexit or kretprobe
+ * for the answers), attach it, and drain its ring buffer on a timer
+ * (see trace_session.h). Built only by tools/Makefile: it includes the
+ * BPF skeletons.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,7 +17,8 @@
 #include <bpf/libbpf.h>
 
 #include "bpfutil.h"
-#include "kvmmem-trace.h"
+#include "cli.h"
+#include "trace_session.h"
 #include "kvmmem_trace.skel.h"
 #include "kvmmem_host.skel.h"
 
@@ -48,16 +51,27 @@ static const enum kt_kind kinds[] = {
 _Static_assert(sizeof(kinds) / sizeof(kinds[0]) == NR_TRACEPOINTS,
 	       "one kind per tracepoint");
 
-struct session {
+struct kvmmem_session {
 	struct kvmmem_trace_bpf *skel;	/* guest */
 	struct kvmmem_host_bpf *host;	/* --host */
 	struct bpf_map *events, *drops;
 	struct ring_buffer *rb;
-	session_cb cb;
+	kvmmem_session_cb cb;
 	void *ctx;
+	const char *prog;		/* for messages */
 	unsigned int drain_ms;
 	const char *attach;		/* how the programs are attached */
 };
+
+__attribute__((format(printf, 2, 3)))
+static void swarn(const struct kvmmem_session *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kvmmem_vwarn(s->prog, fmt, ap);
+	va_end(ap);
+}
 
 /*
  * How the host programs read the guest's answer, best first: each is
@@ -76,7 +90,7 @@ static const struct {
 #define NR_HOST_ANSWERS	(sizeof(host_answers) / sizeof(host_answers[0]))
 
 /* Load and attach kvmmem_host.bpf.c with answer reader @how. */
-static int host_try(struct session *s, const struct session_opts *opts,
+static int host_try(struct kvmmem_session *s, const struct kvmmem_session_opts *opts,
 		    size_t how)
 {
 	struct kvmmem_host_bpf *skel;
@@ -88,7 +102,7 @@ static int host_try(struct session *s, const struct session_opts *opts,
 	skel = kvmmem_host_bpf__open();
 	if (!skel) {
 		err = -errno;
-		warn("cannot open the BPF object: %s", strerror(errno));
+		swarn(s, "cannot open the BPF object: %s", strerror(errno));
 		return err;
 	}
 	skel->rodata->targ_tgid = opts->pid;
@@ -97,7 +111,7 @@ static int host_try(struct session *s, const struct session_opts *opts,
 	err = bpf_map__set_max_entries(skel->maps.kt_events,
 				       (uint32_t)opts->buffer_bytes);
 	if (err) {
-		warn("bad ring buffer size %llu: %s",
+		swarn(s, "bad ring buffer size %llu: %s",
 		     (unsigned long long)opts->buffer_bytes, strerror(-err));
 		goto err_destroy;
 	}
@@ -130,39 +144,39 @@ err_destroy:
 	return err;
 }
 
-static int host_open(struct session *s, const struct session_opts *opts)
+static int host_open(struct kvmmem_session *s, const struct kvmmem_session_opts *opts)
 {
 	size_t how;
 	int err = 0;
 
-	err = kvmmem_bpf_preflight_kvm(prog);
+	err = kvmmem_bpf_preflight_kvm(s->prog);
 	if (err)
 		return err;
-	kvmmem_bpf_set_print(verbose);
+	kvmmem_bpf_set_print(opts->verbose);
 	for (how = 0; how < NR_HOST_ANSWERS; how++) {
 		err = host_try(s, opts, how);
 		if (!err)
 			break;
-		if (verbose && how + 1 < NR_HOST_ANSWERS)
-			warn("%s failed (%s): trying %s", host_answers[how].attach,
+		if (opts->verbose && how + 1 < NR_HOST_ANSWERS)
+			swarn(s, "%s failed (%s): trying %s", host_answers[how].attach,
 			     strerror(-err), host_answers[how + 1].attach);
 	}
 	if (err) {
-		warn("cannot load or attach the host programs on KVM's "
+		swarn(s, "cannot load or attach the host programs on KVM's "
 		     "tracepoints (kvm:kvm_exit, kvm:kvm_hypercall, "
 		     "kvm:kvm_entry): %s; run with -v for libbpf's reasons",
 		     strerror(-err));
 		return err;
 	}
 	if (!host_answers[how].progs[0])
-		warn("cannot attach fexit or kretprobe to kvm_emulate_hypercall: "
+		swarn(s, "cannot attach fexit or kretprobe to kvm_emulate_hypercall: "
 		     "the answers the guests get are recorded as unknown");
 	return 0;
 }
 
 static int handle_event(void *ctx, void *data, size_t size)
 {
-	struct session *s = ctx;
+	struct kvmmem_session *s = ctx;
 	struct kt_event e;
 
 	if (size < sizeof(e))
@@ -171,9 +185,10 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return s->cb(s->ctx, &e);
 }
 
-static int check_environment(const struct session_opts *opts)
+static int check_environment(const struct kvmmem_session *s,
+			     const struct kvmmem_session_opts *opts)
 {
-	int err = kvmmem_bpf_preflight(prog);
+	int err = kvmmem_bpf_preflight(s->prog);
 
 	if (err)
 		return err;
@@ -181,22 +196,22 @@ static int check_environment(const struct session_opts *opts)
 			    KT_KIND_BIT(KT_HOST_HC_EXIT) |
 			    KT_KIND_BIT(KT_HOST_TOKEN))) &&
 	    !kvmmem_module_loaded("kvmmem_hostsim"))
-		warn("kvmmem_hostsim is not loaded: no host-side events "
+		swarn(s, "kvmmem_hostsim is not loaded: no host-side events "
 		     "(they exist only with the emulated host)");
 	return 0;
 }
 
-static int guest_open(struct session *s, const struct session_opts *opts)
+static int guest_open(struct kvmmem_session *s, const struct kvmmem_session_opts *opts)
 {
 	bool want[NR_TRACEPOINTS] = { false };
 	bool raw_tp;
 	size_t i;
 	int err;
 
-	err = check_environment(opts);
+	err = check_environment(s, opts);
 	if (err)
 		return err;
-	kvmmem_bpf_set_print(verbose);
+	kvmmem_bpf_set_print(opts->verbose);
 
 	for (i = 0; i < NR_TRACEPOINTS; i++) {
 		const char *mod = tracepoints[i].module;
@@ -210,13 +225,13 @@ static int guest_open(struct session *s, const struct session_opts *opts)
 	}
 	raw_tp = opts->force_raw_tp ||
 		 !kvmmem_bpf_tp_btf_usable(tracepoints, want, NR_TRACEPOINTS,
-					   prog, verbose);
+					   s->prog, opts->verbose);
 	s->attach = raw_tp ? "raw_tp" : "tp_btf";
 
 	s->skel = kvmmem_trace_bpf__open();
 	if (!s->skel) {
 		err = -errno;
-		warn("cannot open the BPF object: %s", strerror(errno));
+		swarn(s, "cannot open the BPF object: %s", strerror(errno));
 		return err;
 	}
 	s->skel->rodata->targ_tgid = opts->pid;
@@ -225,7 +240,7 @@ static int guest_open(struct session *s, const struct session_opts *opts)
 	err = bpf_map__set_max_entries(s->skel->maps.kt_events,
 				       (uint32_t)opts->buffer_bytes);
 	if (err) {
-		warn("bad ring buffer size %llu: %s",
+		swarn(s, "bad ring buffer size %llu: %s",
 		     (unsigned long long)opts->buffer_bytes, strerror(-err));
 		return err;
 	}
@@ -235,14 +250,14 @@ static int guest_open(struct session *s, const struct session_opts *opts)
 
 	err = kvmmem_trace_bpf__load(s->skel);
 	if (err) {
-		warn("cannot load the BPF programs (%s): %s; run with -v for "
+		swarn(s, "cannot load the BPF programs (%s): %s; run with -v for "
 		     "the verifier's log%s", s->attach, strerror(-err),
 		     raw_tp ? "" : ", or try --force-raw-tp");
 		return err;
 	}
 	err = kvmmem_trace_bpf__attach(s->skel);
 	if (err) {
-		warn("cannot attach to the kvmmem tracepoints (%s): %s",
+		swarn(s, "cannot attach to the kvmmem tracepoints (%s): %s",
 		     s->attach, strerror(-err));
 		return err;
 	}
@@ -251,10 +266,10 @@ static int guest_open(struct session *s, const struct session_opts *opts)
 	return 0;
 }
 
-int session_open(const struct session_opts *opts, session_cb cb, void *ctx,
-		 struct session **sp)
+int kvmmem_session_open(const struct kvmmem_session_opts *opts, kvmmem_session_cb cb, void *ctx,
+		 struct kvmmem_session **sp)
 {
-	struct session *s;
+	struct kvmmem_session *s;
 	int err;
 
 	*sp = NULL;
@@ -263,6 +278,7 @@ int session_open(const struct session_opts *opts, session_cb cb, void *ctx,
 		return -ENOMEM;
 	s->cb = cb;
 	s->ctx = ctx;
+	s->prog = opts->prog ? opts->prog : "kvmmem";
 	s->drain_ms = opts->drain_ms;
 
 	err = opts->host ? host_open(s, opts) : guest_open(s, opts);
@@ -271,29 +287,29 @@ int session_open(const struct session_opts *opts, session_cb cb, void *ctx,
 	s->rb = ring_buffer__new(bpf_map__fd(s->events), handle_event, s, NULL);
 	if (!s->rb) {
 		err = -errno;
-		warn("cannot set up the ring buffer: %s", strerror(errno));
+		swarn(s, "cannot set up the ring buffer: %s", strerror(errno));
 		goto err_close;
 	}
-	if (verbose)
-		warn("attached as %s, %llu-byte ring buffer, drained every %u ms",
+	if (opts->verbose)
+		swarn(s, "attached as %s, %llu-byte ring buffer, drained every %u ms",
 		     s->attach, (unsigned long long)opts->buffer_bytes,
 		     opts->drain_ms);
 	*sp = s;
 	return 0;
 
 err_close:
-	session_close(s);
+	kvmmem_session_close(s);
 	return err;
 }
 
-int session_drain(struct session *s)
+int kvmmem_session_drain(struct kvmmem_session *s)
 {
 	int n = ring_buffer__consume(s->rb);
 
 	return n < 0 ? n : 0;
 }
 
-int session_poll(struct session *s)
+int kvmmem_session_poll(struct kvmmem_session *s)
 {
 	int n;
 
@@ -301,10 +317,10 @@ int session_poll(struct session *s)
 	n = ring_buffer__poll(s->rb, (int)s->drain_ms);
 	if (n < 0)
 		return n;
-	return session_drain(s);
+	return kvmmem_session_drain(s);
 }
 
-uint64_t session_drops(struct session *s)
+uint64_t kvmmem_session_drops(struct kvmmem_session *s)
 {
 	uint64_t sum = 0;
 	uint32_t zero = 0;
@@ -315,12 +331,12 @@ uint64_t session_drops(struct session *s)
 	return sum;
 }
 
-const char *session_attach(const struct session *s)
+const char *kvmmem_session_attach(const struct kvmmem_session *s)
 {
 	return s->attach;
 }
 
-void session_close(struct session *s)
+void kvmmem_session_close(struct kvmmem_session *s)
 {
 	if (!s)
 		return;

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * trace_session.h - a BPF session that sends struct kt_event (part of
+ * libkvmmem, built only for the tools that link libbpf, since it
+ * includes the BPF skeletons): in a guest, kvmmem_trace.bpf.c on the
+ * kvmmem (and kvmmem_hostsim) tracepoints, tp_btf or raw_tp; on a KVM
+ * host, kvmmem_host.bpf.c on KVM's tracepoints. Events are drained from
+ * the ring buffer on a timer, never one wakeup per event.
+ * kvmmem-trace records them; kvmmem-top --host aggregates them.
+ */
+#ifndef KVMMEM_TRACE_SESSION_H
+#define KVMMEM_TRACE_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kvmmem_trace.h"	/* bpf/: struct kt_event */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct kvmmem_session_opts {
+	uint32_t pid;		/* 0: every process (host: every VMM) */
+	uint32_t kinds;		/* KT_KIND_BIT()s */
+	uint64_t buffer_bytes;	/* ring buffer size, a power of two */
+	unsigned int drain_ms;	/* drain the buffer this often */
+	bool force_raw_tp;	/* raw_tp even when tp_btf would work */
+	bool host;		/* KVM host: kvmmem_host.bpf.c */
+	bool verbose;		/* libbpf's messages, the verifier's log */
+	const char *prog;	/* the tool's name, for messages */
+};
+
+/* Called for each event drained; non-zero stops the drain. */
+typedef int (*kvmmem_session_cb)(void *ctx, const struct kt_event *e);
+
+struct kvmmem_session;
+
+/**
+ * kvmmem_session_open() - load and attach
+ *
+ * On failure says why on stderr (not root, module not loaded, no BTF
+ * ...). Return: 0 or a negative errno.
+ */
+int kvmmem_session_open(const struct kvmmem_session_opts *opts,
+			kvmmem_session_cb cb, void *ctx,
+			struct kvmmem_session **sp);
+
+/** kvmmem_session_poll() - wait up to drain_ms, then drain: 0, -EINTR, or a cb's value */
+int kvmmem_session_poll(struct kvmmem_session *s);
+
+/** kvmmem_session_drain() - drain what is buffered now */
+int kvmmem_session_drain(struct kvmmem_session *s);
+
+/** kvmmem_session_drops() - events lost so far (ring buffer full) */
+uint64_t kvmmem_session_drops(struct kvmmem_session *s);
+
+/**
+ * kvmmem_session_attach() - how the programs are attached: "tp_btf" or
+ * "raw_tp"; on a host "tp+fexit", "tp+kretprobe" or "tp" (answers unknown)
+ */
+const char *kvmmem_session_attach(const struct kvmmem_session *s);
+
+/** kvmmem_session_close() - detach and free (NULL is fine) */
+void kvmmem_session_close(struct kvmmem_session *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KVMMEM_TRACE_SESSION_H */
