@@ -736,3 +736,13 @@ Test(trace_kinds, kvm_group_and_unknown_answers)
 	cr_assert_eq(KT_KVM_HC_ENTER, 15, "the event contract's numbers");
 	cr_assert_eq(KT_KVM_HC_EXIT, 16);
 }
+
+Test(trace_kinds, vmm_name_of_a_running_process_and_of_none)
+{
+	char buf[KVMMEM_TRACE_NAME_LEN];
+
+	/* this test binary: argv[0]'s basename */
+	cr_assert_str_eq(kvmmem_trace_vmm_name_of((uint32_t)getpid(), buf),
+			 program_invocation_short_name);
+	cr_assert_str_eq(kvmmem_trace_vmm_name_of(0x7ffffffe, buf), "");
+}

@@ -137,11 +137,14 @@ enum {
 	OPT_JSON = 1000,
 	OPT_MAX_LIVE,
 	OPT_FORCE_RAW_TP,
+	OPT_HOST,
 };
 
 static struct {
 	struct view_opts view;
 	struct guest_opts guest;
+	const char *sort;	/* parsed once the source is known */
+	bool host;
 	bool batch;
 	bool json;
 } args = {
@@ -170,12 +173,23 @@ static const char doc[] =
 "goes anyway (rmmod -f), kvmmem-top says so and exits with status 3.\n"
 "Needs root and a kernel with BTF.\n"
 "\n"
+"--host, on a KVM host (the kvm module and its BTF; no kvmmem): a row per\n"
+"VM instead, from KVM's tracepoints (the host side kvmmem-trace --host\n"
+"records): PID of its VMM, VM (QEMU's -name, else the VMM's name), LIVE\n"
+"local GPAs the host backs with a remote page, PINNED (LIVE + what an\n"
+"exited VM left mapped, its leaked pages), MAP/s and UNMAP/s (MEM_MAP and\n"
+"MEM_UNMAP hypercalls whatever the answer), ERR/s (answered with an\n"
+"error), P50/P99 of the host's handling (VM exit to VM entry), OLDEST\n"
+"mapped GPA. Sort keys: pid, vm and the rest as above.\n"
+"\n"
 "EXAMPLES:\n"
 "    kvmmem-top                      # full-screen, refreshed every second\n"
 "    kvmmem-top -d 0.5 -s p99        # every 0.5 s, slowest processes first\n"
 "    kvmmem-top -b -n 5              # 5 text frames, like top -b\n"
 "    kvmmem-top --json -d 2 -n 10    # a JSON object every 2 s, 10 times\n"
-"    kvmmem-top -b -n 1 -p 1234      # one frame, process 1234 only\n";
+"    kvmmem-top -b -n 1 -p 1234      # one frame, process 1234 only\n"
+"    kvmmem-top --host               # on a KVM host: a row per VM\n"
+"    kvmmem-top --host --json -n 5   # ... as JSON, 5 frames\n";
 
 static const struct argp_option options[] = {
 	{ "delay", 'd', "SECONDS", 0, "Refresh every SECONDS (0.1-3600, "
@@ -192,6 +206,8 @@ static const struct argp_option options[] = {
 	  "hold (default 262144; beyond: drops)", 0 },
 	{ "force-raw-tp", OPT_FORCE_RAW_TP, NULL, 0, "Attach raw_tp programs "
 	  "even when module BTF allows tp_btf", 0 },
+	{ "host", OPT_HOST, NULL, 0, "On a KVM host: a row per VM (its VMM "
+	  "process), from KVM's tracepoints", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf's messages and the verifier's log", 0 },
 	{},
 };
@@ -233,10 +249,20 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 							  INT32_MAX);
 		break;
 	case 's':
-		col = top_col_parse(&guest_top_desc, arg);
+		args.sort = arg;
+		break;
+	case OPT_HOST:
+		args.host = true;
+		break;
+	case ARGP_KEY_END:
+		if (!args.sort)
+			break;
+		col = top_col_parse(args.host ? &top_host_desc : &guest_top_desc,
+				    args.sort);
 		if (col < 0)
-			argp_error(state, "--sort '%s': one of pid, comm, live, "
-				   "pinned, map, unmap, errors, p50, p99, age", arg);
+			argp_error(state, "--sort '%s': one of pid, %s, live, "
+				   "pinned, map, unmap, errors, p50, p99, age",
+				   args.sort, args.host ? "vm" : "comm");
 		args.view.sort = (enum top_col)col;
 		break;
 	case 'r':
@@ -283,7 +309,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	err = guest_source_open(&args.guest, &src);
+	err = args.host ? host_source_open(&src) :
+			  guest_source_open(&args.guest, &src);
 	if (err)
 		return EXIT_FAIL;
 	kvmmem_catch_stop_signals();

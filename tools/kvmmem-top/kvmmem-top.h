@@ -51,6 +51,12 @@ struct guest_opts {
 extern const struct top_desc guest_top_desc;
 int guest_source_open(const struct guest_opts *opts, struct top_source **src);
 
+/*
+ * The host (--host): KVM's side of every VM's kvmmem hypercalls, a row
+ * per VM (host.c).
+ */
+int host_source_open(struct top_source **src);
+
 /* What the outputs show, and how. */
 struct view_opts {
 	uint64_t interval_ns;

@@ -86,11 +86,9 @@ struct recorder {
  */
 static int name_vmm(struct recorder *r, uint32_t pid)
 {
-	char path[64], cmdline[4096], name[KVMMEM_TRACE_NAME_LEN];
+	char name[KVMMEM_TRACE_NAME_LEN];
 	uint32_t *named;
-	ssize_t len = 0;
 	size_t i;
-	int fd;
 
 	for (i = 0; i < r->nr_named; i++)
 		if (r->named[i] == pid)
@@ -100,16 +98,10 @@ static int name_vmm(struct recorder *r, uint32_t pid)
 		return -ENOMEM;
 	r->named = named;
 	r->named[r->nr_named++] = pid;
-	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/cmdline", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		len = read(fd, cmdline, sizeof(cmdline));
-		close(fd);
-	}
-	if (len <= 0)
-		return 0;	/* gone already: the report uses its comm */
-	kvmmem_trace_vmm_name(cmdline, (size_t)len, name);
-	return name[0] ? kvmmem_trace_writer_name(&r->w, pid, name) : 0;
+	/* gone already: the report uses its comm */
+	if (!kvmmem_trace_vmm_name_of(pid, name)[0])
+		return 0;
+	return kvmmem_trace_writer_name(&r->w, pid, name);
 }
 
 static int record_event(void *ctx, const struct kt_event *e)

@@ -16,7 +16,7 @@ LIBKVMMEM_ROOT := $(abspath $(LIBKVMMEM_DIR)/../..)
 # bpfutil.c needs libbpf's headers; only the tools that link libbpf call
 # it, and static linking pulls in just the objects a program uses.
 LIBKVMMEM_SRCS := libkvmmem.c stats.c util.c hist.c trace_file.c \
-		  trace_analyze.c trace_merge.c top.c cli.c bpfutil.c
+		  trace_analyze.c trace_merge.c top.c top_host.c cli.c bpfutil.c
 # trace_session.c includes the BPF skeletons ($(OUT)/bpf/*.skel.h): only
 # tools/Makefile builds it, after bpf/, for the tools that use a session.
 LIBKVMMEM_SESSION_SRCS := trace_session.c

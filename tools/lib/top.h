@@ -277,6 +277,57 @@ int top_print_json(FILE *out, const struct top_desc *d,
 		   const struct top_frame *f, const struct top_row *rows,
 		   size_t n, unsigned int seq, const char *attach);
 
+/* ------------------------------------------------------------ host */
+
+struct kvmmem_trace_analysis;
+struct kt_event;
+
+/*
+ * The host's rows (kvmmem-top --host): one per VM, from the events of a
+ * host session (kvmmem_host.bpf.c) fed through the trace analysis, so
+ * that VMs, vCPUs, answers and local GPAs mean exactly what they mean
+ * in kvmmem-trace's report. Ops: 0 MEM_MAP, 1 MEM_UNMAP (host latency,
+ * VM exit to VM entry). A row's MAPS and UNMAPS count the hypercalls,
+ * whatever the answer; ERRORS those answered with an error; LIVE the
+ * local GPAs the host backs with a remote page; LEAKED what a VM that
+ * exited left mapped.
+ */
+struct top_host {
+	struct kvmmem_trace_analysis *a;
+	uint64_t (*hist)[2][TOP_SLOTS];	/* per VM, in a->vms order */
+	size_t cap;
+};
+
+/* Its description: rows "vms", keyed "pid" and "vm". */
+extern const struct top_desc top_host_desc;
+
+/** top_host_init() - an empty host model; 0 or -ENOMEM */
+int top_host_init(struct top_host *h);
+
+/**
+ * top_host_add() - account one event of a host session (other kinds too:
+ * they go to the analysis); 0 or -ENOMEM
+ */
+int top_host_add(struct top_host *h, const struct kt_event *e);
+
+/**
+ * top_host_name() - name VM @pid (from its VMM's command line); a VM
+ * not seen yet is ignored
+ */
+void top_host_name(struct top_host *h, uint32_t pid, const char *name);
+
+/**
+ * top_host_sample() - the host model as a sample at @ts_ns
+ * @drops: events the session lost so far
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int top_host_sample(const struct top_host *h, uint64_t ts_ns, uint64_t drops,
+		    struct top_sample *s);
+
+/** top_host_free() - release everything */
+void top_host_free(struct top_host *h);
+
 #ifdef __cplusplus
 }
 #endif

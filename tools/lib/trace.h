@@ -204,6 +204,14 @@ int kvmmem_trace_writer_name(struct kvmmem_trace_writer *w, uint32_t pid,
 char *kvmmem_trace_vmm_name(const char *cmdline, size_t len,
 			    char buf[KVMMEM_TRACE_NAME_LEN]);
 
+/**
+ * kvmmem_trace_vmm_name_of() - kvmmem_trace_vmm_name() of running process
+ * @pid's /proc/PID/cmdline; "" if it is gone (or names nothing)
+ *
+ * Return: @buf.
+ */
+char *kvmmem_trace_vmm_name_of(uint32_t pid, char buf[KVMMEM_TRACE_NAME_LEN]);
+
 /** kvmmem_trace_writer_free() - release the buffer (not the fd) */
 void kvmmem_trace_writer_free(struct kvmmem_trace_writer *w);
 

@@ -446,6 +446,22 @@ char *kvmmem_trace_vmm_name(const char *cmdline, size_t len,
 	return buf;
 }
 
+char *kvmmem_trace_vmm_name_of(uint32_t pid, char buf[KVMMEM_TRACE_NAME_LEN])
+{
+	char path[64], cmdline[4096];
+	ssize_t len = 0;
+	int fd;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return buf;
+	len = read(fd, cmdline, sizeof(cmdline));
+	close(fd);
+	return len > 0 ? kvmmem_trace_vmm_name(cmdline, (size_t)len, buf) : buf;
+}
+
 void kvmmem_trace_writer_free(struct kvmmem_trace_writer *w)
 {
 	free(w->buf);

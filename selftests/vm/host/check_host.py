@@ -5,11 +5,12 @@
 hypercalls (kvmmem-trace record in L2). One line per case,
 "l1/NAME: ok" or "l1/NAME: FAIL why".
 
-Usage: check_host.py L1.json L2.json N MERGE.json
+Usage: check_host.py L1.json L2.json N MERGE.json TOP.json
   L1.json     kvmmem-trace report --json of L1's host recording
   L2.json     kvmmem-trace report --json of L2's guest recording
   N           the maps L2's workload made (l2.sh N)
   MERGE.json  kvmmem-trace merge --json --vm PID L2.ktr L1.ktr
+  TOP.json    the last frame of kvmmem-top --host --json
 """
 import json
 import sys
@@ -73,6 +74,24 @@ def main():
         case('merge_left_nothing_unpaired',
              (merge['unpaired_guest'], merge['unpaired_host']), (0, 0))
         case('merge_clock_alignment_consistent', merge['consistent'], True)
+
+    try:
+        top = json.load(open(sys.argv[5]))
+    except (OSError, ValueError) as e:
+        print(f'l1/kvmmem_top_host_frame: FAIL {e}')
+    else:
+        rows = {r['vm']: r for r in top['vms']}
+        case('kvmmem_top_host_rows_are_the_vms', sorted(rows),
+             sorted([L2_NAME, BUSY_NAME]))
+        r = rows.get(L2_NAME, {})
+        case('kvmmem_top_host_counts_what_the_host_recorded',
+             (r.get('pid'), r.get('maps'), r.get('unmaps'), r.get('errors')),
+             (vm['pid'], vm['hypercalls']['MEM_MAP']['count'],
+              vm['hypercalls']['MEM_UNMAP']['count'],
+              vm['hypercalls']['MEM_MAP']['errors']))
+        case('kvmmem_top_host_nothing_pinned',
+             (top['totals']['live'], top['totals']['pinned'],
+              top['totals']['leaked'], top['totals']['drops']), (0, 0, 0, 0))
 
     busy = vms.get(BUSY_NAME)
     if busy is None:

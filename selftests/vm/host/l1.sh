@@ -11,7 +11,9 @@
 #                   QEMU in the middle of the run
 # then checks that the host recording counts every hypercall L2 made, by
 # nr, with the answers L2 saw, and reports the killed VM's exit (and its
-# leaked pages: none on stock KVM, where every map fails). Results come
+# leaked pages: none on stock KVM, where every map fails), and that
+# kvmmem-top --host, running alongside, shows the same counts per VM.
+# Results come
 # out through files in $KVMMEM_HOST_LOG, not L2's console. One line per
 # case.
 set -uo pipefail
@@ -57,6 +59,10 @@ else
 	fail host_recorder_attached "$(cat "$LOG/l1-record.err")"
 fi
 
+# kvmmem-top --host, alongside: a JSON frame per second
+"$OUT/kvmmem-top" --host --json -d 1 >"$LOG/top.jsonl" 2>"$LOG/top.err" &
+top=$!
+
 # L2 is quiet: every character it prints costs a nested exit.
 "$VMRUN" --accel kvm --no-load --mem 128 --smp 1 --name kvmmem-l2 \
 	--timeout 300 -- "$HERE/l2.sh" "$N"
@@ -84,8 +90,15 @@ else
 	kill "$busy" 2>/dev/null
 fi
 wait "$busy"
-sleep 0.5	# one drain of the recorder after the exit
-kill -INT "$rec"
+sleep 1.5	# a drain of the recorder and a frame of kvmmem-top after the exit
+kill -INT "$rec" "$top"
+wait "$top"
+rc=$?
+if [[ $rc -eq 0 ]]; then
+	ok kvmmem_top_host_stopped_cleanly
+else
+	fail kvmmem_top_host_stopped_cleanly "exit $rc: $(cat "$LOG/top.err")"
+fi
 wait "$rec"
 rc=$?
 echo 0 >"$T/tracing_on"
@@ -114,4 +127,6 @@ vm=$(python3 -c "import json,sys; print([v['pid'] for v in json.load(open(sys.ar
 	>"$LOG/merge.json" 2>"$LOG/merge.err"
 "$OUT/kvmmem-trace" merge --vm "${vm:-0}" "$LOG/l2.ktr" "$LOG/l1.ktr" \
 	-o "$LOG/merge.perfetto.json" >"$LOG/merge.txt" 2>&1
-python3 "$HERE/check_host.py" "$LOG/l1.json" "$LOG/l2.json" "$N" "$LOG/merge.json"
+tail -n 1 "$LOG/top.jsonl" >"$LOG/top-last.json"
+python3 "$HERE/check_host.py" "$LOG/l1.json" "$LOG/l2.json" "$N" "$LOG/merge.json" \
+	"$LOG/top-last.json"

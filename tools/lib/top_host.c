@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * top_host.c - kvmmem-top's host model (top.h): the events of a host
+ * session, through the trace analysis, as samples of one row per VM.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hist.h"
+#include "top.h"
+#include "trace.h"
+
+const struct top_desc top_host_desc = {
+	.title = "kvmmem-top --host",
+	.id_col = "PID",
+	.name_col = "VM",
+	.id_key = "pid",
+	.name_key = "vm",
+	.rows_key = "vms",
+	.nr_ops = 2,
+	.op_names = { "MEM_MAP", "MEM_UNMAP" },
+	.row_ops = 0x3,
+};
+
+int top_host_init(struct top_host *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->a = calloc(1, sizeof(*h->a));
+	if (!h->a)
+		return -ENOMEM;
+	kvmmem_trace_analysis_init(h->a);
+	return 0;
+}
+
+int top_host_add(struct top_host *h, const struct kt_event *e)
+{
+	struct kvmmem_trace_vm *vm;
+	unsigned int slot;
+	int64_t lat;
+	size_t i, ncap;
+	int err;
+
+	err = kvmmem_trace_analysis_add(h->a, e, &lat);
+	if (err)
+		return err;
+	if (h->a->nr_vms > h->cap) {
+		void *p;
+
+		ncap = h->cap ? 2 * h->cap : 16;
+		while (ncap < h->a->nr_vms)
+			ncap *= 2;
+		p = realloc(h->hist, ncap * sizeof(*h->hist));
+		if (!p)
+			return -ENOMEM;
+		h->hist = p;
+		memset(h->hist + h->cap, 0, (ncap - h->cap) * sizeof(*h->hist));
+		h->cap = ncap;
+	}
+	if (lat < 0 || (e->kind != KT_KVM_HC_EXIT && e->kind != KT_HOST_HC_EXIT))
+		return 0;
+	vm = kvmmem_trace_analysis_get_vm(h->a, e->pid);
+	if (!vm)
+		return 0;
+	i = (size_t)(vm - h->a->vms);
+	slot = kvmmem_log2_slot((uint64_t)lat);
+	if (slot >= TOP_SLOTS)
+		slot = TOP_SLOTS - 1;
+	h->hist[i][e->tgid == 32 ? 0 : 1][slot]++;
+	return 0;
+}
+
+void top_host_name(struct top_host *h, uint32_t pid, const char *name)
+{
+	struct kvmmem_trace_name n = { .pid = pid };
+
+	snprintf(n.name, sizeof(n.name), "%s", name);
+	kvmmem_trace_analysis_name_vms(h->a, &n, 1);
+}
+
+int top_host_sample(const struct top_host *h, uint64_t ts_ns, uint64_t drops,
+		    struct top_sample *s)
+{
+	const struct kvmmem_trace_analysis *a = h->a;
+	struct top_sample_row *r;
+	size_t i, j;
+	int op;
+
+	s->ts_ns = ts_ns;
+	s->drops = drops;
+	for (i = 0; i < a->nr_vms; i++) {
+		const struct kvmmem_trace_vm *vm = &a->vms[i];
+
+		r = top_sample_row_add(s, vm->pid);
+		if (!r)
+			return -ENOMEM;
+		snprintf(r->name, sizeof(r->name), "%.*s", TOP_NAME_LEN - 1, vm->name);
+		r->cnt[TOP_MAPS] = vm->hc[KT_HC_MEM_MAP].count;
+		r->cnt[TOP_UNMAPS] = vm->hc[KT_HC_MEM_UNMAP].count;
+		r->cnt[TOP_ERRORS] = vm->hc[KT_HC_MEM_MAP].errors +
+				     vm->hc[KT_HC_MEM_UNMAP].errors;
+		/* what a VM that exited left mapped is leaked, not live */
+		if (vm->exit_ts)
+			r->leaked = vm->live;
+		else
+			r->live = (int64_t)vm->live;
+		for (j = 0; !vm->exit_ts && j < vm->nr_maps; j++)
+			if (vm->maps[j].live && vm->maps[j].map_ts &&
+			    (!r->oldest_ns || vm->maps[j].map_ts < r->oldest_ns))
+				r->oldest_ns = vm->maps[j].map_ts;
+		if (i < h->cap)
+			for (op = 0; op < 2; op++)
+				memcpy(r->hist[op], h->hist[i][op], sizeof(r->hist[op]));
+		for (op = 0; op < TOP_NR_CNTS; op++)
+			s->cnt[op] += r->cnt[op];
+		s->live += r->live;
+		s->leaked += r->leaked;
+	}
+	s->pinned = (uint64_t)s->live + s->leaked;
+	return 0;
+}
+
+void top_host_free(struct top_host *h)
+{
+	if (h->a)
+		kvmmem_trace_analysis_free(h->a);
+	free(h->a);
+	free(h->hist);
+	memset(h, 0, sizeof(*h));
+}
