@@ -24,8 +24,9 @@
  * relocates each field against the kvm module's BTF (Debian ships it):
  * no layout is hard-coded, and a kernel whose record lacks a field fails
  * to load with libbpf naming the field, instead of reading garbage.
- * Every other exit costs one comparison; only hypercall exits touch the
- * per-vCPU map, and only nr 32/33 reach the ring buffer.
+ * Every other exit costs one comparison, every entry one load while no
+ * hypercall is in flight; only hypercall exits touch the per-vCPU map,
+ * and only nr 32/33 reach the ring buffer.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -77,6 +78,20 @@ struct {
 	__type(value, struct kh_vcpu);
 } kh_vcpus SEC(".maps");
 
+/*
+ * vCPUs between a hypercall exit and their next entry (approximate: an
+ * entry evicted from the LRU is never subtracted, which only costs
+ * lookups). kvm_entry fires on every VM entry: while this is 0 it skips
+ * the map lookup.
+ */
+__u64 kh_inflight = 0;
+
+static __always_inline void kh_forget(__u32 tid)
+{
+	if (!bpf_map_delete_elem(&kh_vcpus, &tid))
+		__sync_fetch_and_add(&kh_inflight, -1);
+}
+
 static __always_inline bool kh_is_hypercall_exit(__u32 isa, __u32 reason)
 {
 	if (isa == KVM_ISA_VMX)
@@ -99,7 +114,10 @@ int kh_kvm_exit(struct trace_event_raw_kvm_exit___kh *ctx)
 	v.exit_ts = bpf_ktime_get_ns();
 	v.vcpu_id = ctx->vcpu_id;
 	v.stage = KH_EXITED;
-	bpf_map_update_elem(&kh_vcpus, &tid, &v, BPF_ANY);
+	if (!bpf_map_update_elem(&kh_vcpus, &tid, &v, BPF_NOEXIST))
+		__sync_fetch_and_add(&kh_inflight, 1);
+	else
+		bpf_map_update_elem(&kh_vcpus, &tid, &v, BPF_ANY);
 	return 0;
 }
 
@@ -113,7 +131,7 @@ int kh_kvm_hypercall(struct trace_event_raw_kvm_hypercall___kh *ctx)
 	if (!v)
 		return 0;	/* exit not seen (filtered, or before attach) */
 	if (nr != 32 && nr != 33) {
-		bpf_map_delete_elem(&kh_vcpus, &tid);
+		kh_forget(tid);
 		return 0;
 	}
 	v->nr = (__u32)nr;
@@ -173,9 +191,12 @@ SEC("tracepoint/kvm/kvm_entry")
 int kh_kvm_entry(void *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct kh_vcpu *v = bpf_map_lookup_elem(&kh_vcpus, &tid);
+	struct kh_vcpu *v;
 	__s64 ret;
 
+	if (!kh_inflight)
+		return 0;
+	v = bpf_map_lookup_elem(&kh_vcpus, &tid);
 	if (!v)
 		return 0;
 	if (v->stage >= KH_CALLED) {
@@ -183,7 +204,7 @@ int kh_kvm_entry(void *ctx)
 		kt_emit(KT_KVM_HC_EXIT, v->vcpu_id, v->nr, v->a0, v->a1, v->a2,
 			ret);
 	}
-	bpf_map_delete_elem(&kh_vcpus, &tid);
+	kh_forget(tid);
 	return 0;
 }
 

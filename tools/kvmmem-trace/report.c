@@ -355,7 +355,11 @@ static void print_host(FILE *f, const struct kvmmem_trace_file *tf,
 	for (i = 0; i < a->nr_vms; i++) {
 		struct kvmmem_trace_vm *vm = &a->vms[i];
 
-		comm_copy(name, vm->name, false);
+		/* one word in the table */
+		snprintf(name, sizeof(name), "%s", vm->name[0] ? vm->name : "?");
+		for (j = 0; name[j]; j++)
+			if (name[j] == ' ' || name[j] == '\t')
+				name[j] = '_';
 		for (hc = 0; hc < KT_HC_NR; hc++) {
 			struct kvmmem_samples *lat = &vm->hc[hc].latency;
 
