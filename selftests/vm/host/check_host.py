@@ -5,12 +5,13 @@
 hypercalls (kvmmem-trace record in L2). One line per case,
 "l1/NAME: ok" or "l1/NAME: FAIL why".
 
-Usage: check_host.py L1.json L2.json N MERGE.json TOP.json
+Usage: check_host.py L1.json L2.json N MERGE.json TOP.json LIVE.jsonl
   L1.json     kvmmem-trace report --json of L1's host recording
   L2.json     kvmmem-trace report --json of L2's guest recording
   N           the maps L2's workload made (l2.sh N)
   MERGE.json  kvmmem-trace merge --json --vm PID L2.ktr L1.ktr
   TOP.json    the last frame of kvmmem-top --host --json
+  LIVE.jsonl  kvmmem-trace --host --json (live mode) over the same time
 """
 import json
 import sys
@@ -92,6 +93,19 @@ def main():
         case('kvmmem_top_host_nothing_pinned',
              (top['totals']['live'], top['totals']['pinned'],
               top['totals']['leaked'], top['totals']['drops']), (0, 0, 0, 0))
+
+    try:
+        live = [json.loads(line) for line in open(sys.argv[6])]
+    except (OSError, ValueError) as e:
+        print(f'l1/live_host_events: FAIL {e}')
+    else:
+        exits = [e for e in live if e['event'] == 'kvm_hypercall_exit'
+                 and e['pid'] == vm['pid']]
+        case('live_host_shows_every_call_with_its_answer',
+             (len(exits), sorted({e['result'] for e in exits})),
+             (n, ['KVM_ENOSYS']))
+        case('live_host_pairs_every_call',
+             sum(1 for e in exits if 'latency_ns' in e), n)
 
     busy = vms.get(BUSY_NAME)
     if busy is None:

@@ -59,9 +59,11 @@ else
 	fail host_recorder_attached "$(cat "$LOG/l1-record.err")"
 fi
 
-# kvmmem-top --host, alongside: a JSON frame per second
+# kvmmem-top --host, alongside: a JSON frame per second; and live mode
 "$OUT/kvmmem-top" --host --json -d 1 >"$LOG/top.jsonl" 2>"$LOG/top.err" &
 top=$!
+"$OUT/kvmmem-trace" --host --json >"$LOG/live.jsonl" 2>"$LOG/live.err" &
+live=$!
 
 # L2 is quiet: every character it prints costs a nested exit.
 "$VMRUN" --accel kvm --no-load --mem 128 --smp 1 --name kvmmem-l2 \
@@ -91,7 +93,14 @@ else
 fi
 wait "$busy"
 sleep 1.5	# a drain of the recorder and a frame of kvmmem-top after the exit
-kill -INT "$rec" "$top"
+kill -INT "$rec" "$top" "$live"
+wait "$live"
+rc=$?
+if [[ $rc -eq 0 ]]; then
+	ok live_host_stopped_cleanly
+else
+	fail live_host_stopped_cleanly "exit $rc: $(cat "$LOG/live.err")"
+fi
 wait "$top"
 rc=$?
 if [[ $rc -eq 0 ]]; then
@@ -129,4 +138,4 @@ vm=$(python3 -c "import json,sys; print([v['pid'] for v in json.load(open(sys.ar
 	-o "$LOG/merge.perfetto.json" >"$LOG/merge.txt" 2>&1
 tail -n 1 "$LOG/top.jsonl" >"$LOG/top-last.json"
 python3 "$HERE/check_host.py" "$LOG/l1.json" "$LOG/l2.json" "$N" "$LOG/merge.json" \
-	"$LOG/top-last.json"
+	"$LOG/top-last.json" "$LOG/live.jsonl"
