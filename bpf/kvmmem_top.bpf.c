@@ -8,6 +8,16 @@
  * per interval. Updates that do not fit (a map full) are counted in
  * KTOP_C_DROPS, which kvmmem-top shows.
  *
+ * Cost: the hot path reads no clock but jiffies (inlined by the
+ * verifier). Hypercall latency needs two bpf_ktime_get_ns() calls,
+ * which cost ~1 us each where the clocksource is HPET (QEMU TCG): so
+ * a call is timed only if no call of its operation was timed on this
+ * CPU in the last time_gap_jiffies jiffies (see kvmmem_top.h).
+ *
+ * The MAP and UNMAP ioctls are not timed (their _start tracepoints are
+ * not attached: two programs fewer per map+unmap pair); the hypercalls,
+ * which is where the host answers, are.
+ *
  * Each program exists as tp_btf and as raw_tp (all tracepoint arguments
  * are scalars); user space loads one set (kvmmem_bpf_autoload()).
  */
@@ -19,6 +29,9 @@
 
 #define KVM_HC_MEM_MAP		32
 #define KVM_HC_MEM_UNMAP	33
+
+/* Time at most one call per op per CPU per this many jiffies; 0: all. */
+const volatile __u64 time_gap_jiffies = 1;
 
 /* Per-CPU system-wide counters, indexed by enum ktop_ctr. */
 struct {
@@ -50,13 +63,37 @@ struct {
 	__type(value, struct ktop_live);
 } ktop_live SEC(".maps");
 
-/* Start time of an operation in progress: key (thread id << 8) | op. */
+/*
+ * Start time of a timed call in progress: key (thread id << 8) | op. LRU:
+ * a start whose end this CPU did not see (the thread migrated) ages out.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
 	__type(value, __u64);
 } ktop_start SEC(".maps");
+
+/* Per CPU and op: when the next call may be timed, and one in flight. */
+struct ktop_gate {
+	__u64 next_jiffies[KTOP_NR_OPS];
+	__u32 timing[KTOP_NR_OPS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ktop_gate);
+} ktop_gates SEC(".maps");
+
+/* [0]: the first (jiffies, ns) pair taken, [1]: the latest. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct ktop_clock);
+} ktop_clock SEC(".maps");
 
 static __always_inline void ktop_count(enum ktop_ctr c, __s64 n)
 {
@@ -86,12 +123,50 @@ static __always_inline __u64 ktop_start_key(enum ktop_op op)
 	return ((bpf_get_current_pid_tgid() & 0xffffffffULL) << 8) | op;
 }
 
+static __always_inline struct ktop_gate *ktop_gate(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&ktop_gates, &zero);
+}
+
+/* Keep (jiffies, ns) pairs for user space to convert jiffies with. */
+static __always_inline void ktop_clock_pair(__u64 jiffies, __u64 ns)
+{
+	struct ktop_clock *c;
+	__u32 key = 0;
+
+	c = bpf_map_lookup_elem(&ktop_clock, &key);
+	if (c && !c->ns) {
+		c->jiffies = jiffies;
+		c->ns = ns;
+	}
+	key = 1;
+	c = bpf_map_lookup_elem(&ktop_clock, &key);
+	if (c) {
+		c->jiffies = jiffies;
+		c->ns = ns;
+	}
+}
+
+/* A call of @op starts in the current thread: time it, if its turn. */
 static __always_inline void ktop_op_start(enum ktop_op op)
 {
-	__u64 key = ktop_start_key(op), ts = bpf_ktime_get_ns();
+	struct ktop_gate *g = ktop_gate();
+	__u64 key, ts, now = bpf_jiffies64();
 
+	if (!g || op >= KTOP_NR_OPS)
+		return;
+	if (time_gap_jiffies && now < g->next_jiffies[op])
+		return;
+	g->next_jiffies[op] = now + time_gap_jiffies;
+	key = ktop_start_key(op);
+	ts = bpf_ktime_get_ns();
+	ktop_clock_pair(now, ts);
 	if (bpf_map_update_elem(&ktop_start, &key, &ts, BPF_ANY))
 		ktop_count(KTOP_C_DROPS, 1);
+	else
+		g->timing[op] = 1;
 }
 
 /* The end of @op in the current thread: into its process's histogram. */
@@ -101,12 +176,17 @@ static __always_inline void ktop_op_end(enum ktop_op op)
 		.tgid = bpf_get_current_pid_tgid() >> 32,
 		.op = op,
 	};
-	__u64 key = ktop_start_key(op), *start, delta, slot;
+	struct ktop_gate *g = ktop_gate();
+	__u64 key, *start, delta, slot;
 	struct ktop_hist *h;
 
+	if (!g || op >= KTOP_NR_OPS || !g->timing[op])
+		return;		/* no timed call in flight on this CPU */
+	g->timing[op] = 0;
+	key = ktop_start_key(op);
 	start = bpf_map_lookup_elem(&ktop_start, &key);
 	if (!start)
-		return;		/* started before the programs were attached */
+		return;		/* another thread's, or before we attached */
 	delta = bpf_ktime_get_ns() - *start;
 	bpf_map_delete_elem(&ktop_start, &key);
 
@@ -147,10 +227,9 @@ static __always_inline struct ktop_proc *ktop_proc(__u32 tgid)
 
 static __always_inline int ktop_map_end(__u64 id, __u32 tgid, int ret)
 {
-	struct ktop_live l = { .ts = bpf_ktime_get_ns(), .tgid = tgid };
+	struct ktop_live l = { .jiffies = bpf_jiffies64(), .tgid = tgid };
 	struct ktop_proc *p;
 
-	ktop_op_end(KTOP_OP_MAP);
 	p = ktop_proc(tgid);
 	if (ret) {
 		ktop_count(KTOP_C_ERRORS, 1);
@@ -185,7 +264,6 @@ static __always_inline int ktop_unmap_end(__u64 id, __u32 tgid, int ret)
 {
 	struct ktop_proc *p;
 
-	ktop_op_end(KTOP_OP_UNMAP);
 	if (ret) {
 		/* a host failure was already counted by kvmmem_page_leaked */
 		ktop_count(KTOP_C_ERRORS, 1);
@@ -230,6 +308,12 @@ static __always_inline enum ktop_op ktop_hc_op(__u32 nr)
 	return nr == KVM_HC_MEM_MAP ? KTOP_OP_HC_MAP : KTOP_OP_HC_UNMAP;
 }
 
+static __always_inline void ktop_hc_exit(__u32 nr)
+{
+	ktop_count(nr == KVM_HC_MEM_MAP ? KTOP_C_HC_MAP : KTOP_C_HC_UNMAP, 1);
+	ktop_op_end(ktop_hc_op(nr));
+}
+
 /*
  * KTOP_PROG(tracepoint, args, body): the tp_btf and the raw_tp program of
  * one tracepoint, both doing the same.
@@ -245,14 +329,12 @@ int BPF_PROG(tp##_raw, args) { body; return 0; }
 #define MAPPING_ARGS	u64 id, u32 tgid, u64 gva, u64 gpa, u64 pa, int ret
 #define HC_ARGS		u64 id, u32 nr, u64 a0, u64 a1, u64 a2, long ret
 
-KTOP_PROG(kvmmem_map_start, ktop_op_start(KTOP_OP_MAP), MAPPING_ARGS)
 KTOP_PROG(kvmmem_map_end, ktop_map_end(id, tgid, ret), MAPPING_ARGS)
-KTOP_PROG(kvmmem_unmap_start, ktop_op_start(KTOP_OP_UNMAP), MAPPING_ARGS)
 KTOP_PROG(kvmmem_unmap_end, ktop_unmap_end(id, tgid, ret), MAPPING_ARGS)
 KTOP_PROG(kvmmem_teardown_unmap, ktop_teardown_unmap(id, tgid, ret),
 	  MAPPING_ARGS)
 KTOP_PROG(kvmmem_page_leaked, ktop_page_leaked(id, tgid), MAPPING_ARGS)
 KTOP_PROG(kvmmem_hypercall_enter, ktop_op_start(ktop_hc_op(nr)), HC_ARGS)
-KTOP_PROG(kvmmem_hypercall_exit, ktop_op_end(ktop_hc_op(nr)), HC_ARGS)
+KTOP_PROG(kvmmem_hypercall_exit, ktop_hc_exit(nr), HC_ARGS)
 
 char LICENSE[] SEC("license") = "GPL";

@@ -18,10 +18,14 @@
  * slot also holds everything longer (2^31 ns, ~2.1 s, and above). */
 #define KTOP_SLOTS	32
 
-/* Timed operations: one latency histogram each, per process. */
+/*
+ * Timed operations: one latency histogram each, per process. Timing
+ * costs two clock reads, which are slow where the clocksource is
+ * (HPET under QEMU TCG: ~1 us each): so at most one call per operation
+ * per CPU per `time_gap_jiffies` jiffies is timed (0: every call), and
+ * the histograms are a sample. Calls are counted exactly (KTOP_C_HC_*).
+ */
 enum ktop_op {
-	KTOP_OP_MAP,		/* MAP ioctl: kvmmem_map_start -> _end */
-	KTOP_OP_UNMAP,		/* UNMAP ioctl: kvmmem_unmap_start -> _end */
 	KTOP_OP_HC_MAP,		/* hypercall KVM_HC_MEM_MAP: enter -> exit */
 	KTOP_OP_HC_UNMAP,	/* hypercall KVM_HC_MEM_UNMAP (UNMAP ioctl
 				 * and teardown): enter -> exit */
@@ -37,7 +41,19 @@ enum ktop_ctr {
 	KTOP_C_LEAKED,		/* pages the host failed to unmap */
 	KTOP_C_LIVE,		/* live mappings made while traced (+/-) */
 	KTOP_C_DROPS,		/* updates lost: a map was full */
+	KTOP_C_HC_MAP,		/* MEM_MAP hypercalls (all, timed or not) */
+	KTOP_C_HC_UNMAP,	/* MEM_UNMAP hypercalls */
 	KTOP_NR_CTRS,
+};
+
+/*
+ * A (jiffies, CLOCK_MONOTONIC ns) pair read together, for turning the
+ * jiffies of ktop_live into times: the first one the programs took
+ * (ktop_clock[0]) and the latest (ktop_clock[1]).
+ */
+struct ktop_clock {
+	__u64 jiffies;
+	__u64 ns;
 };
 
 /*
@@ -68,7 +84,7 @@ struct ktop_hist {
 
 /* A live mapping (key: __u64 mapping id). */
 struct ktop_live {
-	__u64 ts;	/* bpf_ktime_get_ns() at its MAP's end */
+	__u64 jiffies;	/* at its MAP's end (reading jiffies is free) */
 	__u32 tgid;	/* owner */
 	__u32 pad;
 };

@@ -166,12 +166,12 @@ Test(top_frame, latency_is_the_interval_histogram_of_the_row_ops)
 	c->hist[0][15] = 7;	/* map: not a row op */
 
 	cr_assert_eq(top_frame_build(&desc, &prev, &cur, 0, &frame), 0);
-	cr_assert_eq(frame_row(1)->lat.count, 1);
+	cr_assert_eq(frame_row(1)->lat.timed, 1);
 	cr_assert_eq(frame_row(1)->lat.p50_ns, 1536);
 	cr_assert_eq(frame_row(1)->hist[1][20], 0);
-	cr_assert_eq(frame.lat[0].count, 7);
+	cr_assert_eq(frame.lat[0].timed, 7);
 	cr_assert_eq(frame.lat[0].p50_ns, 3 << 14);	/* 4th of 7 in [2^15, 2^16) */
-	cr_assert_eq(frame.lat[1].count, 1);
+	cr_assert_eq(frame.lat[1].timed, 1);
 }
 
 Test(top_frame, system_latency_sums_the_rows_and_survives_a_dropped_row)
@@ -190,7 +190,25 @@ Test(top_frame, system_latency_sums_the_rows_and_survives_a_dropped_row)
 	cr_assert_eq(top_frame_build(&desc, &prev, &cur, 0, &frame), 0);
 	cr_assert_eq(frame.hist[1][12], 4);
 	cr_assert_eq(frame.hist[1][30], 0);
-	cr_assert_eq(frame.lat[1].count, 4);
+	cr_assert_eq(frame.lat[1].timed, 4);
+}
+
+Test(top_frame, calls_are_the_samples_difference_whatever_was_timed)
+{
+	struct top_sample_row *r;
+
+	prev.ts_ns = 0;
+	cur.ts_ns = SEC;
+	prev.calls[1] = 100;
+	cur.calls[1] = 160;	/* 60 calls, 2 of them timed */
+	r = row(&cur, 1, "a", 0, 0, 0);
+	r->hist[1][12] = 2;
+
+	cr_assert_eq(top_frame_build(&desc, &prev, &cur, 0, &frame), 0);
+	cr_assert_eq(frame.lat[1].calls, 60);
+	cr_assert_eq(frame.lat[1].timed, 2);
+	cr_assert_eq(frame.lat[0].calls, 0);
+	cr_assert_eq(frame_row(1)->lat.calls, 0, "rows count timed calls only");
 }
 
 Test(top_frame, system_totals_come_from_the_samples)
@@ -339,7 +357,7 @@ Test(top_fmt, a_row_lines_up_under_the_titles)
 {
 	struct top_row r = { .id = 1234, .name = "kvmmem-ctl", .live = 12,
 		.pinned = 13, .rate = { 120.04, 100, 18, 0.25 },
-		.age_ns = 3200000000ULL, .lat = { 5, 12300, 45600 } };
+		.age_ns = 3200000000ULL, .lat = { 0, 5, 12300, 45600 } };
 	char buf[256], hdr[256];
 
 	top_fmt_row(&r, buf, sizeof(buf));
@@ -398,7 +416,7 @@ static void frame_for_text(void)
 	frame.rate[TOP_UNMAPS] = 45;
 	frame.rate[TOP_TEARDOWNS] = 5;
 	frame.rate[TOP_ERRORS] = 0.5;
-	frame.lat[1] = (struct top_lat){ 3, 6340, 328000 };
+	frame.lat[1] = (struct top_lat){ 9, 3, 6340, 328000 };
 }
 
 Test(top_fmt, header_lines_in_order_then_none)
@@ -435,7 +453,7 @@ Test(top_json, one_object_on_one_line_with_totals_latency_and_rows)
 {
 	struct top_row r = { .id = 77, .name = "a\"b", .live = 2, .pinned = 3,
 		.leaked = 1, .cnt = { 5, 3, 0, 1 }, .rate = { 2.5, 1.5, 0, 0.5 },
-		.age_ns = 1000, .lat = { 4, 1536, 3072 } };
+		.age_ns = 1000, .lat = { 0, 4, 1536, 3072 } };
 	char *text;
 
 	frame_for_text();
@@ -446,12 +464,13 @@ Test(top_json, one_object_on_one_line_with_totals_latency_and_rows)
 		"\"totals\":{\"live\":12,\"pinned\":13,\"leaked\":1,\"drops\":0,"
 		"\"maps\":103,\"unmaps\":91,\"teardowns\":10,\"errors\":1,"
 		"\"map_s\":51.500,\"unmap_s\":50.000,\"errors_s\":0.500},"
-		"\"latency\":{\"map\":{\"count\":0,\"p50_ns\":0,\"p99_ns\":0},"
-		"\"MEM_MAP\":{\"count\":3,\"p50_ns\":6340,\"p99_ns\":328000}},"
+		"\"latency\":{\"map\":{\"calls\":0,\"timed\":0,\"p50_ns\":0,"
+		"\"p99_ns\":0},\"MEM_MAP\":{\"calls\":9,\"timed\":3,"
+		"\"p50_ns\":6340,\"p99_ns\":328000}},"
 		"\"processes\":[{\"pid\":77,\"comm\":\"a\\\"b\",\"live\":2,"
 		"\"pinned\":3,\"leaked\":1,\"maps\":5,\"unmaps\":3,\"teardowns\":0,"
 		"\"errors\":1,\"map_s\":2.500,\"unmap_s\":1.500,\"errors_s\":0.500,"
-		"\"lat_count\":4,\"p50_ns\":1536,\"p99_ns\":3072,"
+		"\"timed\":4,\"p50_ns\":1536,\"p99_ns\":3072,"
 		"\"oldest_age_ns\":1000,\"oldest_partial\":false}]}\n");
 	free(text);
 }

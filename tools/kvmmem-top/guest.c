@@ -34,9 +34,7 @@ _Static_assert(KTOP_NR_OPS <= TOP_MAX_OPS, "every op has a histogram");
 _Static_assert(KTOP_COMM_LEN == TOP_NAME_LEN, "comm fits a row name");
 
 static const struct kvmmem_bpf_tp tracepoints[] = {
-	{ "kvmmem_map_start", "kvmmem" },
 	{ "kvmmem_map_end", "kvmmem" },
-	{ "kvmmem_unmap_start", "kvmmem" },
 	{ "kvmmem_unmap_end", "kvmmem" },
 	{ "kvmmem_teardown_unmap", "kvmmem" },
 	{ "kvmmem_page_leaked", "kvmmem" },
@@ -55,8 +53,6 @@ const struct top_desc guest_top_desc = {
 	.rows_key = "processes",
 	.nr_ops = KTOP_NR_OPS,
 	.op_names = {
-		[KTOP_OP_MAP] = "map",
-		[KTOP_OP_UNMAP] = "unmap",
 		[KTOP_OP_HC_MAP] = "MEM_MAP",
 		[KTOP_OP_HC_UNMAP] = "MEM_UNMAP",
 	},
@@ -84,6 +80,52 @@ struct guest {
 	struct ktop_live *live_vals;
 	uint32_t max_live;
 };
+
+/* Kernel HZ values; ns per jiffy is snapped to the nearest. */
+static const uint64_t jiffy_ns[] = { 1000000, 3333333, 4000000, 10000000 };
+#define JIFFY_NS_DEFAULT	4000000		/* HZ=250, Debian's */
+
+/*
+ * How to turn ktop_live's jiffies into CLOCK_MONOTONIC ns: the latest
+ * (jiffies, ns) pair the programs took, and ns per jiffy from the
+ * first and the latest pair once they are 100 jiffies apart.
+ */
+struct jiffy_clock {
+	uint64_t jiffies, ns, ns_per_jiffy;
+};
+
+static void read_clock(struct guest *g, struct jiffy_clock *jc)
+{
+	struct ktop_clock c[2] = { 0 };
+	uint32_t k;
+	uint64_t npj, best = JIFFY_NS_DEFAULT;
+	size_t i;
+
+	for (k = 0; k < 2; k++)
+		bpf_map__lookup_elem(g->skel->maps.ktop_clock, &k, sizeof(k),
+				     &c[k], sizeof(c[k]), 0);
+	jc->jiffies = c[1].jiffies;
+	jc->ns = c[1].ns;
+	jc->ns_per_jiffy = JIFFY_NS_DEFAULT;
+	if (c[1].jiffies < c[0].jiffies + 100 || c[1].ns <= c[0].ns)
+		return;
+	npj = (c[1].ns - c[0].ns) / (c[1].jiffies - c[0].jiffies);
+	for (i = 0; i < sizeof(jiffy_ns) / sizeof(jiffy_ns[0]); i++)
+		if ((npj > jiffy_ns[i] ? npj - jiffy_ns[i] : jiffy_ns[i] - npj) <
+		    (npj > best ? npj - best : best - npj))
+			best = jiffy_ns[i];
+	jc->ns_per_jiffy = best;
+}
+
+/* CLOCK_MONOTONIC ns of @jiffies; 0 if no pair was taken yet. */
+static uint64_t jiffies_to_ns(const struct jiffy_clock *jc, uint64_t jiffies)
+{
+	if (!jc->ns)
+		return 0;
+	if (jiffies <= jc->jiffies)
+		return jc->ns - (jc->jiffies - jiffies) * jc->ns_per_jiffy;
+	return jc->ns + (jiffies - jc->jiffies) * jc->ns_per_jiffy;
+}
 
 static struct top_sample_row *row_of(struct top_sample *s, uint32_t tgid)
 {
@@ -281,11 +323,13 @@ static int sample_live(struct guest *g, struct top_sample *s,
 		       uint64_t *known)
 {
 	int fd = bpf_map__fd(g->skel->maps.ktop_live);
-	uint64_t in_batch = 0, out_batch;
+	uint64_t in_batch = 0, out_batch, ts;
+	struct jiffy_clock jc;
 	bool first = true;
 	size_t i, j;
 	int err;
 
+	read_clock(g, &jc);
 	do {
 		uint32_t n = g->max_live;
 
@@ -302,8 +346,11 @@ static int sample_live(struct guest *g, struct top_sample *s,
 			if (j == s->n)
 				continue;	/* its row was pruned */
 			known[j]++;
-			if (!s->rows[j].oldest_ns || l->ts < s->rows[j].oldest_ns)
-				s->rows[j].oldest_ns = l->ts;
+			ts = jiffies_to_ns(&jc, l->jiffies);
+			if (!ts || ts < g->t_start)
+				ts = g->t_start;	/* made after we attached */
+			if (!s->rows[j].oldest_ns || ts < s->rows[j].oldest_ns)
+				s->rows[j].oldest_ns = ts;
 		}
 		in_batch = out_batch;
 		first = false;
@@ -424,6 +471,8 @@ static int guest_sample(struct top_source *src, struct top_sample *s)
 	s->cnt[TOP_TEARDOWNS] = (uint64_t)ctr(g, KTOP_C_TEARDOWNS);
 	s->cnt[TOP_ERRORS] = (uint64_t)ctr(g, KTOP_C_ERRORS);
 	s->drops = (uint64_t)ctr(g, KTOP_C_DROPS);
+	s->calls[KTOP_OP_HC_MAP] = (uint64_t)ctr(g, KTOP_C_HC_MAP);
+	s->calls[KTOP_OP_HC_UNMAP] = (uint64_t)ctr(g, KTOP_C_HC_UNMAP);
 	/* system-wide gauges: the driver's, which count what predates us */
 	if (!kvmmem_stats_read(NULL, &st)) {
 		if (!kvmmem_stats_get_u64(&st, "live_mappings", &v))
@@ -510,6 +559,7 @@ int guest_source_open(const struct guest_opts *opts, struct top_source **srcp)
 		warn("cannot open the BPF object: %s", strerror(errno));
 		goto err_close;
 	}
+	g->skel->rodata->time_gap_jiffies = opts->time_all ? 0 : 1;
 	err = bpf_map__set_max_entries(g->skel->maps.ktop_live, g->max_live);
 	if (err) {
 		warn("bad --max-live %u: %s", g->max_live, strerror(-err));

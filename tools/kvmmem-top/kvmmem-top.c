@@ -138,6 +138,7 @@ enum {
 	OPT_MAX_LIVE,
 	OPT_FORCE_RAW_TP,
 	OPT_HOST,
+	OPT_TIME_ALL,
 };
 
 static struct {
@@ -159,8 +160,9 @@ static const char doc[] =
 "\n"
 "The header has the totals: live mappings, pinned and leaked pages (the\n"
 "driver's own counters), maps, unmaps and errors per second, p50/p99 of\n"
-"each operation over the interval (map and unmap ioctls, MEM_MAP and\n"
-"MEM_UNMAP hypercalls) and updates BPF lost (drops). A row per process:\n"
+"the MEM_MAP and MEM_UNMAP hypercalls over the interval (a sample: at\n"
+"most one call per operation per CPU per jiffy is timed, unless\n"
+"--time-all) and updates BPF lost (drops). A row per process:\n"
 "PID, COMMAND, LIVE mappings, PINNED pages (live + leaked), MAP/s,\n"
 "UNMAP/s (UNMAPs + teardowns), ERR/s, P50/P99 of its hypercalls, and the\n"
 "age of its OLDEST live mapping ('+': older than kvmmem-top).\n"
@@ -204,6 +206,9 @@ static const struct argp_option options[] = {
 	{ "reverse", 'r', NULL, 0, "Reverse the sort order", 0 },
 	{ "max-live", OPT_MAX_LIVE, "N", 0, "Live mappings the BPF table can "
 	  "hold (default 262144; beyond: drops)", 0 },
+	{ "time-all", OPT_TIME_ALL, NULL, 0, "Time every hypercall (default: "
+	  "at most one per operation per CPU per jiffy: the clock may be slow "
+	  "to read)", 0 },
 	{ "force-raw-tp", OPT_FORCE_RAW_TP, NULL, 0, "Attach raw_tp programs "
 	  "even when module BTF allows tp_btf", 0 },
 	{ "host", OPT_HOST, NULL, 0, "On a KVM host: a row per VM (its VMM "
@@ -274,6 +279,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_FORCE_RAW_TP:
 		args.guest.force_raw_tp = true;
+		break;
+	case OPT_TIME_ALL:
+		args.guest.time_all = true;
 		break;
 	case 'v':
 		verbose = true;

@@ -45,6 +45,7 @@ struct top_source {
 struct guest_opts {
 	uint32_t max_live;	/* live mappings the BPF table can hold */
 	bool force_raw_tp;
+	bool time_all;		/* time every hypercall, not a sample */
 };
 
 /* The guest: kvmmem's tracepoints, aggregated by kvmmem_top.bpf.c. */

@@ -67,9 +67,9 @@ static void lat_of(struct top_lat *l, const uint64_t *slots)
 {
 	unsigned int i;
 
-	l->count = 0;
+	l->timed = 0;
 	for (i = 0; i < TOP_SLOTS; i++)
-		l->count += slots[i];
+		l->timed += slots[i];
 	l->p50_ns = kvmmem_log2_percentile(slots, TOP_SLOTS, 50);
 	l->p99_ns = kvmmem_log2_percentile(slots, TOP_SLOTS, 99);
 }
@@ -154,8 +154,11 @@ int top_frame_build(const struct top_desc *d, const struct top_sample *prev,
 		}
 		lat_of(&r->lat, lat);
 	}
-	for (op = 0; op < d->nr_ops && op < TOP_MAX_OPS; op++)
+	for (op = 0; op < d->nr_ops && op < TOP_MAX_OPS; op++) {
 		lat_of(&f->lat[op], f->hist[op]);
+		f->lat[op].calls = delta(prev ? prev->calls[op] : 0,
+					 cur->calls[op]);
+	}
 	free(sorted);
 	return 0;
 }
@@ -347,8 +350,8 @@ bool top_fmt_header(const struct top_desc *d, const struct top_frame *f,
 		add(buf, len, &pos, "Latency p50/p99:");
 		for (op = 0; op < d->nr_ops && op < TOP_MAX_OPS; op++)
 			add(buf, len, &pos, " %s %s/%s", d->op_names[op],
-			    fmt_lat(a, f->lat[op].p50_ns, f->lat[op].count),
-			    fmt_lat(b, f->lat[op].p99_ns, f->lat[op].count));
+			    fmt_lat(a, f->lat[op].p50_ns, f->lat[op].timed),
+			    fmt_lat(b, f->lat[op].p99_ns, f->lat[op].timed));
 		return true;
 	default:
 		return false;
@@ -383,8 +386,8 @@ void top_fmt_row(const struct top_row *r, char *buf, size_t len)
 	if (!len)
 		return;
 	buf[0] = '\0';
-	fmt_lat(p50, r->lat.p50_ns, r->lat.count);
-	fmt_lat(p99, r->lat.p99_ns, r->lat.count);
+	fmt_lat(p50, r->lat.p50_ns, r->lat.timed);
+	fmt_lat(p99, r->lat.p99_ns, r->lat.timed);
 	fmt_lat(age, r->age_ns, r->age_ns || r->live > 0);
 	if (r->age_partial && (r->age_ns || r->live > 0))
 		strcat(age, "+");
@@ -454,9 +457,10 @@ int top_print_json(FILE *out, const struct top_desc *d,
 	for (op = 0; op < d->nr_ops && op < TOP_MAX_OPS; op++) {
 		fprintf(out, "%s", op ? "," : "");
 		kvmmem_json_string(out, d->op_names[op], SIZE_MAX);
-		fprintf(out, ":{\"count\":%" PRIu64 ",\"p50_ns\":%" PRIu64
-			",\"p99_ns\":%" PRIu64 "}", f->lat[op].count,
-			f->lat[op].p50_ns, f->lat[op].p99_ns);
+		fprintf(out, ":{\"calls\":%" PRIu64 ",\"timed\":%" PRIu64
+			",\"p50_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64 "}",
+			f->lat[op].calls, f->lat[op].timed, f->lat[op].p50_ns,
+			f->lat[op].p99_ns);
 	}
 	fprintf(out, "},\"%s\":[", d->rows_key);
 	for (i = 0; i < n; i++) {
@@ -468,9 +472,9 @@ int top_print_json(FILE *out, const struct top_desc *d,
 		fprintf(out, ",\"live\":%" PRId64 ",\"pinned\":%" PRIu64
 			",\"leaked\":%" PRIu64 ",", r->live, r->pinned, r->leaked);
 		json_rates(out, r->cnt, r->rate);
-		fprintf(out, ",\"lat_count\":%" PRIu64 ",\"p50_ns\":%" PRIu64
+		fprintf(out, ",\"timed\":%" PRIu64 ",\"p50_ns\":%" PRIu64
 			",\"p99_ns\":%" PRIu64 ",\"oldest_age_ns\":%" PRIu64
-			",\"oldest_partial\":%s}", r->lat.count, r->lat.p50_ns,
+			",\"oldest_partial\":%s}", r->lat.timed, r->lat.p50_ns,
 			r->lat.p99_ns, r->age_ns, r->age_partial ? "true" : "false");
 	}
 	fputs("]}\n", out);

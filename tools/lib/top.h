@@ -72,6 +72,9 @@ struct top_sample {
 	uint64_t pinned;
 	uint64_t leaked;
 	uint64_t drops;			/* updates the source lost, cumulative */
+	uint64_t calls[TOP_MAX_OPS];	/* calls of each op, cumulative, all
+					 * of them (histograms may hold a
+					 * sample) */
 };
 
 /**
@@ -89,8 +92,9 @@ void top_sample_free(struct top_sample *s);
 
 /* Latency of one operation over an interval. */
 struct top_lat {
-	uint64_t count;
-	uint64_t p50_ns;	/* kvmmem_log2_percentile(); 0 if no call */
+	uint64_t calls;		/* calls made (system-wide only; 0 in rows) */
+	uint64_t timed;		/* calls in the histogram */
+	uint64_t p50_ns;	/* kvmmem_log2_percentile(); 0 if none timed */
 	uint64_t p99_ns;
 };
 
@@ -146,8 +150,8 @@ double top_rate(uint64_t prev, uint64_t cur, uint64_t interval_ns);
  * A row's interval values are its counters and histograms minus those of
  * the row with the same id in @prev (all of them if there is none). The
  * system-wide latency is the sum of the rows' interval histograms, so it
- * survives rows that the source dropped; the system-wide rates come from
- * the samples' own totals.
+ * survives rows that the source dropped; the system-wide rates and call
+ * counts come from the samples' own totals.
  *
  * Return: 0 or -ENOMEM.
  */
@@ -265,9 +269,10 @@ int top_print_text(FILE *out, const struct top_desc *d,
  *
  * {"seq", "ts_ns", "interval_s", "attach", "totals": {live, pinned,
  * leaked, maps, unmaps, teardowns, errors, drops, map_s, unmap_s,
- * errors_s}, "latency": {OP: {count, p50_ns, p99_ns}}, ROWS: [{ID, NAME,
- * live, pinned, leaked, maps, unmaps, teardowns, errors, map_s, unmap_s,
- * errors_s, lat_count, p50_ns, p99_ns, oldest_age_ns, oldest_partial}]}
+ * errors_s}, "latency": {OP: {calls, timed, p50_ns, p99_ns}}, ROWS:
+ * [{ID, NAME, live, pinned, leaked, maps, unmaps, teardowns, errors,
+ * map_s, unmap_s, errors_s, timed, p50_ns, p99_ns, oldest_age_ns,
+ * oldest_partial}]}
  * where OP, ROWS, ID and NAME are the desc's names; unmap_s counts
  * UNMAPs and teardowns, as the text does.
  *

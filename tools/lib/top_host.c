@@ -114,6 +114,9 @@ int top_host_sample(const struct top_host *h, uint64_t ts_ns, uint64_t drops,
 				memcpy(r->hist[op], h->hist[i][op], sizeof(r->hist[op]));
 		for (op = 0; op < TOP_NR_CNTS; op++)
 			s->cnt[op] += r->cnt[op];
+		/* every call is timed here: the histograms hold them all */
+		s->calls[0] += vm->hc[KT_HC_MEM_MAP].count;
+		s->calls[1] += vm->hc[KT_HC_MEM_UNMAP].count;
 		s->live += r->live;
 		s->leaked += r->leaked;
 	}
