@@ -8,8 +8,9 @@
 #   make check     deps if needed, build, then every test lane
 #   make lint      checkpatch --strict, sparse, W=1 on kernel/
 #   make bench     benchmarks in the guest VM (not tests): mapbench, and
-#                  tracing overhead (kvmmem-trace vs trace-cmd vs bpftrace;
-#                  kvmmem-trace --host vs trace-cmd on a nested KVM host)
+#                  tracing overhead (kvmmem-trace and kvmmem-top vs
+#                  trace-cmd vs bpftrace; kvmmem-trace --host vs
+#                  trace-cmd on a nested KVM host)
 #   make fuzz      libFuzzer on the kvmmem-trace reader (FUZZ_TIME=60 s)
 #   make debug-kernel  the KASAN/lockdep/kmemleak/KUnit guest kernel (cached
 #                  outside the checkout) and the modules built against it
@@ -85,8 +86,7 @@ bench: all
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
-		$(DESTDIR)$(PREFIX)/include/linux
-	install -m 0755 $(OUT)/kvmmem-ctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(OUT)/kvmmem-ctl $(OUT)/kvmmem-top $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(OUT)/libkvmmem.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 0644 $(TOP)/tools/lib/libkvmmem.h $(TOP)/tools/lib/util.h \
 		$(DESTDIR)$(PREFIX)/include/

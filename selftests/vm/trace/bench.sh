@@ -53,15 +53,15 @@ run() {
 		;;
 	kvmmem-top)
 		"$KTOP" --json -d 1 >"$W/top.jsonl" 2>"$W/top.err" &
-		local top=$! i
-		for ((i = 0; i < 100 && ! -s $W/top.jsonl; i++)); do
+		local top=$! i=0
+		while [[ ! -s $W/top.jsonl ]] && ((i++ < 100)); do
 			sleep 0.1	# until attached: its first frame
 		done
 		"${BENCH[@]}" >"$out" 2>&1
 		kill -TERM "$top"
 		wait "$top"
 		# updates lost (a BPF map full), from its last frame
-		drops=$(tail -n 1 "$W/top.jsonl" | sed -n 's/.*"drops":\([0-9]*\).*/\1/p')
+		drops=$(sed -n 's/.*"drops":\([0-9]*\).*/\1/p' "$W/top.jsonl" | tail -n 1)
 		;;
 	trace-cmd)
 		(cd "$W" && trace-cmd record -q -e kvmmem -o "$W/t.dat" "${BENCH[@]}") >"$out" 2>&1
