@@ -6,7 +6,8 @@
 # with --guest. In the guest: read a remote page, then record a known
 # introspection workload with kvmmem-trace, with one injected unmap
 # failure so that a leaked page shows; print kvmmem-trace's report and
-# what the driver counted, and export the recording for Perfetto.
+# what the driver counted, and export the recording for Perfetto; then
+# show a few kvmmem-top batch frames of a workload running live.
 # The recording and the Perfetto trace are left in build/demo/.
 set -euo pipefail
 
@@ -15,6 +16,7 @@ OUT=${OUT:-$TOP/build}
 DEMO=$OUT/demo
 CTL=$OUT/kvmmem-ctl
 TRACE=$OUT/kvmmem-trace
+KTOP=$OUT/kvmmem-top
 HOSTSIM=/sys/kernel/debug/kvmmem_hostsim
 
 guest() {
@@ -46,6 +48,20 @@ guest() {
 	echo
 	echo "== leaked pages (/sys/kernel/debug/kvmmem/leaked)"
 	cat /sys/kernel/debug/kvmmem/leaked
+
+	echo
+	echo "== kvmmem-top -b -d 1 -n 3, live: two processes hold 3 and 1 mappings,"
+	echo "== kvmmem-ctl stress -p 2 -m 200 --leave 10 maps and unmaps meanwhile"
+	"$KTOP" -b -d 1 -n 3 >"$DEMO/top.txt" &
+	local top=$!
+	sleep 0.8	# attached
+	printf 'map 0x100000\nmap 0x101000\nmap 0x102000\nsleep 2600\n' |
+		"$CTL" run >/dev/null &
+	printf 'map 0x200000\nsleep 2600\n' | "$CTL" run >/dev/null &
+	"$CTL" stress -p 2 -m 200 --leave 10 --seed 7 >/dev/null
+	wait "$top"
+	wait
+	cat "$DEMO/top.txt"
 }
 
 if [[ ${1:-} == --guest ]]; then
@@ -58,3 +74,4 @@ mkdir -p "$DEMO"
 echo
 echo "demo: recording in $DEMO/demo.ktr (build/kvmmem-trace report|dump $DEMO/demo.ktr)"
 echo "demo: Perfetto trace in $DEMO/demo.perfetto.json: open it in https://ui.perfetto.dev"
+echo "demo: kvmmem-top's frames in $DEMO/top.txt (live: sudo build/kvmmem-top)"

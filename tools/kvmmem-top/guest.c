@@ -149,7 +149,7 @@ static void comm_of(uint32_t pid, char name[TOP_NAME_LEN])
 
 	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
 	if (kvmmem_read_file(path, &text) <= 0) {
-		snprintf(name, TOP_NAME_LEN, "?");
+		snprintf(name, TOP_NAME_LEN, "(exited)");
 		free(text);
 		return;
 	}
