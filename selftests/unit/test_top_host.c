@@ -85,6 +85,8 @@ Test(top_host, a_row_per_vm_counts_calls_and_errors)
 	cr_assert_eq(r->cnt[TOP_ERRORS], 0);
 	cr_assert_eq(s.cnt[TOP_MAPS], 3);
 	cr_assert_eq(s.cnt[TOP_ERRORS], 2);
+	cr_assert_eq(s.calls[0], 3, "MEM_MAP calls");
+	cr_assert_eq(s.calls[1], 1, "MEM_UNMAP calls");
 	cr_assert_eq(s.drops, 7);
 	cr_assert_eq(s.ts_ns, now);
 }
