@@ -49,6 +49,9 @@ static const struct argp_option session_options[] = {
 	{ "host", OPT_HOST, NULL, 0, "On a KVM host: the host's side of the "
 	  "kvmmem hypercalls of every VM (KVM's tracepoints; needs the kvm "
 	  "module, not kvmmem)", 1 },
+	{ "answer-via", OPT_ANSWER_VIA, "HOW", 0, "With --host: read the "
+	  "guests' answers with fexit (default), kretprobe, or none (recorded "
+	  "as unknown); if HOW cannot attach, the next one is used", 1 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 1 },
 	{ "buffer", 'b', "SIZE", 0, "Ring buffer size, a power of two (k, M; "
 	  "default 8M)", 1 },
@@ -79,6 +82,17 @@ static error_t session_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_HOST:
 		sopts.host = true;
+		break;
+	case OPT_ANSWER_VIA:
+		if (!strcmp(arg, "fexit"))
+			sopts.host_answer = KVMMEM_ANSWER_FEXIT;
+		else if (!strcmp(arg, "kretprobe"))
+			sopts.host_answer = KVMMEM_ANSWER_KRETPROBE;
+		else if (!strcmp(arg, "none"))
+			sopts.host_answer = KVMMEM_ANSWER_NONE;
+		else
+			argp_error(state, "--answer-via '%s': fexit, kretprobe or "
+				   "none", arg);
 		break;
 	case ARGP_KEY_END:
 		/* a host sees only kvm events and VMM exits, a guest none */

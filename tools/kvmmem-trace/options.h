@@ -15,6 +15,7 @@
 #define OPT_FORCE_RAW_TP	1001
 #define OPT_PERFETTO		1002
 #define OPT_HOST		1003
+#define OPT_ANSWER_VIA		1004
 
 /* Set by session_argp (a child of the live and record parsers). */
 extern struct kvmmem_session_opts sopts;

@@ -88,6 +88,8 @@ static const struct {
 };
 
 #define NR_HOST_ANSWERS	(sizeof(host_answers) / sizeof(host_answers[0]))
+_Static_assert(NR_HOST_ANSWERS == KVMMEM_ANSWER_NONE + 1,
+	       "one entry per KVMMEM_ANSWER_*, in their order");
 
 /* Load and attach kvmmem_host.bpf.c with answer reader @how. */
 static int host_try(struct kvmmem_session *s, const struct kvmmem_session_opts *opts,
@@ -153,7 +155,7 @@ static int host_open(struct kvmmem_session *s, const struct kvmmem_session_opts 
 	if (err)
 		return err;
 	kvmmem_bpf_set_print(opts->verbose);
-	for (how = 0; how < NR_HOST_ANSWERS; how++) {
+	for (how = opts->host_answer; how < NR_HOST_ANSWERS; how++) {
 		err = host_try(s, opts, how);
 		if (!err)
 			break;
@@ -168,7 +170,7 @@ static int host_open(struct kvmmem_session *s, const struct kvmmem_session_opts 
 		     strerror(-err));
 		return err;
 	}
-	if (!host_answers[how].progs[0])
+	if (!host_answers[how].progs[0] && opts->host_answer != KVMMEM_ANSWER_NONE)
 		swarn(s, "cannot attach fexit or kretprobe to kvm_emulate_hypercall: "
 		     "the answers the guests get are recorded as unknown");
 	return 0;

@@ -27,8 +27,20 @@ struct kvmmem_session_opts {
 	unsigned int drain_ms;	/* drain the buffer this often */
 	bool force_raw_tp;	/* raw_tp even when tp_btf would work */
 	bool host;		/* KVM host: kvmmem_host.bpf.c */
+	/*
+	 * Host: the first way to read the guests' answers to try, then the
+	 * next ones: KVMMEM_ANSWER_FEXIT (0, the default), _KRETPROBE, or
+	 * _NONE (answers recorded as unknown).
+	 */
+	unsigned int host_answer;
 	bool verbose;		/* libbpf's messages, the verifier's log */
 	const char *prog;	/* the tool's name, for messages */
+};
+
+enum {
+	KVMMEM_ANSWER_FEXIT,
+	KVMMEM_ANSWER_KRETPROBE,
+	KVMMEM_ANSWER_NONE,
 };
 
 /* Called for each event drained; non-zero stops the drain. */

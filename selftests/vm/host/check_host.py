@@ -6,12 +6,15 @@ hypercalls (kvmmem-trace record in L2). One line per case,
 "l1/NAME: ok" or "l1/NAME: FAIL why".
 
 Usage: check_host.py L1.json L2.json N MERGE.json TOP.json LIVE.jsonl
+                     KRETPROBE.json NONE.json
   L1.json     kvmmem-trace report --json of L1's host recording
   L2.json     kvmmem-trace report --json of L2's guest recording
   N           the maps L2's workload made (l2.sh N)
   MERGE.json  kvmmem-trace merge --json --vm PID L2.ktr L1.ktr
   TOP.json    the last frame of kvmmem-top --host --json
   LIVE.jsonl  kvmmem-trace --host --json (live mode) over the same time
+  KRETPROBE.json, NONE.json  reports of recordings made at the same time
+              with --answer-via kretprobe and --answer-via none
 """
 import json
 import sys
@@ -106,6 +109,21 @@ def main():
              (n, ['KVM_ENOSYS']))
         case('live_host_pairs_every_call',
              sum(1 for e in exits if 'latency_ns' in e), n)
+
+    for path, attach, results in (
+            (sys.argv[7], 'tp+kretprobe', g_map['results']),
+            (sys.argv[8], 'tp', {'unknown': n})):
+        how = attach.split('+')[-1] if '+' in attach else 'none'
+        try:
+            rep = json.load(open(path))
+        except (OSError, ValueError) as e:
+            print(f'l1/answers_via_{how}: FAIL {e}')
+            continue
+        other = {v['name']: v for v in rep.get('vms', [])}.get(L2_NAME)
+        case(f'answers_via_{how}', (rep['header']['attach'],
+             other and other['hypercalls']['MEM_MAP']['count'],
+             other and other['hypercalls']['MEM_MAP']['results']),
+             (attach, n, results))
 
     busy = vms.get(BUSY_NAME)
     if busy is None:

@@ -30,7 +30,7 @@ HERE=$TOP/selftests/vm/host
 ok() { echo "l1/$1: ok"; }
 fail() { echo "l1/$1: FAIL $2"; }
 
-rm -f "$LOG"/l1.ktr "$LOG"/l2.ktr "$LOG"/l2-busy.started "$LOG"/*.json
+rm -f "$LOG"/l1*.ktr "$LOG"/l2.ktr "$LOG"/l2-busy.started "$LOG"/*.json
 
 echo 0 >"$T/tracing_on"
 echo >"$T/trace"
@@ -53,6 +53,15 @@ wait_for() {
 }
 
 wait_for "$LOG/l1.ktr" "$rec" 300
+# the fallbacks for the answers, recording the same calls
+"$OUT/kvmmem-trace" record --host --answer-via kretprobe -o "$LOG/l1-kretprobe.ktr" \
+	2>"$LOG/l1-kretprobe.err" &
+rec_kret=$!
+"$OUT/kvmmem-trace" record --host --answer-via none -o "$LOG/l1-none.ktr" \
+	2>"$LOG/l1-none.err" &
+rec_none=$!
+wait_for "$LOG/l1-kretprobe.ktr" "$rec_kret" 300
+wait_for "$LOG/l1-none.ktr" "$rec_none" 300
 if [[ -s $LOG/l1.ktr ]]; then
 	ok host_recorder_attached
 else
@@ -93,7 +102,8 @@ else
 fi
 wait "$busy"
 sleep 1.5	# a drain of the recorder and a frame of kvmmem-top after the exit
-kill -INT "$rec" "$top" "$live"
+kill -INT "$rec" "$top" "$live" "$rec_kret" "$rec_none"
+wait "$rec_kret" "$rec_none"
 wait "$live"
 rc=$?
 if [[ $rc -eq 0 ]]; then
@@ -137,5 +147,9 @@ vm=$(python3 -c "import json,sys; print([v['pid'] for v in json.load(open(sys.ar
 "$OUT/kvmmem-trace" merge --vm "${vm:-0}" "$LOG/l2.ktr" "$LOG/l1.ktr" \
 	-o "$LOG/merge.perfetto.json" >"$LOG/merge.txt" 2>&1
 tail -n 1 "$LOG/top.jsonl" >"$LOG/top-last.json"
+for how in kretprobe none; do
+	"$OUT/kvmmem-trace" report --json "$LOG/l1-$how.ktr" >"$LOG/l1-$how.json" \
+		2>>"$LOG/l1-report.err" || fail "host_report_$how" "$(cat "$LOG/l1-report.err")"
+done
 python3 "$HERE/check_host.py" "$LOG/l1.json" "$LOG/l2.json" "$N" "$LOG/merge.json" \
-	"$LOG/top-last.json" "$LOG/live.jsonl"
+	"$LOG/top-last.json" "$LOG/live.jsonl" "$LOG/l1-kretprobe.json" "$LOG/l1-none.json"
