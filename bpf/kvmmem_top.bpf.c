@@ -55,11 +55,19 @@ struct {
 	__type(value, struct ktop_hist);
 } ktop_hists SEC(".maps");
 
-/* Live mappings made while traced; resized by user space (--max-live). */
+/*
+ * Live mappings made while traced, a slot per mapping id modulo the
+ * size (a power of two, set by user space: --max-live): an array is a
+ * lookup the verifier inlines, where a hash table insert and delete per
+ * mapping cost more than everything else here. User space mmaps it.
+ */
+const volatile __u32 live_mask = 262144 - 1;
+
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 262144);
-	__type(key, __u64);
+	__type(key, __u32);
 	__type(value, struct ktop_live);
 } ktop_live SEC(".maps");
 
@@ -227,7 +235,8 @@ static __always_inline struct ktop_proc *ktop_proc(__u32 tgid)
 
 static __always_inline int ktop_map_end(__u64 id, __u32 tgid, int ret)
 {
-	struct ktop_live l = { .jiffies = bpf_jiffies64(), .tgid = tgid };
+	__u32 slot = id & live_mask;
+	struct ktop_live *l;
 	struct ktop_proc *p;
 
 	p = ktop_proc(tgid);
@@ -243,8 +252,14 @@ static __always_inline int ktop_map_end(__u64 id, __u32 tgid, int ret)
 		__sync_fetch_and_add(&p->maps, 1);
 		__sync_fetch_and_add(&p->live, 1);
 	}
-	if (bpf_map_update_elem(&ktop_live, &id, &l, BPF_ANY))
-		ktop_count(KTOP_C_DROPS, 1);
+	l = bpf_map_lookup_elem(&ktop_live, &slot);
+	if (!l)
+		return 0;
+	if (l->id)
+		ktop_count(KTOP_C_DROPS, 1);	/* a live one's age is lost */
+	l->jiffies = bpf_jiffies64();
+	l->tgid = tgid;
+	l->id = id;
 	return 0;
 }
 
@@ -252,11 +267,15 @@ static __always_inline int ktop_map_end(__u64 id, __u32 tgid, int ret)
 static __always_inline struct ktop_proc *ktop_gone(__u64 id, __u32 tgid)
 {
 	struct ktop_proc *p = ktop_proc(tgid);
+	__u32 slot = id & live_mask;
+	struct ktop_live *l;
 
 	ktop_count(KTOP_C_LIVE, -1);
 	if (p)
 		__sync_fetch_and_add(&p->live, -1);
-	bpf_map_delete_elem(&ktop_live, &id);
+	l = bpf_map_lookup_elem(&ktop_live, &slot);
+	if (l && l->id == id)
+		l->id = 0;
 	return p;
 }
 

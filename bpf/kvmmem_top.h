@@ -82,8 +82,13 @@ struct ktop_hist {
 	__u64 slots[KTOP_SLOTS];
 };
 
-/* A live mapping (key: __u64 mapping id). */
+/*
+ * A live mapping, in slot (id & live_mask) of the ktop_live array (ids
+ * are a sequence, so a slot is reused only after live_mask + 1 more
+ * mappings; a live one overwritten then is a drop). id 0: a free slot.
+ */
 struct ktop_live {
+	__u64 id;
 	__u64 jiffies;	/* at its MAP's end (reading jiffies is free) */
 	__u32 tgid;	/* owner */
 	__u32 pad;

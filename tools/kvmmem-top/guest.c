@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -32,6 +33,7 @@
 _Static_assert(KTOP_SLOTS == TOP_SLOTS, "one slot layout");
 _Static_assert(KTOP_NR_OPS <= TOP_MAX_OPS, "every op has a histogram");
 _Static_assert(KTOP_COMM_LEN == TOP_NAME_LEN, "comm fits a row name");
+_Static_assert(sizeof(struct ktop_live) % 8 == 0, "mmapped slots are packed");
 
 static const struct kvmmem_bpf_tp tracepoints[] = {
 	{ "kvmmem_map_end", "kvmmem" },
@@ -76,9 +78,9 @@ struct guest {
 	size_t nr_base;
 	uint32_t *dead;		/* processes seen gone at the last sample */
 	size_t nr_dead, cap_dead;
-	uint64_t *live_keys;	/* batch lookup buffers */
-	struct ktop_live *live_vals;
-	uint32_t max_live;
+	const volatile struct ktop_live *live;	/* ktop_live, mmapped */
+	size_t live_bytes;
+	uint32_t max_live;	/* its slots */
 };
 
 /* Kernel HZ values; ns per jiffy is snapped to the nearest. */
@@ -318,44 +320,35 @@ static int sample_hists(struct guest *g, struct top_sample *s)
 	return 0;
 }
 
-/* The oldest live mapping per process: one batched read of ktop_live. */
-static int sample_live(struct guest *g, struct top_sample *s,
-		       uint64_t *known)
+/* The oldest live mapping per process: a pass over the mmapped slots. */
+static void sample_live(struct guest *g, struct top_sample *s,
+			uint64_t *known)
 {
-	int fd = bpf_map__fd(g->skel->maps.ktop_live);
-	uint64_t in_batch = 0, out_batch, ts;
 	struct jiffy_clock jc;
-	bool first = true;
-	size_t i, j;
-	int err;
+	uint64_t id, jiffies, ts;
+	uint32_t i, tgid;
+	size_t j;
 
 	read_clock(g, &jc);
-	do {
-		uint32_t n = g->max_live;
-
-		err = bpf_map_lookup_batch(fd, first ? NULL : &in_batch,
-					   &out_batch, g->live_keys,
-					   g->live_vals, &n, NULL);
-		if (err && errno != ENOENT)
-			return -errno;
-		for (i = 0; i < n; i++) {
-			const struct ktop_live *l = &g->live_vals[i];
-
-			for (j = 0; j < s->n && s->rows[j].id != l->tgid; j++)
-				;
-			if (j == s->n)
-				continue;	/* its row was pruned */
-			known[j]++;
-			ts = jiffies_to_ns(&jc, l->jiffies);
-			if (!ts || ts < g->t_start)
-				ts = g->t_start;	/* made after we attached */
-			if (!s->rows[j].oldest_ns || ts < s->rows[j].oldest_ns)
-				s->rows[j].oldest_ns = ts;
-		}
-		in_batch = out_batch;
-		first = false;
-	} while (!err);
-	return 0;
+	for (i = 0; i < g->max_live; i++) {
+		id = g->live[i].id;
+		if (!id)
+			continue;
+		jiffies = g->live[i].jiffies;
+		tgid = g->live[i].tgid;
+		if (g->live[i].id != id)
+			continue;	/* reused while we read it */
+		for (j = 0; j < s->n && s->rows[j].id != tgid; j++)
+			;
+		if (j == s->n)
+			continue;	/* its row was pruned */
+		known[j]++;
+		ts = jiffies_to_ns(&jc, jiffies);
+		if (!ts || ts < g->t_start)
+			ts = g->t_start;	/* made after we attached */
+		if (!s->rows[j].oldest_ns || ts < s->rows[j].oldest_ns)
+			s->rows[j].oldest_ns = ts;
+	}
 }
 
 static bool was_dead(struct guest *g, uint32_t tgid)
@@ -450,8 +443,8 @@ static int guest_sample(struct top_source *src, struct top_sample *s)
 	known = calloc(s->n ? s->n : 1, sizeof(*known));
 	if (!known)
 		return -ENOMEM;
-	err = sample_live(g, s, known);
-	for (j = 0; !err && j < s->n; j++) {
+	sample_live(g, s, known);
+	for (j = 0; j < s->n; j++) {
 		struct top_sample_row *r = &s->rows[j];
 
 		if (r->live > (int64_t)known[j]) {
@@ -463,8 +456,6 @@ static int guest_sample(struct top_source *src, struct top_sample *s)
 			comm_of(r->id, r->name);
 	}
 	free(known);
-	if (err)
-		return err;
 
 	s->cnt[TOP_MAPS] = (uint64_t)ctr(g, KTOP_C_MAPS);
 	s->cnt[TOP_UNMAPS] = (uint64_t)ctr(g, KTOP_C_UNMAPS);
@@ -510,11 +501,11 @@ static void guest_close(struct top_source *src)
 
 	if (!g)
 		return;
+	if (g->live)
+		munmap((void *)g->live, g->live_bytes);
 	kvmmem_top_bpf__destroy(g->skel);
 	free(g->base);
 	free(g->dead);
-	free(g->live_keys);
-	free(g->live_vals);
 	free(g);
 }
 
@@ -546,12 +537,6 @@ int guest_source_open(const struct guest_opts *opts, struct top_source **srcp)
 	g->src.check = guest_check;
 	g->src.close = guest_close;
 	g->max_live = opts->max_live;
-	g->live_keys = calloc(g->max_live, sizeof(*g->live_keys));
-	g->live_vals = calloc(g->max_live, sizeof(*g->live_vals));
-	if (!g->live_keys || !g->live_vals) {
-		err = -ENOMEM;
-		goto err_close;
-	}
 
 	g->skel = kvmmem_top_bpf__open();
 	if (!g->skel) {
@@ -560,6 +545,7 @@ int guest_source_open(const struct guest_opts *opts, struct top_source **srcp)
 		goto err_close;
 	}
 	g->skel->rodata->time_gap_jiffies = opts->time_all ? 0 : 1;
+	g->skel->rodata->live_mask = g->max_live - 1;	/* a power of 2 */
 	err = bpf_map__set_max_entries(g->skel->maps.ktop_live, g->max_live);
 	if (err) {
 		warn("bad --max-live %u: %s", g->max_live, strerror(-err));
@@ -578,6 +564,15 @@ int guest_source_open(const struct guest_opts *opts, struct top_source **srcp)
 	if (err) {
 		warn("cannot attach to the kvmmem tracepoints (%s): %s",
 		     g->src.attach, strerror(-err));
+		goto err_close;
+	}
+	g->live_bytes = (size_t)g->max_live * sizeof(struct ktop_live);
+	g->live = mmap(NULL, g->live_bytes, PROT_READ, MAP_SHARED,
+		       bpf_map__fd(g->skel->maps.ktop_live), 0);
+	if (g->live == MAP_FAILED) {
+		err = -errno;
+		g->live = NULL;
+		warn("cannot mmap the live mapping table: %s", strerror(-err));
 		goto err_close;
 	}
 	g->t_start = kvmmem_mono_ns();

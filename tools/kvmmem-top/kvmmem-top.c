@@ -204,8 +204,9 @@ static const struct argp_option options[] = {
 	{ "sort", 's', "COLUMN", 0, "Sort by pid, comm, live, pinned "
 	  "(default), map, unmap, errors, p50, p99 or age", 0 },
 	{ "reverse", 'r', NULL, 0, "Reverse the sort order", 0 },
-	{ "max-live", OPT_MAX_LIVE, "N", 0, "Live mappings the BPF table can "
-	  "hold (default 262144; beyond: drops)", 0 },
+	{ "max-live", OPT_MAX_LIVE, "N", 0, "Slots of the live-mapping table, "
+	  "a power of two (default 262144): a mapping that outlives N later "
+	  "ones loses its age (a drop)", 0 },
 	{ "time-all", OPT_TIME_ALL, NULL, 0, "Time every hypercall (default: "
 	  "at most one per operation per CPU per jiffy: the clock may be slow "
 	  "to read)", 0 },
@@ -276,6 +277,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_MAX_LIVE:
 		args.guest.max_live = (uint32_t)kvmmem_argp_u64(state,
 				"--max-live", arg, 1024, 1U << 24);
+		if (args.guest.max_live & (args.guest.max_live - 1))
+			argp_error(state, "--max-live '%s': a power of two", arg);
 		break;
 	case OPT_FORCE_RAW_TP:
 		args.guest.force_raw_tp = true;

@@ -43,7 +43,7 @@ struct top_source {
 };
 
 struct guest_opts {
-	uint32_t max_live;	/* live mappings the BPF table can hold */
+	uint32_t max_live;	/* slots of the live table, a power of 2 */
 	bool force_raw_tp;
 	bool time_all;		/* time every hypercall, not a sample */
 };
