@@ -92,8 +92,8 @@ _Static_assert(NR_HOST_ANSWERS == KVMMEM_ANSWER_NONE + 1,
 	       "one entry per KVMMEM_ANSWER_*, in their order");
 
 /* Load and attach kvmmem_host.bpf.c with answer reader @how. */
-static int host_try(struct kvmmem_session *s, const struct kvmmem_session_opts *opts,
-		    size_t how)
+static int host_try(struct kvmmem_session *s,
+		    const struct kvmmem_session_opts *opts, size_t how)
 {
 	struct kvmmem_host_bpf *skel;
 	struct bpf_program *p;
@@ -114,7 +114,7 @@ static int host_try(struct kvmmem_session *s, const struct kvmmem_session_opts *
 				       (uint32_t)opts->buffer_bytes);
 	if (err) {
 		swarn(s, "bad ring buffer size %llu: %s",
-		     (unsigned long long)opts->buffer_bytes, strerror(-err));
+		      (unsigned long long)opts->buffer_bytes, strerror(-err));
 		goto err_destroy;
 	}
 	bpf_object__for_each_program(p, skel->obj) {
@@ -146,11 +146,14 @@ err_destroy:
 	return err;
 }
 
-static int host_open(struct kvmmem_session *s, const struct kvmmem_session_opts *opts)
+static int host_open(struct kvmmem_session *s,
+		     const struct kvmmem_session_opts *opts)
 {
 	size_t how;
-	int err = 0;
+	int err;
 
+	if (opts->host_answer >= NR_HOST_ANSWERS)
+		return -EINVAL;
 	err = kvmmem_bpf_preflight_kvm(s->prog);
 	if (err)
 		return err;
@@ -161,18 +164,19 @@ static int host_open(struct kvmmem_session *s, const struct kvmmem_session_opts 
 			break;
 		if (opts->verbose && how + 1 < NR_HOST_ANSWERS)
 			swarn(s, "%s failed (%s): trying %s", host_answers[how].attach,
-			     strerror(-err), host_answers[how + 1].attach);
+			      strerror(-err), host_answers[how + 1].attach);
 	}
 	if (err) {
 		swarn(s, "cannot load or attach the host programs on KVM's "
-		     "tracepoints (kvm:kvm_exit, kvm:kvm_hypercall, "
-		     "kvm:kvm_entry): %s; run with -v for libbpf's reasons",
-		     strerror(-err));
+		      "tracepoints (kvm:kvm_exit, kvm:kvm_hypercall, "
+		      "kvm:kvm_entry): %s; run with -v for libbpf's reasons",
+		      strerror(-err));
 		return err;
 	}
-	if (!host_answers[how].progs[0] && opts->host_answer != KVMMEM_ANSWER_NONE)
+	if (!host_answers[how].progs[0] &&
+	    opts->host_answer != KVMMEM_ANSWER_NONE)
 		swarn(s, "cannot attach fexit or kretprobe to kvm_emulate_hypercall: "
-		     "the answers the guests get are recorded as unknown");
+		      "the answers the guests get are recorded as unknown");
 	return 0;
 }
 
@@ -199,11 +203,12 @@ static int check_environment(const struct kvmmem_session *s,
 			    KT_KIND_BIT(KT_HOST_TOKEN))) &&
 	    !kvmmem_module_loaded("kvmmem_hostsim"))
 		swarn(s, "kvmmem_hostsim is not loaded: no host-side events "
-		     "(they exist only with the emulated host)");
+		      "(they exist only with the emulated host)");
 	return 0;
 }
 
-static int guest_open(struct kvmmem_session *s, const struct kvmmem_session_opts *opts)
+static int guest_open(struct kvmmem_session *s,
+		      const struct kvmmem_session_opts *opts)
 {
 	bool want[NR_TRACEPOINTS] = { false };
 	bool raw_tp;
@@ -243,7 +248,7 @@ static int guest_open(struct kvmmem_session *s, const struct kvmmem_session_opts
 				       (uint32_t)opts->buffer_bytes);
 	if (err) {
 		swarn(s, "bad ring buffer size %llu: %s",
-		     (unsigned long long)opts->buffer_bytes, strerror(-err));
+		      (unsigned long long)opts->buffer_bytes, strerror(-err));
 		return err;
 	}
 
@@ -253,14 +258,14 @@ static int guest_open(struct kvmmem_session *s, const struct kvmmem_session_opts
 	err = kvmmem_trace_bpf__load(s->skel);
 	if (err) {
 		swarn(s, "cannot load the BPF programs (%s): %s; run with -v for "
-		     "the verifier's log%s", s->attach, strerror(-err),
-		     raw_tp ? "" : ", or try --force-raw-tp");
+		      "the verifier's log%s", s->attach, strerror(-err),
+		      raw_tp ? "" : ", or try --force-raw-tp");
 		return err;
 	}
 	err = kvmmem_trace_bpf__attach(s->skel);
 	if (err) {
 		swarn(s, "cannot attach to the kvmmem tracepoints (%s): %s",
-		     s->attach, strerror(-err));
+		      s->attach, strerror(-err));
 		return err;
 	}
 	s->events = s->skel->maps.kt_events;
@@ -268,8 +273,9 @@ static int guest_open(struct kvmmem_session *s, const struct kvmmem_session_opts
 	return 0;
 }
 
-int kvmmem_session_open(const struct kvmmem_session_opts *opts, kvmmem_session_cb cb, void *ctx,
-		 struct kvmmem_session **sp)
+int kvmmem_session_open(const struct kvmmem_session_opts *opts,
+			kvmmem_session_cb cb, void *ctx,
+			struct kvmmem_session **sp)
 {
 	struct kvmmem_session *s;
 	int err;
@@ -294,8 +300,8 @@ int kvmmem_session_open(const struct kvmmem_session_opts *opts, kvmmem_session_c
 	}
 	if (opts->verbose)
 		swarn(s, "attached as %s, %llu-byte ring buffer, drained every %u ms",
-		     s->attach, (unsigned long long)opts->buffer_bytes,
-		     opts->drain_ms);
+		      s->attach, (unsigned long long)opts->buffer_bytes,
+		      opts->drain_ms);
 	*sp = s;
 	return 0;
 
