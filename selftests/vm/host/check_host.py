@@ -6,7 +6,7 @@ hypercalls (kvmmem-trace record in L2). One line per case,
 "l1/NAME: ok" or "l1/NAME: FAIL why".
 
 Usage: check_host.py L1.json L2.json N MERGE.json TOP.json LIVE.jsonl
-                     KRETPROBE.json NONE.json
+                     KRETPROBE.json NONE.json PERFETTO.json DUMP.jsonl
   L1.json     kvmmem-trace report --json of L1's host recording
   L2.json     kvmmem-trace report --json of L2's guest recording
   N           the maps L2's workload made (l2.sh N)
@@ -15,6 +15,7 @@ Usage: check_host.py L1.json L2.json N MERGE.json TOP.json LIVE.jsonl
   LIVE.jsonl  kvmmem-trace --host --json (live mode) over the same time
   KRETPROBE.json, NONE.json  reports of recordings made at the same time
               with --answer-via kretprobe and --answer-via none
+  PERFETTO.json, DUMP.jsonl  export --perfetto and dump --json of L1.ktr
 """
 import json
 import sys
@@ -126,6 +127,20 @@ def main():
              other and other['hypercalls']['MEM_MAP']['count'],
              other and other['hypercalls']['MEM_MAP']['results']),
              (attach, n, results))
+
+    try:
+        ev = json.load(open(sys.argv[9]))['traceEvents']
+        dump = [json.loads(line) for line in open(sys.argv[10])]
+    except (OSError, ValueError) as e:
+        print(f'l1/host_export_and_dump: FAIL {e}')
+    else:
+        case('export_has_a_host_slice_per_call',
+             sum(1 for e in ev if e['ph'] == 'X' and e.get('cat') == 'host'
+                 and e['pid'] == vm['pid']), n)
+        case('dump_has_every_host_event',
+             sum(1 for e in dump if e['pid'] == vm['pid'] and
+                 e['event'] in ('kvm_hypercall_enter', 'kvm_hypercall_exit')),
+             2 * n)
 
     busy = vms.get(BUSY_NAME)
     if busy is None:

@@ -152,9 +152,15 @@ vm=$(python3 -c "import json,sys; print([v['pid'] for v in json.load(open(sys.ar
 	"$LOG/l1.ktr" -o "$LOG/merge.perfetto.json" >"$LOG/merge.txt" 2>&1
 grep '^clock:' "$LOG/merge.txt"
 tail -n 1 "$LOG/top.jsonl" >"$LOG/top-last.json"
+# export and dump read host recordings as they read guest ones
+"$OUT/kvmmem-trace" export --perfetto "$LOG/l1.ktr" -o "$LOG/l1.perfetto.json" \
+	2>>"$LOG/l1-report.err" || fail host_export "$(cat "$LOG/l1-report.err")"
+"$OUT/kvmmem-trace" dump --json "$LOG/l1.ktr" >"$LOG/l1.dump.jsonl" \
+	2>>"$LOG/l1-report.err" || fail host_dump "$(cat "$LOG/l1-report.err")"
 for how in kretprobe none; do
 	"$OUT/kvmmem-trace" report --json "$LOG/l1-$how.ktr" >"$LOG/l1-$how.json" \
 		2>>"$LOG/l1-report.err" || fail "host_report_$how" "$(cat "$LOG/l1-report.err")"
 done
 python3 "$HERE/check_host.py" "$LOG/l1.json" "$LOG/l2.json" "$N" "$LOG/merge.json" \
-	"$LOG/top-last.json" "$LOG/live.jsonl" "$LOG/l1-kretprobe.json" "$LOG/l1-none.json"
+	"$LOG/top-last.json" "$LOG/live.jsonl" "$LOG/l1-kretprobe.json" "$LOG/l1-none.json" \
+	"$LOG/l1.perfetto.json" "$LOG/l1.dump.jsonl"
