@@ -77,7 +77,7 @@ struct guest {
 	struct base *base;
 	size_t nr_base;
 	uint32_t *dead;		/* processes seen gone at the last sample */
-	size_t nr_dead, cap_dead;
+	size_t nr_dead;
 	const volatile struct ktop_live *live;	/* ktop_live, mmapped */
 	size_t live_bytes;
 	uint32_t max_live;	/* its slots */
@@ -370,14 +370,21 @@ static void forget_base(struct guest *g, uint32_t tgid)
 			g->base[i] = g->base[--g->nr_base];
 }
 
-/* Forget a gone process with nothing pinned, one sample after it went. */
+/*
+ * Forget a gone process with nothing pinned one sample after it went, so
+ * that its last interval still shows. g->dead lists the processes seen
+ * gone at the previous sample; the new list is built beside it.
+ */
 static void prune(struct guest *g, struct top_sample *s)
 {
 	int procs = bpf_map__fd(g->skel->maps.ktop_procs);
 	int hists = bpf_map__fd(g->skel->maps.ktop_hists);
+	uint32_t *dead = calloc(s->n ? s->n : 1, sizeof(*dead));
 	size_t i = 0, nr_dead = 0;
 	unsigned int op;
 
+	if (!dead)
+		return;		/* prune next time */
 	while (i < s->n) {
 		struct top_sample_row *r = &s->rows[i];
 
@@ -386,18 +393,7 @@ static void prune(struct guest *g, struct top_sample *s)
 			continue;
 		}
 		if (!was_dead(g, r->id)) {
-			if (nr_dead == g->cap_dead) {
-				size_t cap = g->cap_dead ? 2 * g->cap_dead : 64;
-				uint32_t *d = realloc(g->dead, cap * sizeof(*d));
-
-				if (!d) {
-					i++;
-					continue;
-				}
-				g->dead = d;
-				g->cap_dead = cap;
-			}
-			g->dead[nr_dead++] = r->id;	/* shown once more */
+			dead[nr_dead++] = r->id;	/* shown once more */
 			i++;
 			continue;
 		}
@@ -410,6 +406,8 @@ static void prune(struct guest *g, struct top_sample *s)
 		}
 		*r = s->rows[--s->n];
 	}
+	free(g->dead);
+	g->dead = dead;
 	g->nr_dead = nr_dead;
 }
 
