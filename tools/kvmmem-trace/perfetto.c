@@ -182,8 +182,19 @@ static void metadata(struct perfetto *x, const struct kvmmem_trace_analysis *a)
 	process_name(x, COUNTER_PID, "kvmmem", sizeof("kvmmem"));
 	for (i = 0; i < a->nr_procs; i++) {
 		const struct kvmmem_trace_proc *p = &a->procs[i];
+		const struct kvmmem_trace_vm *vm = NULL;
+		char name[KVMMEM_TRACE_NAME_LEN + 4];
 
-		process_name(x, p->pid, p->comm[0] ? p->comm : "?", KT_COMM_LEN);
+		/* a VMM of a host recording: its VM's name */
+		if (a->kinds[KT_KVM_HC_EXIT])
+			vm = kvmmem_trace_analysis_get_vm(a, p->pid);
+		if (vm) {
+			snprintf(name, sizeof(name), "VM %s", vm->name);
+			process_name(x, p->pid, name, sizeof(name));
+		} else {
+			process_name(x, p->pid, p->comm[0] ? p->comm : "?",
+				     KT_COMM_LEN);
+		}
 	}
 }
 
@@ -217,6 +228,7 @@ int perfetto_recording(struct perfetto *x, const struct kvmmem_trace_file *tf,
 		}
 	}
 	kvmmem_trace_analysis_finish(a, tf->end_ts);
+	kvmmem_trace_analysis_name_vms(a, tf->names, tf->nr_names);
 	for (i = 0; i < a->nr_maps; i++)
 		mapping(x, a, &a->maps[i], start);
 	metadata(x, a);

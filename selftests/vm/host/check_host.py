@@ -134,6 +134,10 @@ def main():
     except (OSError, ValueError) as e:
         print(f'l1/host_export_and_dump: FAIL {e}')
     else:
+        case('export_names_the_vm_track',
+             [e['args']['name'] for e in ev if e['ph'] == 'M' and
+              e['name'] == 'process_name' and e['pid'] == vm['pid']],
+             ['VM ' + L2_NAME])
         case('export_has_a_host_slice_per_call',
              sum(1 for e in ev if e['ph'] == 'X' and e.get('cat') == 'host'
                  and e['pid'] == vm['pid']), n)
