@@ -32,8 +32,11 @@ cd "$W" || exit 1
 TMP=$(mktemp -d) || exit 1
 TMUX_SOCK=$TMP/tmux.sock
 cleanup() {
+	local f
 	tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
-	kill $(jobs -p) 2>/dev/null
+	for f in "$W"/*.pid; do		# holders still sleeping
+		[[ -f $f ]] && kill "$(cat "$f")" 2>/dev/null
+	done
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -92,7 +95,7 @@ not_root() {
 	local out rc
 	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$KTOP" -b -n 1 2>&1)
 	rc=$?
-	expect_eq "exit status" $rc 1 &&
+	expect_eq "exit status" $rc 1 || return 1
 	[[ $out == *"needs root"* ]] || { echo "$out"; return 1; }
 }
 
@@ -101,7 +104,7 @@ not_a_terminal() {
 	"$KTOP" >not-a-tty.out 2>&1
 	rc=$?
 	out=$(cat not-a-tty.out)
-	expect_eq "exit status" $rc 2 &&
+	expect_eq "exit status" $rc 2 || return 1
 	[[ $out == *"not a terminal: use -b"* ]] || { echo "$out"; return 1; }
 }
 
@@ -126,7 +129,7 @@ reload() {
 	rmmod kvmmem || { echo "rmmod kvmmem failed after kvmmem-top ended"; return 1; }
 	out=$("$KTOP" -b -n 1 2>&1)
 	rc=$?
-	expect_eq "exit status without the module" $rc 1 &&
+	expect_eq "exit status without the module" $rc 1 || return 1
 	[[ $out == *"kvmmem module is not loaded"* ]] || { echo "$out"; return 1; }
 	insmod "$MODDIR/kvmmem.ko" && insmod "$MODDIR/kvmmem_hostsim.ko" || return 1
 	"$KTOP" --json -d 0.5 -n 4 >reload.jsonl &
@@ -228,7 +231,7 @@ known_batch() {
 	local pid live pinned
 	pid=$(cat hold.pid)
 	"$KTOP" -b -d 0.5 -n 2 >batch.txt 2>batch.err || { cat batch.err; return 1; }
-	expect_eq frames "$(grep -c '^kvmmem-top - ' batch.txt)" 2 &&
+	expect_eq frames "$(grep -c '^kvmmem-top - ' batch.txt)" 2 || return 1
 	grep -q -E "^Mappings: $(stat_of live_mappings) live, $(stat_of pinned_pages) pinned, $(stat_of leaked_pages) leaked   drops: 0$" batch.txt ||
 		{ echo "header:"; head -4 batch.txt; return 1; }
 	grep -q -E '^ +PID COMMAND +LIVE PINNED\* ' batch.txt || { cat batch.txt; return 1; }
