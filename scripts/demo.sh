@@ -55,9 +55,14 @@ guest() {
 	"$KTOP" -b -d 1 -n 3 >"$DEMO/top.txt" &
 	local top=$!
 	sleep 0.8	# attached
-	printf 'map 0x100000\nmap 0x101000\nmap 0x102000\nsleep 2600\n' |
-		"$CTL" run >/dev/null &
-	printf 'map 0x200000\nsleep 2600\n' | "$CTL" run >/dev/null &
+	printf 'map 0x100000\nmap 0x101000\nmap 0x102000\nsleep 4000\n' |
+		"$CTL" run >"$DEMO/hold1.out" &
+	printf 'map 0x200000\nsleep 4000\n' | "$CTL" run >"$DEMO/hold2.out" &
+	# stress checks that the driver's counters move by its own maps only:
+	# start it once both holders hold theirs (a result line per map)
+	while [[ $(cat "$DEMO/hold1.out" "$DEMO/hold2.out" | wc -l) -lt 4 ]]; do
+		sleep 0.1
+	done
 	"$CTL" stress -p 2 -m 200 --leave 10 --seed 7 >/dev/null
 	wait "$top"
 	wait
