@@ -244,6 +244,55 @@ Test(top_sample, reset_keeps_the_memory_and_drops_the_rows)
 	top_sample_free(&cur);
 }
 
+/* ---------------------------------------------------------- jiffies */
+
+Test(top_jiffies, hz_is_measured_between_pairs_and_snapped)
+{
+	struct top_jiffy_clock jc;
+
+	/* 1000 jiffies in 4.0012 s: HZ=250 */
+	top_jiffy_clock_init(&jc, 5000, 10 * SEC, 6000, 10 * SEC + 4001200000ULL);
+	cr_assert_eq(jc.ns_per_jiffy, 4000000);
+	/* 500 jiffies in 0.499 s: HZ=1000 */
+	top_jiffy_clock_init(&jc, 100, SEC, 600, SEC + 499000000ULL);
+	cr_assert_eq(jc.ns_per_jiffy, 1000000);
+	/* 200 jiffies in 2 s: HZ=100 */
+	top_jiffy_clock_init(&jc, 0, SEC, 200, 3 * SEC);
+	cr_assert_eq(jc.ns_per_jiffy, 10000000);
+}
+
+Test(top_jiffies, pairs_too_close_or_missing_give_4ms)
+{
+	struct top_jiffy_clock jc;
+
+	top_jiffy_clock_init(&jc, 1000, SEC, 1099, SEC + 99000000ULL);
+	cr_assert_eq(jc.ns_per_jiffy, 4000000, "99 jiffies apart");
+	top_jiffy_clock_init(&jc, 0, 0, 5000, 7 * SEC);
+	cr_assert_eq(jc.ns_per_jiffy, 4000000, "no first pair");
+	cr_assert_eq(jc.jiffies, 5000);
+	cr_assert_eq(jc.ns, 7 * SEC);
+}
+
+Test(top_jiffies, converts_around_the_latest_pair)
+{
+	struct top_jiffy_clock jc;
+
+	top_jiffy_clock_init(&jc, 0, 0, 1000, 100 * SEC);	/* 4 ms */
+	cr_assert_eq(top_jiffies_to_ns(&jc, 1000), 100 * SEC);
+	cr_assert_eq(top_jiffies_to_ns(&jc, 750), 99 * SEC);
+	cr_assert_eq(top_jiffies_to_ns(&jc, 1250), 101 * SEC);
+}
+
+Test(top_jiffies, no_pair_or_before_0_is_0)
+{
+	struct top_jiffy_clock jc;
+
+	top_jiffy_clock_init(&jc, 0, 0, 0, 0);
+	cr_assert_eq(top_jiffies_to_ns(&jc, 12345), 0);
+	top_jiffy_clock_init(&jc, 0, 0, 1000, SEC);		/* 4 ms */
+	cr_assert_eq(top_jiffies_to_ns(&jc, 0), 0, "4 s before a 1 s clock");
+}
+
 /* ------------------------------------------------------ sort and filter */
 
 static struct top_row rows[4];

@@ -83,50 +83,16 @@ struct guest {
 	uint32_t max_live;	/* its slots */
 };
 
-/* Kernel HZ values; ns per jiffy is snapped to the nearest. */
-static const uint64_t jiffy_ns[] = { 1000000, 3333333, 4000000, 10000000 };
-#define JIFFY_NS_DEFAULT	4000000		/* HZ=250, Debian's */
-
-/*
- * How to turn ktop_live's jiffies into CLOCK_MONOTONIC ns: the latest
- * (jiffies, ns) pair the programs took, and ns per jiffy from the
- * first and the latest pair once they are 100 jiffies apart.
- */
-struct jiffy_clock {
-	uint64_t jiffies, ns, ns_per_jiffy;
-};
-
-static void read_clock(struct guest *g, struct jiffy_clock *jc)
+/* ktop_clock's first and latest (jiffies, ns) pairs, as a conversion. */
+static void read_clock(struct guest *g, struct top_jiffy_clock *jc)
 {
 	struct ktop_clock c[2] = { 0 };
 	uint32_t k;
-	uint64_t npj, best = JIFFY_NS_DEFAULT;
-	size_t i;
 
 	for (k = 0; k < 2; k++)
 		bpf_map__lookup_elem(g->skel->maps.ktop_clock, &k, sizeof(k),
 				     &c[k], sizeof(c[k]), 0);
-	jc->jiffies = c[1].jiffies;
-	jc->ns = c[1].ns;
-	jc->ns_per_jiffy = JIFFY_NS_DEFAULT;
-	if (c[1].jiffies < c[0].jiffies + 100 || c[1].ns <= c[0].ns)
-		return;
-	npj = (c[1].ns - c[0].ns) / (c[1].jiffies - c[0].jiffies);
-	for (i = 0; i < sizeof(jiffy_ns) / sizeof(jiffy_ns[0]); i++)
-		if ((npj > jiffy_ns[i] ? npj - jiffy_ns[i] : jiffy_ns[i] - npj) <
-		    (npj > best ? npj - best : best - npj))
-			best = jiffy_ns[i];
-	jc->ns_per_jiffy = best;
-}
-
-/* CLOCK_MONOTONIC ns of @jiffies; 0 if no pair was taken yet. */
-static uint64_t jiffies_to_ns(const struct jiffy_clock *jc, uint64_t jiffies)
-{
-	if (!jc->ns)
-		return 0;
-	if (jiffies <= jc->jiffies)
-		return jc->ns - (jc->jiffies - jiffies) * jc->ns_per_jiffy;
-	return jc->ns + (jiffies - jc->jiffies) * jc->ns_per_jiffy;
+	top_jiffy_clock_init(jc, c[0].jiffies, c[0].ns, c[1].jiffies, c[1].ns);
 }
 
 static struct top_sample_row *row_of(struct top_sample *s, uint32_t tgid)
@@ -324,7 +290,7 @@ static int sample_hists(struct guest *g, struct top_sample *s)
 static void sample_live(struct guest *g, struct top_sample *s,
 			uint64_t *known)
 {
-	struct jiffy_clock jc;
+	struct top_jiffy_clock jc;
 	uint64_t id, jiffies, ts;
 	uint32_t i, tgid;
 	size_t j;
@@ -343,7 +309,7 @@ static void sample_live(struct guest *g, struct top_sample *s,
 		if (j == s->n)
 			continue;	/* its row was pruned */
 		known[j]++;
-		ts = jiffies_to_ns(&jc, jiffies);
+		ts = top_jiffies_to_ns(&jc, jiffies);
 		if (!ts || ts < g->t_start)
 			ts = g->t_start;	/* made after we attached */
 		if (!s->rows[j].oldest_ns || ts < s->rows[j].oldest_ns)
