@@ -52,6 +52,8 @@ run() {
 		rm -f "$W/k.ktr"
 		;;
 	kvmmem-top)
+		# a fresh file: the wait below must not see the last round's
+		rm -f "$W/top.jsonl"
 		"$KTOP" --json -d 1 >"$W/top.jsonl" 2>"$W/top.err" &
 		local top=$! i=0
 		while [[ ! -s $W/top.jsonl ]] && ((i++ < 100)); do
