@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cli.h"
 #include "libkvmmem.h"
 
 /* Exit status: 0 done, 1 an operation failed, 2 bad usage. */
@@ -26,14 +27,11 @@ struct ctl_env {
 	struct kvmi_map_mem_token token;
 };
 extern struct ctl_env env;
-extern const char *prog;
 
 /* "EKEYREJECTED", or "unknown error". */
 const char *err_name(int err);
 /* "EKEYREJECTED (Key was rejected by service)"; a static buffer. */
 const char *err_str(int err);
-/* "kvmmem-ctl: " + message + newline, on stderr. */
-void ctl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Say on stderr why this failed and what to do about it. */
 void explain_open(int err);
@@ -42,9 +40,6 @@ void explain_map(uint64_t gpa, int err);
 
 /* Why kvmmem_parse_*() refused a number. */
 const char *parse_errmsg(int err);
-/* Parse or argp_error() (which exits) with a message naming @what. */
-uint64_t parse_num(struct argp_state *state, const char *what, const char *s,
-		   uint64_t min, uint64_t max);
 uint64_t parse_bytes(struct argp_state *state, const char *what, const char *s,
 		     uint64_t min, uint64_t max);
 

@@ -23,7 +23,6 @@
 #define OPT_VERIFY	1000
 
 struct ctl_env env;
-const char *prog = "kvmmem-ctl";
 
 /* ------------------------------------------------------------ messages */
 
@@ -45,17 +44,6 @@ const char *err_str(int err)
 	return buf;
 }
 
-void ctl_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 /* Why opening the driver failed, and what to do about it. */
 void explain_open(int err)
 {
@@ -65,16 +53,16 @@ void explain_open(int err)
 	case ENOENT:
 	case ENODEV:
 	case ENXIO:
-		ctl_warn("cannot open %s: %s: load the driver (insmod kernel/kvmmem.ko)",
+		kvmmem_warn("cannot open %s: %s: load the driver (insmod kernel/kvmmem.ko)",
 		      path, err_str(err));
 		break;
 	case EACCES:
 	case EPERM:
-		ctl_warn("cannot open %s: %s: run as root (the device is mode 0600)",
+		kvmmem_warn("cannot open %s: %s: run as root (the device is mode 0600)",
 		      path, err_str(err));
 		break;
 	default:
-		ctl_warn("cannot open %s: %s", path, err_str(err));
+		kvmmem_warn("cannot open %s: %s", path, err_str(err));
 	}
 }
 
@@ -88,23 +76,23 @@ void explain_token(int err)
 	case ENOENT:
 	case ENODEV:
 	case ENXIO:
-		ctl_warn("no token: cannot open %s: %s: load the host emulator "
+		kvmmem_warn("no token: cannot open %s: %s: load the host emulator "
 		      "(insmod kernel/kvmmem_hostsim.ko); on a real KVMI host "
 		      "tokens come from the introspection socket, not from here",
 		      path, err_str(err));
 		break;
 	case EACCES:
 	case EPERM:
-		ctl_warn("no token: cannot open %s: %s: run as root", path,
+		kvmmem_warn("no token: cannot open %s: %s: run as root", path,
 		      err_str(err));
 		break;
 	case EAGAIN:
-		ctl_warn("no token: hostsim still had %d unused tokens out after "
+		kvmmem_warn("no token: hostsim still had %d unused tokens out after "
 		      "%d ms: something is taking tokens without using them",
 		      KVMMEM_HOSTSIM_MAX_TOKENS, KVMMEM_TOKEN_WAIT_MS);
 		break;
 	default:
-		ctl_warn("no token from %s: %s", path, err_str(err));
+		kvmmem_warn("no token from %s: %s", path, err_str(err));
 	}
 }
 
@@ -146,9 +134,9 @@ void explain_map(uint64_t gpa, int err)
 		return;
 	}
 	if (hint)
-		ctl_warn("map 0x%" PRIx64 ": %s: %s", gpa, err_str(err), hint);
+		kvmmem_warn("map 0x%" PRIx64 ": %s: %s", gpa, err_str(err), hint);
 	else
-		ctl_warn("map 0x%" PRIx64 ": %s", gpa, err_str(err));
+		kvmmem_warn("map 0x%" PRIx64 ": %s", gpa, err_str(err));
 }
 
 /* ------------------------------------------------------------- parsing */
@@ -157,22 +145,6 @@ const char *parse_errmsg(int err)
 {
 	return err == -ERANGE ? "out of range" :
 		"not a number (decimal, or hex with 0x)";
-}
-
-/* Parse a number or exit with a message naming @what. */
-uint64_t parse_num(struct argp_state *state, const char *what,
-			  const char *s, uint64_t min, uint64_t max)
-{
-	uint64_t v;
-	int err;
-
-	err = kvmmem_parse_u64_range(s, min, max, &v);
-	if (err == -ERANGE)
-		argp_error(state, "%s '%s': must be between %" PRIu64 " and %" PRIu64,
-			   what, s, min, max);
-	else if (err)
-		argp_error(state, "%s '%s': %s", what, s, parse_errmsg(err));
-	return v;
 }
 
 uint64_t parse_bytes(struct argp_state *state, const char *what,
@@ -197,7 +169,7 @@ static uint64_t parse_page_aligned(struct argp_state *state, const char *what,
 				   const char *s)
 {
 	uint64_t page = sysconf(_SC_PAGESIZE);
-	uint64_t v = parse_num(state, what, s, 0, UINT64_MAX);
+	uint64_t v = kvmmem_argp_u64(state, what, s, 0, UINT64_MAX);
 
 	if (v % page)
 		argp_error(state, "%s '%s' is not page-aligned (a multiple of 0x%"
@@ -328,7 +300,8 @@ static error_t map_parse(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
 	case 'H':
-		map_args.hold_s = parse_num(state, "--hold", arg, 0, 1000000000);
+		map_args.hold_s =
+			kvmmem_argp_u64(state, "--hold", arg, 0, 1000000000);
 		map_args.hold_forever = false;
 		break;
 	case OPT_VERIFY:
@@ -427,7 +400,7 @@ static int cmd_map(int argc, char **argv)
 
 	err = kvmmem_unmap(km, page);
 	if (err) {
-		ctl_warn("unmap gva %p: %s", page, err_str(err));
+		kvmmem_warn("unmap gva %p: %s", page, err_str(err));
 		ret = EXIT_FAIL;
 	} else {
 		printf("unmapped gva %p\n", page);
@@ -483,7 +456,8 @@ static error_t read_parse(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_ARG:
 		if (state->arg_num)
 			argp_error(state, "unexpected argument '%s'", arg);
-		read_args.gpa = parse_num(state, "GPA", arg, 0, UINT64_MAX);
+		read_args.gpa =
+			kvmmem_argp_u64(state, "GPA", arg, 0, UINT64_MAX);
 		break;
 	case ARGP_KEY_END:
 		if (!state->arg_num)
@@ -519,7 +493,7 @@ static int read_page(struct kvmmem *km, uint64_t page_gpa, uint64_t from,
 		ret = verify_page(page, kvmmem_page_size(km), page_gpa);
 	err = kvmmem_unmap(km, page);
 	if (err) {
-		ctl_warn("unmap gva %p (gpa 0x%" PRIx64 "): %s", page, page_gpa,
+		kvmmem_warn("unmap gva %p (gpa 0x%" PRIx64 "): %s", page, page_gpa,
 		      err_str(err));
 		ret = err;
 	}
@@ -590,7 +564,7 @@ static error_t unmap_parse(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_ARG:
 		if (state->arg_num)
 			argp_error(state, "unexpected argument '%s'", arg);
-		unmap_gva = parse_num(state, "GVA", arg, 0, UINT64_MAX);
+		unmap_gva = kvmmem_argp_u64(state, "GVA", arg, 0, UINT64_MAX);
 		break;
 	case ARGP_KEY_END:
 		if (!state->arg_num)
@@ -648,13 +622,13 @@ int print_stats_file(const char *title, const char *path, bool required)
 		if (!required)
 			return 0;
 		if (len == -ENOENT)
-			ctl_warn("%s: %s: mount debugfs (mount -t debugfs none "
+			kvmmem_warn("%s: %s: mount debugfs (mount -t debugfs none "
 			      "/sys/kernel/debug) and load kernel/kvmmem.ko",
 			      path, err_str(len));
 		else if (len == -EACCES || len == -EPERM)
-			ctl_warn("%s: %s: run as root", path, err_str(len));
+			kvmmem_warn("%s: %s: run as root", path, err_str(len));
 		else
-			ctl_warn("%s: %s", path, err_str(len));
+			kvmmem_warn("%s: %s", path, err_str(len));
 		return len;
 	}
 	printf("%s (%s):\n", title, path);
@@ -787,6 +761,7 @@ int main(int argc, char **argv)
 	char name[64];
 	size_t i;
 
+	kvmmem_prog = "kvmmem-ctl";
 	argp_err_exit_status = EXIT_USAGE;
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL);
 
@@ -794,13 +769,13 @@ int main(int argc, char **argv)
 		if (strcmp(argv[main_args.cmd_index], commands[i].name))
 			continue;
 		/* "kvmmem-ctl map" in the command's usage and errors */
-		snprintf(name, sizeof(name), "%s %s", prog, commands[i].name);
+		snprintf(name, sizeof(name), "%s %s", kvmmem_prog, commands[i].name);
 		argv[main_args.cmd_index] = name;
 		return commands[i].fn(argc - main_args.cmd_index,
 				      argv + main_args.cmd_index);
 	}
 	fprintf(stderr, "%s: unknown command '%s'\n"
-		"Try '%s --help' for the list of commands.\n", prog,
-		argv[main_args.cmd_index], prog);
+		"Try '%s --help' for the list of commands.\n", kvmmem_prog,
+		argv[main_args.cmd_index], kvmmem_prog);
 	return EXIT_USAGE;
 }

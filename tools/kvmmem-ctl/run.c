@@ -120,7 +120,7 @@ static void syntax_error(struct run_state *rs, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: run: line %u: ", prog, rs->lineno);
+	fprintf(stderr, "%s: run: line %u: ", kvmmem_prog, rs->lineno);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -447,7 +447,7 @@ int cmd_run(int argc, char **argv)
 		}
 		fflush(stdout);
 		if (!rs.km) {
-			ctl_warn("run: line %u: no fd after a failed reopen, stopping",
+			kvmmem_warn("run: line %u: no fd after a failed reopen, stopping",
 			      rs.lineno);
 			failed_reopen = true;
 			break;

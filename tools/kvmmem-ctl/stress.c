@@ -96,27 +96,31 @@ static error_t stress_parse(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'p':
-		stress_args.procs = parse_num(state, "--procs", arg, 1, 1024);
+		stress_args.procs =
+			kvmmem_argp_u64(state, "--procs", arg, 1, 1024);
 		break;
 	case 'm':
-		stress_args.mappings = parse_num(state, "--mappings", arg, 1, 1000000);
+		stress_args.mappings =
+			kvmmem_argp_u64(state, "--mappings", arg, 1, 1000000);
 		break;
 	case 'r':
 		stress_args.gpa_range = parse_bytes(state, "--gpa-range", arg, page,
 						    UINT64_MAX);
 		break;
 	case 'l':
-		stress_args.leave = parse_num(state, "--leave", arg, 0, 1000000);
+		stress_args.leave =
+			kvmmem_argp_u64(state, "--leave", arg, 0, 1000000);
 		break;
 	case 'k':
 		stress_args.kill = true;
 		break;
 	case 'L':
-		stress_args.expect_leaks = parse_num(state, "--expect-leaks", arg,
-						     0, UINT32_MAX);
+		stress_args.expect_leaks =
+			kvmmem_argp_u64(state, "--expect-leaks", arg, 0, UINT32_MAX);
 		break;
 	case 's':
-		stress_args.seed = parse_num(state, "--seed", arg, 0, UINT64_MAX);
+		stress_args.seed =
+			kvmmem_argp_u64(state, "--seed", arg, 0, UINT64_MAX);
 		stress_args.seed_set = true;
 		break;
 	case ARGP_KEY_ARG:
@@ -287,7 +291,7 @@ int cmd_stress(int argc, char **argv)
 		stress_args.seed = (uint64_t)time(NULL) ^ getpid();
 	max_map_count = read_max_map_count();
 	if (max_map_count > 0 && stress_args.mappings + 1000 > (uint64_t)max_map_count) {
-		ctl_warn("stress: -m %" PRIu64 " needs one VMA per mapping but "
+		kvmmem_warn("stress: -m %" PRIu64 " needs one VMA per mapping but "
 		      "vm.max_map_count is %ld: lower -m or raise it (sysctl "
 		      "vm.max_map_count=%" PRIu64 ")", stress_args.mappings,
 		      max_map_count, 2 * stress_args.mappings + 1000);
@@ -307,7 +311,7 @@ int cmd_stress(int argc, char **argv)
 
 	pids = calloc(stress_args.procs, sizeof(*pids));
 	if (!pids || pipe(fds)) {
-		ctl_warn("stress: %s", err_str(pids ? -errno : -ENOMEM));
+		kvmmem_warn("stress: %s", err_str(pids ? -errno : -ENOMEM));
 		free(pids);
 		return EXIT_FAIL;
 	}
@@ -323,7 +327,7 @@ int cmd_stress(int argc, char **argv)
 	for (i = 0; i < stress_args.procs; i++) {
 		pid = fork();
 		if (pid < 0) {
-			ctl_warn("stress: fork: %s", err_str(-errno));
+			kvmmem_warn("stress: fork: %s", err_str(-errno));
 			ret = EXIT_FAIL;
 			break;
 		}
@@ -339,7 +343,7 @@ int cmd_stress(int argc, char **argv)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n != sizeof(res)) {
-			ctl_warn("stress: short read of a child's result");
+			kvmmem_warn("stress: short read of a child's result");
 			ret = EXIT_FAIL;
 			break;
 		}
@@ -364,10 +368,10 @@ int cmd_stress(int argc, char **argv)
 		    !(WIFEXITED(status) && !WEXITSTATUS(status))) {
 			bad_children++;
 			if (WIFSIGNALED(status))
-				ctl_warn("stress: child %d died of %s", pids[i],
+				kvmmem_warn("stress: child %d died of %s", pids[i],
 				      strsignal(WTERMSIG(status)));
 			else
-				ctl_warn("stress: child %d exited with %d", pids[i],
+				kvmmem_warn("stress: child %d exited with %d", pids[i],
 				      WEXITSTATUS(status));
 		}
 	}

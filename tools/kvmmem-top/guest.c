@@ -168,7 +168,7 @@ static void read_table(struct guest *g, const char *path,
 
 	if (kvmmem_read_file(path, &text) < 0) {
 		if (verbose)
-			warn("cannot read %s: what predates kvmmem-top is not in "
+			kvmmem_warn("cannot read %s: what predates kvmmem-top is not in "
 			     "the rows", path);
 		return;
 	}
@@ -482,7 +482,7 @@ int guest_source_open(const struct guest_opts *opts, struct top_source **srcp)
 	int err;
 
 	*srcp = NULL;
-	err = kvmmem_bpf_preflight(prog);
+	err = kvmmem_bpf_preflight(kvmmem_prog);
 	if (err)
 		return err;
 	kvmmem_bpf_set_print(verbose);
@@ -490,7 +490,7 @@ int guest_source_open(const struct guest_opts *opts, struct top_source **srcp)
 		want[i] = true;
 	raw_tp = opts->force_raw_tp ||
 		 !kvmmem_bpf_tp_btf_usable(tracepoints, want, NR_TRACEPOINTS,
-					   prog, verbose);
+					   kvmmem_prog, verbose);
 
 	g = calloc(1, sizeof(*g));
 	if (!g)
@@ -505,28 +505,28 @@ int guest_source_open(const struct guest_opts *opts, struct top_source **srcp)
 	g->skel = kvmmem_top_bpf__open();
 	if (!g->skel) {
 		err = -errno;
-		warn("cannot open the BPF object: %s", strerror(errno));
+		kvmmem_warn("cannot open the BPF object: %s", strerror(errno));
 		goto err_close;
 	}
 	g->skel->rodata->time_gap_jiffies = opts->time_all ? 0 : 1;
 	g->skel->rodata->live_mask = g->max_live - 1;	/* a power of 2 */
 	err = bpf_map__set_max_entries(g->skel->maps.ktop_live, g->max_live);
 	if (err) {
-		warn("bad --max-live %u: %s", g->max_live, strerror(-err));
+		kvmmem_warn("bad --max-live %u: %s", g->max_live, strerror(-err));
 		goto err_close;
 	}
 	kvmmem_bpf_autoload(g->skel->obj, tracepoints, want, NR_TRACEPOINTS,
 			    raw_tp);
 	err = kvmmem_top_bpf__load(g->skel);
 	if (err) {
-		warn("cannot load the BPF programs (%s): %s; run with -v for "
+		kvmmem_warn("cannot load the BPF programs (%s): %s; run with -v for "
 		     "the verifier's log%s", g->src.attach, strerror(-err),
 		     raw_tp ? "" : ", or try --force-raw-tp");
 		goto err_close;
 	}
 	err = kvmmem_top_bpf__attach(g->skel);
 	if (err) {
-		warn("cannot attach to the kvmmem tracepoints (%s): %s",
+		kvmmem_warn("cannot attach to the kvmmem tracepoints (%s): %s",
 		     g->src.attach, strerror(-err));
 		goto err_close;
 	}
@@ -536,13 +536,13 @@ int guest_source_open(const struct guest_opts *opts, struct top_source **srcp)
 	if (g->live == MAP_FAILED) {
 		err = -errno;
 		g->live = NULL;
-		warn("cannot mmap the live mapping table: %s", strerror(-err));
+		kvmmem_warn("cannot mmap the live mapping table: %s", strerror(-err));
 		goto err_close;
 	}
 	g->t_start = kvmmem_mono_ns();
 	read_base(g);
 	if (verbose)
-		warn("attached as %s; %zu processes had live mappings before",
+		kvmmem_warn("attached as %s; %zu processes had live mappings before",
 		     g->src.attach, g->nr_base);
 	*srcp = &g->src;
 	return 0;

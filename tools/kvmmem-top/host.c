@@ -95,7 +95,7 @@ int host_source_open(struct top_source **srcp)
 		.drain_ms = 100,
 		.host = true,
 		.verbose = verbose,
-		.prog = prog,
+		.prog = kvmmem_prog,
 	};
 	struct host *h;
 	int err;

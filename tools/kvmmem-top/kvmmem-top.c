@@ -18,17 +18,7 @@
 #include "kvmmem-top.h"
 #include "util.h"
 
-const char *prog = "kvmmem-top";
 bool verbose;
-
-void warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	kvmmem_vwarn(prog, fmt, ap);
-	va_end(ap);
-}
 
 const char *clock_now(char buf[16])
 {
@@ -52,14 +42,14 @@ int take_frame(struct top_source *src, struct top_sample *prev,
 	top_sample_reset(cur);
 	err = src->sample(src, cur);
 	if (err) {
-		warn("reading the BPF maps: %s", strerror(-err));
+		kvmmem_warn("reading the BPF maps: %s", strerror(-err));
 		return err;
 	}
 	top_frame_free(f);
 	/* the first sample is the baseline: no interval, no rates yet */
 	err = top_frame_build(src->desc, prev, cur, prev ? t0 : cur->ts_ns, f);
 	if (err)
-		warn("building a frame: %s", strerror(-err));
+		kvmmem_warn("building a frame: %s", strerror(-err));
 	return err;
 }
 
@@ -112,7 +102,7 @@ int run_batch(struct top_source *src, const struct view_opts *o, bool json)
 			fflush(stdout);
 		}
 		if (err) {
-			warn("writing the output: %s", strerror(-err));
+			kvmmem_warn("writing the output: %s", strerror(-err));
 			break;
 		}
 		tmp = prev;
@@ -120,7 +110,7 @@ int run_batch(struct top_source *src, const struct view_opts *o, bool json)
 		cur = tmp;
 	}
 	if (err == -ENODEV) {
-		warn("%s", why);
+		kvmmem_warn("%s", why);
 		status = EXIT_GONE;
 	} else if (err) {
 		status = EXIT_FAIL;
@@ -306,16 +296,17 @@ int main(int argc, char **argv)
 	struct top_source *src = NULL;
 	int err, status;
 
+	kvmmem_prog = "kvmmem-top";
 	argp_err_exit_status = EXIT_USAGE;
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return EXIT_USAGE;
 	if (args.batch && args.json) {
-		warn("--batch and --json: choose one");
+		kvmmem_warn("--batch and --json: choose one");
 		return EXIT_USAGE;
 	}
 	if (!args.batch && !args.json && !isatty(STDOUT_FILENO)) {
-		warn("standard output is not a terminal: use -b (text frames) "
+		kvmmem_warn("standard output is not a terminal: use -b (text frames) "
 		     "or --json");
 		return EXIT_USAGE;
 	}

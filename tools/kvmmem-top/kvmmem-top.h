@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cli.h"
 #include "top.h"
 
 /* Exit status. */
@@ -21,12 +22,10 @@
 #define EXIT_USAGE	2	/* bad command line */
 #define EXIT_GONE	3	/* the traced module went away: said on stderr */
 
-extern const char *prog;
 extern bool verbose;
 extern volatile sig_atomic_t stop_signal;
 
 /* "kvmmem-top: " + message + newline, on stderr. */
-void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Where the numbers come from. */
 struct top_source {

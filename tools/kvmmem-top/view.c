@@ -239,7 +239,7 @@ int run_view(struct top_source *src, const struct view_opts *o)
 	endwin();
 out:
 	if (err == -ENODEV) {
-		warn("%s", why);
+		kvmmem_warn("%s", why);
 		status = EXIT_GONE;
 	} else if (err) {
 		status = EXIT_FAIL;

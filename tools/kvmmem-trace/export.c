@@ -82,7 +82,7 @@ int cmd_export(int argc, char **argv)
 		goto cleanup;
 	f = fopen(exp_args.output, "w");
 	if (!f) {
-		warn("cannot create %s: %s", exp_args.output, strerror(errno));
+		kvmmem_warn("cannot create %s: %s", exp_args.output, strerror(errno));
 		goto cleanup;
 	}
 	t0 = tf.info.start_mono_ns;
@@ -90,7 +90,7 @@ int cmd_export(int argc, char **argv)
 		t0 = tf.events[0].ts;
 	perfetto_begin(&x, f, t0);
 	if (perfetto_recording(&x, &tf, &a)) {
-		warn("out of memory");
+		kvmmem_warn("out of memory");
 		fclose(f);
 		goto cleanup;
 	}
@@ -101,7 +101,7 @@ int cmd_export(int argc, char **argv)
 	kvmmem_json_string(f, tf.info.kernel, sizeof(tf.info.kernel));
 	fprintf(f, ",\"complete\":\"%s\"}}\n", tf.complete ? "yes" : "no");
 	if (fclose(f)) {
-		warn("%s: %s", exp_args.output, strerror(errno));
+		kvmmem_warn("%s: %s", exp_args.output, strerror(errno));
 		goto cleanup;
 	}
 	ret = load_status(err);

@@ -17,17 +17,7 @@
 #include "kvmmem-trace.h"
 #include "options.h"
 
-const char *prog = "kvmmem-trace";
 bool verbose;
-
-void warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	kvmmem_vwarn(prog, fmt, ap);
-	va_end(ap);
-}
 
 /* ------------------------------------------------- options of sessions */
 
@@ -183,17 +173,17 @@ int cmd_live(const struct kvmmem_session_opts *opts, bool json, uint64_t duratio
 		err = kvmmem_session_poll(s);
 		fflush(stdout);
 		if (err && err != -EINTR) {
-			warn("reading the ring buffer: %s", strerror(-err));
+			kvmmem_warn("reading the ring buffer: %s", strerror(-err));
 			break;
 		}
 	}
 	kvmmem_session_drain(s);
 	drops = kvmmem_session_drops(s);
 	fflush(stdout);
-	fprintf(stderr, "%s: %" PRIu64 " events, %" PRIu64 " dropped\n", prog,
+	fprintf(stderr, "%s: %" PRIu64 " events, %" PRIu64 " dropped\n", kvmmem_prog,
 		l.events, drops);
 	if (drops)
-		warn("%" PRIu64 " events were dropped (ring buffer full): use a "
+		kvmmem_warn("%" PRIu64 " events were dropped (ring buffer full): use a "
 		     "bigger --buffer or a shorter --drain-ms", drops);
 	kvmmem_session_close(s);
 	kvmmem_trace_analysis_free(&l.a);
@@ -290,6 +280,7 @@ int main(int argc, char **argv)
 	char name[64];
 	size_t i;
 
+	kvmmem_prog = "kvmmem-trace";
 	argp_err_exit_status = EXIT_USAGE;
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL);
 	if (main_args.cmd_index < 0)
@@ -298,13 +289,13 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[main_args.cmd_index], commands[i].name))
 			continue;
-		snprintf(name, sizeof(name), "%s %s", prog, commands[i].name);
+		snprintf(name, sizeof(name), "%s %s", kvmmem_prog, commands[i].name);
 		argv[main_args.cmd_index] = name;
 		return commands[i].fn(argc - main_args.cmd_index,
 				      argv + main_args.cmd_index);
 	}
 	fprintf(stderr, "%s: unknown command '%s'\n"
-		"Try '%s --help' for the list of commands.\n", prog,
-		argv[main_args.cmd_index], prog);
+		"Try '%s --help' for the list of commands.\n", kvmmem_prog,
+		argv[main_args.cmd_index], kvmmem_prog);
 	return EXIT_USAGE;
 }

@@ -21,11 +21,9 @@
 #define EXIT_INCOMPLETE		3	/* the recording was cut short; the
 					 * output covers what survived */
 
-extern const char *prog;
 extern bool verbose;
 
 /* "kvmmem-trace: " + message + newline, on stderr. */
-void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 
 /* The BPF session: libkvmmem's trace_session.h. */

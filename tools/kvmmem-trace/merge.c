@@ -280,7 +280,7 @@ static int write_perfetto(const struct kvmmem_trace_file *gf,
 	f = fopen(mrg_args.output, "w");
 	if (!f) {
 		err = -errno;
-		warn("cannot create %s: %s", mrg_args.output, strerror(errno));
+		kvmmem_warn("cannot create %s: %s", mrg_args.output, strerror(errno));
 		return err;
 	}
 	kvmmem_trace_analysis_init(&ga);
@@ -319,10 +319,10 @@ static int write_perfetto(const struct kvmmem_trace_file *gf,
 	err = 0;
 out:
 	if (err)
-		warn("out of memory");
+		kvmmem_warn("out of memory");
 	if (fclose(f) && !err) {
 		err = -errno;
-		warn("%s: %s", mrg_args.output, strerror(errno));
+		kvmmem_warn("%s: %s", mrg_args.output, strerror(errno));
 	}
 	kvmmem_trace_analysis_free(&ga);
 	kvmmem_trace_analysis_free(&ha);
@@ -351,7 +351,7 @@ int cmd_merge(int argc, char **argv)
 	if (herr < 0)
 		goto out;
 	if (!host_kinds(&hf, &enter, &exit)) {
-		warn("%s has no host side of any hypercall: record it with "
+		kvmmem_warn("%s has no host side of any hypercall: record it with "
 		     "'kvmmem-trace record --host' on the host (or -e host in a "
 		     "guest with kvmmem_hostsim)", mrg_args.host);
 		goto out;
@@ -362,24 +362,24 @@ int cmd_merge(int argc, char **argv)
 		err = kvmmem_hc_calls(hf.events, hf.nr_events, enter, exit,
 				      mrg_args.vm, &h, &nh);
 	if (err) {
-		warn("out of memory");
+		kvmmem_warn("out of memory");
 		goto out;
 	}
 	if (!ng) {
-		warn("%s has no guest hypercall (record the guest with the "
+		kvmmem_warn("%s has no guest hypercall (record the guest with the "
 		     "default events, or -e hypercall)", mrg_args.guest);
 		goto out;
 	}
 	err = kvmmem_merge_pair(g, ng, h, nh, mrg_args.tolerance_ns, &m);
 	if (err == -ENOENT) {
-		warn("no hypercall of %s has its arguments in %s: are they "
+		kvmmem_warn("no hypercall of %s has its arguments in %s: are they "
 		     "recordings of the same VM, at the same time?%s",
 		     mrg_args.guest, mrg_args.host, mrg_args.vm ? "" :
 		     " (--vm PID picks one VM)");
 		goto out;
 	}
 	if (err || kvmmem_time_split(g, ng, h, split)) {
-		warn("out of memory");
+		kvmmem_warn("out of memory");
 		goto out;
 	}
 	in_range = unpaired_in_range(g, ng, &hf, &m);
@@ -391,7 +391,7 @@ int cmd_merge(int argc, char **argv)
 		goto out;
 	ret = load_status(gerr) ? load_status(gerr) : load_status(herr);
 	if (!ret && in_range) {
-		warn("%zu guest hypercalls made while the host recorded have no "
+		kvmmem_warn("%zu guest hypercalls made while the host recorded have no "
 		     "host side (another VM's recording? raise --tolerance?)",
 		     in_range);
 		ret = EXIT_FAIL;

@@ -148,11 +148,11 @@ int load_recording(const char *path, struct kvmmem_trace_file *tf)
 	int err = kvmmem_trace_load(path, tf);
 
 	if (err == KVMMEM_TRACE_INCOMPLETE)
-		warn("%s: warning: %s", path, tf->msg);
+		kvmmem_warn("%s: warning: %s", path, tf->msg);
 	else if (err == -EINVAL || err == -EPROTONOSUPPORT || err == -EBADMSG)
-		warn("%s: %s", path, tf->msg);
+		kvmmem_warn("%s: %s", path, tf->msg);
 	else if (err < 0)
-		warn("cannot read %s", tf->msg[0] ? tf->msg : path);
+		kvmmem_warn("cannot read %s", tf->msg[0] ? tf->msg : path);
 	return err;
 }
 

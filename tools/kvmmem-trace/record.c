@@ -168,22 +168,22 @@ static pid_t start_command(char **cmd)
 
 	if (pid == 0) {
 		execvp(cmd[0], cmd);
-		fprintf(stderr, "%s: cannot run %s: %s\n", prog, cmd[0],
+		fprintf(stderr, "%s: cannot run %s: %s\n", kvmmem_prog, cmd[0],
 			strerror(errno));
 		_exit(127);
 	}
 	if (pid < 0)
-		warn("fork: %s", strerror(errno));
+		kvmmem_warn("fork: %s", strerror(errno));
 	return pid;
 }
 
 static void explain_write(int err, const char *path)
 {
 	if (err == -ENOSPC)
-		warn("%s: disk full: recording stopped; the file holds every "
+		kvmmem_warn("%s: disk full: recording stopped; the file holds every "
 		     "chunk written before (readers report it as cut short)", path);
 	else
-		warn("%s: write failed: %s; recording stopped", path, strerror(-err));
+		kvmmem_warn("%s: write failed: %s; recording stopped", path, strerror(-err));
 }
 
 int cmd_record(int argc, char **argv)
@@ -218,7 +218,7 @@ int cmd_record(int argc, char **argv)
 
 	fd = open(rec_args.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		warn("cannot create %s: %s", rec_args.output, strerror(errno));
+		kvmmem_warn("cannot create %s: %s", rec_args.output, strerror(errno));
 		goto cleanup;
 	}
 	fill_info(&info, kvmmem_session_attach(s), start_mono, start_real);
@@ -240,7 +240,7 @@ int cmd_record(int argc, char **argv)
 	       (!deadline || kvmmem_mono_ns() < deadline)) {
 		err = kvmmem_session_poll(s);
 		if (err && err != -EINTR) {
-			warn("reading the ring buffer: %s", strerror(-err));
+			kvmmem_warn("reading the ring buffer: %s", strerror(-err));
 			ret = EXIT_FAIL;
 			break;
 		}
@@ -267,11 +267,11 @@ int cmd_record(int argc, char **argv)
 	}
 	if (!rec_args.quiet)
 		fprintf(stderr, "%s: %" PRIu64 " events, %" PRIu64 " dropped, %"
-			PRIu64 " bytes, %.3f s -> %s (%s)\n", prog, r.w.events,
+			PRIu64 " bytes, %.3f s -> %s (%s)\n", kvmmem_prog, r.w.events,
 			drops, r.w.bytes, (double)(t_end - info.start_mono_ns) / 1e9,
 			rec_args.output, kvmmem_session_attach(s));
 	if (drops)
-		warn("%" PRIu64 " events were dropped (ring buffer full): use a "
+		kvmmem_warn("%" PRIu64 " events were dropped (ring buffer full): use a "
 		     "bigger --buffer or a shorter --drain-ms", drops);
 
 	if (child > 0) {
@@ -282,11 +282,11 @@ int cmd_record(int argc, char **argv)
 				;
 		}
 		if (WIFEXITED(status) && WEXITSTATUS(status)) {
-			warn("%s exited with status %d", rec_args.cmd[0],
+			kvmmem_warn("%s exited with status %d", rec_args.cmd[0],
 			     WEXITSTATUS(status));
 			ret = EXIT_FAIL;
 		} else if (WIFSIGNALED(status) && child_done) {
-			warn("%s was killed by %s", rec_args.cmd[0],
+			kvmmem_warn("%s was killed by %s", rec_args.cmd[0],
 			     strsignal(WTERMSIG(status)));
 			ret = EXIT_FAIL;
 		}
@@ -296,7 +296,7 @@ cleanup:
 	kvmmem_trace_writer_free(&r.w);
 	free(r.named);
 	if (fd >= 0 && close(fd) && !ret) {
-		warn("%s: %s", rec_args.output, strerror(errno));
+		kvmmem_warn("%s: %s", rec_args.output, strerror(errno));
 		ret = EXIT_FAIL;
 	}
 	kvmmem_session_close(s);

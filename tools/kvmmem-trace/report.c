@@ -21,7 +21,7 @@ static int analyze(const struct kvmmem_trace_file *tf,
 	for (i = 0; i < tf->nr_events; i++) {
 		err = kvmmem_trace_analysis_add(a, &tf->events[i], NULL);
 		if (err) {
-			warn("analysing the recording: %s", strerror(-err));
+			kvmmem_warn("analysing the recording: %s", strerror(-err));
 			return err;
 		}
 	}
@@ -760,7 +760,7 @@ int cmd_report(int argc, char **argv)
 	if (err < 0)
 		goto cleanup;
 	if (analyze(&tf, &a) || collect_leaks(&a, &l)) {
-		warn("out of memory");
+		kvmmem_warn("out of memory");
 		goto cleanup;
 	}
 	if (rep_args.json)

@@ -11,11 +11,22 @@
 #include "cli.h"
 #include "util.h"
 
+const char *kvmmem_prog = "kvmmem";
+
 void kvmmem_vwarn(const char *prog, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "%s: ", prog);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+}
+
+void kvmmem_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kvmmem_vwarn(kvmmem_prog, fmt, ap);
+	va_end(ap);
 }
 
 uint64_t kvmmem_argp_u64(struct argp_state *state, const char *what,

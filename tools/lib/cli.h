@@ -17,11 +17,22 @@
 extern "C" {
 #endif
 
+/*
+ * The running tool's name, the prefix of its messages: each tool sets it
+ * first thing in main() ("kvmmem-trace"); "kvmmem" until then.
+ */
+extern const char *kvmmem_prog;
+
 /**
  * kvmmem_vwarn() - print "@prog: " + message + newline on stderr
  */
 void kvmmem_vwarn(const char *prog, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
+
+/**
+ * kvmmem_warn() - print "kvmmem_prog: " + message + newline on stderr
+ */
+void kvmmem_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /**
  * kvmmem_argp_u64() - parse a numeric option or argp_error() (which exits)
