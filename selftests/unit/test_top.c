@@ -559,3 +559,125 @@ Test(top_text, a_frame_is_header_blank_titles_rows_blank)
 	cr_assert_eq(lines, 4 + 1 + 2);
 	free(text);
 }
+
+/* ------------------------------------------------------- answers by value */
+
+static const char *rname(int64_t ret, char buf[32])
+{
+	if (!ret)
+		return "ok";
+	snprintf(buf, 32, "E%lld", (long long)-ret);
+	return buf;
+}
+
+static const struct top_desc rdesc = {
+	.title = "kvmmem-top --host", .id_col = "PID", .name_col = "VM",
+	.id_key = "pid", .name_key = "vm", .rows_key = "vms", .nr_ops = 2,
+	.op_names = { "MEM_MAP", "MEM_UNMAP" }, .row_ops = 3,
+	.result_name = rname,
+};
+
+Test(top_results, most_frequent_first_ties_by_value_rest_in_other)
+{
+	const struct top_result all[] = {
+		{ -1, 5 }, { 0, 9 }, { -7, 0 }, { -2, 5 }, { -3, 1 }, { -9, 2 },
+		{ -4, 1 },
+	};
+	struct top_results res;
+
+	top_results_set(&res, all, sizeof(all) / sizeof(all[0]));
+	cr_assert_eq(res.r[0].ret, 0);
+	cr_assert_eq(res.r[0].count, 9);
+	cr_assert_eq(res.r[1].ret, -2, "5 calls each: the lower value first");
+	cr_assert_eq(res.r[2].ret, -1);
+	cr_assert_eq(res.r[3].ret, -9);
+	cr_assert_eq(res.r[3].count, 2);
+	cr_assert_eq(res.other, 2, "-3 and -4, once each; -7 had no call");
+}
+
+Test(top_results, fewer_answers_than_entries_leave_the_rest_unused)
+{
+	const struct top_result all[] = { { -1000, 3 } };
+	struct top_results res;
+
+	memset(&res, 0xff, sizeof(res));
+	top_results_set(&res, all, 1);
+	cr_assert_eq(res.r[0].ret, -1000);
+	cr_assert_eq(res.r[0].count, 3);
+	cr_assert_eq(res.r[1].count, 0);
+	cr_assert_eq(res.other, 0);
+	top_results_set(&res, NULL, 0);
+	cr_assert_eq(res.r[0].count, 0);
+}
+
+Test(top_results, frames_carry_the_samples_answers)
+{
+	struct top_sample_row *c = row(&cur, 5, "vm", 3, 0, 0);
+
+	c->results[0].r[0] = (struct top_result){ -1000, 3 };
+	cur.ts_ns = 2 * SEC;
+	cr_assert_eq(top_frame_build(&rdesc, NULL, &cur, SEC, &frame), 0);
+	cr_assert_eq(frame_row(5)->results[0].r[0].ret, -1000);
+	cr_assert_eq(frame_row(5)->results[0].r[0].count, 3, "cumulative");
+}
+
+Test(top_results, a_line_per_row_names_each_answer_of_each_op)
+{
+	struct top_row r = { .id = 42, .name = "l2" };
+	char buf[256];
+
+	r.results[0].r[0] = (struct top_result){ -1000, 7 };
+	r.results[0].r[1] = (struct top_result){ 0, 2 };
+	r.results[0].other = 1;
+	r.results[1].r[0] = (struct top_result){ 0, 2 };
+	cr_assert(top_fmt_results(&rdesc, &r, buf, sizeof(buf)));
+	cr_assert_str_eq(buf, "     42 l2               "
+			 "MEM_MAP: E1000 7, ok 2, other 1  MEM_UNMAP: ok 2");
+	memset(r.results, 0, sizeof(r.results));
+	cr_assert(top_fmt_results(&rdesc, &r, buf, sizeof(buf)));
+	cr_assert_str_eq(buf, "     42 l2               -", "no call yet");
+	cr_assert_not(top_fmt_results(&desc, &r, buf, sizeof(buf)),
+		      "a source without answers");
+	cr_assert_str_eq(buf, "");
+}
+
+Test(top_results, json_rows_have_results_only_for_a_source_with_answers)
+{
+	struct top_row r = { .id = 42, .name = "l2" };
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	r.results[0].r[0] = (struct top_result){ -1000, 7 };
+	r.results[0].other = 1;
+	frame_for_text();
+	f = open_memstream(&text, &size);
+	cr_assert_not_null(f);
+	cr_assert_eq(top_print_json(f, &rdesc, &frame, &r, 1, 1, "x"), 0);
+	fclose(f);
+	cr_assert(strstr(text, ",\"results\":{\"MEM_MAP\":{\"E1000\":7,"
+			 "\"other\":1},\"MEM_UNMAP\":{}}}]}\n") != NULL, "%s", text);
+	free(text);
+	text = capture_json(&r, 1);
+	cr_assert_null(strstr(text, "results"), "%s", text);
+	free(text);
+}
+
+Test(top_results, text_frames_end_with_the_answers_of_each_row)
+{
+	struct top_row r = { .id = 42, .name = "l2" };
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	r.results[0].r[0] = (struct top_result){ -1000, 7 };
+	frame_for_text();
+	f = open_memstream(&text, &size);
+	cr_assert_not_null(f);
+	cr_assert_eq(top_print_text(f, &rdesc, &frame, &r, 1, NULL, "x", NULL), 0);
+	fclose(f);
+	cr_assert(strstr(text, "\n\n    PID VM               ANSWERS (since start)\n"
+			 "     42 l2               MEM_MAP: E1000 7\n\n") != NULL,
+		  "%s", text);
+	free(text);
+}

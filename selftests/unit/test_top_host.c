@@ -169,3 +169,26 @@ Test(top_host, description_names_the_host_columns)
 	cr_assert_str_eq(top_host_desc.op_names[0], "MEM_MAP");
 	cr_assert_str_eq(top_host_desc.op_names[1], "MEM_UNMAP");
 }
+
+Test(top_host, answers_by_value_per_vm_and_op)
+{
+	const struct top_sample_row *r;
+	char buf[32];
+	int i;
+
+	for (i = 0; i < 5; i++)
+		call(500, 32, 0x1000 + i, 10, -1000);
+	call(500, 32, 0x9000, 10, 0);
+	call(500, 33, 0x9000, 10, 0);
+	cr_assert_eq(top_host_sample(&h, now, 0, &s), 0);
+	r = row(500);
+	cr_assert_eq(r->results[0].r[0].ret, -1000);
+	cr_assert_eq(r->results[0].r[0].count, 5);
+	cr_assert_eq(r->results[0].r[1].ret, 0);
+	cr_assert_eq(r->results[0].r[1].count, 1);
+	cr_assert_eq(r->results[0].r[2].count, 0);
+	cr_assert_eq(r->results[1].r[0].ret, 0);
+	cr_assert_eq(r->results[1].r[0].count, 1);
+	cr_assert_str_eq(top_host_desc.result_name(-1000, buf), "KVM_ENOSYS");
+	cr_assert_str_eq(top_host_desc.result_name(0, buf), "ok");
+}

@@ -135,6 +135,16 @@ static void draw(struct view *v)
 		if (!put_line(y++, line, 0))
 			break;
 	}
+	if (d->result_name && n) {
+		y++;
+		top_fmt_results_colhdr(d, line, sizeof(line));
+		put_line(y++, line, A_BOLD);
+		for (i = 0; i < n; i++) {
+			top_fmt_results(d, &v->scratch[i], line, sizeof(line));
+			if (!put_line(y++, line, 0))
+				break;
+		}
+	}
 	refresh();
 }
 

@@ -153,6 +153,7 @@ int top_frame_build(const struct top_desc *d, const struct top_sample *prev,
 			}
 		}
 		lat_of(&r->lat, lat);
+		memcpy(r->results, c->results, sizeof(r->results));
 	}
 	for (op = 0; op < d->nr_ops && op < TOP_MAX_OPS; op++) {
 		lat_of(&f->lat[op], f->hist[op]);
@@ -443,6 +444,90 @@ void top_fmt_row(const struct top_row *r, char *buf, size_t len)
 	    cols[TOP_COL_AGE].width, age);
 }
 
+/* More calls first; among equals the lower (more negative) answer. */
+static int cmp_result(const void *pa, const void *pb)
+{
+	const struct top_result *a = pa, *b = pb;
+
+	if (a->count != b->count)
+		return a->count > b->count ? -1 : 1;
+	return (a->ret > b->ret) - (a->ret < b->ret);
+}
+
+void top_results_set(struct top_results *res, const struct top_result *all,
+		     size_t n)
+{
+	struct top_result best[TOP_MAX_RESULTS + 1];
+	size_t i, k, kept = 0;
+
+	memset(res, 0, sizeof(*res));
+	/* insertion into a small sorted array: no allocation */
+	for (i = 0; i < n; i++) {
+		if (!all[i].count)
+			continue;
+		k = kept;
+		best[k] = all[i];
+		while (k > 0 && cmp_result(&best[k], &best[k - 1]) < 0) {
+			struct top_result t = best[k - 1];
+
+			best[k - 1] = best[k];
+			best[k] = t;
+			k--;
+		}
+		if (kept < TOP_MAX_RESULTS)
+			kept++;
+		else
+			res->other += best[TOP_MAX_RESULTS].count;
+	}
+	memcpy(res->r, best, kept * sizeof(best[0]));
+}
+
+void top_fmt_results_colhdr(const struct top_desc *d, char *buf, size_t len)
+{
+	size_t pos = 0;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	add(buf, len, &pos, "%*s %*s ANSWERS (since start)",
+	    cols[TOP_COL_ID].width, d->id_col, cols[TOP_COL_NAME].width,
+	    d->name_col);
+}
+
+bool top_fmt_results(const struct top_desc *d, const struct top_row *r,
+		     char *buf, size_t len)
+{
+	const char *sep = "";
+	unsigned int op, i;
+	size_t pos = 0;
+	char name[32];
+
+	if (!len)
+		return false;
+	buf[0] = '\0';
+	if (!d->result_name)
+		return false;
+	add(buf, len, &pos, "%*" PRIu32 " %*.*s ", cols[TOP_COL_ID].width,
+	    r->id, cols[TOP_COL_NAME].width, TOP_NAME_LEN - 1, r->name);
+	for (op = 0; op < d->nr_ops && op < TOP_MAX_OPS; op++) {
+		const struct top_results *res = &r->results[op];
+
+		if (!res->r[0].count && !res->other)
+			continue;
+		add(buf, len, &pos, "%s%s:", sep, d->op_names[op]);
+		for (i = 0; i < TOP_MAX_RESULTS && res->r[i].count; i++)
+			add(buf, len, &pos, "%s %s %" PRIu64, i ? "," : "",
+			    d->result_name(res->r[i].ret, name), res->r[i].count);
+		if (res->other)
+			add(buf, len, &pos, "%s other %" PRIu64, i ? "," : "",
+			    res->other);
+		sep = "  ";
+	}
+	if (!*sep)
+		add(buf, len, &pos, "-");
+	return true;
+}
+
 int top_print_text(FILE *out, const struct top_desc *d,
 		   const struct top_frame *f, const struct top_row *rows,
 		   size_t n, const enum top_col *sort, const char *clock,
@@ -462,6 +547,15 @@ int top_print_text(FILE *out, const struct top_desc *d,
 		fprintf(out, "%s\n", line);
 	}
 	fputc('\n', out);
+	if (d->result_name && n) {
+		top_fmt_results_colhdr(d, line, sizeof(line));
+		fprintf(out, "%s\n", line);
+		for (i = 0; i < n; i++) {
+			top_fmt_results(d, &rows[i], line, sizeof(line));
+			fprintf(out, "%s\n", line);
+		}
+		fputc('\n', out);
+	}
 	return ferror(out) ? -EIO : 0;
 }
 
@@ -475,6 +569,33 @@ static void json_rates(FILE *out, const uint64_t *cnt, const double *rate)
 		cnt[TOP_MAPS], cnt[TOP_UNMAPS], cnt[TOP_TEARDOWNS],
 		cnt[TOP_ERRORS], rate[TOP_MAPS],
 		rate[TOP_UNMAPS] + rate[TOP_TEARDOWNS], rate[TOP_ERRORS]);
+}
+
+static void json_results(FILE *out, const struct top_desc *d,
+			 const struct top_row *r)
+{
+	unsigned int op, i;
+	char name[32];
+
+	fputs(",\"results\":{", out);
+	for (op = 0; op < d->nr_ops && op < TOP_MAX_OPS; op++) {
+		const struct top_results *res = &r->results[op];
+
+		fprintf(out, "%s", op ? "," : "");
+		kvmmem_json_string(out, d->op_names[op], SIZE_MAX);
+		fputs(":{", out);
+		for (i = 0; i < TOP_MAX_RESULTS && res->r[i].count; i++) {
+			fprintf(out, "%s", i ? "," : "");
+			kvmmem_json_string(out, d->result_name(res->r[i].ret, name),
+					   SIZE_MAX);
+			fprintf(out, ":%" PRIu64, res->r[i].count);
+		}
+		if (res->other)
+			fprintf(out, "%s\"other\":%" PRIu64, i ? "," : "",
+				res->other);
+		fputc('}', out);
+	}
+	fputc('}', out);
 }
 
 int top_print_json(FILE *out, const struct top_desc *d,
@@ -512,8 +633,11 @@ int top_print_json(FILE *out, const struct top_desc *d,
 		json_rates(out, r->cnt, r->rate);
 		fprintf(out, ",\"timed\":%" PRIu64 ",\"p50_ns\":%" PRIu64
 			",\"p99_ns\":%" PRIu64 ",\"oldest_age_ns\":%" PRIu64
-			",\"oldest_partial\":%s}", r->lat.timed, r->lat.p50_ns,
+			",\"oldest_partial\":%s", r->lat.timed, r->lat.p50_ns,
 			r->lat.p99_ns, r->age_ns, r->age_partial ? "true" : "false");
+		if (d->result_name)
+			json_results(out, d, r);
+		fputc('}', out);
 	}
 	fputs("]}\n", out);
 	fflush(out);

@@ -25,6 +25,19 @@ extern "C" {
 #define TOP_MAX_OPS	4	/* timed operations a source may have */
 #define TOP_SLOTS	32	/* log2 ns slots; the last holds the rest */
 #define TOP_NAME_LEN	16
+#define TOP_MAX_RESULTS	4	/* answers by value kept per row and op */
+
+/* How many calls of one op got one answer. */
+struct top_result {
+	int64_t ret;		/* 0 or negative */
+	uint64_t count;		/* 0: an unused entry */
+};
+
+/* A row's answers to one op, cumulative: the most frequent first. */
+struct top_results {
+	struct top_result r[TOP_MAX_RESULTS];
+	uint64_t other;		/* calls with any other answer */
+};
 
 /* Cumulative counters of a row and of the whole system. */
 enum top_cnt {
@@ -46,6 +59,11 @@ struct top_desc {
 	unsigned int nr_ops;
 	const char *op_names[TOP_MAX_OPS];	/* "map", "MEM_MAP", ... */
 	unsigned int row_ops;	/* bit i: op i counts in a row's P50/P99 */
+	/*
+	 * The name of an answer ("ok", "KVM_ENOSYS"); NULL: the source does
+	 * not see answers by value, rows have no results.
+	 */
+	const char *(*result_name)(int64_t ret, char buf[32]);
 };
 
 /* One row of a sample. */
@@ -60,6 +78,7 @@ struct top_sample_row {
 	bool oldest_partial;	/* some live mappings predate the source:
 				 * the oldest is at least that old */
 	uint64_t hist[TOP_MAX_OPS][TOP_SLOTS];	/* cumulative */
+	struct top_results results[TOP_MAX_OPS];	/* if desc->result_name */
 };
 
 /* A sample: what a source saw at one moment. */
@@ -111,6 +130,7 @@ struct top_row {
 	bool age_partial;		/* age is a lower bound */
 	struct top_lat lat;		/* the desc's row_ops together */
 	uint64_t hist[TOP_MAX_OPS][TOP_SLOTS];	/* over the interval */
+	struct top_results results[TOP_MAX_OPS];	/* cumulative */
 };
 
 /* Two samples made into what the outputs show. */
@@ -280,13 +300,39 @@ void top_fmt_colhdr(const struct top_desc *d, const enum top_col *sort,
 void top_fmt_row(const struct top_row *r, char *buf, size_t len);
 
 /**
+ * top_results_set() - a row's answers to one op, from all of them
+ * @res:  receives the TOP_MAX_RESULTS most frequent answers (ties: the
+ *        lower value first), the rest of the calls in res->other
+ * @all:  every answer with its count, in any order; counts of 0 ignored
+ * @n:    how many
+ */
+void top_results_set(struct top_results *res, const struct top_result *all,
+		     size_t n);
+
+/* top_fmt_results_colhdr() - the titles above top_fmt_results() lines */
+void top_fmt_results_colhdr(const struct top_desc *d, char *buf, size_t len);
+
+/**
+ * top_fmt_results() - a row's answers since the start, as text
+ *
+ * "ID NAME OP: NAME COUNT, NAME COUNT  OP: ...", the ID and NAME aligned
+ * as in top_fmt_row(); an op without a call is left out.
+ *
+ * Return: false (and an empty @buf) if the source has no answers by
+ * value (desc->result_name NULL).
+ */
+bool top_fmt_results(const struct top_desc *d, const struct top_row *r,
+		     char *buf, size_t len);
+
+/**
  * top_print_text() - a whole frame as text, like one frame of top -b
  * @out:   where to print
  * @rows:  the rows to print (e.g. the frame's, sorted and filtered)
  * @n:     how many
  *
  * The header lines, a blank line, the column titles, the rows, a blank
- * line.
+ * line; for a source with answers by value, then "ANSWERS" and a
+ * top_fmt_results() line per row, and a blank line.
  *
  * Return: 0 or -EIO.
  */
@@ -305,8 +351,9 @@ int top_print_text(FILE *out, const struct top_desc *d,
  * errors_s}, "latency": {OP: {calls, timed, p50_ns, p99_ns}}, ROWS:
  * [{ID, NAME, live, pinned, leaked, maps, unmaps, teardowns, errors,
  * map_s, unmap_s, errors_s, timed, p50_ns, p99_ns, oldest_age_ns,
- * oldest_partial}]}
- * where OP, ROWS, ID and NAME are the desc's names; unmap_s counts
+ * oldest_partial[, results: {OP: {ANSWER: count, ..., [other: count]}}]}]}
+ * where OP, ROWS, ID and NAME are the desc's names, ANSWER the desc's
+ * result_name() and results only for a source that has one; unmap_s counts
  * UNMAPs and teardowns, as the text does.
  *
  * Return: 0 or -EIO.

@@ -12,6 +12,12 @@
 #include "top.h"
 #include "trace.h"
 
+/* Answers as the host's BPF saw them: raw KVM codes ("KVM_ENOSYS"). */
+static const char *host_result_name(int64_t ret, char buf[32])
+{
+	return kvmmem_trace_result_name(KT_KVM_HC_EXIT, ret, buf);
+}
+
 const struct top_desc top_host_desc = {
 	.title = "kvmmem-top --host",
 	.id_col = "PID",
@@ -22,7 +28,27 @@ const struct top_desc top_host_desc = {
 	.nr_ops = 2,
 	.op_names = { "MEM_MAP", "MEM_UNMAP" },
 	.row_ops = 0x3,
+	.result_name = host_result_name,
 };
+
+static void results_of(struct top_results *res,
+		       const struct kvmmem_trace_op_stats *st)
+{
+	struct top_result all[64];
+	size_t i, n = 0;
+	uint64_t rest = 0;
+
+	/* more distinct answers than fit here: the rest go to "other" */
+	for (i = 0; i < st->nr_results; i++) {
+		if (n < sizeof(all) / sizeof(all[0]))
+			all[n++] = (struct top_result){ st->results[i].ret,
+							st->results[i].count };
+		else
+			rest += st->results[i].count;
+	}
+	top_results_set(res, all, n);
+	res->other += rest;
+}
 
 int top_host_init(struct top_host *h)
 {
@@ -109,6 +135,8 @@ int top_host_sample(const struct top_host *h, uint64_t ts_ns, uint64_t drops,
 			if (vm->maps[j].live && vm->maps[j].map_ts &&
 			    (!r->oldest_ns || vm->maps[j].map_ts < r->oldest_ns))
 				r->oldest_ns = vm->maps[j].map_ts;
+		results_of(&r->results[0], &vm->hc[KT_HC_MEM_MAP]);
+		results_of(&r->results[1], &vm->hc[KT_HC_MEM_UNMAP]);
 		if (i < h->cap)
 			for (op = 0; op < 2; op++)
 				memcpy(r->hist[op], h->hist[i][op], sizeof(r->hist[op]));

@@ -96,6 +96,9 @@ def main():
              (vm['pid'], vm['hypercalls']['MEM_MAP']['count'],
               vm['hypercalls']['MEM_UNMAP']['count'],
               vm['hypercalls']['MEM_MAP']['errors']))
+        case('kvmmem_top_host_answers_are_what_the_guest_saw',
+             r.get('results'), {'MEM_MAP': g_map['results'],
+                                'MEM_UNMAP': g_unmap['results']})
         case('kvmmem_top_host_nothing_pinned',
              (top['totals']['live'], top['totals']['pinned'],
               top['totals']['leaked'], top['totals']['drops']), (0, 0, 0, 0))
