@@ -32,7 +32,8 @@ static const char merge_doc[] =
 "events) is paired with its handling on the host (kvmmem-trace record "
 "--host; or the hostsim events of a guest recording, -e host): the two "
 "clocks are aligned so that each host handling falls inside its guest "
-"call, the calls are paired by their arguments and that alignment, and "
+"call (followed over time when one offset does not fit them all), the "
+"calls are paired by their arguments and that alignment, and "
 "the time of each call is split into guest driver work, transitions "
 "(VM exit and entry, and what the guest does around the hypercall) and "
 "host work. With -o, writes a Chrome JSON trace for ui.perfetto.dev with "
@@ -59,8 +60,8 @@ static const struct argp_option merge_options[] = {
 	{ "vm", OPT_VM, "PID", 0, "Host side: only the VM whose VMM process is "
 	  "PID (default: every process)", 0 },
 	{ "tolerance", OPT_TOLERANCE, "NS", 0, "How far (ns) an aligned host "
-	  "handling may stick out of its guest call and still pair (clock "
-	  "drift; default 10000)", 0 },
+	  "handling may stick out of its guest call and still pair (a clock "
+	  "that stepped during the call; default 10000)", 0 },
 	{},
 };
 
@@ -187,6 +188,13 @@ static void print_text(FILE *f, const struct kvmmem_merge *m, size_t ng,
 		fprintf(f, ", +/- %s: every pair's host handling fits inside its "
 			"guest call for offsets in [%" PRId64 ", %" PRId64 "]\n",
 			kvmmem_fmt_ns(a, (uint64_t)(m->hi - m->lo) / 2), m->lo, m->hi);
+	else if (m->tracked)
+		fprintf(f, " (median): no single offset fits every pair, so it was "
+			"followed over time, within [%" PRId64 ", %" PRId64 "] "
+			"(%s); %zu pairs stick out of their local offset, by at "
+			"most %s\n", m->track_lo, m->track_hi,
+			kvmmem_fmt_ns(a, (uint64_t)(m->track_hi - m->track_lo)),
+			m->violations, kvmmem_fmt_ns(b, m->max_violation_ns));
 	else
 		fprintf(f, ": no offset fits every pair; %zu pairs stick out, by "
 			"at most %s (within --tolerance)\n", m->violations,
@@ -236,11 +244,14 @@ static void print_json(FILE *f, const struct kvmmem_merge *m, size_t ng,
 		"\"offset_ns\":%" PRId64 ",\"offset_lo_ns\":%" PRId64
 		",\"offset_hi_ns\":%" PRId64 ",\"consistent\":%s,\"violations\":%zu"
 		",\"max_violation_ns\":%" PRIu64 ",\"tolerance_ns\":%" PRIu64
-		",\"split\":[", ng, nh, m->pairs, m->unmatched_guest, in_range,
-		m->unmatched_host, m->anchors, m->offset,
-		m->consistent ? m->lo : 0, m->consistent ? m->hi : 0,
+		",\"tracked\":%s,\"track_lo_ns\":%" PRId64
+		",\"track_hi_ns\":%" PRId64 ",\"split\":[", ng, nh, m->pairs,
+		m->unmatched_guest, in_range, m->unmatched_host, m->anchors,
+		m->offset, m->consistent ? m->lo : 0, m->consistent ? m->hi : 0,
 		m->consistent ? "true" : "false", m->violations,
-		m->max_violation_ns, mrg_args.tolerance_ns);
+		m->max_violation_ns, mrg_args.tolerance_ns,
+		m->tracked ? "true" : "false", m->tracked ? m->track_lo : 0,
+		m->tracked ? m->track_hi : 0);
 	for (i = 0; i < 2; i++) {
 		struct kvmmem_time_split *s = &split[i];
 

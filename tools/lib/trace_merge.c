@@ -321,17 +321,80 @@ static void anchor_intervals(const struct kvmmem_hc_call *g,
 	}
 }
 
-/* Pair calls of equal keys, in order, whose host part fits the guest's. */
+/*
+ * The clock offset over guest time: knots (guest enter, offset) of paired
+ * calls in time order, interpolated between two knots, the nearest one's
+ * outside them; without knots, @constant.
+ */
+struct track {
+	uint64_t *t;
+	int64_t *off;
+	size_t n;
+	int64_t constant;
+};
+
+/*
+ * Beyond the knots: on the line through knots @a and @b (@a before @b),
+ * no further from the nearer one than they are apart.
+ */
+static int64_t extrapolate(const struct track *tr, size_t a, size_t b,
+			   uint64_t t)
+{
+	uint64_t span = tr->t[b] - tr->t[a];
+	double slope, dt;
+
+	if (!span)
+		return t < tr->t[a] ? tr->off[a] : tr->off[b];
+	slope = (double)(tr->off[b] - tr->off[a]) / (double)span;
+	if (t > tr->t[b]) {
+		dt = (double)(t - tr->t[b] < span ? t - tr->t[b] : span);
+		return tr->off[b] + (int64_t)(slope * dt);
+	}
+	dt = (double)(tr->t[a] - t < span ? tr->t[a] - t : span);
+	return tr->off[a] - (int64_t)(slope * dt);
+}
+
+static int64_t offset_at(const struct track *tr, uint64_t t)
+{
+	size_t lo = 0, hi, mid, w = KVMMEM_MERGE_TRACK_WINDOW;
+	uint64_t span;
+
+	if (!tr->n)
+		return tr->constant;
+	hi = tr->n - 1;
+	if (t <= tr->t[0])
+		return extrapolate(tr, 0, hi < w ? hi : w, t);
+	if (t >= tr->t[hi])
+		return extrapolate(tr, hi > w ? hi - w : 0, hi, t);
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (tr->t[mid] <= t)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	span = tr->t[hi] - tr->t[lo];
+	if (!span)
+		return tr->off[lo];
+	return tr->off[lo] + (int64_t)((double)(tr->off[hi] - tr->off[lo]) *
+				       (double)(t - tr->t[lo]) / (double)span);
+}
+
+/*
+ * Pair calls of equal keys, in order, whose host part fits the guest's;
+ * @keep: keep the pairs made so far and pair only the calls left over.
+ * Return: the pairs made.
+ */
 static size_t match(struct kvmmem_hc_call *g, const struct keyed *kg, size_t ng,
 		    struct kvmmem_hc_call *h, const struct keyed *kh, size_t nh,
-		    int64_t offset, uint64_t tol)
+		    const struct track *tr, uint64_t tol, bool keep)
 {
 	size_t i = 0, j = 0, pairs = 0, k;
 
-	for (k = 0; k < ng; k++)
-		g[k].match = -1;
-	for (k = 0; k < nh; k++)
-		h[k].match = -1;
+	for (k = 0; !keep && k < ng; k++)
+		g[kg[k].i].match = -1;
+	for (k = 0; !keep && k < nh; k++)
+		h[kh[k].i].match = -1;
 	while (i < ng && j < nh) {
 		int r = cmp_key(&kg[i], &kh[j]);
 		size_t ie, je;
@@ -347,10 +410,15 @@ static size_t match(struct kvmmem_hc_call *g, const struct keyed *kg, size_t ng,
 		je = group_end(kh, nh, j);
 		while (i < ie && j < je) {
 			struct kvmmem_hc_call *gc = &g[kg[i].i], *hc = &h[kh[j].i];
+			int64_t offset = offset_at(tr, gc->enter);
 			int64_t a = (int64_t)(hc->enter - gc->enter) - offset;
 			int64_t b = (int64_t)(hc->exit - gc->exit) - offset;
 
-			if (a >= -(int64_t)tol && b <= (int64_t)tol) {
+			if (gc->match >= 0) {
+				i++;	/* paired before (@keep) */
+			} else if (hc->match >= 0) {
+				j++;
+			} else if (a >= -(int64_t)tol && b <= (int64_t)tol) {
 				gc->match = (long)kh[j].i;
 				hc->match = (long)kg[i].i;
 				pairs++;
@@ -420,6 +488,236 @@ static int settle(const struct kvmmem_hc_call *g, size_t ng,
 	return 0;
 }
 
+static int cmp_s64(const void *pa, const void *pb)
+{
+	int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
+
+	return (a > b) - (a < b);
+}
+
+/*
+ * The local offset of every pair (the middle of what the pairs around it
+ * allow together), as knots of @tr, and how well it fits, into @m: the
+ * offset followed over time.
+ */
+static int follow(const struct kvmmem_hc_call *g, size_t ng,
+		  const struct kvmmem_hc_call *h, struct track *tr,
+		  struct kvmmem_merge *m)
+{
+	struct interval *iv = calloc(ng ? ng : 1, sizeof(*iv));
+	int64_t *sorted = calloc(ng ? ng : 1, sizeof(*sorted));
+	size_t i, k, n = 0, w, half = KVMMEM_MERGE_TRACK_WINDOW / 2;
+
+	if (!iv || !sorted) {
+		free(iv);
+		free(sorted);
+		return -ENOMEM;
+	}
+	for (i = 0; i < ng; i++) {
+		if (g[i].match < 0)
+			continue;
+		iv[n] = pair_interval(&g[i], &h[g[i].match]);
+		tr->t[n++] = g[i].enter;
+	}
+	tr->n = n;
+	for (k = 0; k < n; k++) {
+		int64_t lo, hi;
+
+		/* the widest centred window whose pairs agree, down to the
+		 * pair alone */
+		w = half;
+		if (w > k)
+			w = k;
+		if (w > n - 1 - k)
+			w = n - 1 - k;
+		for (;; w /= 2) {
+			lo = INT64_MIN;
+			hi = INT64_MAX;
+			for (i = k - w; i <= k + w; i++) {
+				if (iv[i].lo > lo)
+					lo = iv[i].lo;
+				if (iv[i].hi < hi)
+					hi = iv[i].hi;
+			}
+			if (lo <= hi || !w)
+				break;
+		}
+		/* a pair that fits only within the tolerance: its middle */
+		tr->off[k] = lo + (hi - lo) / 2;
+	}
+	/*
+	 * Near the ends the window cannot be centred and shrinks to the pair
+	 * alone, whose interval can be wide (a slow first call): there, the
+	 * offset of the nearest pair with a whole window, as far as the
+	 * pair's own interval allows.
+	 */
+	for (k = 0; n > 2 * half && k < n; k++) {
+		size_t e = k < half ? half : n - 1 - half;
+
+		if ((k >= half && k < n - half) || iv[k].lo > iv[k].hi)
+			continue;
+		tr->off[k] = tr->off[e] < iv[k].lo ? iv[k].lo :
+			     tr->off[e] > iv[k].hi ? iv[k].hi : tr->off[e];
+	}
+	m->violations = 0;
+	m->max_violation_ns = 0;
+	for (k = 0; k < n; k++) {
+		int64_t d = 0;
+
+		if (tr->off[k] < iv[k].lo)
+			d = iv[k].lo - tr->off[k];
+		else if (tr->off[k] > iv[k].hi)
+			d = tr->off[k] - iv[k].hi;
+		if (d) {
+			m->violations++;
+			if ((uint64_t)d > m->max_violation_ns)
+				m->max_violation_ns = (uint64_t)d;
+		}
+		sorted[k] = tr->off[k];
+	}
+	m->pairs = n;
+	m->tracked = true;
+	m->consistent = false;
+	if (n) {
+		qsort(sorted, n, sizeof(*sorted), cmp_s64);
+		m->offset = sorted[n / 2];
+		m->track_lo = sorted[0];
+		m->track_hi = sorted[n - 1];
+	}
+	free(iv);
+	free(sorted);
+	return 0;
+}
+
+/* Is the tracked result @f better than @m: more pairs, or a closer fit? */
+static bool better(const struct kvmmem_merge *f, const struct kvmmem_merge *m)
+{
+	if (f->pairs != m->pairs)
+		return f->pairs > m->pairs;
+	if (m->consistent)
+		return false;
+	return f->violations < m->violations ||
+	       (f->violations == m->violations &&
+		f->max_violation_ns < m->max_violation_ns);
+}
+
+static void save_matches(long *to, const struct kvmmem_hc_call *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		to[i] = c[i].match;
+}
+
+static void restore_matches(struct kvmmem_hc_call *c, const long *from,
+			    size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		c[i].match = from[i];
+}
+
+/* The calls of @k that are not paired yet, in the same order. */
+static size_t unpaired(const struct keyed *k, size_t n,
+		       const struct kvmmem_hc_call *c, struct keyed *out)
+{
+	size_t i, m = 0;
+
+	for (i = 0; i < n; i++)
+		if (c[k[i].i].match < 0)
+			out[m++] = k[i];
+	return m;
+}
+
+/*
+ * The calls left over after a jump of the clock: estimate their own
+ * offset as the first estimate does for all calls, and pair them with it.
+ */
+static int reanchor(struct kvmmem_hc_call *g, const struct keyed *kg,
+		    size_t ng, struct kvmmem_hc_call *h, const struct keyed *kh,
+		    size_t nh, uint64_t tol, struct keyed *ug, struct keyed *uh,
+		    struct interval *iv, size_t *made)
+{
+	size_t nug = unpaired(kg, ng, g, ug), nuh = unpaired(kh, nh, h, uh);
+	size_t max = nug > nuh ? nug : nuh, niv = 0, covered;
+	struct track tr = { 0 };
+	int err;
+
+	*made = 0;
+	anchor_intervals(g, ug, nug, h, uh, nuh, iv, 2 * max, &niv);
+	if (!niv)
+		return 0;
+	err = most_covered(iv, niv, &tr.constant, &covered);
+	if (err)
+		return err;
+	*made = match(g, ug, nug, h, uh, nuh, &tr, tol, true);
+	return 0;
+}
+
+/*
+ * When no single offset pairs every call, follow the offset over time:
+ * knots from the pairs so far, the calls left over paired at the offset
+ * the knots give them; when that pairs nothing more, the left-over calls'
+ * own estimate (after a jump of a clock); until nothing pairs. Kept if
+ * better than the single offset (better()).
+ */
+static int follow_clock(struct kvmmem_hc_call *g, const struct keyed *kg,
+			size_t ng, struct kvmmem_hc_call *h,
+			const struct keyed *kh, size_t nh, uint64_t tol,
+			struct kvmmem_merge *m)
+{
+	size_t max = ng > nh ? ng : nh, made;
+	struct track tr = { .constant = m->offset };
+	long *bg = calloc(ng ? ng : 1, sizeof(*bg));
+	long *bh = calloc(nh ? nh : 1, sizeof(*bh));
+	struct keyed *ug = calloc(ng ? ng : 1, sizeof(*ug));
+	struct keyed *uh = calloc(nh ? nh : 1, sizeof(*uh));
+	struct interval *iv = calloc(2 * max + 1, sizeof(*iv));
+	struct kvmmem_merge f = *m;
+	unsigned int round;
+	int err = -ENOMEM;
+
+	tr.t = calloc(ng ? ng : 1, sizeof(*tr.t));
+	tr.off = calloc(ng ? ng : 1, sizeof(*tr.off));
+	if (!bg || !bh || !ug || !uh || !iv || !tr.t || !tr.off)
+		goto out;
+	save_matches(bg, g, ng);
+	save_matches(bh, h, nh);
+	for (round = 0; round < KVMMEM_MERGE_TRACK_ROUNDS; round++) {
+		err = follow(g, ng, h, &tr, &f);
+		if (err)
+			goto out;
+		made = match(g, kg, ng, h, kh, nh, &tr, tol, true);
+		if (!made) {
+			err = reanchor(g, kg, ng, h, kh, nh, tol, ug, uh, iv,
+				       &made);
+			if (err)
+				goto out;
+		}
+		if (!made)
+			break;
+	}
+	err = follow(g, ng, h, &tr, &f);
+	if (err)
+		goto out;
+	if (better(&f, m)) {
+		*m = f;
+	} else {
+		restore_matches(g, bg, ng);
+		restore_matches(h, bh, nh);
+	}
+out:
+	free(bg);
+	free(bh);
+	free(ug);
+	free(uh);
+	free(iv);
+	free(tr.t);
+	free(tr.off);
+	return err;
+}
+
 int kvmmem_merge_pair(struct kvmmem_hc_call *g, size_t ng,
 		      struct kvmmem_hc_call *h, size_t nh, uint64_t tolerance,
 		      struct kvmmem_merge *m)
@@ -443,7 +741,9 @@ int kvmmem_merge_pair(struct kvmmem_hc_call *g, size_t ng,
 	m->anchors = covered;
 	/* pair with the estimate, then again with the settled offset */
 	for (round = 0; round < 2; round++) {
-		m->pairs = match(g, kg, ng, h, kh, nh, offset, tolerance);
+		struct track tr = { .constant = offset };
+
+		m->pairs = match(g, kg, ng, h, kh, nh, &tr, tolerance, false);
 		err = settle(g, ng, h, m);
 		if (err)
 			goto out;
@@ -452,6 +752,11 @@ int kvmmem_merge_pair(struct kvmmem_hc_call *g, size_t ng,
 			goto out;
 		}
 		offset = m->offset;
+	}
+	if (!m->consistent || m->pairs < ng) {
+		err = follow_clock(g, kg, ng, h, kh, nh, tolerance, m);
+		if (err)
+			goto out;
 	}
 	m->unmatched_guest = ng - m->pairs;
 	m->unmatched_host = nh - m->pairs;

@@ -56,6 +56,14 @@ int kvmmem_hc_calls(const struct kt_event *ev, size_t n, unsigned int enter_kind
 		    unsigned int exit_kind, uint32_t pid,
 		    struct kvmmem_hc_call **calls, size_t *nr);
 
+/*
+ * Following the clock: a pair's local offset is the middle of what the
+ * KVMMEM_MERGE_TRACK_WINDOW pairs around it allow together (fewer where
+ * they disagree); at most KVMMEM_MERGE_TRACK_ROUNDS rounds of pairing.
+ */
+#define KVMMEM_MERGE_TRACK_WINDOW	32
+#define KVMMEM_MERGE_TRACK_ROUNDS	64
+
 /* The result of pairing guest calls with host calls. */
 struct kvmmem_merge {
 	/* host clock = guest clock + offset (ns) */
@@ -65,6 +73,14 @@ struct kvmmem_merge {
 	 * every pair (lo > hi), the one most pairs allow */
 	int64_t lo, hi;
 	bool consistent;		/* lo <= hi */
+	/*
+	 * tracked: no single offset paired every call, so the offset was
+	 * followed over time (each pair at its local offset, interpolated
+	 * between pairs); offset is then the median local offset and
+	 * [track_lo, track_hi] the range the local offsets moved in.
+	 */
+	bool tracked;
+	int64_t track_lo, track_hi;
 	size_t violations;		/* pairs the offset does not fit */
 	uint64_t max_violation_ns;	/* ... by how much, at most */
 	size_t anchors;			/* pairs the first estimate used */
@@ -85,9 +101,12 @@ struct kvmmem_merge {
  * (from the first calls and from the last when one side saw more of
  * them, as when one recording started later) and takes the offset most
  * of these candidates' causality intervals [host exit - guest exit,
- * host enter - guest enter] contain. Then every guest call pairs, in order, with the host
- * call of the same arguments that fits inside it; the final offset is
- * the middle of what all pairs allow.
+ * host enter - guest enter] contain. Then every guest call pairs, in
+ * order, with the host call of the same arguments that fits inside it;
+ * the final offset is the middle of what all pairs allow. If no single
+ * offset fits every pair, or some guest calls stay unpaired, the offset
+ * is followed over time (see KVMMEM_MERGE_TRACK_WINDOW), and that result
+ * kept if it pairs more calls or fits the pairs better (m->tracked).
  *
  * Return: 0; -ENOENT if no call has arguments seen on both sides (the
  * recordings do not overlap, or are of different VMs); -ENOMEM.
