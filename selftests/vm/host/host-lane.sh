@@ -20,9 +20,30 @@ MAPS=${KVMMEM_HOST_MAPS:-1000}
 mkdir -p "$LOG"
 export KVMMEM_HOST_LOG=$LOG
 
-"$TOP/selftests/vm/vmrun" --nested --timeout 600 -- \
-	"$TOP/selftests/vm/host/l1.sh" "$MAPS" 2>&1 | tee "$LOG/l1.log"
-rc=${PIPESTATUS[0]}
+# run_l1: boot L1 and run l1.sh in it; vmrun's exit status
+run_l1() {
+	"$TOP/selftests/vm/vmrun" --nested --timeout 420 -- \
+		"$TOP/selftests/vm/host/l1.sh" "$MAPS" 2>&1 | tee "$LOG/l1.log"
+	return "${PIPESTATUS[0]}"
+}
+
+run_l1
+rc=$?
+# Known, cause not found: now and then L1 (TCG, -cpu max, KVM inside)
+# soft-locks on both vCPUs right after the host recorders attach, before
+# L2 runs (docs/testing.md, "Known issues"). Such a boot tested nothing:
+# say so, keep its log, and boot L1 once more; any other failure stands,
+# and so does a second hang.
+retried=
+if [[ $rc -ne 0 ]] && ! grep -q '^l1/l2_guest_ran:' "$LOG/l1.log" &&
+	grep -q 'soft lockup\|rcu_preempt detected stalls' "$LOG/l1.log"; then
+	mv "$LOG/l1.log" "$LOG/l1-hung.log"
+	echo "host: L1 hung before L2 ran (vmrun exited $rc; kernel lockup," \
+		"log in $LOG/l1-hung.log): booting L1 once more" >&2
+	retried="host: NOTE L1 booted twice: the first boot hung before L2 ran ($LOG/l1-hung.log)"
+	run_l1
+	rc=$?
+fi
 
 passed=$(grep -c -E '^[^ ]+: ok$' "$LOG/l1.log")
 failed=$(grep -c -E '^[^ ]+: FAIL' "$LOG/l1.log")
@@ -37,5 +58,6 @@ if [[ $((passed + failed)) -le 1 ]]; then
 	echo "host: FAIL no test case ran"
 	failed=$((failed + 1))
 fi
+[[ -n $retried ]] && echo "$retried"
 echo "host: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
