@@ -137,6 +137,14 @@ Test(calls, bad_kinds_are_refused)
 #define OFFSET	5000000000LL	/* host clock 5 s ahead */
 
 static struct kvmmem_hc_call g[N], h[N];
+static struct kvmmem_merge m;
+
+static void merge_fini(void)
+{
+	kvmmem_merge_free(&m);
+}
+
+TestSuite(merge, .fini = merge_fini);
 
 /*
  * Guest call i: enter at 1000 + 10000 i, 4000 ns long; the host handles
@@ -180,7 +188,6 @@ static void expect_identity(size_t from_g, size_t from_h, size_t n)
 
 Test(merge, distinct_arguments_pair_all_and_find_the_offset)
 {
-	struct kvmmem_merge m;
 
 	make_calls(0, 1.0);
 	cr_assert_eq(kvmmem_merge_pair(g, N, h, N, 0, &m), 0);
@@ -193,12 +200,13 @@ Test(merge, distinct_arguments_pair_all_and_find_the_offset)
 	cr_expect_eq(m.hi, OFFSET + 1000);
 	cr_expect_eq(m.offset, OFFSET);
 	cr_expect_eq(m.violations, 0);
+	cr_expect_not(m.tracked);
+	cr_expect_eq(kvmmem_merge_offset_at(&m, h[N / 2].enter), OFFSET);
 	expect_identity(0, 0, N);
 }
 
 Test(merge, repeated_arguments_pair_in_time_order)
 {
-	struct kvmmem_merge m;
 
 	make_calls(4, 1.0);
 	cr_assert_eq(kvmmem_merge_pair(g, N, h, N, 0, &m), 0);
@@ -209,7 +217,6 @@ Test(merge, repeated_arguments_pair_in_time_order)
 
 Test(merge, host_recording_that_started_late_leaves_the_first_calls_unpaired)
 {
-	struct kvmmem_merge m;
 
 	make_calls(4, 1.0);
 	/* the host missed its first 10 calls: keys repeat, so in-order
@@ -225,7 +232,6 @@ Test(merge, host_recording_that_started_late_leaves_the_first_calls_unpaired)
 
 Test(merge, calls_of_another_vm_stay_unpaired)
 {
-	struct kvmmem_merge m;
 	size_t i;
 
 	make_calls(0, 1.0);
@@ -240,7 +246,6 @@ Test(merge, calls_of_another_vm_stay_unpaired)
 
 Test(merge, no_common_arguments_is_enoent)
 {
-	struct kvmmem_merge m;
 	size_t i;
 
 	make_calls(0, 1.0);
@@ -252,7 +257,6 @@ Test(merge, no_common_arguments_is_enoent)
 
 Test(merge, drift_is_followed_over_time)
 {
-	struct kvmmem_merge m;
 
 	/* host clock 1% fast: 20 us over the 2 ms of calls, more than the
 	 * 1 us of slack each pair has: no single offset fits */
@@ -268,12 +272,18 @@ Test(merge, drift_is_followed_over_time)
 	cr_expect_leq(m.track_lo, OFFSET + 10 + 1010);
 	cr_expect_geq(m.track_hi, OFFSET + 19910 - 970);
 	cr_expect_leq(m.track_hi, OFFSET + 19910 + 1010);
+	/* at each host call, the offset puts it inside its guest call */
+	for (size_t i = 0; i < N; i += 7) {
+		int64_t off = kvmmem_merge_offset_at(&m, h[i].enter);
+
+		cr_expect_geq(off, (int64_t)(h[i].exit - g[i].exit), "call %zu", i);
+		cr_expect_leq(off, (int64_t)(h[i].enter - g[i].enter), "call %zu", i);
+	}
 	expect_identity(0, 0, N);
 }
 
 Test(merge, with_tolerance_drift_still_fits_better_followed)
 {
-	struct kvmmem_merge m;
 
 	make_calls(0, 1.01);
 	cr_assert_eq(kvmmem_merge_pair(g, N, h, N, 50000, &m), 0);
@@ -286,7 +296,6 @@ Test(merge, with_tolerance_drift_still_fits_better_followed)
 
 Test(merge, a_sawtooth_clock_is_followed_across_its_jumps)
 {
-	struct kvmmem_merge m;
 	size_t i;
 
 	/* the host's clock gains 1% then jumps back 5 us, every 500 us (the
@@ -310,7 +319,6 @@ Test(merge, a_sawtooth_clock_is_followed_across_its_jumps)
 
 Test(merge, one_offset_that_fits_is_not_followed)
 {
-	struct kvmmem_merge m;
 
 	make_calls(4, 1.0);
 	cr_assert_eq(kvmmem_merge_pair(g, N, h + 10, N - 10, 0, &m), 0);
@@ -322,7 +330,6 @@ Test(merge, one_offset_that_fits_is_not_followed)
 Test(merge, time_split_adds_up)
 {
 	struct kvmmem_time_split s[2];
-	struct kvmmem_merge m;
 
 	make_calls(0, 1.0);
 	g[0].op_end = 0;	/* one ioctl not seen */

@@ -50,15 +50,18 @@ int load_status(int err);
 /*
  * A Chrome JSON trace being written (perfetto.c). Several recordings can
  * go into one trace: before each, set shift (subtracted from its
- * timestamps, to bring its clock onto the output's), pid_base (added to
- * its pids and tids, so two machines' pids do not collide) and label
- * (prefixed to its process names).
+ * timestamps, to bring its clock onto the output's; or shift_at, if set,
+ * gives it per timestamp), pid_base (added to its pids and tids, so two
+ * machines' pids do not collide) and label (prefixed to its process
+ * names).
  */
 struct perfetto {
 	FILE *f;
 	uint64_t t0;		/* output time 0, in the output's clock */
 	bool first;		/* no event written yet */
 	int64_t shift;
+	int64_t (*shift_at)(const void *ctx, uint64_t ts);
+	const void *shift_ctx;
 	uint32_t pid_base;
 	const char *label;
 };

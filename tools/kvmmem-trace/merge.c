@@ -158,8 +158,9 @@ static size_t unpaired_in_range(const struct kvmmem_hc_call *g, size_t ng,
 				const struct kvmmem_trace_file *hf,
 				const struct kvmmem_merge *m)
 {
-	uint64_t from = start_of(hf) - (uint64_t)m->offset;
-	uint64_t to = hf->end_ts - (uint64_t)m->offset;
+	uint64_t from = start_of(hf) -
+			(uint64_t)kvmmem_merge_offset_at(m, start_of(hf));
+	uint64_t to = hf->end_ts - (uint64_t)kvmmem_merge_offset_at(m, hf->end_ts);
 	size_t i, n = 0;
 
 	for (i = 0; i < ng; i++)
@@ -274,6 +275,12 @@ static void print_json(FILE *f, const struct kvmmem_merge *m, size_t ng,
 	fputs("]}\n", f);
 }
 
+/* The host's clock onto the guest's, where the offset was followed. */
+static int64_t host_shift(const void *ctx, uint64_t ts)
+{
+	return kvmmem_merge_offset_at(ctx, ts);
+}
+
 /* Both recordings and the flows between them, as one Chrome JSON trace. */
 static int write_perfetto(const struct kvmmem_trace_file *gf,
 			  const struct kvmmem_trace_file *hf,
@@ -282,7 +289,8 @@ static int write_perfetto(const struct kvmmem_trace_file *gf,
 			  const struct kvmmem_merge *m)
 {
 	struct kvmmem_trace_analysis ga, ha;
-	uint64_t t0 = start_of(gf), ht0 = start_of(hf) - (uint64_t)m->offset;
+	uint64_t t0 = start_of(gf);
+	uint64_t ht0 = start_of(hf) - (uint64_t)kvmmem_merge_offset_at(m, start_of(hf));
 	struct perfetto x;
 	size_t i;
 	FILE *f;
@@ -302,7 +310,8 @@ static int write_perfetto(const struct kvmmem_trace_file *gf,
 		goto out;
 	x.label = "host ";
 	x.pid_base = HOST_PID_BASE;
-	x.shift = m->offset;
+	x.shift_at = host_shift;
+	x.shift_ctx = m;
 	if (perfetto_recording(&x, hf, &ha))
 		goto out;
 	for (i = 0; i < ng; i++) {
@@ -312,11 +321,11 @@ static int write_perfetto(const struct kvmmem_trace_file *gf,
 			continue;
 		hc = &h[g[i].match];
 		x.pid_base = 0;
-		x.shift = 0;
+		x.shift_at = NULL;
 		perfetto_flow(&x, true, i + 1, hc_name(g[i].nr), g[i].pid,
 			      g[i].tid, g[i].enter);
 		x.pid_base = HOST_PID_BASE;
-		x.shift = m->offset;
+		x.shift_at = host_shift;
 		perfetto_flow(&x, false, i + 1, hc_name(g[i].nr), hc->pid,
 			      hc->tid, hc->enter);
 	}
@@ -350,7 +359,7 @@ int cmd_merge(int argc, char **argv)
 	struct kvmmem_trace_file gf = { 0 }, hf = { 0 };
 	struct kvmmem_time_split split[2] = { 0 };
 	unsigned int enter = 0, exit = 0;
-	struct kvmmem_merge m;
+	struct kvmmem_merge m = { 0 };
 	size_t ng = 0, nh = 0;
 	int gerr, herr, err, ret = EXIT_FAIL;
 
@@ -409,6 +418,7 @@ int cmd_merge(int argc, char **argv)
 	}
 out:
 	kvmmem_time_split_free(split);
+	kvmmem_merge_free(&m);
 	free(g);
 	free(h);
 	kvmmem_trace_file_free(&gf);

@@ -25,7 +25,8 @@
 /* Output microseconds of @ts, a timestamp of the current recording. */
 static double us(const struct perfetto *x, uint64_t ts)
 {
-	int64_t t = (int64_t)(ts - x->t0) - x->shift;
+	int64_t shift = x->shift_at ? x->shift_at(x->shift_ctx, ts) : x->shift;
+	int64_t t = (int64_t)(ts - x->t0) - shift;
 
 	return t > 0 ? (double)t / 1000.0 : 0.0;
 }

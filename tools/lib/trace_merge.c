@@ -702,7 +702,28 @@ static int follow_clock(struct kvmmem_hc_call *g, const struct keyed *kg,
 	if (err)
 		goto out;
 	if (better(&f, m)) {
+		size_t i, k = 0;
+
+		err = -ENOMEM;
+		f.knot_host_ts = calloc(tr.n ? tr.n : 1, sizeof(*f.knot_host_ts));
+		f.knot_offset = calloc(tr.n ? tr.n : 1, sizeof(*f.knot_offset));
+		if (!f.knot_host_ts || !f.knot_offset) {
+			kvmmem_merge_free(&f);
+			restore_matches(g, bg, ng);
+			restore_matches(h, bh, nh);
+			goto out;
+		}
+		/* the knots in follow()'s order: the paired guest calls' */
+		for (i = 0; i < ng && k < tr.n; i++) {
+			if (g[i].match < 0)
+				continue;
+			f.knot_host_ts[k] = h[g[i].match].enter;
+			f.knot_offset[k] = tr.off[k];
+			k++;
+		}
+		f.nr_knots = k;
 		*m = f;
+		err = 0;
 	} else {
 		restore_matches(g, bg, ng);
 		restore_matches(h, bh, nh);
@@ -766,6 +787,25 @@ out:
 	free(kh);
 	free(iv);
 	return err;
+}
+
+int64_t kvmmem_merge_offset_at(const struct kvmmem_merge *m, uint64_t host_ts)
+{
+	const struct track tr = {
+		.t = m->knot_host_ts, .off = m->knot_offset,
+		.n = m->tracked ? m->nr_knots : 0, .constant = m->offset,
+	};
+
+	return offset_at(&tr, host_ts);
+}
+
+void kvmmem_merge_free(struct kvmmem_merge *m)
+{
+	free(m->knot_host_ts);
+	free(m->knot_offset);
+	m->knot_host_ts = NULL;
+	m->knot_offset = NULL;
+	m->nr_knots = 0;
 }
 
 /* ----------------------------------------------------------- time split */

@@ -81,6 +81,11 @@ struct kvmmem_merge {
 	 */
 	bool tracked;
 	int64_t track_lo, track_hi;
+	/* tracked: the local offsets, by host time (the paired host calls'
+	 * enters), for kvmmem_merge_offset_at(); kvmmem_merge_free() */
+	uint64_t *knot_host_ts;
+	int64_t *knot_offset;
+	size_t nr_knots;
 	size_t violations;		/* pairs the offset does not fit */
 	uint64_t max_violation_ns;	/* ... by how much, at most */
 	size_t anchors;			/* pairs the first estimate used */
@@ -108,12 +113,29 @@ struct kvmmem_merge {
  * is followed over time (see KVMMEM_MERGE_TRACK_WINDOW), and that result
  * kept if it pairs more calls or fits the pairs better (m->tracked).
  *
+ * @m is overwritten: release what a previous call left in it with
+ * kvmmem_merge_free() first.
+ *
  * Return: 0; -ENOENT if no call has arguments seen on both sides (the
  * recordings do not overlap, or are of different VMs); -ENOMEM.
  */
 int kvmmem_merge_pair(struct kvmmem_hc_call *g, size_t ng,
 		      struct kvmmem_hc_call *h, size_t nh, uint64_t tolerance,
 		      struct kvmmem_merge *m);
+
+/**
+ * kvmmem_merge_offset_at() - the clock offset at a moment of the host
+ * @m:       a result of kvmmem_merge_pair()
+ * @host_ts: a host timestamp
+ *
+ * Return: m->offset, or if the offset was followed over time, the local
+ * offset there (interpolated between paired calls, extrapolated a little
+ * beyond them): guest time = @host_ts - the result.
+ */
+int64_t kvmmem_merge_offset_at(const struct kvmmem_merge *m, uint64_t host_ts);
+
+/** kvmmem_merge_free() - release the knots of a followed offset */
+void kvmmem_merge_free(struct kvmmem_merge *m);
 
 /* Where the time of the paired calls of one nr went, in ns per call. */
 struct kvmmem_time_split {

@@ -166,4 +166,5 @@ for how in kretprobe none; do
 done
 python3 "$HERE/check_host.py" "$LOG/l1.json" "$LOG/l2.json" "$N" "$LOG/merge.json" \
 	"$LOG/top-last.json" "$LOG/live.jsonl" "$LOG/l1-kretprobe.json" "$LOG/l1-none.json" \
-	"$LOG/l1.perfetto.json" "$LOG/l1.dump.jsonl" "$LOG/merge-default.json"
+	"$LOG/l1.perfetto.json" "$LOG/l1.dump.jsonl" "$LOG/merge-default.json" \
+	"$LOG/merge.perfetto.json"
