@@ -641,24 +641,36 @@ Test(top_results, a_line_per_row_names_each_answer_of_each_op)
 	cr_assert_str_eq(buf, "");
 }
 
+/* A frame of @d's with row @r, as JSON or as text. */
+static char *capture_with(const struct top_desc *d, const struct top_row *r,
+			  bool json)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+
+	cr_assert_not_null(f);
+	if (json)
+		cr_assert_eq(top_print_json(f, d, &frame, r, 1, 1, "x"), 0);
+	else
+		cr_assert_eq(top_print_text(f, d, &frame, r, 1, NULL, "x", NULL), 0);
+	fclose(f);
+	return text;
+}
+
 Test(top_results, json_rows_have_results_only_for_a_source_with_answers)
 {
 	struct top_row r = { .id = 42, .name = "l2" };
-	char *text = NULL;
-	size_t size = 0;
-	FILE *f;
+	char *text;
 
 	r.results[0].r[0] = (struct top_result){ -1000, 7 };
 	r.results[0].other = 1;
 	frame_for_text();
-	f = open_memstream(&text, &size);
-	cr_assert_not_null(f);
-	cr_assert_eq(top_print_json(f, &rdesc, &frame, &r, 1, 1, "x"), 0);
-	fclose(f);
+	text = capture_with(&rdesc, &r, true);
 	cr_assert(strstr(text, ",\"results\":{\"MEM_MAP\":{\"E1000\":7,"
 			 "\"other\":1},\"MEM_UNMAP\":{}}}]}\n") != NULL, "%s", text);
 	free(text);
-	text = capture_json(&r, 1);
+	text = capture_with(&desc, &r, true);
 	cr_assert_null(strstr(text, "results"), "%s", text);
 	free(text);
 }
@@ -666,18 +678,16 @@ Test(top_results, json_rows_have_results_only_for_a_source_with_answers)
 Test(top_results, text_frames_end_with_the_answers_of_each_row)
 {
 	struct top_row r = { .id = 42, .name = "l2" };
-	char *text = NULL;
-	size_t size = 0;
-	FILE *f;
+	char *text;
 
 	r.results[0].r[0] = (struct top_result){ -1000, 7 };
 	frame_for_text();
-	f = open_memstream(&text, &size);
-	cr_assert_not_null(f);
-	cr_assert_eq(top_print_text(f, &rdesc, &frame, &r, 1, NULL, "x", NULL), 0);
-	fclose(f);
+	text = capture_with(&rdesc, &r, false);
 	cr_assert(strstr(text, "\n\n    PID VM               ANSWERS (since start)\n"
 			 "     42 l2               MEM_MAP: E1000 7\n\n") != NULL,
 		  "%s", text);
+	free(text);
+	text = capture_with(&desc, &r, false);
+	cr_assert_null(strstr(text, "ANSWERS"), "%s", text);
 	free(text);
 }
