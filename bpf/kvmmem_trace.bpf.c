@@ -16,63 +16,60 @@
 #include "kvmmem_trace.h"
 #include "kvmmem_emit.bpf.h"
 
-static __always_inline int kt_map_end(__u64 id, __u32 tgid, __u64 gva,
-				      __u64 gpa, __u64 pa, int ret)
+/* A mapping event; a successful map makes its process's exit worth one. */
+static __always_inline int kt_mapping(bool btf, enum kt_kind kind, __u64 id,
+				      __u32 tgid, __u64 gva, __u64 gpa,
+				      __u64 pa, int ret)
 {
-	if (!ret)
+	if (kind == KT_MAP_END && !ret)
 		kt_own(tgid);
-	return kt_emit(KT_MAP_END, id, tgid, gva, gpa, pa, ret);
+	return kt_emit_as(btf, kind, id, tgid, gva, gpa, pa, ret);
 }
 
 /*
- * KT_*_PROG(tracepoint, ...): the tp_btf and the raw_tp program of one
- * tracepoint, one per argument list, both doing the same.
+ * KT_*_PROG(tracepoint, kind): the tp_btf and the raw_tp program of one
+ * tracepoint, one macro per argument list, both doing the same.
  */
-#define KT_MAPPING_PROG(tp, body)					\
+#define KT_MAPPING_PROG(tp, kind)					\
 SEC("tp_btf/" #tp)							\
 int BPF_PROG(tp##_btf, u64 id, u32 tgid, u64 gva, u64 gpa, u64 pa, int ret) \
-{ return body; }							\
+{ return kt_mapping(true, kind, id, tgid, gva, gpa, pa, ret); }	\
 SEC("raw_tp/" #tp)							\
 int BPF_PROG(tp##_raw, u64 id, u32 tgid, u64 gva, u64 gpa, u64 pa, int ret) \
-{ return body; }
+{ return kt_mapping(false, kind, id, tgid, gva, gpa, pa, ret); }
 
 #define KT_TEARDOWN_PROG(tp, kind)					\
 SEC("tp_btf/" #tp)							\
 int BPF_PROG(tp##_btf, u64 file_id, u32 tgid, u64 live, u64 unmapped,	\
 	     u64 leaked)						\
-{ return kt_emit(kind, file_id, tgid, live, unmapped, leaked, 0); }	\
+{ return kt_emit_as(true, kind, file_id, tgid, live, unmapped, leaked, 0); } \
 SEC("raw_tp/" #tp)							\
 int BPF_PROG(tp##_raw, u64 file_id, u32 tgid, u64 live, u64 unmapped,	\
 	     u64 leaked)						\
-{ return kt_emit(kind, file_id, tgid, live, unmapped, leaked, 0); }
+{ return kt_emit_as(false, kind, file_id, tgid, live, unmapped, leaked, 0); }
 
 #define KT_HC_PROG(tp, kind)						\
 SEC("tp_btf/" #tp)							\
 int BPF_PROG(tp##_btf, u64 id, u32 nr, u64 a0, u64 a1, u64 a2, long ret) \
-{ return kt_emit(kind, id, nr, a0, a1, a2, ret); }			\
+{ return kt_emit_as(true, kind, id, nr, a0, a1, a2, ret); }		\
 SEC("raw_tp/" #tp)							\
 int BPF_PROG(tp##_raw, u64 id, u32 nr, u64 a0, u64 a1, u64 a2, long ret) \
-{ return kt_emit(kind, id, nr, a0, a1, a2, ret); }
+{ return kt_emit_as(false, kind, id, nr, a0, a1, a2, ret); }
 
 #define KT_HOST_HC_PROG(tp, kind)					\
 SEC("tp_btf/" #tp)							\
 int BPF_PROG(tp##_btf, u32 nr, u64 a0, u64 a1, u64 a2, long ret)	\
-{ return kt_emit(kind, 0, nr, a0, a1, a2, ret); }			\
+{ return kt_emit_as(true, kind, 0, nr, a0, a1, a2, ret); }		\
 SEC("raw_tp/" #tp)							\
 int BPF_PROG(tp##_raw, u32 nr, u64 a0, u64 a1, u64 a2, long ret)	\
-{ return kt_emit(kind, 0, nr, a0, a1, a2, ret); }
+{ return kt_emit_as(false, kind, 0, nr, a0, a1, a2, ret); }
 
-KT_MAPPING_PROG(kvmmem_map_start,
-		kt_emit(KT_MAP_START, id, tgid, gva, gpa, pa, ret))
-KT_MAPPING_PROG(kvmmem_map_end, kt_map_end(id, tgid, gva, gpa, pa, ret))
-KT_MAPPING_PROG(kvmmem_unmap_start,
-		kt_emit(KT_UNMAP_START, id, tgid, gva, gpa, pa, ret))
-KT_MAPPING_PROG(kvmmem_unmap_end,
-		kt_emit(KT_UNMAP_END, id, tgid, gva, gpa, pa, ret))
-KT_MAPPING_PROG(kvmmem_teardown_unmap,
-		kt_emit(KT_TEARDOWN_UNMAP, id, tgid, gva, gpa, pa, ret))
-KT_MAPPING_PROG(kvmmem_page_leaked,
-		kt_emit(KT_PAGE_LEAKED, id, tgid, gva, gpa, pa, ret))
+KT_MAPPING_PROG(kvmmem_map_start, KT_MAP_START)
+KT_MAPPING_PROG(kvmmem_map_end, KT_MAP_END)
+KT_MAPPING_PROG(kvmmem_unmap_start, KT_UNMAP_START)
+KT_MAPPING_PROG(kvmmem_unmap_end, KT_UNMAP_END)
+KT_MAPPING_PROG(kvmmem_teardown_unmap, KT_TEARDOWN_UNMAP)
+KT_MAPPING_PROG(kvmmem_page_leaked, KT_PAGE_LEAKED)
 
 KT_TEARDOWN_PROG(kvmmem_teardown_start, KT_TEARDOWN_START)
 KT_TEARDOWN_PROG(kvmmem_teardown_end, KT_TEARDOWN_END)
@@ -86,7 +83,7 @@ KT_HOST_HC_PROG(kvmmem_hostsim_hypercall_exit, KT_HOST_HC_EXIT)
 SEC("tp_btf/kvmmem_hostsim_token")
 int BPF_PROG(kvmmem_hostsim_token_btf, u32 outstanding, int ret)
 {
-	return kt_emit(KT_HOST_TOKEN, 0, outstanding, 0, 0, 0, ret);
+	return kt_emit_as(true, KT_HOST_TOKEN, 0, outstanding, 0, 0, 0, ret);
 }
 
 SEC("raw_tp/kvmmem_hostsim_token")
