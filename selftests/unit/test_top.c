@@ -486,14 +486,19 @@ Test(top_fmt, header_lines_in_order_then_none)
 	cr_assert_not(top_fmt_header(&desc, &frame, 4, NULL, NULL, buf, sizeof(buf)));
 }
 
-static char *capture_json(const struct top_row *r, size_t n)
+/* A frame of @d's with @n rows @r, as JSON or as text. */
+static char *capture(const struct top_desc *d, const struct top_row *r,
+		     size_t n, bool json)
 {
 	char *text = NULL;
 	size_t size = 0;
 	FILE *f = open_memstream(&text, &size);
 
 	cr_assert_not_null(f);
-	cr_assert_eq(top_print_json(f, &desc, &frame, r, n, 3, "raw_tp"), 0);
+	if (json)
+		cr_assert_eq(top_print_json(f, d, &frame, r, n, 3, "raw_tp"), 0);
+	else
+		cr_assert_eq(top_print_text(f, d, &frame, r, n, NULL, "x", NULL), 0);
 	fclose(f);
 	return text;
 }
@@ -507,7 +512,7 @@ Test(top_json, one_object_on_one_line_with_totals_latency_and_rows)
 
 	frame_for_text();
 	frame.ts_ns = 99;
-	text = capture_json(&r, 1);
+	text = capture(&desc, &r, 1, true);
 	cr_assert_str_eq(text,
 		"{\"seq\":3,\"ts_ns\":99,\"interval_s\":2.000000,\"attach\":\"raw_tp\","
 		"\"totals\":{\"live\":12,\"pinned\":13,\"leaked\":1,\"drops\":0,"
@@ -529,7 +534,7 @@ Test(top_json, no_rows_is_an_empty_array)
 	char *text;
 
 	frame_for_text();
-	text = capture_json(NULL, 0);
+	text = capture(&desc, NULL, 0, true);
 	cr_assert(strstr(text, "\"processes\":[]}\n") != NULL, "%s", text);
 	free(text);
 }
@@ -539,16 +544,11 @@ Test(top_text, a_frame_is_header_blank_titles_rows_blank)
 	struct top_row r[2] = {
 		{ .id = 1, .name = "one" }, { .id = 2, .name = "two" },
 	};
-	char *text = NULL, *line, *save = NULL;
-	size_t size = 0;
+	char *text, *line, *save = NULL;
 	int nl = 0, lines = 0;
-	FILE *f;
 
 	frame_for_text();
-	f = open_memstream(&text, &size);
-	cr_assert_not_null(f);
-	cr_assert_eq(top_print_text(f, &desc, &frame, r, 2, NULL, "x", NULL), 0);
-	fclose(f);
+	text = capture(&desc, r, 2, false);
 	for (line = text; *line; line++)
 		nl += *line == '\n';
 	cr_assert_eq(nl, 4 + 1 + 1 + 2 + 1);
@@ -641,23 +641,6 @@ Test(top_results, a_line_per_row_names_each_answer_of_each_op)
 	cr_assert_str_eq(buf, "");
 }
 
-/* A frame of @d's with row @r, as JSON or as text. */
-static char *capture_with(const struct top_desc *d, const struct top_row *r,
-			  bool json)
-{
-	char *text = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&text, &size);
-
-	cr_assert_not_null(f);
-	if (json)
-		cr_assert_eq(top_print_json(f, d, &frame, r, 1, 1, "x"), 0);
-	else
-		cr_assert_eq(top_print_text(f, d, &frame, r, 1, NULL, "x", NULL), 0);
-	fclose(f);
-	return text;
-}
-
 Test(top_results, json_rows_have_results_only_for_a_source_with_answers)
 {
 	struct top_row r = { .id = 42, .name = "l2" };
@@ -666,11 +649,11 @@ Test(top_results, json_rows_have_results_only_for_a_source_with_answers)
 	r.results[0].r[0] = (struct top_result){ -1000, 7 };
 	r.results[0].other = 1;
 	frame_for_text();
-	text = capture_with(&rdesc, &r, true);
+	text = capture(&rdesc, &r, 1, true);
 	cr_assert(strstr(text, ",\"results\":{\"MEM_MAP\":{\"E1000\":7,"
 			 "\"other\":1},\"MEM_UNMAP\":{}}}]}\n") != NULL, "%s", text);
 	free(text);
-	text = capture_with(&desc, &r, true);
+	text = capture(&desc, &r, 1, true);
 	cr_assert_null(strstr(text, "results"), "%s", text);
 	free(text);
 }
@@ -682,12 +665,12 @@ Test(top_results, text_frames_end_with_the_answers_of_each_row)
 
 	r.results[0].r[0] = (struct top_result){ -1000, 7 };
 	frame_for_text();
-	text = capture_with(&rdesc, &r, false);
+	text = capture(&rdesc, &r, 1, false);
 	cr_assert(strstr(text, "\n\n    PID VM               ANSWERS (since start)\n"
 			 "     42 l2               MEM_MAP: E1000 7\n\n") != NULL,
 		  "%s", text);
 	free(text);
-	text = capture_with(&desc, &r, false);
+	text = capture(&desc, &r, 1, false);
 	cr_assert_null(strstr(text, "ANSWERS"), "%s", text);
 	free(text);
 }
