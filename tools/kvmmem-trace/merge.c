@@ -153,14 +153,19 @@ static uint64_t whole(const struct kvmmem_time_split *s)
 	return s->sum_driver + s->sum_hypercall;
 }
 
+/* Host timestamp @ts on the guest's clock. */
+static uint64_t guest_time(const struct kvmmem_merge *m, uint64_t ts)
+{
+	return ts - (uint64_t)kvmmem_merge_offset_at(m, ts);
+}
+
 /* Unpaired guest calls made while the host was recording. */
 static size_t unpaired_in_range(const struct kvmmem_hc_call *g, size_t ng,
 				const struct kvmmem_trace_file *hf,
 				const struct kvmmem_merge *m)
 {
-	uint64_t from = start_of(hf) -
-			(uint64_t)kvmmem_merge_offset_at(m, start_of(hf));
-	uint64_t to = hf->end_ts - (uint64_t)kvmmem_merge_offset_at(m, hf->end_ts);
+	uint64_t from = guest_time(m, start_of(hf));
+	uint64_t to = guest_time(m, hf->end_ts);
 	size_t i, n = 0;
 
 	for (i = 0; i < ng; i++)
@@ -289,8 +294,7 @@ static int write_perfetto(const struct kvmmem_trace_file *gf,
 			  const struct kvmmem_merge *m)
 {
 	struct kvmmem_trace_analysis ga, ha;
-	uint64_t t0 = start_of(gf);
-	uint64_t ht0 = start_of(hf) - (uint64_t)kvmmem_merge_offset_at(m, start_of(hf));
+	uint64_t t0 = start_of(gf), ht0 = guest_time(m, start_of(hf));
 	struct perfetto x;
 	size_t i;
 	FILE *f;

@@ -656,6 +656,34 @@ static int reanchor(struct kvmmem_hc_call *g, const struct keyed *kg,
 }
 
 /*
+ * Keep @tr's local offsets in @f, by host time, for
+ * kvmmem_merge_offset_at(): the knots are in follow()'s order, that of
+ * the paired guest calls. 0 or -ENOMEM (@f then holds none).
+ */
+static int keep_knots(struct kvmmem_merge *f, const struct kvmmem_hc_call *g,
+		      size_t ng, const struct kvmmem_hc_call *h,
+		      const struct track *tr)
+{
+	size_t i, k = 0;
+
+	f->knot_host_ts = calloc(tr->n ? tr->n : 1, sizeof(*f->knot_host_ts));
+	f->knot_offset = calloc(tr->n ? tr->n : 1, sizeof(*f->knot_offset));
+	if (!f->knot_host_ts || !f->knot_offset) {
+		kvmmem_merge_free(f);
+		return -ENOMEM;
+	}
+	for (i = 0; i < ng && k < tr->n; i++) {
+		if (g[i].match < 0)
+			continue;
+		f->knot_host_ts[k] = h[g[i].match].enter;
+		f->knot_offset[k] = tr->off[k];
+		k++;
+	}
+	f->nr_knots = k;
+	return 0;
+}
+
+/*
  * When no single offset pairs every call, follow the offset over time:
  * knots from the pairs so far, the calls left over paired at the offset
  * the knots give them; when that pairs nothing more, the left-over calls'
@@ -702,32 +730,14 @@ static int follow_clock(struct kvmmem_hc_call *g, const struct keyed *kg,
 	if (err)
 		goto out;
 	if (better(&f, m)) {
-		size_t i, k = 0;
-
-		err = -ENOMEM;
-		f.knot_host_ts = calloc(tr.n ? tr.n : 1, sizeof(*f.knot_host_ts));
-		f.knot_offset = calloc(tr.n ? tr.n : 1, sizeof(*f.knot_offset));
-		if (!f.knot_host_ts || !f.knot_offset) {
-			kvmmem_merge_free(&f);
-			restore_matches(g, bg, ng);
-			restore_matches(h, bh, nh);
+		err = keep_knots(&f, g, ng, h, &tr);
+		if (!err) {
+			*m = f;
 			goto out;
 		}
-		/* the knots in follow()'s order: the paired guest calls' */
-		for (i = 0; i < ng && k < tr.n; i++) {
-			if (g[i].match < 0)
-				continue;
-			f.knot_host_ts[k] = h[g[i].match].enter;
-			f.knot_offset[k] = tr.off[k];
-			k++;
-		}
-		f.nr_knots = k;
-		*m = f;
-		err = 0;
-	} else {
-		restore_matches(g, bg, ng);
-		restore_matches(h, bh, nh);
 	}
+	restore_matches(g, bg, ng);
+	restore_matches(h, bh, nh);
 out:
 	free(bg);
 	free(bh);
