@@ -124,15 +124,7 @@ static __always_inline int kt_emit_ts(__u64 ts, enum kt_kind kind, __u64 id,
 	return kt_record(ts, false, kind, id, tgid, a0, a1, a2, ret);
 }
 
-/* One event now, from any kind of program. */
-static __always_inline int kt_emit(enum kt_kind kind, __u64 id, __u32 tgid,
-				   __u64 a0, __u64 a1, __u64 a2, __s64 ret)
-{
-	return kt_record(bpf_ktime_get_ns(), false, kind, id, tgid, a0, a1, a2,
-			 ret);
-}
-
-/* One event now, from a tracing (tp_btf) program if @btf. */
+/* One event now; @btf: from a tracing (tp_btf) program, see kt_comm(). */
 static __always_inline int kt_emit_as(bool btf, enum kt_kind kind, __u64 id,
 				      __u32 tgid, __u64 a0, __u64 a1, __u64 a2,
 				      __s64 ret)

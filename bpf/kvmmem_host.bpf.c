@@ -201,8 +201,8 @@ int kh_kvm_entry(void *ctx)
 		return 0;
 	if (v->stage >= KH_CALLED) {
 		ret = v->stage == KH_ANSWERED ? v->ret : KT_RET_UNKNOWN;
-		kt_emit(KT_KVM_HC_EXIT, v->vcpu_id, v->nr, v->a0, v->a1, v->a2,
-			ret);
+		kt_emit_as(false, KT_KVM_HC_EXIT, v->vcpu_id, v->nr, v->a0,
+			   v->a1, v->a2, ret);
 	}
 	kh_forget(tid);
 	return 0;

@@ -89,7 +89,7 @@ int BPF_PROG(kvmmem_hostsim_token_btf, u32 outstanding, int ret)
 SEC("raw_tp/kvmmem_hostsim_token")
 int BPF_PROG(kvmmem_hostsim_token_raw, u32 outstanding, int ret)
 {
-	return kt_emit(KT_HOST_TOKEN, 0, outstanding, 0, 0, 0, ret);
+	return kt_emit_as(false, KT_HOST_TOKEN, 0, outstanding, 0, 0, 0, ret);
 }
 
 KT_PROC_EXIT_PROGS
