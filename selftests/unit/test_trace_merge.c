@@ -282,6 +282,59 @@ Test(merge, drift_is_followed_over_time)
 	expect_identity(0, 0, N);
 }
 
+/*
+ * What merge's Perfetto trace relies on: a pair the merge counts as no
+ * violation has its host call inside its guest call at the offset
+ * kvmmem_merge_offset_at() gives at the host call's enter, for every
+ * pair, the first and the last included (the ends are extrapolated).
+ */
+static void expect_every_pair_nests(void)
+{
+	size_t i;
+
+	cr_assert_eq(m.violations, 0);
+	for (i = 0; i < N; i++) {
+		int64_t off = kvmmem_merge_offset_at(&m, h[i].enter);
+
+		cr_expect_geq(off, (int64_t)(h[i].exit - g[i].exit),
+			      "call %zu of %d: host exit after the guest's", i, N);
+		cr_expect_leq(off, (int64_t)(h[i].enter - g[i].enter),
+			      "call %zu of %d: host enter before the guest's", i, N);
+	}
+}
+
+Test(merge, drift_every_pair_nests_at_its_offset)
+{
+	make_calls(0, 1.01);
+	cr_assert_eq(kvmmem_merge_pair(g, N, h, N, 0, &m), 0);
+	cr_expect(m.tracked);
+	expect_every_pair_nests();
+}
+
+Test(merge, slowing_clock_every_pair_nests_at_its_offset)
+{
+	make_calls(0, 0.99);
+	cr_assert_eq(kvmmem_merge_pair(g, N, h, N, 0, &m), 0);
+	cr_expect(m.tracked);
+	expect_every_pair_nests();
+}
+
+Test(merge, sawtooth_every_pair_nests_at_its_offset)
+{
+	size_t i;
+
+	make_calls(4, 1.0);
+	for (i = 0; i < N; i++) {
+		uint64_t saw = (g[i].enter % 500000) / 100;
+
+		h[i].enter += saw;
+		h[i].exit += saw;
+	}
+	cr_assert_eq(kvmmem_merge_pair(g, N, h, N, 0, &m), 0);
+	cr_expect(m.tracked);
+	expect_every_pair_nests();
+}
+
 Test(merge, with_tolerance_drift_still_fits_better_followed)
 {
 

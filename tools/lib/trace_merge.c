@@ -334,8 +334,10 @@ struct track {
 };
 
 /*
- * Beyond the knots: on the line through knots @a and @b (@a before @b),
- * no further from the nearer one than they are apart.
+ * At or beyond the end knots: on the line through knots @a and @b (@a
+ * before @b), no further from the nearer one than they are apart. @t is
+ * at or after @b's time, or at or before @a's: at a knot's own time,
+ * that knot's offset.
  */
 static int64_t extrapolate(const struct track *tr, size_t a, size_t b,
 			   uint64_t t)
@@ -346,7 +348,7 @@ static int64_t extrapolate(const struct track *tr, size_t a, size_t b,
 	if (!span)
 		return t < tr->t[a] ? tr->off[a] : tr->off[b];
 	slope = (double)(tr->off[b] - tr->off[a]) / (double)span;
-	if (t > tr->t[b]) {
+	if (t >= tr->t[b]) {
 		dt = (double)(t - tr->t[b] < span ? t - tr->t[b] : span);
 		return tr->off[b] + (int64_t)(slope * dt);
 	}
