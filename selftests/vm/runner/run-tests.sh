@@ -39,6 +39,8 @@ CASES=(
 	unknown_option_is_rejected
 	missing_cache_says_run_make_deps
 	closed_stdout_ends_the_run
+	lost_status_is_taken_from_the_console_loudly
+	reset_before_the_end_is_a_death
 )
 
 # --------------------------------------------------------------- helpers ----
@@ -151,8 +153,20 @@ case_warning_fails_successful_command() {
 
 case_panic_is_reported() {
 	run_vm --no-load -- sh -c 'echo c >/proc/sysrq-trigger'
-	want_rc 125 && want_err_match 'guest died without reporting a status' &&
+	want_rc 125 && want_err_match 'guest died without finishing COMMAND' &&
 		want_err_match '^vmrun: kernel: .*Kernel panic'
+}
+
+case_lost_status_is_taken_from_the_console_loudly() {
+	KVMMEM_TEST_LOSE_STATUS=1 run_vm --no-load -- sh -c 'exit 7'
+	want_rc 7 &&
+		want_err_match '^vmrun: NOTE the guest finished \(status 7\) but the status file is missing' &&
+		want_err_match '^vmrun: guest logs kept in'
+}
+
+case_reset_before_the_end_is_a_death() {
+	run_vm --no-load -- sh -c 'echo b >/proc/sysrq-trigger; sleep 30'
+	want_rc 125 && want_err_match 'guest died without finishing COMMAND'
 }
 
 case_nested_has_dev_kvm() {
