@@ -19,6 +19,23 @@ LOG=$OUT/host-lane
 MAPS=${KVMMEM_HOST_MAPS:-1000}
 mkdir -p "$LOG"
 export KVMMEM_HOST_LOG=$LOG
+# the logs of any VM that fails, L1's or an L2's (whose job directory is
+# in L1's RAM), are copied here and shown at the end (show_kept)
+KEPT=$LOG/kept
+rm -rf "$KEPT"
+export KVMMEM_KEEP_DIR=$KEPT
+
+# show_kept: the console tail of every VM whose logs vmrun kept, so that
+# CI's log holds what went wrong, not only a file on a machine now gone.
+show_kept() {
+	local d
+	for d in "$KEPT"/*/; do
+		[[ -d $d ]] || continue
+		echo "host: kept logs of a failed VM: $d"
+		tail -n 40 "$d/console.log" 2>/dev/null | tr -d '\r' |
+			sed "s|^|host:   ${d%/}: console: |"
+	done
+}
 
 # run_l1: boot L1 and run l1.sh in it; vmrun's exit status
 run_l1() {
@@ -57,6 +74,9 @@ fi
 if [[ $((passed + failed)) -le 1 ]]; then
 	echo "host: FAIL no test case ran"
 	failed=$((failed + 1))
+fi
+if [[ $failed -ne 0 || -n $retried ]]; then
+	show_kept
 fi
 [[ -n $retried ]] && echo "$retried"
 echo "host: $passed passed, $failed failed"

@@ -86,11 +86,14 @@ if [[ $rc -eq 0 ]]; then ok l2_guest_ran; else fail l2_guest_ran "vmrun exited $
 busy=$!
 wait_for "$LOG/l2-busy.started" "$busy" 600
 sleep 1
+# its QEMU, not the `timeout` that vmrun runs it under (whose command
+# line holds QEMU's too): kill that one and QEMU would run on
 qemu=
 for f in /proc/[0-9]*/cmdline; do
+	d=${f%/cmdline}
+	[[ $(cat "$d/comm" 2>/dev/null) == qemu-system-* ]] || continue
 	if tr '\0' ' ' <"$f" 2>/dev/null | grep -q -- '-name guest=kvmmem-l2-busy '; then
-		qemu=${f#/proc/}
-		qemu=${qemu%/cmdline}
+		qemu=${d#/proc/}
 	fi
 done
 if [[ -s $LOG/l2-busy.started && -n $qemu ]]; then

@@ -41,6 +41,7 @@ CASES=(
 	closed_stdout_ends_the_run
 	lost_status_is_taken_from_the_console_loudly
 	reset_before_the_end_is_a_death
+	qemu_killed_from_outside_is_not_a_timeout
 )
 
 # --------------------------------------------------------------- helpers ----
@@ -167,6 +168,29 @@ case_lost_status_is_taken_from_the_console_loudly() {
 case_reset_before_the_end_is_a_death() {
 	run_vm --no-load -- sh -c 'echo b >/proc/sysrq-trigger; sleep 30'
 	want_rc 125 && want_err_match 'guest died without finishing COMMAND'
+}
+
+case_qemu_killed_from_outside_is_not_a_timeout() {
+	local i q=
+	("${VMRUN_CMD:-$VMRUN}" --no-load --name vmrun-killme -- sleep 60 \
+		>"$WORK/out" 2>"$WORK/err"; echo $? >"$WORK/rc") &
+	for ((i = 0; i < 300; i++)); do
+		[[ -z $q ]] || break
+		sleep 0.1
+		q=$(pgrep -f -- '-name guest=vmrun-killme$' | while read -r p; do
+			[[ $(cat "/proc/$p/comm" 2>/dev/null) == qemu-system-* ]] && echo "$p"
+		done)
+	done
+	[[ -n $q ]] || { echo "QEMU of vmrun-killme not found"; return 1; }
+	kill -9 "$q"
+	wait
+	RC=$(<"$WORK/rc")
+	want_rc 125 && want_err_match 'died without finishing COMMAND.*QEMU exit 137' ||
+		return 1
+	if grep -q '^vmrun: timeout' "$WORK/err"; then
+		echo "a QEMU killed after a few seconds was called a timeout"
+		return 1
+	fi
 }
 
 case_nested_has_dev_kvm() {
