@@ -57,6 +57,7 @@ lane unit make -C "$TOP/selftests/unit" unit
 lane runner "$TOP/selftests/vm/runner/run-tests.sh"
 lane guest "$TOP/selftests/vm/guest-lane.sh"
 lane host "$TOP/selftests/vm/host/host-lane.sh"
+lane docs "$TOP/selftests/docs/run.sh"
 lane debug "$TOP/selftests/vm/reliability/debug-lane.sh"
 
 echo
