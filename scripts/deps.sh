@@ -24,6 +24,19 @@
 # metapackage moves to a new kernel, the next run builds the new directory,
 # switches the symlinks and deletes the old release directories.
 #
+# 3. Prepares the second guest kernel, the current LTS that Debian 12
+#    ships in bookworm-backports (6.12), the same way in its own cache
+#    (default $TOP/.cache/guest-6.12, override with KVMMEM_CACHE_612;
+#    `vmrun --kernel 6.12` boots it). It is resolved from the backports'
+#    linux-image-amd64/linux-headers-amd64 through a private apt (sources,
+#    lists and downloads under that cache): the system's apt sources are
+#    not touched, nothing of it is installed. Its headers (with the
+#    linux-headers-*-common and linux-kbuild-* they need) are unpacked
+#    into the release directory: 6.12's headers carry a BTF vmlinux and
+#    the real resolve_btfids, so they build modules with BTF as they are.
+#    Its modules are unpacked from .ko.xz, so that vmrun reads their
+#    .modinfo and busybox loads them.
+#
 # Module BTF: kbuild's Makefile.modfinal runs pahole and then
 # $(objtree)/tools/bpf/resolve_btfids/resolve_btfids, which Debian does not
 # ship. The shadow objtree provides a stub at that path (see
@@ -37,6 +50,10 @@
 #   KVMMEM_APT_MAX_AGE_H    refresh apt lists older than this many hours
 #                           (default 24; 0 = never refresh just for age)
 #   KVMMEM_FORCE            1 = rebuild the current release directory
+#   KVMMEM_CACHE_612        the 6.12 cache (default $TOP/.cache/guest-6.12)
+#   KVMMEM_DEBIAN_MIRROR    where bookworm-backports is (default
+#                           http://deb.debian.org/debian)
+#   KVMMEM_NO_612           1 = skip the 6.12 kernel
 
 set -euo pipefail
 
@@ -59,6 +76,12 @@ PACKAGES=(
 
 # depmod, ldconfig and friends live in sbin, which users' PATH may lack.
 PATH=$PATH:/usr/sbin:/sbin
+
+CACHE_612=${KVMMEM_CACHE_612:-$TOP/.cache/guest-6.12}
+MIRROR=${KVMMEM_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# apt-get/apt-cache options: empty for the system's apt; bpo_apt sets the
+# private one of bookworm-backports
+APT_X=()
 
 SUDO=()
 if [[ $(id -u) -ne 0 ]]; then
@@ -134,10 +157,11 @@ install_packages() {
 # pins it with "(= VERSION)").
 candidate_dep() {
 	local meta=$1 prefix=$2 cand
-	cand=$(apt-cache policy "$meta" 2>/dev/null | awk '/Candidate:/ {print $2}')
+	cand=$(apt-cache "${APT_X[@]}" policy "$meta" 2>/dev/null |
+		awk '/Candidate:/ {print $2}')
 	[[ -n "$cand" && "$cand" != "(none)" ]] || return 1
 	# awk reads all its input: no early exit, no SIGPIPE under pipefail.
-	apt-cache show "$meta=$cand" 2>/dev/null | awk -v prefix="$prefix" '
+	apt-cache "${APT_X[@]}" show "$meta=$cand" 2>/dev/null | awk -v prefix="$prefix" '
 		/^Depends:/ && !found {
 			sub(/^Depends: */, "")
 			n = split($0, deps, / *, */)
@@ -155,13 +179,14 @@ candidate_dep() {
 		}'
 }
 
-# resolve_kernel: set IMG_PKG, IMG_VER, HDR_PKG, REL from the metapackages.
+# resolve_kernel [SERIES]: set IMG_PKG, IMG_VER, HDR_PKG, REL from the
+# metapackages (of APT_X's apt), for kernels of SERIES (default 6.1).
 resolve_kernel() {
-	local img hdr hdr_ver
-	img=$(candidate_dep linux-image-amd64 linux-image-6.1) || img=
-	hdr=$(candidate_dep linux-headers-amd64 linux-headers-6.1) || hdr=
+	local img hdr hdr_ver series=${1:-6.1}
+	img=$(candidate_dep linux-image-amd64 "linux-image-$series.") || img=
+	hdr=$(candidate_dep linux-headers-amd64 "linux-headers-$series.") || hdr=
 	[[ -n "$img" && -n "$hdr" ]] ||
-		die "cannot resolve the kernel from linux-image-amd64/linux-headers-amd64 (apt lists missing?)"
+		die "cannot resolve a $series kernel from linux-image-amd64/linux-headers-amd64 (apt lists missing?)"
 	read -r IMG_PKG IMG_VER <<<"$img"
 	read -r HDR_PKG hdr_ver <<<"$hdr"
 	# linux-image-6.1.0-NN-amd64[-unsigned] -> 6.1.0-NN-amd64
@@ -327,6 +352,87 @@ prepare_guest_kernel() {
 	log "guest kernel $REL ready: $CACHE/vmlinux, kbuild: $CACHE/kbuild"
 }
 
+# ------------------------------------------------ second kernel: 6.12 ----
+
+# bpo_apt: APT_X = a private apt that sees bookworm-backports only, its
+# state under CACHE_612/.apt; refresh its lists when missing or stale.
+bpo_apt() {
+	local d=$CACHE_612/.apt
+	mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
+	echo "deb $MIRROR bookworm-backports main" >"$d/sources.list"
+	APT_X=(-o "Dir::Etc::SourceList=$d/sources.list"
+		-o Dir::Etc::SourceParts=/dev/null -o "Dir::State::Lists=$d/lists"
+		-o "Dir::Cache=$d/cache" -o Dir::State::status=/dev/null
+		-o APT::Sandbox::User=root)
+	if ! compgen -G "$d/lists/*_Packages*" >/dev/null ||
+		[[ ! -e $d/updated || -n "$(find "$d/updated" -mmin "+$((APT_MAX_AGE_H * 60))")" ]]; then
+		log "apt-get update (bookworm-backports, private lists in $d)"
+		apt-get "${APT_X[@]}" update -qq ||
+			die "cannot reach bookworm-backports at $MIRROR (KVMMEM_NO_612=1 skips the 6.12 kernel)"
+		touch "$d/updated"
+	fi
+}
+
+# prepare_bpo_release DIR: the 6.12 image and headers unpacked in DIR.
+prepare_bpo_release() {
+	local dir=$1 tmp base=${REL%-amd64} deb pkg hdrs
+	local pkgs=("$IMG_PKG" "$HDR_PKG" "linux-headers-$base-common" "linux-kbuild-$base")
+	log "preparing guest kernel $REL ($IMG_PKG $IMG_VER) in $dir"
+	tmp=$dir.tmp
+	rm -rf "$tmp"
+	mkdir -p "$tmp/debs"
+	(cd "$tmp/debs" && apt-get "${APT_X[@]}" download -qq \
+		"${pkgs[@]/%/=$IMG_VER}" >/dev/null) ||
+		die "apt-get download ${pkgs[*]} ($IMG_VER, bookworm-backports) failed"
+	for pkg in "${pkgs[@]}"; do
+		deb=$(compgen -G "$tmp/debs/${pkg}_*.deb" | head -n1)
+		[[ -n "$deb" ]] || die "apt-get download left no $pkg .deb"
+		if [[ $pkg == "$IMG_PKG" ]]; then
+			dpkg-deb -x "$deb" "$tmp/root"
+		else
+			dpkg-deb -x "$deb" "$tmp/hdrs"
+		fi
+	done
+	rm -rf "$tmp/debs"
+	find "$tmp/root/lib/modules/$REL" -name '*.ko.xz' -print0 |
+		xargs -0 -r xz -d
+	depmod -b "$tmp/root" "$REL"
+	[[ -f "$tmp/root/boot/vmlinuz-$REL" ]] || die "$IMG_PKG has no boot/vmlinuz-$REL"
+	"$TOP/scripts/extract-vmlinux.sh" --require-btf "$tmp/root/boot/vmlinuz-$REL" \
+		"$tmp/vmlinux"
+	# The headers' Makefile includes the -common tree by its absolute
+	# path under /usr/src: include it next to this Makefile instead.
+	hdrs=$tmp/hdrs/usr/src/linux-headers-$REL
+	[[ -f $hdrs/Makefile && -d $tmp/hdrs/usr/src/linux-headers-$base-common ]] ||
+		die "$HDR_PKG: no headers tree for $REL"
+	# shellcheck disable=SC2016 # make's $(...), not the shell's
+	printf 'include $(dir $(realpath $(lastword $(MAKEFILE_LIST))))../%s/Makefile\n' \
+		"linux-headers-$base-common" >"$hdrs/Makefile"
+	ln -s "hdrs/usr/src/linux-headers-$REL" "$tmp/kbuild"
+	verify_module_btf "$tmp/kbuild" "$tmp/vmlinux"
+	echo "$STAMP" >"$tmp/stamp"
+	rm -rf "$dir.old"
+	[[ -e "$dir" ]] && mv "$dir" "$dir.old"
+	mv "$tmp" "$dir"
+	rm -rf "$dir.old"
+}
+
+# prepare_612: the second guest kernel, in CACHE_612.
+prepare_612() {
+	local dir
+	bpo_apt
+	resolve_kernel 6.12
+	dir=$CACHE_612/$REL
+	STAMP="format=$CACHE_FORMAT image=$IMG_PKG=$IMG_VER headers=$HDR_PKG=$IMG_VER suite=bookworm-backports"
+	if [[ "${KVMMEM_FORCE:-0}" == 1 || ! -f "$dir/stamp" ||
+		"$(cat "$dir/stamp")" != "$STAMP" ]]; then
+		prepare_bpo_release "$dir"
+	fi
+	CACHE=$CACHE_612 switch_release "$dir"
+	APT_X=()
+	log "guest kernel $REL ready: $CACHE_612/vmlinux, kbuild: $CACHE_612/kbuild"
+}
+
 main() {
 	case "${1:-}" in
 	-h | --help) usage; exit 0 ;;
@@ -339,6 +445,7 @@ main() {
 	fi
 	install_packages "${PACKAGES[@]}"
 	prepare_guest_kernel
+	[[ ${KVMMEM_NO_612:-0} == 1 ]] || prepare_612
 }
 
 main "$@"

@@ -42,6 +42,7 @@ CASES=(
 	lost_status_is_taken_from_the_console_loudly
 	reset_before_the_end_is_a_death
 	qemu_killed_from_outside_is_not_a_timeout
+	kernel_612_boots_with_9p_and_btf
 )
 
 # --------------------------------------------------------------- helpers ----
@@ -191,6 +192,13 @@ case_qemu_killed_from_outside_is_not_a_timeout() {
 		echo "a QEMU killed after a few seconds was called a timeout"
 		return 1
 	fi
+}
+
+case_kernel_612_boots_with_9p_and_btf() {
+	local want
+	want=$(<"${KVMMEM_CACHE_612:-$TOP/.cache/guest-6.12}/release") || return 1
+	run_vm --kernel 6.12 --no-load -- sh -c 'uname -r; test -e /sys/kernel/btf/vmlinux && echo btf'
+	want_rc 0 && want_out "$want"$'\n'btf
 }
 
 case_nested_has_dev_kvm() {
