@@ -82,12 +82,46 @@ expect_eq() {	# expect_eq WHAT GOT WANT
 	[[ $2 == "$3" ]] || { echo "$1: got '$2', expected '$3'"; return 1; }
 }
 
+# wait_attached PID ERRFILE: until the live tracer PID says on ERRFILE
+# (with -v) that its programs are attached. Then the caller's workload
+# runs, and stop_live PID ERRFILE OUTFILE EXPR WANT waits until EXPR over
+# OUTFILE's lines L is WANT (20 s at most) and stops PID with SIGINT: it
+# must exit 0. (A fixed --duration could end before the workload does on
+# a loaded machine, and a fixed sleep before the programs are attached.)
+wait_attached() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		grep -q 'attached as' "$2" && return 0
+		kill -0 "$1" 2>/dev/null || { cat "$2"; return 1; }
+		sleep 0.1
+	done
+	echo "not attached after 30 s"
+	return 1
+}
+
+stop_live() {
+	local i got rc
+	for ((i = 0; i < 200; i++)); do
+		got=$($PY -c "import sys
+L=open(sys.argv[1]).read().splitlines()
+print($4)" "$3" 2>/dev/null)
+		[[ $got == "$5" ]] && break
+		sleep 0.1
+	done
+	kill -INT "$1"
+	wait "$1"
+	rc=$?
+	[[ $got == "$5" ]] || { echo "$4: got '$got', expected '$5' (after 20 s)"; return 1; }
+	expect_eq "exit status after SIGINT" $rc 0 || { cat "$2"; return 1; }
+}
+
 live_json() {
-	"$TRACE" "${FORCE[@]}" --json -d 3 >live.jsonl 2>live.err &
+	"$TRACE" "${FORCE[@]}" -v --json >live.jsonl 2>live.err &
 	local pid=$!
-	sleep 1
-	"$CTL" stress -p 1 -m 10 --seed 3 >/dev/null || return 1
-	wait "$pid" || { cat live.err; return 1; }
+	wait_attached "$pid" live.err || return 1
+	"$CTL" stress -p 1 -m 10 --seed 3 >/dev/null || { kill "$pid"; return 1; }
+	stop_live "$pid" live.err live.jsonl \
+		"sum(1 for l in L if '\"event\":\"map_end\"' in l)" 10 || return 1
 	$PY - live.jsonl <<-'PYEOF'
 	import json, sys
 	ev = [json.loads(l) for l in open(sys.argv[1])]
@@ -101,11 +135,12 @@ live_json() {
 }
 
 live_text() {
-	"$TRACE" "${FORCE[@]}" -e map -d 2 >live.txt 2>live-text.err &
+	"$TRACE" "${FORCE[@]}" -v -e map >live.txt 2>live-text.err &
 	local pid=$!
-	sleep 1
-	"$CTL" stress -p 1 -m 4 --seed 4 >/dev/null || return 1
-	wait "$pid" || { cat live-text.err; return 1; }
+	wait_attached "$pid" live-text.err || return 1
+	"$CTL" stress -p 1 -m 4 --seed 4 >/dev/null || { kill "$pid"; return 1; }
+	stop_live "$pid" live-text.err live.txt \
+		"sum(1 for l in L if ' map_end ' in l)" 4 || return 1
 	expect_eq "map_end lines" "$(grep -c ' map_end .*ret=ok lat=' live.txt)" 4 &&
 	expect_eq "other kinds" "$(grep -v -c -E ' map_(start|end) |^TIME' live.txt)" 0
 }
@@ -177,13 +212,18 @@ perfetto() {
 }
 
 kill9() {
-	local pid stress rc
+	local pid stress rc i
+	rm -f kill9.ktr
 	record -o kill9.ktr --drain-ms 20 -d 60 2>/dev/null &
 	pid=$!
-	sleep 0.5
 	"$CTL" stress -p 2 -m 2000 --seed 9 >/dev/null 2>&1 &
 	stress=$!
-	sleep 1
+	# killed once events are on disk (a header and some chunks), however
+	# long attaching takes
+	for ((i = 0; i < 300; i++)); do
+		[[ $(stat -c %s kill9.ktr 2>/dev/null || echo 0) -gt 8192 ]] && break
+		sleep 0.1
+	done
 	kill -9 "$pid" || return 1
 	wait "$pid" 2>/dev/null
 	wait "$stress"
