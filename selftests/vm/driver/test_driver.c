@@ -48,6 +48,7 @@ static void teardown(void)
 }
 
 TestSuite(driver, .init = setup, .fini = teardown);
+TestSuite(ioctl, .init = setup, .fini = teardown);
 
 static int open_kvmmem(void)
 {
@@ -523,4 +524,31 @@ Test(driver, threads_racing_map_unmap_and_close_leave_nothing)
 		pthread_join(t[i], NULL);
 	cr_assert_eq(stat("live_mappings"), live);
 	cr_assert_eq(stat("pinned_pages"), pinned);
+}
+
+/* -------------------------------------------------------- ioctl numbers */
+
+Test(ioctl, later_kvmi_probe_i_0x03_is_enotty_on_both_devices)
+{
+	int fd = open_kvmmem();
+
+	cr_assert_eq(ioctl(fd, _IOW('i', 0x03, unsigned long), 0), -1);
+	cr_assert_eq(errno, ENOTTY);
+	cr_assert_eq(ioctl(hostsim_fd, _IOW('i', 0x03, unsigned long), 0), -1);
+	cr_assert_eq(errno, ENOTTY);
+	close(fd);
+}
+
+Test(ioctl, old_hostsim_token_number_is_enotty)
+{
+	struct kvmi_map_mem_token tok;
+	int fd = open_kvmmem();
+
+	cr_assert_eq(ioctl(hostsim_fd, _IOR('i', 0x40, struct kvmi_map_mem_token),
+			   &tok), -1);
+	cr_assert_eq(errno, ENOTTY);
+	cr_assert_eq(ioctl(fd, _IOR('i', 0x40, struct kvmi_map_mem_token), &tok),
+		     -1);
+	cr_assert_eq(errno, ENOTTY);
+	close(fd);
 }
