@@ -20,6 +20,7 @@
  * userspace tests that compare counters see no trace of them.
  */
 #include <kunit/test.h>
+#include <linux/file.h>
 #include <linux/kthread.h>
 #include <linux/mman.h>
 
@@ -28,6 +29,8 @@
 #define KVMMEM_TEST_REQ		(KVMMEM_TEST_PAGES - 1)
 #define KVMMEM_TEST_GPA		0x5000ULL
 #define KVMMEM_TEST_MAX_CALLS	8
+/* Files a suite opens at most: their anchors are unmapped at its end. */
+#define KVMMEM_TEST_MAX_FILES	32
 
 /**
  * struct kvmmem_test_host - what the host double saw and will answer
@@ -99,6 +102,8 @@ static const struct kvmmem_backend kvmmem_test_backend = {
  * @mapping_id:  kvmmem_next_mapping_id before the suite
  * @file_id:     kvmmem_next_file_id before the suite
  * @max_mappings: the max_mappings parameter before the suite
+ * @anchors:     anchor addresses of the files the suite opened
+ * @nr_anchors:  how many
  */
 struct kvmmem_test_env {
 	struct mm_struct *mm;
@@ -110,6 +115,8 @@ struct kvmmem_test_env {
 	s64 mapping_id;
 	s64 file_id;
 	unsigned int max_mappings;
+	unsigned long anchors[KVMMEM_TEST_MAX_FILES];
+	unsigned int nr_anchors;
 };
 
 static struct kvmmem_test_env kvmmem_test_env;
@@ -172,8 +179,19 @@ static int kvmmem_test_suite_init(struct kunit_suite *suite)
 static void kvmmem_test_suite_exit(struct kunit_suite *suite)
 {
 	struct kvmmem_test_env *e = &kvmmem_test_env;
+	unsigned int i;
 
 	vm_munmap(e->base, KVMMEM_TEST_PAGES * PAGE_SIZE);
+	/*
+	 * The files' anchors: the suite's files are all closed, so each
+	 * unmap only drops the last reference to its file, through the
+	 * loading process's task work or a kernel thread's delayed fput
+	 * (flushed here).
+	 */
+	for (i = 0; i < e->nr_anchors; i++)
+		vm_munmap(e->anchors[i], PAGE_SIZE);
+	e->nr_anchors = 0;
+	flush_delayed_fput();
 	mmput(e->mm);
 	e->mm = NULL;
 	kvmmem_backend_unregister(&kvmmem_test_backend);
@@ -186,29 +204,41 @@ static int kvmmem_test_init(struct kunit *test)
 	return 0;
 }
 
+static struct kvmmem_file *kvmmem_test_f(struct file *file)
+{
+	return file->private_data;
+}
+
 static unsigned long kvmmem_test_gva(unsigned int page)
 {
 	return kvmmem_test_env.base + page * PAGE_SIZE;
 }
 
-/* Open a kvmmem file the way the VFS would; the test owns @file. */
+/*
+ * Open a kvmmem file the way the VFS would, in the borrowed address
+ * space (a file belongs to its opener's); the test owns @file. Its
+ * anchor stays mapped until the suite ends, so the module reference
+ * the anchor holds is the same before and after each case.
+ */
 static struct file *kvmmem_test_open(struct kunit *test)
 {
+	struct kvmmem_test_env *e = &kvmmem_test_env;
 	struct file *file = kunit_kzalloc(test, sizeof(*file), GFP_KERNEL);
+	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, file);
-	KUNIT_ASSERT_EQ(test, kvmmem_open(NULL, file), 0);
+	KUNIT_ASSERT_LT(test, e->nr_anchors, KVMMEM_TEST_MAX_FILES);
+	kthread_use_mm(e->mm);
+	ret = kvmmem_open(NULL, file);
+	kthread_unuse_mm(e->mm);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	e->anchors[e->nr_anchors++] = kvmmem_test_f(file)->anchor;
 	return file;
 }
 
 static void kvmmem_test_close(struct file *file)
 {
 	kvmmem_release_file(NULL, file);
-}
-
-static struct kvmmem_file *kvmmem_test_f(struct file *file)
-{
-	return file->private_data;
 }
 
 static s64 kvmmem_test_ctr(struct file *file, enum kvmmem_ctr ctr)
@@ -395,7 +425,8 @@ static void kvmmem_test_map_indexes_by_gva(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, m->gva, (u64)gva);
 		KUNIT_EXPECT_EQ(test, m->gpa, KVMMEM_TEST_GPA);
 		KUNIT_EXPECT_EQ(test, m->pa, page_to_phys(m->page));
-		KUNIT_EXPECT_PTR_EQ(test, m->mm, kvmmem_test_env.mm);
+		KUNIT_EXPECT_PTR_EQ(test, kvmmem_test_f(file)->mm,
+				    kvmmem_test_env.mm);
 		KUNIT_EXPECT_PTR_EQ(test, m->be, &kvmmem_test_backend);
 		KUNIT_EXPECT_TRUE(test, page_maybe_dma_pinned(m->page));
 		KUNIT_EXPECT_EQ(test, kvmmem_test_host.local_gpa, m->pa);
@@ -661,7 +692,6 @@ static void kvmmem_test_close_keeps_pages_host_kept(struct kunit *test)
 	list_for_each_entry(m, &kvmmem_leaked, leak_node) {
 		KUNIT_EXPECT_EQ(test, m->pa, page_to_phys(pages[1]));
 		KUNIT_EXPECT_EQ(test, m->host_ret, (long)-KVM_EBUSY);
-		KUNIT_EXPECT_NULL(test, m->mm);
 		n++;
 	}
 	spin_unlock(&kvmmem_leaked_lock);

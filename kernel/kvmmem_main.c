@@ -14,14 +14,18 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/anon_inodes.h>
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
 #include <linux/device.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/io.h>
+#include <linux/kref.h>
 #include <linux/kvm_para.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
@@ -98,18 +102,32 @@ static const char * const kvmmem_op_names[KVMMEM_NR_OPS] = {
 
 /**
  * struct kvmmem_file - state of one open /dev/kvmmem
- * @lock:  serialises MAP, UNMAP and teardown on this file; protects the
- *         content of @maps (the xarray has its own lock for its nodes)
- * @maps:  live mappings, indexed by gva >> PAGE_SHIFT
- * @ctr:   this file's counters
- * @node:  entry in kvmmem_files
- * @id:    sequence number, shown in debugfs and in teardown events
- * @tgid:  process that opened the file
- * @comm:  its command name
+ * @ref:     references: the open file and the anchor file
+ * @lock:    serialises MAP, UNMAP and teardown on this file; protects the
+ *           content of @maps, @dead and @anchors (the xarray has its own
+ *           lock for its nodes)
+ * @maps:    live mappings, indexed by gva >> PAGE_SHIFT
+ * @mm:      the address space of the opener (mmgrab()ed); the only one
+ *           that may MAP or UNMAP through this file
+ * @dead:    torn down, by the last close or because @mm went away (exit,
+ *           execve) or its anchor was unmapped: no mapping is left and
+ *           none can be made
+ * @anchors: anchor VMAs in @mm (1, briefly 2 while mremap moves it)
+ * @anchor:  user address of the anchor VMA
+ * @ctr:     this file's counters
+ * @node:    entry in kvmmem_files
+ * @id:      sequence number, shown in debugfs and in teardown events
+ * @tgid:    process that opened the file
+ * @comm:    its command name
  */
 struct kvmmem_file {
+	struct kref ref;
 	struct mutex lock; /* see @lock above */
 	struct xarray maps;
+	struct mm_struct *mm;
+	bool dead;
+	unsigned int anchors;
+	unsigned long anchor;
 	struct kvmmem_counters ctr;
 	struct list_head node;
 	u64 id;
@@ -124,7 +142,6 @@ struct kvmmem_file {
  * @gpa:       remote guest-physical address
  * @pa:        local guest-physical address of @page
  * @page:      the local page, pinned (FOLL_LONGTERM) while mapped
- * @mm:        owner (mmgrab()ed); only it may unmap. NULL once released.
  * @be:        backend that holds the mapping; its module stays pinned
  * @tgid:      process that made the mapping
  * @start_ns:  ktime_get_ns() at map time
@@ -137,7 +154,6 @@ struct kvmmem_mapping {
 	u64 gpa;
 	phys_addr_t pa;
 	struct page *page;
-	struct mm_struct *mm;
 	const struct kvmmem_backend *be;
 	pid_t tgid;
 	u64 start_ns;
@@ -410,8 +426,11 @@ static void kvmmem_leak(struct kvmmem_file *f, struct kvmmem_mapping *m,
 }
 
 /*
- * Ask the host to unmap @m and take it out of @f. On success the page is
- * unpinned and @m freed; on failure @m becomes a leaked page.
+ * Ask the host to unmap @m, which is in @f's table, and take it out. On
+ * success the page is unpinned and @m freed; on
+ * failure @m becomes a leaked page.
+ *
+ * Return: 0 or the host's errno (the page is then a leaked page).
  */
 static int kvmmem_release(struct kvmmem_file *f, struct kvmmem_mapping *m)
 {
@@ -421,9 +440,6 @@ static int kvmmem_release(struct kvmmem_file *f, struct kvmmem_mapping *m)
 
 	hc = kvmmem_hc_unmap(m->be, m->id, m->pa);
 	xa_erase(&f->maps, m->gva >> PAGE_SHIFT);
-	kvmmem_count(f, KVMMEM_CTR_LIVE, -1);
-	mmdrop(m->mm);
-	m->mm = NULL;
 	if (hc) {
 		kvmmem_leak(f, m, hc);
 		return kvmmem_host_errno(hc);
@@ -432,6 +448,43 @@ static int kvmmem_release(struct kvmmem_file *f, struct kvmmem_mapping *m)
 	kvmmem_backend_put(m->be);
 	kfree(m);
 	return 0;
+}
+
+/*
+ * Tear down every mapping of @f, once: at its last close or when its
+ * address space goes away, whichever comes first. Needs no mm.
+ */
+static void kvmmem_teardown(struct kvmmem_file *f)
+{
+	u64 unmapped = 0, leaked = 0, live;
+	u32 tgid = current->tgid;
+	struct kvmmem_mapping *m;
+	unsigned long index;
+
+	lockdep_assert_held(&f->lock);
+
+	if (f->dead)
+		return;
+	f->dead = true;
+
+	live = atomic64_read(&f->ctr.c[KVMMEM_CTR_LIVE]);
+	trace_kvmmem_teardown_start(f->id, tgid, live, 0, 0);
+	xa_for_each(&f->maps, index, m) {
+		u64 id = m->id, gva = m->gva, gpa = m->gpa, pa = m->pa;
+		u32 owner = m->tgid;
+		int ret;
+
+		kvmmem_count(f, KVMMEM_CTR_LIVE, -1);
+		ret = kvmmem_release(f, m);
+		trace_kvmmem_teardown_unmap(id, owner, gva, gpa, pa, ret);
+		if (ret)
+			leaked++;
+		else
+			unmapped++;
+		cond_resched();
+	}
+	trace_kvmmem_teardown_end(f->id, tgid, live, unmapped, leaked);
+	kvmmem_count(f, KVMMEM_CTR_TEARDOWN_UNMAPS, unmapped);
 }
 
 static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
@@ -484,6 +537,10 @@ static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
 	index = req->gva >> PAGE_SHIFT;
 
 	mutex_lock(&f->lock);
+	if (f->dead) {
+		ret = -EIO;
+		goto err_unlock;
+	}
 	if (atomic64_read(&f->ctr.c[KVMMEM_CTR_LIVE]) >= READ_ONCE(max_mappings)) {
 		ret = -ENOSPC;
 		goto err_unlock;
@@ -501,8 +558,6 @@ static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
 		goto err_erase;
 	}
 
-	m->mm = current->mm;
-	mmgrab(m->mm);
 	m->start_ns = ktime_get_ns();
 	kvmmem_count(f, KVMMEM_CTR_LIVE, 1);
 	kvmmem_count(f, KVMMEM_CTR_MAPS, 1);
@@ -565,14 +620,14 @@ static long kvmmem_ioctl_unmap(struct kvmmem_file *f, unsigned long gva)
 		pa = m->pa;
 	}
 	trace_kvmmem_unmap_start(id, tgid, gva, gpa, pa, 0);
-	if (!PAGE_ALIGNED(gva))
+	if (!PAGE_ALIGNED(gva)) {
 		ret = -EINVAL;
-	else if (!m)
+	} else if (!m) {
 		ret = -ENOENT;
-	else if (m->mm != current->mm)
-		ret = -EPERM;
-	else
+	} else {
+		kvmmem_count(f, KVMMEM_CTR_LIVE, -1);
 		ret = kvmmem_release(f, m);
+	}
 	mutex_unlock(&f->lock);
 	trace_kvmmem_unmap_end(id, tgid, gva, gpa, pa, ret);
 
@@ -583,21 +638,141 @@ static long kvmmem_ioctl_unmap(struct kvmmem_file *f, unsigned long gva)
 	return ret;
 }
 
+/* ------------------------------------------------------------------ anchor */
+
+/*
+ * A file's mappings die with the address space that made them, whoever
+ * still holds the file (a helper that inherited it, a process it was
+ * passed to). Each file puts an anchor in its opener's address space: a
+ * one-page PROT_NONE mapping of an anonymous-inode file ("[kvmmem]" in
+ * /proc/PID/maps), not copied on fork, that nothing can fault in. When
+ * the address space goes (exit, kill -9, execve) or the anchor is
+ * unmapped, its close tears the file's mappings down, as an mmu
+ * notifier's release would; an mmu notifier is not used because
+ * CONFIG_MMU_NOTIFIER cannot be selected by a module and is absent from
+ * small kernels (the debug guest kernel among them).
+ */
+static void kvmmem_file_free(struct kref *ref)
+{
+	struct kvmmem_file *f = container_of(ref, struct kvmmem_file, ref);
+
+	mmdrop(f->mm);
+	xa_destroy(&f->maps);
+	mutex_destroy(&f->lock);
+	kfree(f);
+}
+
+static void kvmmem_file_put(struct kvmmem_file *f)
+{
+	kref_put(&f->ref, kvmmem_file_free);
+}
+
+static void kvmmem_anchor_open(struct vm_area_struct *vma)
+{
+	struct kvmmem_file *f = vma->vm_private_data;
+
+	mutex_lock(&f->lock);
+	f->anchors++;
+	mutex_unlock(&f->lock);
+}
+
+static void kvmmem_anchor_close(struct vm_area_struct *vma)
+{
+	struct kvmmem_file *f = vma->vm_private_data;
+
+	mutex_lock(&f->lock);
+	if (!WARN_ON_ONCE(!f->anchors) && !--f->anchors)
+		kvmmem_teardown(f);
+	mutex_unlock(&f->lock);
+}
+
+static vm_fault_t kvmmem_anchor_fault(struct vm_fault *vmf)
+{
+	return VM_FAULT_SIGBUS;
+}
+
+static const struct vm_operations_struct kvmmem_anchor_vm_ops = {
+	.open	= kvmmem_anchor_open,
+	.close	= kvmmem_anchor_close,
+	.fault	= kvmmem_anchor_fault,
+};
+
+static int kvmmem_anchor_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct kvmmem_file *f = file->private_data;
+
+	/* Only kvmmem_open() maps it, once, before the file is installed. */
+	if (vma_pages(vma) != 1 || (vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC)))
+		return -EINVAL;
+	vma->vm_flags |= VM_IO | VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP;
+	vma->vm_flags &= ~(VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC);
+	vma->vm_ops = &kvmmem_anchor_vm_ops;
+	vma->vm_private_data = f;
+	kvmmem_anchor_open(vma);
+	return 0;
+}
+
+static int kvmmem_anchor_release(struct inode *inode, struct file *file)
+{
+	kvmmem_file_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations kvmmem_anchor_fops = {
+	.owner		= THIS_MODULE,
+	.mmap		= kvmmem_anchor_mmap,
+	.release	= kvmmem_anchor_release,
+	.llseek		= noop_llseek,
+};
+
+/* Put @f's anchor into the caller's address space. */
+static int kvmmem_anchor(struct kvmmem_file *f)
+{
+	struct file *anchor;
+	unsigned long addr;
+
+	kref_get(&f->ref);
+	anchor = anon_inode_getfile("[kvmmem]", &kvmmem_anchor_fops, f, O_RDONLY);
+	if (IS_ERR(anchor)) {
+		kvmmem_file_put(f);
+		return PTR_ERR(anchor);
+	}
+	addr = vm_mmap(anchor, 0, PAGE_SIZE, PROT_NONE, MAP_SHARED, 0);
+	/* The mapping holds its own reference; the last fput() puts @f. */
+	fput(anchor);
+	if (IS_ERR_VALUE(addr))
+		return (int)addr;
+	f->anchor = addr;
+	return 0;
+}
+
 /* -------------------------------------------------------------------- file */
 
 static int kvmmem_open(struct inode *inode, struct file *file)
 {
 	struct kvmmem_file *f;
+	int ret;
+
+	/* The file belongs to an address space: a kernel thread has none. */
+	if (!current->mm)
+		return -EINVAL;
 
 	f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
 	if (!f)
 		return -ENOMEM;
 
+	kref_init(&f->ref);
 	mutex_init(&f->lock);
 	xa_init(&f->maps);
+	f->mm = current->mm;
+	mmgrab(f->mm);
 	f->id = atomic64_inc_return(&kvmmem_next_file_id);
 	f->tgid = current->tgid;
 	get_task_comm(f->comm, current);
+
+	ret = kvmmem_anchor(f);
+	if (ret)
+		goto err_put;
 
 	mutex_lock(&kvmmem_files_lock);
 	list_add_tail(&f->node, &kvmmem_files);
@@ -605,6 +780,10 @@ static int kvmmem_open(struct inode *inode, struct file *file)
 
 	file->private_data = f;
 	return nonseekable_open(inode, file);
+
+err_put:
+	kvmmem_file_put(f);
+	return ret;
 }
 
 static long kvmmem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -613,13 +792,21 @@ static long kvmmem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 	switch (cmd) {
 	case KVM_INTRO_MEM_MAP:
-		return kvmmem_ioctl_map(f, (struct kvmi_mem_map __user *)arg);
 	case KVM_INTRO_MEM_UNMAP:
-		return kvmmem_ioctl_unmap(f, arg);
+		break;
 	default:
 		kvmmem_count_error(f, KVMMEM_OP_OTHER, -ENOTTY);
 		return -ENOTTY;
 	}
+	/* Only the address space that opened the file may use it. */
+	if (current->mm != f->mm) {
+		kvmmem_count_error(f, cmd == KVM_INTRO_MEM_MAP ? KVMMEM_OP_MAP :
+				   KVMMEM_OP_UNMAP, -EPERM);
+		return -EPERM;
+	}
+	if (cmd == KVM_INTRO_MEM_MAP)
+		return kvmmem_ioctl_map(f, (struct kvmi_mem_map __user *)arg);
+	return kvmmem_ioctl_unmap(f, arg);
 }
 
 /*
@@ -629,40 +816,18 @@ static long kvmmem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 static int kvmmem_release_file(struct inode *inode, struct file *file)
 {
 	struct kvmmem_file *f = file->private_data;
-	u64 unmapped = 0, leaked = 0, live;
-	u32 tgid = current->tgid;
-	struct kvmmem_mapping *m;
-	unsigned long index;
 
 	mutex_lock(&kvmmem_files_lock);
 	list_del(&f->node);
 	mutex_unlock(&kvmmem_files_lock);
 
 	mutex_lock(&f->lock);
-	live = atomic64_read(&f->ctr.c[KVMMEM_CTR_LIVE]);
-	trace_kvmmem_teardown_start(f->id, tgid, live, 0, 0);
-	xa_for_each(&f->maps, index, m) {
-		u64 id = m->id, gva = m->gva, gpa = m->gpa, pa = m->pa;
-		u32 owner = m->tgid;
-		int ret;
-
-		ret = kvmmem_release(f, m);
-		trace_kvmmem_teardown_unmap(id, owner, gva, gpa, pa, ret);
-		if (ret)
-			leaked++;
-		else
-			unmapped++;
-		cond_resched();
-	}
-	trace_kvmmem_teardown_end(f->id, tgid, live, unmapped, leaked);
+	kvmmem_teardown(f);
 	mutex_unlock(&f->lock);
-
-	kvmmem_count(f, KVMMEM_CTR_TEARDOWN_UNMAPS, unmapped);
 	atomic64_inc(&kvmmem_teardowns);
 
-	xa_destroy(&f->maps);
-	mutex_destroy(&f->lock);
-	kfree(f);
+	/* The anchor, if its mm still lives, puts the last reference. */
+	kvmmem_file_put(f);
 	return 0;
 }
 

@@ -17,10 +17,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/bpf.h>
 #include <linux/kvmmem.h>
 #include <linux/kvmmem_hostsim.h>
 
@@ -48,6 +55,7 @@ static void teardown(void)
 }
 
 TestSuite(driver, .init = setup, .fini = teardown);
+TestSuite(lifetime, .init = setup, .fini = teardown);
 TestSuite(ioctl, .init = setup, .fini = teardown);
 
 static int open_kvmmem(void)
@@ -524,6 +532,262 @@ Test(driver, threads_racing_map_unmap_and_close_leave_nothing)
 		pthread_join(t[i], NULL);
 	cr_assert_eq(stat("live_mappings"), live);
 	cr_assert_eq(stat("pinned_pages"), pinned);
+}
+
+/* -------------------------------------------- lifetime: bound to the mm */
+
+/*
+ * A file's mappings die with the address space that opened it, whoever
+ * still holds the file. Other processes holding it get EPERM.
+ */
+
+/* Wait up to 5 s for the live mappings to be back at @want. */
+static uint64_t live_settles_at(uint64_t want)
+{
+	uint64_t live = stat("live_mappings");
+	int i;
+
+	for (i = 0; i < 50 && live != want; i++) {
+		usleep(100000);
+		live = stat("live_mappings");
+	}
+	return live;
+}
+
+static void reap(pid_t pid)
+{
+	int status;
+
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+}
+
+Test(lifetime, kill_9_of_mapper_tears_down_while_helper_holds_the_file)
+{
+	uint64_t live = stat("live_mappings"), pinned = stat("pinned_pages");
+	pid_t daemon, helper = 0;
+	int ready[2], status;
+
+	/* the helper is reparented to us when the daemon dies */
+	cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	cr_assert_eq(pipe(ready), 0);
+	daemon = fork();
+	cr_assert_geq(daemon, 0);
+	if (daemon == 0) {
+		/* as libkvmi opens it: no O_CLOEXEC, helpers inherit it */
+		int fd = open("/dev/kvmmem", O_RDWR);
+		int i;
+
+		for (i = 0; i < 4; i++)
+			if (fd < 0 || map(fd, local_page(i), i * 0x1000))
+				_exit(1);
+		helper = fork();
+		if (helper == 0) {
+			pause();
+			_exit(0);
+		}
+		if (write(ready[1], &helper, sizeof(helper)) != sizeof(helper))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	cr_assert_eq(read(ready[0], &helper, sizeof(helper)), sizeof(helper),
+		     "daemon failed to map");
+	cr_assert_eq(stat("live_mappings"), live + 4);
+	kill(daemon, SIGKILL);
+	cr_assert_eq(waitpid(daemon, &status, 0), daemon);
+	cr_assert_eq(kill(helper, 0), 0, "the helper should still run");
+	cr_expect_eq(live_settles_at(live), live);
+	cr_expect_eq(stat("pinned_pages"), pinned);
+	reap(helper);
+}
+
+Test(lifetime, execve_tears_down_the_old_address_space_mappings)
+{
+	uint64_t live = stat("live_mappings"), pinned = stat("pinned_pages");
+	char path[64], comm[32] = "";
+	int ready[2], i;
+	pid_t pid;
+
+	cr_assert_eq(pipe(ready), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int fd = open("/dev/kvmmem", O_RDWR);	/* kept across exec */
+
+		for (i = 0; i < 4; i++)
+			if (fd < 0 || map(fd, local_page(i), i * 0x1000))
+				_exit(1);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		execl("/bin/sleep", "sleep", "30", (char *)NULL);
+		_exit(1);
+	}
+	cr_assert_eq(read(ready[0], comm, 1), 1, "child failed to map");
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	for (i = 0; i < 50 && strcmp(comm, "sleep\n"); i++) {
+		FILE *f = fopen(path, "r");
+
+		usleep(100000);
+		if (f) {
+			if (!fgets(comm, sizeof(comm), f))
+				comm[0] = 0;
+			fclose(f);
+		}
+	}
+	cr_assert_str_eq(comm, "sleep\n", "the child did not exec");
+	cr_expect_eq(stat("live_mappings"), live);
+	cr_expect_eq(stat("pinned_pages"), pinned);
+	reap(pid);
+}
+
+static int recv_fd(int sock)
+{
+	char buf[CMSG_SPACE(sizeof(int))], c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = buf, .msg_controllen = sizeof(buf),
+	};
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &msg, 0) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+	return fd;
+}
+
+static int send_fd(int sock, int fd)
+{
+	char buf[CMSG_SPACE(sizeof(int))] = { 0 }, c = 'f';
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = buf, .msg_controllen = sizeof(buf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
+}
+
+Test(lifetime, file_passed_over_unix_socket_dies_with_its_opener)
+{
+	uint64_t live = stat("live_mappings"), pinned = stat("pinned_pages");
+	void *page = local_page(0x77);
+	int sv[2], fd, status;
+	uintptr_t gva;
+	pid_t pid;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int kfd = open_kvmmem();
+		char *p = local_page(1);
+		char c;
+
+		if (map(kfd, p, 0x4000) || send_fd(sv[1], kfd) ||
+		    write(sv[1], &p, sizeof(p)) != sizeof(p) ||
+		    read(sv[1], &c, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	fd = recv_fd(sv[0]);
+	cr_assert_geq(fd, 0, "no fd received");
+	cr_assert_eq(read(sv[0], &gva, sizeof(gva)), sizeof(gva));
+	cr_assert_eq(stat("live_mappings"), live + 1);
+	/* not ours: the file belongs to the child's address space */
+	cr_expect_eq(unmap(fd, (void *)gva), EPERM);
+	cr_expect_eq(map(fd, page, 0), EPERM);
+	cr_assert_eq(write(sv[0], "x", 1), 1);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* its opener is gone: so are its mappings, though we hold the file */
+	cr_expect_eq(stat("live_mappings"), live);
+	cr_expect_eq(stat("pinned_pages"), pinned);
+	cr_expect_eq(map(fd, page, 0), EPERM);
+	assert_filled(page, 0x77);
+	close(fd);
+}
+
+Test(lifetime, fork_child_maps_its_own_copies_of_the_parents_pages)
+{
+	int fd = open_kvmmem();
+	char *pages = anon_pages(4, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_POPULATE);
+	int i, status;
+	pid_t pid;
+
+	for (i = 0; i < 4; i++)
+		cr_assert_eq(map(fd, pages + i * page_size, i * 0x1000), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int cfd;
+
+		/* the inherited file is the parent's */
+		if (map(fd, pages, 0x10000) != EPERM)
+			_exit(2);
+		cfd = open("/dev/kvmmem", O_RDWR | O_CLOEXEC);
+		if (cfd < 0)
+			_exit(3);
+		/* same addresses, the child's own pages */
+		for (i = 0; i < 4; i++)
+			if (map(cfd, pages + i * page_size, 0x10000 + i * 0x1000))
+				_exit(10 + i);
+		for (i = 0; i < 4; i++)
+			if (kvmmem_hostsim_verify(pages + i * page_size, page_size,
+						  0x10000 + i * 0x1000, NULL))
+				_exit(20 + i);
+		for (i = 0; i < 4; i++)
+			if (unmap(cfd, pages + i * page_size))
+				_exit(30 + i);
+		_exit(0);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status));
+	cr_assert_eq(WEXITSTATUS(status), 0, "child failed at step %d",
+		     WEXITSTATUS(status));
+	for (i = 0; i < 4; i++)
+		assert_remote(pages + i * page_size, i * 0x1000);
+	for (i = 0; i < 4; i++)
+		cr_assert_eq(unmap(fd, pages + i * page_size), 0);
+	close(fd);
+}
+
+Test(lifetime, munmap_of_the_anchor_tears_down_and_later_maps_are_eio)
+{
+	uint64_t live = stat("live_mappings");
+	int fd = open_kvmmem();
+	char *page = local_page(0x12);
+	unsigned long lo, hi;
+	char line[256];
+	void *anchor = NULL;
+	FILE *maps;
+
+	cr_assert_eq(map(fd, page, 0x1000), 0);
+	maps = fopen("/proc/self/maps", "r");
+	cr_assert_not_null(maps);
+	while (fgets(line, sizeof(line), maps))
+		if (strstr(line, "[kvmmem]") &&
+		    sscanf(line, "%lx-%lx", &lo, &hi) == 2)
+			anchor = (void *)lo;
+	fclose(maps);
+	cr_assert_not_null(anchor, "no [kvmmem] anchor in /proc/self/maps");
+	cr_assert_eq(hi - lo, (unsigned long)page_size);
+	cr_assert_eq(munmap(anchor, page_size), 0);
+	cr_expect_eq(stat("live_mappings"), live);
+	assert_filled(page, 0x12);
+	cr_expect_eq(map(fd, page, 0x1000), EIO);
+	close(fd);
 }
 
 /* -------------------------------------------------------- ioctl numbers */
