@@ -16,6 +16,8 @@
 
 #include <linux/anon_inodes.h>
 #include <linux/atomic.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/file.h>
@@ -31,6 +33,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/user.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -47,6 +50,11 @@ static unsigned int max_mappings = 131072;
 module_param(max_mappings, uint, 0644);
 MODULE_PARM_DESC(max_mappings,
 		 "Maximum live mappings per open file; more fail with ENOSPC (default 131072)");
+
+static unsigned int max_leaked_pages = 1024;
+module_param(max_leaked_pages, uint, 0644);
+MODULE_PARM_DESC(max_leaked_pages,
+		 "Pages the host may fail to unmap before MAP fails with EDQUOT (default 1024)");
 
 /* Counters kept per open file and, summed, for the whole module. */
 enum kvmmem_ctr {
@@ -82,7 +90,7 @@ static const struct {
 	{ ENOSPC, "ENOSPC" }, { ENOMEM, "ENOMEM" }, { ENODEV, "ENODEV" },
 	{ EOPNOTSUPP, "EOPNOTSUPP" }, { EKEYREJECTED, "EKEYREJECTED" },
 	{ EAGAIN, "EAGAIN" }, { EBUSY, "EBUSY" }, { E2BIG, "E2BIG" },
-	{ EIO, "EIO" }, { ENOTTY, "ENOTTY" },
+	{ EIO, "EIO" }, { ENOTTY, "ENOTTY" }, { EDQUOT, "EDQUOT" },
 };
 
 #define KVMMEM_ERR_OTHER	ARRAY_SIZE(kvmmem_errnos)
@@ -142,6 +150,8 @@ struct kvmmem_file {
  * @gpa:       remote guest-physical address
  * @pa:        local guest-physical address of @page
  * @page:      the local page, pinned (FOLL_LONGTERM) while mapped
+ * @user:      user charged for the page (RLIMIT_MEMLOCK), NULL if the
+ *             mapper had CAP_IPC_LOCK or once uncharged
  * @be:        backend that holds the mapping; its module stays pinned
  * @tgid:      process that made the mapping
  * @start_ns:  ktime_get_ns() at map time
@@ -154,6 +164,7 @@ struct kvmmem_mapping {
 	u64 gpa;
 	phys_addr_t pa;
 	struct page *page;
+	struct user_struct *user;
 	const struct kvmmem_backend *be;
 	pid_t tgid;
 	u64 start_ns;
@@ -377,6 +388,42 @@ static long kvmmem_hc_unmap(const struct kvmmem_backend *be, u64 id,
 
 /* ---------------------------------------------------------------- mappings */
 
+/*
+ * Charge one pinned page to @f's address space (pinned_vm, VmPin in
+ * /proc/PID/status) and, unless the caller has CAP_IPC_LOCK, to the
+ * caller's user against RLIMIT_MEMLOCK, as io_uring charges its
+ * registered buffers: a per-user count, so that neither forks nor more
+ * open files multiply the limit.
+ */
+static int kvmmem_charge(struct kvmmem_file *f, struct kvmmem_mapping *m)
+{
+	struct user_struct *user = current_user();
+	unsigned long limit, cur, new;
+
+	if (!capable(CAP_IPC_LOCK)) {
+		limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+		cur = atomic_long_read(&user->locked_vm);
+		do {
+			new = cur + 1;
+			if (new > limit)
+				return -ENOMEM;
+		} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur, new));
+		m->user = get_uid(user);
+	}
+	atomic64_inc(&f->mm->pinned_vm);
+	return 0;
+}
+
+static void kvmmem_uncharge(struct kvmmem_file *f, struct kvmmem_mapping *m)
+{
+	atomic64_dec(&f->mm->pinned_vm);
+	if (m->user) {
+		atomic_long_dec(&m->user->locked_vm);
+		free_uid(m->user);
+		m->user = NULL;
+	}
+}
+
 /* Pin the writable user page at @gva for the life of a mapping. */
 static int kvmmem_pin(unsigned long gva, struct page **page)
 {
@@ -428,7 +475,9 @@ static void kvmmem_leak(struct kvmmem_file *f, struct kvmmem_mapping *m,
 /*
  * Ask the host to unmap @m, which is in @f's table, and take it out. On
  * success the page is unpinned and @m freed; on
- * failure @m becomes a leaked page.
+ * failure @m becomes a leaked page. Either way it is uncharged: a leaked
+ * page counts against max_leaked_pages, not against its process, which
+ * may be long gone.
  *
  * Return: 0 or the host's errno (the page is then a leaked page).
  */
@@ -440,6 +489,7 @@ static int kvmmem_release(struct kvmmem_file *f, struct kvmmem_mapping *m)
 
 	hc = kvmmem_hc_unmap(m->be, m->id, m->pa);
 	xa_erase(&f->maps, m->gva >> PAGE_SHIFT);
+	kvmmem_uncharge(f, m);
 	if (hc) {
 		kvmmem_leak(f, m, hc);
 		return kvmmem_host_errno(hc);
@@ -501,6 +551,9 @@ static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
 		return -EINVAL;
 	if (!access_ok(u64_to_user_ptr(req->gva), PAGE_SIZE))
 		return -EINVAL;
+	if (atomic64_read(&kvmmem_totals.c[KVMMEM_CTR_LEAKED]) >=
+	    READ_ONCE(max_leaked_pages))
+		return -EDQUOT;
 
 	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
 	if (!m)
@@ -517,9 +570,12 @@ static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
 		goto err_free;
 	}
 
-	ret = kvmmem_pin(req->gva, &m->page);
+	ret = kvmmem_charge(f, m);
 	if (ret)
 		goto err_free_token;
+	ret = kvmmem_pin(req->gva, &m->page);
+	if (ret)
+		goto err_uncharge;
 	m->pa = page_to_phys(m->page);
 	*pa = m->pa;
 
@@ -572,6 +628,8 @@ err_unlock:
 	kvmmem_backend_put(be);
 err_unpin:
 	unpin_user_page(m->page);
+err_uncharge:
+	kvmmem_uncharge(f, m);
 err_free_token:
 	kfree_sensitive(token);
 err_free:

@@ -56,6 +56,7 @@ static void teardown(void)
 
 TestSuite(driver, .init = setup, .fini = teardown);
 TestSuite(lifetime, .init = setup, .fini = teardown);
+TestSuite(accounting, .init = setup, .fini = teardown);
 TestSuite(ioctl, .init = setup, .fini = teardown);
 
 static int open_kvmmem(void)
@@ -788,6 +789,108 @@ Test(lifetime, munmap_of_the_anchor_tears_down_and_later_maps_are_eio)
 	assert_filled(page, 0x12);
 	cr_expect_eq(map(fd, page, 0x1000), EIO);
 	close(fd);
+}
+
+/* ------------------------------------------------------------ accounting */
+
+static long vmpin_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	cr_assert_geq(kb, 0, "no VmPin in /proc/self/status");
+	return kb;
+}
+
+Test(accounting, vmpin_grows_by_the_pinned_pages_and_returns)
+{
+	long before = vmpin_kb(), kb = page_size / 1024;
+	int fd = open_kvmmem();
+	void *a = local_page(0), *b = local_page(0), *c = local_page(0);
+
+	cr_assert_eq(map(fd, a, 0), 0);
+	cr_assert_eq(map(fd, b, 0), 0);
+	cr_assert_eq(map(fd, c, 0), 0);
+	cr_expect_eq(vmpin_kb(), before + 3 * kb);
+	cr_assert_eq(unmap(fd, b), 0);
+	cr_expect_eq(vmpin_kb(), before + 2 * kb);
+	close(fd);
+	cr_expect_eq(vmpin_kb(), before);
+}
+
+/* In a child of the test: become nobody (no capability left). */
+static void become_nobody(void)
+{
+	if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+		_exit(90);
+}
+
+/*
+ * RLIMIT_MEMLOCK of 3 pages for an unprivileged user: the 4th pin is
+ * ENOMEM, and a fork of that user shares the same 3 pages.
+ */
+Test(accounting, memlock_limit_is_enforced_per_user_across_forks)
+{
+	struct rlimit rl = { 3 * page_size, 3 * page_size };
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int go[2], done[2], fd, gfd, i;
+		char *pages = anon_pages(4, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_POPULATE);
+		pid_t g;
+		char c;
+
+		if (setrlimit(RLIMIT_MEMLOCK, &rl) || pipe(go) || pipe(done))
+			_exit(80);
+		fd = open("/dev/kvmmem", O_RDWR);
+		if (fd < 0)
+			_exit(81);
+		g = fork();
+		if (g == 0) {
+			/* the fork: its own file, its own mm, the same user */
+			char *gp = local_page(0);
+
+			gfd = open("/dev/kvmmem", O_RDWR);
+			become_nobody();
+			if (gfd < 0 || read(go[0], &c, 1) != 1)
+				_exit(82);
+			if (map(gfd, gp, 0) != ENOMEM)
+				_exit(83);
+			if (write(done[1], "x", 1) != 1 || read(go[0], &c, 1) != 1)
+				_exit(84);
+			if (map(gfd, gp, 0))
+				_exit(85);
+			_exit(0);
+		}
+		become_nobody();
+		for (i = 0; i < 3; i++)
+			if (map(fd, pages + i * page_size, 0))
+				_exit(40 + i);
+		if (map(fd, pages + 3 * page_size, 0) != ENOMEM)
+			_exit(50);
+		/* the fork gets nothing more: the limit is the user's */
+		if (write(go[1], "x", 1) != 1 || read(done[0], &c, 1) != 1)
+			_exit(51);
+		if (unmap(fd, pages))
+			_exit(52);
+		if (write(go[1], "x", 1) != 1 || waitpid(g, &status, 0) != g)
+			_exit(53);
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 99);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status));
+	cr_assert_eq(WEXITSTATUS(status), 0, "failed at step %d",
+		     WEXITSTATUS(status));
 }
 
 /* -------------------------------------------------------- ioctl numbers */

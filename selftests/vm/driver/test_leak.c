@@ -159,3 +159,35 @@ Test(leak, leaked_pages_keep_the_modules_loaded)
 	cr_assert_neq(system("rmmod kvmmem 2>/dev/null"), 0);
 	cr_assert_eq(access("/dev/kvmmem", F_OK), 0);
 }
+
+static char old_budget[32];
+
+static void restore_budget(void)
+{
+	write_file("/sys/module/kvmmem/parameters/max_leaked_pages", old_budget);
+}
+
+Test(leak, map_past_the_leaked_page_budget_is_edquot, .fini = restore_budget)
+{
+	const char *param = "/sys/module/kvmmem/parameters/max_leaked_pages";
+	uint64_t leaked = stat("leaked_pages"), maps = stat("maps");
+	int fd = open("/dev/kvmmem", O_RDWR);
+	void *page = local_page();
+	char *old = read_all(param);
+	char val[32];
+
+	cr_assert_geq(fd, 0);
+	snprintf(old_budget, sizeof(old_budget), "%s", old);
+	free(old);
+	cr_assert_gt(leaked, 0, "the earlier cases leaked no page");
+	snprintf(val, sizeof(val), "%llu", (unsigned long long)leaked);
+	write_file(param, val);
+	cr_expect_eq(map(fd, page, 0), EDQUOT);
+	cr_expect_eq(stat("maps"), maps);
+	/* still counted and listed */
+	cr_expect_eq(stat("leaked_pages"), leaked);
+	snprintf(val, sizeof(val), "%llu", (unsigned long long)leaked + 1);
+	write_file(param, val);
+	cr_expect_eq(map(fd, page, 0), 0);
+	close(fd);
+}
