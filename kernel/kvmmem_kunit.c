@@ -321,6 +321,7 @@ static unsigned int kvmmem_test_forget_leaks(void)
 	spin_unlock(&kvmmem_leaked_lock);
 	list_for_each_entry_safe(m, tmp, &list, leak_node) {
 		list_del(&m->leak_node);
+		xa_erase(&kvmmem_pages, page_to_pfn(m->page));
 		unpin_user_page(m->page);
 		kvmmem_backend_put(m->be);
 		module_put(THIS_MODULE);
@@ -425,8 +426,8 @@ static void kvmmem_test_map_indexes_by_gva(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, m->gva, (u64)gva);
 		KUNIT_EXPECT_EQ(test, m->gpa, KVMMEM_TEST_GPA);
 		KUNIT_EXPECT_EQ(test, m->pa, page_to_phys(m->page));
-		KUNIT_EXPECT_PTR_EQ(test, kvmmem_test_f(file)->mm,
-				    kvmmem_test_env.mm);
+		KUNIT_EXPECT_PTR_EQ(test, xa_load(&kvmmem_pages,
+						  page_to_pfn(m->page)), m);
 		KUNIT_EXPECT_PTR_EQ(test, m->be, &kvmmem_test_backend);
 		KUNIT_EXPECT_TRUE(test, page_maybe_dma_pinned(m->page));
 		KUNIT_EXPECT_EQ(test, kvmmem_test_host.local_gpa, m->pa);
@@ -692,6 +693,9 @@ static void kvmmem_test_close_keeps_pages_host_kept(struct kunit *test)
 	list_for_each_entry(m, &kvmmem_leaked, leak_node) {
 		KUNIT_EXPECT_EQ(test, m->pa, page_to_phys(pages[1]));
 		KUNIT_EXPECT_EQ(test, m->host_ret, (long)-KVM_EBUSY);
+		/* its pfn stays taken: the page is never mapped again */
+		KUNIT_EXPECT_PTR_EQ(test, xa_load(&kvmmem_pages,
+						  page_to_pfn(m->page)), m);
 		n++;
 	}
 	spin_unlock(&kvmmem_leaked_lock);

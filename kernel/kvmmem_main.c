@@ -25,6 +25,7 @@
 #include <linux/io.h>
 #include <linux/kref.h>
 #include <linux/kvm_para.h>
+#include <linux/magic.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
@@ -188,6 +189,13 @@ static LIST_HEAD(kvmmem_files);
 /* Protects kvmmem_leaked: pages the host never gave back, pinned for good. */
 static DEFINE_SPINLOCK(kvmmem_leaked_lock);
 static LIST_HEAD(kvmmem_leaked);
+
+/*
+ * Every page mapped or leaked, by pfn, whatever file or alias it was
+ * mapped through: a page is mapped once. Leaked pages stay in it for
+ * good. The xarray's own lock suffices.
+ */
+static DEFINE_XARRAY(kvmmem_pages);
 
 /* Serialises backend registration; protects kvmmem_external. */
 static DEFINE_MUTEX(kvmmem_backend_lock);
@@ -424,7 +432,26 @@ static void kvmmem_uncharge(struct kvmmem_file *f, struct kvmmem_mapping *m)
 	}
 }
 
-/* Pin the writable user page at @gva for the life of a mapping. */
+/*
+ * Only anonymous memory may be handed to the host: private or shared
+ * anonymous mappings, shmem and memfd (tmpfs). A page of a regular file
+ * would be written back with another VM's content; a page a driver or
+ * BPF inserted (VM_MIXEDMAP, VM_PFNMAP, VM_IO) is kernel memory.
+ */
+static int kvmmem_check_vma(struct vm_area_struct *vma)
+{
+	if (vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP))
+		return -EINVAL;
+	if (!vma_is_anonymous(vma) &&
+	    !(vma->vm_file &&
+	      file_inode(vma->vm_file)->i_sb->s_magic == TMPFS_MAGIC))
+		return -EINVAL;
+	if (!(vma->vm_flags & VM_WRITE))
+		return -EACCES;
+	return 0;
+}
+
+/* Pin the writable anonymous user page at @gva for the life of a mapping. */
 static int kvmmem_pin(unsigned long gva, struct page **page)
 {
 	struct mm_struct *mm = current->mm;
@@ -434,18 +461,11 @@ static int kvmmem_pin(unsigned long gva, struct page **page)
 
 	mmap_read_lock(mm);
 	vma = vma_lookup(mm, gva);
-	if (!vma) {
-		ret = -EFAULT;
-	} else if (vma->vm_flags & (VM_IO | VM_PFNMAP)) {
-		ret = -EINVAL;
-	} else if (!(vma->vm_flags & VM_WRITE)) {
-		ret = -EACCES;
-	} else {
+	ret = vma ? kvmmem_check_vma(vma) : -EFAULT;
+	if (!ret) {
 		pinned = pin_user_pages(gva, 1, FOLL_WRITE | FOLL_LONGTERM,
 					page, NULL);
-		if (pinned == 1)
-			ret = 0;
-		else
+		if (pinned != 1)
 			ret = pinned < 0 ? pinned : -EFAULT;
 	}
 	mmap_read_unlock(mm);
@@ -463,7 +483,8 @@ static void kvmmem_leak(struct kvmmem_file *f, struct kvmmem_mapping *m,
 	kvmmem_count(f, KVMMEM_CTR_LEAKED, 1);
 	/*
 	 * The record must outlive the file, and the module the record:
-	 * the page may still be backed by another VM's memory.
+	 * the page may still be backed by another VM's memory. Its pfn
+	 * stays in kvmmem_pages, so it is never mapped again.
 	 */
 	__module_get(THIS_MODULE);
 	pr_warn_ratelimited("host failed to unmap mapping %llu (error %ld): page kept pinned\n",
@@ -474,7 +495,7 @@ static void kvmmem_leak(struct kvmmem_file *f, struct kvmmem_mapping *m,
 
 /*
  * Ask the host to unmap @m, which is in @f's table, and take it out. On
- * success the page is unpinned and @m freed; on
+ * success the page leaves kvmmem_pages, is unpinned and @m freed; on
  * failure @m becomes a leaked page. Either way it is uncharged: a leaked
  * page counts against max_leaked_pages, not against its process, which
  * may be long gone.
@@ -494,6 +515,7 @@ static int kvmmem_release(struct kvmmem_file *f, struct kvmmem_mapping *m)
 		kvmmem_leak(f, m, hc);
 		return kvmmem_host_errno(hc);
 	}
+	xa_erase(&kvmmem_pages, page_to_pfn(m->page));
 	unpin_user_page(m->page);
 	kvmmem_backend_put(m->be);
 	kfree(m);
@@ -607,11 +629,19 @@ static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
 			ret = -EEXIST;
 		goto err_unlock;
 	}
+	/* One page, one mapping: through any file, at any alias. */
+	ret = xa_insert(&kvmmem_pages, page_to_pfn(m->page), m,
+			GFP_KERNEL_ACCOUNT);
+	if (ret) {
+		if (ret == -EBUSY)
+			ret = -EEXIST;
+		goto err_erase;
+	}
 
 	hc = kvmmem_hc_map(be, id, virt_to_phys(token), req->gpa, m->pa);
 	if (hc) {
 		ret = kvmmem_host_errno(hc);
-		goto err_erase;
+		goto err_erase_page;
 	}
 
 	m->start_ns = ktime_get_ns();
@@ -621,6 +651,8 @@ static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
 	kfree_sensitive(token);
 	return 0;
 
+err_erase_page:
+	xa_erase(&kvmmem_pages, page_to_pfn(m->page));
 err_erase:
 	xa_erase(&f->maps, index);
 err_unlock:
@@ -1044,6 +1076,9 @@ err_debugfs:
 static void __exit kvmmem_exit(void)
 {
 	misc_deregister(&kvmmem_misc);
+	/* Every mapping and leaked page pins the module: none is left. */
+	WARN_ON_ONCE(!xa_empty(&kvmmem_pages));
+	xa_destroy(&kvmmem_pages);
 	debugfs_remove_recursive(kvmmem_debugfs);
 }
 

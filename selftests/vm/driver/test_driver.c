@@ -57,6 +57,8 @@ static void teardown(void)
 TestSuite(driver, .init = setup, .fini = teardown);
 TestSuite(lifetime, .init = setup, .fini = teardown);
 TestSuite(accounting, .init = setup, .fini = teardown);
+TestSuite(memory, .init = setup, .fini = teardown);
+TestSuite(one_page, .init = setup, .fini = teardown);
 TestSuite(ioctl, .init = setup, .fini = teardown);
 
 static int open_kvmmem(void)
@@ -891,6 +893,146 @@ Test(accounting, memlock_limit_is_enforced_per_user_across_forks)
 	cr_assert(WIFEXITED(status));
 	cr_assert_eq(WEXITSTATUS(status), 0, "failed at step %d",
 		     WEXITSTATUS(status));
+}
+
+/* -------------------------------------------------- only anonymous memory */
+
+/* A page of a regular file on the checkout (9p), mmapped with @flags. */
+static void *file_page(int flags, int *fdp)
+{
+	char path[PATH_MAX], *dir;
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 32);
+	void *p;
+	int fd;
+
+	cr_assert_gt(n, 0);
+	path[n] = 0;
+	dir = strrchr(path, '/');
+	cr_assert_not_null(dir);
+	strcpy(dir, "/file-page.tmp");
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0, "create %s: %s", path, strerror(errno));
+	cr_assert_eq(ftruncate(fd, page_size), 0, "ftruncate: %s", strerror(errno));
+	p = mmap(NULL, page_size, PROT_READ | PROT_WRITE, flags, fd, 0);
+	cr_assert_neq(p, MAP_FAILED, "mmap: %s", strerror(errno));
+	memset(p, 0x42, page_size);
+	unlink(path);
+	*fdp = fd;
+	return p;
+}
+
+Test(memory, shared_page_of_a_regular_file_is_einval)
+{
+	uint64_t maps = stat("maps"), pinned = stat("pinned_pages");
+	int fd = open_kvmmem(), ffd;
+	void *p = file_page(MAP_SHARED, &ffd);
+
+	cr_expect_eq(map(fd, p, 0), EINVAL);
+	cr_expect_eq(stat("maps"), maps);
+	cr_expect_eq(stat("pinned_pages"), pinned);
+	close(ffd);
+	close(fd);
+}
+
+Test(memory, private_page_of_a_regular_file_is_einval)
+{
+	int fd = open_kvmmem(), ffd;
+	void *p = file_page(MAP_PRIVATE, &ffd);
+
+	cr_expect_eq(map(fd, p, 0), EINVAL);
+	close(ffd);
+	close(fd);
+}
+
+Test(memory, memfd_page_can_be_mapped)
+{
+	int fd = open_kvmmem(), mfd = memfd_create("kvmmem-test", MFD_CLOEXEC);
+	void *p;
+
+	cr_assert_geq(mfd, 0);
+	cr_assert_eq(ftruncate(mfd, page_size), 0);
+	p = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	cr_assert_neq(p, MAP_FAILED);
+	memset(p, 0x24, page_size);
+	cr_assert_eq(map(fd, p, 0x9000), 0);
+	assert_remote(p, 0x9000);
+	cr_assert_eq(unmap(fd, p), 0);
+	assert_filled(p, 0x24);
+	close(mfd);
+	close(fd);
+}
+
+Test(memory, page_of_an_mmapped_bpf_array_is_einval)
+{
+	union bpf_attr attr;
+	int fd = open_kvmmem(), map_fd;
+	void *p;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_ARRAY;
+	attr.key_size = 4;
+	attr.value_size = page_size;
+	attr.max_entries = 1;
+	attr.map_flags = BPF_F_MMAPABLE;
+	map_fd = syscall(__NR_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
+	cr_assert_geq(map_fd, 0, "bpf map: %s", strerror(errno));
+	p = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED, map_fd, 0);
+	cr_assert_neq(p, MAP_FAILED, "mmap bpf map: %s", strerror(errno));
+	cr_expect_eq(map(fd, p, 0), EINVAL);
+	munmap(p, page_size);
+	close(map_fd);
+	close(fd);
+}
+
+/* ---------------------------------------------- one page, one mapping */
+
+static void hostsim_trace(const char *on)
+{
+	write_file(TRACEFS "events/kvmmem_hostsim/kvmmem_hostsim_hypercall_enter/enable",
+		   on);
+}
+
+Test(one_page, same_page_through_a_second_file_is_eexist_without_hypercall)
+{
+	int a = open_kvmmem(), b = open_kvmmem();
+	void *page = local_page(0);
+	char *trace = NULL;
+
+	cr_assert_eq(map(a, page, 0x1000), 0);
+	write_file(TRACEFS "trace", "");
+	hostsim_trace("1");
+	cr_expect_eq(map(b, page, 0x2000), EEXIST);
+	hostsim_trace("0");
+	cr_assert_geq(kvmmem_read_file(TRACEFS "trace", &trace), 0);
+	cr_expect_null(strstr(trace, "kvmmem_hostsim_hypercall_enter"),
+		       "the host was asked:\n%s", trace);
+	free(trace);
+	assert_remote(page, 0x1000);
+	close(b);
+	cr_assert_eq(unmap(a, page), 0);
+	close(a);
+}
+
+Test(one_page, two_aliases_of_one_page_are_eexist)
+{
+	int fd = open_kvmmem(), mfd = memfd_create("kvmmem-alias", MFD_CLOEXEC);
+	char *x, *y;
+
+	cr_assert_geq(mfd, 0);
+	cr_assert_eq(ftruncate(mfd, page_size), 0);
+	x = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_POPULATE, mfd, 0);
+	y = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_POPULATE, mfd, 0);
+	cr_assert_neq(x, MAP_FAILED);
+	cr_assert_neq(y, MAP_FAILED);
+	cr_assert_eq(map(fd, x, 0x1000), 0);
+	cr_expect_eq(map(fd, y, 0x2000), EEXIST);
+	cr_assert_eq(unmap(fd, x), 0);
+	/* free again once unmapped */
+	cr_expect_eq(map(fd, y, 0x2000), 0);
+	close(fd);
+	close(mfd);
 }
 
 /* -------------------------------------------------------- ioctl numbers */
