@@ -78,6 +78,8 @@ static atomic_t fail_map_count = ATOMIC_INIT(0);
 static atomic_t fail_unmap_count = ATOMIC_INIT(0);
 static u32 fail_map_error = KVM_ENOSYS;
 static u32 fail_unmap_error = KVM_ENOSYS;
+/* Injected map failures happen after the map was done (a lying host). */
+static bool fail_map_after;
 static u32 latency_us;
 
 static atomic64_t hostsim_maps_done, hostsim_unmaps_done;
@@ -202,9 +204,11 @@ static long hostsim_do_map(phys_addr_t token_gpa, u64 remote_gpa,
 	int err;
 
 	hostsim_delay();
-	ret = hostsim_injected(&fail_map_count, &fail_map_error);
-	if (ret)
-		return ret;
+	if (!READ_ONCE(fail_map_after)) {
+		ret = hostsim_injected(&fail_map_count, &fail_map_error);
+		if (ret)
+			return ret;
+	}
 
 	if (hostsim_read_guest(token_gpa, &token, sizeof(token)))
 		return -KVM_EFAULT;
@@ -242,6 +246,8 @@ static long hostsim_do_map(phys_addr_t token_gpa, u64 remote_gpa,
 	kunmap_local(saved);
 	kunmap_local(local);
 	atomic64_inc(&hostsim_maps_done);
+	if (READ_ONCE(fail_map_after))
+		return hostsim_injected(&fail_map_count, &fail_map_error);
 	return 0;
 
 err_free_page:
@@ -366,6 +372,7 @@ static void hostsim_debugfs_init(void)
 	debugfs_create_u32("fail_map_error", 0600, d, &fail_map_error);
 	debugfs_create_atomic_t("fail_unmap_count", 0600, d, &fail_unmap_count);
 	debugfs_create_u32("fail_unmap_error", 0600, d, &fail_unmap_error);
+	debugfs_create_bool("fail_map_after", 0600, d, &fail_map_after);
 	debugfs_create_u32("latency_us", 0600, d, &latency_us);
 	debugfs_create_file("stats", 0400, d, NULL, &hostsim_stats_fops);
 	hostsim_debugfs = d;

@@ -717,7 +717,8 @@ static void kvmmem_test_unmap_host_error_leaks_page(struct kunit *test)
 	kvmmem_test_use_mm();
 	KUNIT_EXPECT_EQ(test, kvmmem_test_map(file, gva, KVMMEM_TEST_GPA), 0);
 	page = kvmmem_test_host_page();
-	KUNIT_EXPECT_EQ(test, kvmmem_test_unmap(file, gva), -EINVAL);
+	/* EIO: the host failed, not the caller (whose mistakes are EINVAL) */
+	KUNIT_EXPECT_EQ(test, kvmmem_test_unmap(file, gva), -EIO);
 	/* out of the table, but still pinned: the host may still back it */
 	KUNIT_EXPECT_NULL(test, kvmmem_test_lookup(file, gva));
 	KUNIT_EXPECT_TRUE(test, page_maybe_dma_pinned(page));

@@ -500,7 +500,7 @@ static void kvmmem_leak(struct kvmmem_file *f, struct kvmmem_mapping *m,
  * page counts against max_leaked_pages, not against its process, which
  * may be long gone.
  *
- * Return: 0 or the host's errno (the page is then a leaked page).
+ * Return: 0, or -EIO if the host failed and the page is quarantined.
  */
 static int kvmmem_release(struct kvmmem_file *f, struct kvmmem_mapping *m)
 {
@@ -513,7 +513,7 @@ static int kvmmem_release(struct kvmmem_file *f, struct kvmmem_mapping *m)
 	kvmmem_uncharge(f, m);
 	if (hc) {
 		kvmmem_leak(f, m, hc);
-		return kvmmem_host_errno(hc);
+		return -EIO;
 	}
 	xa_erase(&kvmmem_pages, page_to_pfn(m->page));
 	unpin_user_page(m->page);
@@ -638,13 +638,23 @@ static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
 		goto err_erase;
 	}
 
-	hc = kvmmem_hc_map(be, id, virt_to_phys(token), req->gpa, m->pa);
-	if (hc) {
-		ret = kvmmem_host_errno(hc);
-		goto err_erase_page;
-	}
-
 	m->start_ns = ktime_get_ns();
+	hc = kvmmem_hc_map(be, id, virt_to_phys(token), req->gpa, m->pa);
+	ret = kvmmem_host_errno(hc);
+	if (ret == -EIO) {
+		/*
+		 * An answer we do not know: the host may have mapped the
+		 * page. Unmap it; if the host refuses, the page is
+		 * quarantined like any page the host did not give back.
+		 */
+		kvmmem_release(f, m);
+		mutex_unlock(&f->lock);
+		kfree_sensitive(token);
+		return -EIO;
+	}
+	if (ret)
+		goto err_erase_page;
+
 	kvmmem_count(f, KVMMEM_CTR_LIVE, 1);
 	kvmmem_count(f, KVMMEM_CTR_MAPS, 1);
 	mutex_unlock(&f->lock);
