@@ -50,6 +50,11 @@ static unsigned long mem_size_mb = 1024;
 module_param(mem_size_mb, ulong, 0444);
 MODULE_PARM_DESC(mem_size_mb, "Memory of the simulated introspected VM, in MiB (default 1024)");
 
+static unsigned int max_latency_us = USEC_PER_SEC;
+module_param(max_latency_us, uint, 0444);
+MODULE_PARM_DESC(max_latency_us,
+		 "Largest latency_us debugfs accepts, in us (default 1000000: 1 s)");
+
 struct hostsim_token {
 	struct kvmi_map_mem_token token;
 	unsigned long expires;		/* jiffies */
@@ -364,6 +369,23 @@ static int hostsim_stats_show(struct seq_file *s, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(hostsim_stats);
 
+static int hostsim_latency_get(void *data, u64 *val)
+{
+	*val = READ_ONCE(latency_us);
+	return 0;
+}
+
+/* Bounded, so that a thread behind a slow host waits a known time. */
+static int hostsim_latency_set(void *data, u64 val)
+{
+	if (val > max_latency_us)
+		return -EINVAL;
+	WRITE_ONCE(latency_us, val);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(hostsim_latency_fops, hostsim_latency_get,
+			 hostsim_latency_set, "%llu\n");
+
 static void hostsim_debugfs_init(void)
 {
 	struct dentry *d = debugfs_create_dir(KBUILD_MODNAME, NULL);
@@ -373,7 +395,8 @@ static void hostsim_debugfs_init(void)
 	debugfs_create_atomic_t("fail_unmap_count", 0600, d, &fail_unmap_count);
 	debugfs_create_u32("fail_unmap_error", 0600, d, &fail_unmap_error);
 	debugfs_create_bool("fail_map_after", 0600, d, &fail_map_after);
-	debugfs_create_u32("latency_us", 0600, d, &latency_us);
+	debugfs_create_file_unsafe("latency_us", 0600, d, NULL,
+				   &hostsim_latency_fops);
 	debugfs_create_file("stats", 0400, d, NULL, &hostsim_stats_fops);
 	hostsim_debugfs = d;
 }

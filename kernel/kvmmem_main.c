@@ -34,6 +34,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/user.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -92,6 +93,7 @@ static const struct {
 	{ EOPNOTSUPP, "EOPNOTSUPP" }, { EKEYREJECTED, "EKEYREJECTED" },
 	{ EAGAIN, "EAGAIN" }, { EBUSY, "EBUSY" }, { E2BIG, "E2BIG" },
 	{ EIO, "EIO" }, { ENOTTY, "ENOTTY" }, { EDQUOT, "EDQUOT" },
+	{ EINTR, "EINTR" },
 };
 
 #define KVMMEM_ERR_OTHER	ARRAY_SIZE(kvmmem_errnos)
@@ -459,7 +461,8 @@ static int kvmmem_pin(unsigned long gva, struct page **page)
 	long pinned;
 	int ret;
 
-	mmap_read_lock(mm);
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
 	vma = vma_lookup(mm, gva);
 	ret = vma ? kvmmem_check_vma(vma) : -EFAULT;
 	if (!ret) {
@@ -614,7 +617,10 @@ static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
 	m->tgid = current->tgid;
 	index = req->gva >> PAGE_SHIFT;
 
-	mutex_lock(&f->lock);
+	if (mutex_lock_killable(&f->lock)) {
+		ret = -EINTR;
+		goto err_put;
+	}
 	if (f->dead) {
 		ret = -EIO;
 		goto err_unlock;
@@ -667,6 +673,7 @@ err_erase:
 	xa_erase(&f->maps, index);
 err_unlock:
 	mutex_unlock(&f->lock);
+err_put:
 	kvmmem_backend_put(be);
 err_unpin:
 	unpin_user_page(m->page);
@@ -711,7 +718,10 @@ static long kvmmem_ioctl_unmap(struct kvmmem_file *f, unsigned long gva)
 	u64 id = 0, gpa = 0, pa = 0;
 	int ret;
 
-	mutex_lock(&f->lock);
+	if (mutex_lock_killable(&f->lock)) {
+		ret = -EINTR;
+		goto out;
+	}
 	if (PAGE_ALIGNED(gva))
 		m = xa_load(&f->maps, gva >> PAGE_SHIFT);
 	if (m) {
@@ -730,7 +740,7 @@ static long kvmmem_ioctl_unmap(struct kvmmem_file *f, unsigned long gva)
 	}
 	mutex_unlock(&f->lock);
 	trace_kvmmem_unmap_end(id, tgid, gva, gpa, pa, ret);
-
+out:
 	if (ret)
 		kvmmem_count_error(f, KVMMEM_OP_UNMAP, ret);
 	else

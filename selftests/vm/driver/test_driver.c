@@ -60,6 +60,7 @@ TestSuite(accounting, .init = setup, .fini = teardown);
 TestSuite(memory, .init = setup, .fini = teardown);
 TestSuite(one_page, .init = setup, .fini = teardown);
 TestSuite(ioctl, .init = setup, .fini = teardown);
+TestSuite(killable, .init = setup, .fini = teardown);
 
 static int open_kvmmem(void)
 {
@@ -1060,4 +1061,84 @@ Test(ioctl, old_hostsim_token_number_is_enotty)
 		     -1);
 	cr_assert_eq(errno, ENOTTY);
 	close(fd);
+}
+
+/* ------------------------------------------------------- slow host, kill */
+
+static void no_latency(void)
+{
+	write_file(HOSTSIM_DEBUGFS "latency_us", "0");
+}
+
+struct slow_map {
+	int fd;
+	void *page;
+	struct kvmi_map_mem_token tok;
+};
+
+static void *slow_mapper(void *arg)
+{
+	struct slow_map *s = arg;
+
+	map_tok(s->fd, s->tok, s->page, 0);
+	return NULL;
+}
+
+Test(killable, latency_above_the_bound_is_refused, .fini = no_latency)
+{
+	FILE *f = fopen(HOSTSIM_DEBUGFS "latency_us", "w");
+
+	cr_assert_not_null(f);
+	fputs("1000001", f);
+	cr_expect_neq(fclose(f), 0, "latency_us accepted 1000001 us");
+}
+
+/*
+ * Four threads map through one file while the host takes 1 s a call:
+ * one is in the hypercall, three wait for the file's lock. kill -9 must
+ * not wait for all four hypercalls (and their four teardown unmaps).
+ */
+Test(killable, threads_behind_a_1s_host_die_on_kill_9, .fini = no_latency)
+{
+	uint64_t live = stat("live_mappings");
+	struct timespec t0, t1;
+	int ready[2], status;
+	double secs;
+	pid_t pid;
+	char c;
+
+	cr_assert_eq(pipe(ready), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct slow_map s[4];
+		pthread_t t[4];
+		int fd = open_kvmmem(), i;
+
+		for (i = 0; i < 4; i++) {
+			s[i].fd = fd;
+			s[i].page = local_page(i);
+			s[i].tok = token();
+		}
+		write_file(HOSTSIM_DEBUGFS "latency_us", "1000000");
+		for (i = 0; i < 4; i++)
+			pthread_create(&t[i], NULL, slow_mapper, &s[i]);
+		usleep(300000);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		for (i = 0; i < 4; i++)
+			pthread_join(t[i], NULL);
+		_exit(0);
+	}
+	cr_assert_eq(read(ready[0], &c, 1), 1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	kill(pid, SIGKILL);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	cr_assert(WIFSIGNALED(status));
+	/* one hypercall in flight, its teardown unmap: ~2 s; not 8 */
+	cr_expect_lt(secs, 3.5, "kill -9 took %.1f s", secs);
+	write_file(HOSTSIM_DEBUGFS "latency_us", "0");
+	cr_expect_eq(live_settles_at(live), live);
 }
