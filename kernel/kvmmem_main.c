@@ -17,6 +17,8 @@
 #include <linux/anon_inodes.h>
 #include <linux/atomic.h>
 #include <linux/capability.h>
+#include <linux/cc_platform.h>
+#include <linux/compat.h>
 #include <linux/cred.h>
 #include <linux/debugfs.h>
 #include <linux/device.h>
@@ -44,6 +46,15 @@
 #include <linux/kvmmem.h>
 
 #include "kvmmem.h"
+
+/*
+ * The hypercall ABI passes guest-physical addresses in 64-bit registers
+ * (kvm_hypercall3() takes unsigned long): a 32-bit kernel would truncate
+ * remote GPAs above 4 GiB.
+ */
+#ifndef CONFIG_X86_64
+#error "kvmmem supports x86-64 kernels only"
+#endif
 
 #define CREATE_TRACE_POINTS
 #include "kvmmem_trace.h"
@@ -919,6 +930,28 @@ static long kvmmem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	return kvmmem_ioctl_unmap(f, arg);
 }
 
+#ifdef CONFIG_COMPAT
+/*
+ * The seed's UNMAP number encodes sizeof(unsigned long): 4 for a 32-bit
+ * process. Its argument is the gva itself, not a pointer. MAP's argument
+ * is the same 48 bytes for both ABIs.
+ */
+#define KVM_INTRO_MEM_UNMAP32	_IOW('i', 0x02, compat_ulong_t)
+
+static long kvmmem_compat_ioctl(struct file *file, unsigned int cmd,
+				unsigned long arg)
+{
+	switch (cmd) {
+	case KVM_INTRO_MEM_UNMAP32:
+		return kvmmem_ioctl(file, KVM_INTRO_MEM_UNMAP, arg);
+	default:
+		return kvmmem_ioctl(file, cmd, (unsigned long)compat_ptr(arg));
+	}
+}
+#else
+#define kvmmem_compat_ioctl	NULL
+#endif
+
 /*
  * Last close of the file, possibly from the exit of its process (whose mm
  * is gone by then): unmap everything still mapped through it.
@@ -946,7 +979,7 @@ static const struct file_operations kvmmem_fops = {
 	.open		= kvmmem_open,
 	.release	= kvmmem_release_file,
 	.unlocked_ioctl	= kvmmem_ioctl,
-	.compat_ioctl	= compat_ptr_ioctl,
+	.compat_ioctl	= kvmmem_compat_ioctl,
 	.llseek		= no_llseek,
 };
 
@@ -1075,8 +1108,13 @@ static int __init kvmmem_init(void)
 	int ret;
 
 	kvmmem_kvmi_usable = kvm_para_available();
-	if (!kvmmem_kvmi_usable)
+	if (!kvmmem_kvmi_usable) {
 		pr_info("no KVM hypervisor: kvmi backend unavailable, maps fail with ENODEV until a backend (kvmmem_hostsim) registers\n");
+	} else if (cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT)) {
+		/* SEV, SNP, TDX: the host cannot read the token or the page by GPA. */
+		pr_info("confidential guest (encrypted memory): kvmi backend refused, maps fail with ENODEV\n");
+		kvmmem_kvmi_usable = false;
+	}
 
 	mutex_lock(&kvmmem_backend_lock);
 	kvmmem_set_backend(kvmmem_default_backend());
