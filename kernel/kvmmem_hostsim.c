@@ -43,7 +43,14 @@
 
 #include "kvmmem.h"
 
+/*
+ * kvmmem_hostsim_kunit.ko includes this file for a private copy of the
+ * host under test (KVMMEM_KUNIT_BUILD): no tracepoints, device, debugfs
+ * or registration of its own.
+ */
+#ifndef KVMMEM_KUNIT_BUILD
 #define CREATE_TRACE_POINTS
+#endif
 #include "kvmmem_hostsim_trace.h"
 
 static unsigned long mem_size_mb = 1024;
@@ -89,8 +96,6 @@ static u32 latency_us;
 
 static atomic64_t hostsim_maps_done, hostsim_unmaps_done;
 static atomic64_t hostsim_tokens_issued, hostsim_tokens_rejected;
-
-static struct dentry *hostsim_debugfs;
 
 /* Forget expired tokens. */
 static void hostsim_prune_tokens(void)
@@ -288,6 +293,9 @@ static long hostsim_do_unmap(phys_addr_t local_gpa)
 	return 0;
 }
 
+#ifndef KVMMEM_KUNIT_BUILD
+static struct dentry *hostsim_debugfs;
+
 static long hostsim_map(phys_addr_t token_gpa, u64 remote_gpa,
 			phys_addr_t local_gpa)
 {
@@ -452,8 +460,4 @@ module_exit(hostsim_exit);
 MODULE_DESCRIPTION("Emulated KVMI host for kvmmem: tokens, remote memory, fault injection");
 MODULE_AUTHOR("kvmmem developers");
 MODULE_LICENSE("GPL");
-
-/* KUnit suites, for kernels with KUnit (the debug guest kernel). */
-#if IS_ENABLED(CONFIG_KUNIT)
-#include "kvmmem_hostsim_kunit.c"
-#endif
+#endif /* !KVMMEM_KUNIT_BUILD */

@@ -3,9 +3,13 @@
  * KUnit tests of kvmmem's internals: the host error -> errno mapping, the
  * per-file mapping table and the teardown order.
  *
- * Included at the end of kvmmem_main.c when the kernel has KUnit (the
- * debug guest kernel, selftests/debug-kernel/); the suites run when the
- * module loads and report KTAP in the kernel log and in
+ * A module of its own, kvmmem_kunit.ko, built only for kernels with KUnit
+ * (the debug guest kernel, selftests/debug-kernel/) and never part of
+ * kvmmem.ko: it includes kvmmem_main.c for a private copy of the core
+ * (KVMMEM_KUNIT_BUILD: no tracepoints, exports or device), so it loads
+ * beside the real driver and touches none of its state. The suites run
+ * when it is loaded (insmod, from selftests/vm/reliability/run.sh) and
+ * report KTAP in the kernel log and in
  * /sys/kernel/debug/kunit/<suite>/results.
  *
  * The cases drive the real ioctl and release paths against a host double
@@ -19,6 +23,17 @@
  * sequence numbers and max_mappings are restored afterwards, so the
  * userspace tests that compare counters see no trace of them.
  */
+/*
+ * The copy under test: trace_*() are empty, and it exports nothing, or
+ * it could not load beside kvmmem.ko (duplicate symbols).
+ */
+#define NOTRACE
+#define KVMMEM_KUNIT_BUILD
+#include <linux/export.h>
+#undef EXPORT_SYMBOL_GPL
+#define EXPORT_SYMBOL_GPL(sym)
+#include "kvmmem_main.c"
+
 #include <kunit/test.h>
 #include <linux/file.h>
 #include <linux/kthread.h>
@@ -771,3 +786,7 @@ static struct kunit_suite kvmmem_teardown_suite = {
 
 kunit_test_suites(&kvmmem_errno_suite, &kvmmem_table_suite,
 		  &kvmmem_teardown_suite);
+
+MODULE_DESCRIPTION("KUnit tests of kvmmem's internals (a private copy of the driver core)");
+MODULE_AUTHOR("kvmmem developers");
+MODULE_LICENSE("GPL");

@@ -56,7 +56,15 @@
 #error "kvmmem supports x86-64 kernels only"
 #endif
 
+/*
+ * kvmmem_kunit.ko includes this file for a private copy of the core under
+ * test (KVMMEM_KUNIT_BUILD): no tracepoints, exports (kvmmem_kunit.c
+ * defines EXPORT_SYMBOL_GPL away), device or module init of its own, so
+ * it loads beside kvmmem.ko and shares nothing.
+ */
+#ifndef KVMMEM_KUNIT_BUILD
 #define CREATE_TRACE_POINTS
+#endif
 #include "kvmmem_trace.h"
 
 static unsigned int max_mappings = 131072;
@@ -217,8 +225,6 @@ static const struct kvmmem_backend *kvmmem_external;
 static const struct kvmmem_backend __rcu *kvmmem_backend;
 /* Whether a KVM hypervisor was found at load time. */
 static bool kvmmem_kvmi_usable;
-
-static struct dentry *kvmmem_debugfs;
 
 static void kvmmem_count(struct kvmmem_file *f, enum kvmmem_ctr ctr, s64 delta)
 {
@@ -930,7 +936,7 @@ static long kvmmem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	return kvmmem_ioctl_unmap(f, arg);
 }
 
-#ifdef CONFIG_COMPAT
+#if defined(CONFIG_COMPAT) && !defined(KVMMEM_KUNIT_BUILD)
 /*
  * The seed's UNMAP number encodes sizeof(unsigned long): 4 for a 32-bit
  * process. Its argument is the gva itself, not a pointer. MAP's argument
@@ -974,6 +980,7 @@ static int kvmmem_release_file(struct inode *inode, struct file *file)
 	return 0;
 }
 
+#ifndef KVMMEM_KUNIT_BUILD
 static const struct file_operations kvmmem_fops = {
 	.owner		= THIS_MODULE,
 	.open		= kvmmem_open,
@@ -1012,6 +1019,8 @@ static struct miscdevice kvmmem_misc = {
 };
 
 /* ----------------------------------------------------------------- debugfs */
+
+static struct dentry *kvmmem_debugfs;
 
 static void kvmmem_show_counters(struct seq_file *s,
 				 const struct kvmmem_counters *ctr)
@@ -1146,8 +1155,4 @@ module_exit(kvmmem_exit);
 MODULE_DESCRIPTION("Map pages of other VMs into an introspection process (KVMI guest driver)");
 MODULE_AUTHOR("kvmmem developers");
 MODULE_LICENSE("GPL");
-
-/* KUnit suites, for kernels with KUnit (the debug guest kernel). */
-#if IS_ENABLED(CONFIG_KUNIT)
-#include "kvmmem_kunit.c"
-#endif
+#endif /* !KVMMEM_KUNIT_BUILD */
