@@ -43,12 +43,24 @@
 
 #include "kvmmem.h"
 
+/*
+ * kvmmem_hostsim_kunit.ko includes this file for a private copy of the
+ * host under test (KVMMEM_KUNIT_BUILD): no tracepoints, device, debugfs
+ * or registration of its own.
+ */
+#ifndef KVMMEM_KUNIT_BUILD
 #define CREATE_TRACE_POINTS
+#endif
 #include "kvmmem_hostsim_trace.h"
 
 static unsigned long mem_size_mb = 1024;
 module_param(mem_size_mb, ulong, 0444);
 MODULE_PARM_DESC(mem_size_mb, "Memory of the simulated introspected VM, in MiB (default 1024)");
+
+static unsigned int max_latency_us = USEC_PER_SEC;
+module_param(max_latency_us, uint, 0444);
+MODULE_PARM_DESC(max_latency_us,
+		 "Largest latency_us debugfs accepts, in us (default 1000000: 1 s)");
 
 struct hostsim_token {
 	struct kvmi_map_mem_token token;
@@ -78,12 +90,12 @@ static atomic_t fail_map_count = ATOMIC_INIT(0);
 static atomic_t fail_unmap_count = ATOMIC_INIT(0);
 static u32 fail_map_error = KVM_ENOSYS;
 static u32 fail_unmap_error = KVM_ENOSYS;
+/* Injected map failures happen after the map was done (a lying host). */
+static bool fail_map_after;
 static u32 latency_us;
 
 static atomic64_t hostsim_maps_done, hostsim_unmaps_done;
 static atomic64_t hostsim_tokens_issued, hostsim_tokens_rejected;
-
-static struct dentry *hostsim_debugfs;
 
 /* Forget expired tokens. */
 static void hostsim_prune_tokens(void)
@@ -202,9 +214,11 @@ static long hostsim_do_map(phys_addr_t token_gpa, u64 remote_gpa,
 	int err;
 
 	hostsim_delay();
-	ret = hostsim_injected(&fail_map_count, &fail_map_error);
-	if (ret)
-		return ret;
+	if (!READ_ONCE(fail_map_after)) {
+		ret = hostsim_injected(&fail_map_count, &fail_map_error);
+		if (ret)
+			return ret;
+	}
 
 	if (hostsim_read_guest(token_gpa, &token, sizeof(token)))
 		return -KVM_EFAULT;
@@ -242,6 +256,8 @@ static long hostsim_do_map(phys_addr_t token_gpa, u64 remote_gpa,
 	kunmap_local(saved);
 	kunmap_local(local);
 	atomic64_inc(&hostsim_maps_done);
+	if (READ_ONCE(fail_map_after))
+		return hostsim_injected(&fail_map_count, &fail_map_error);
 	return 0;
 
 err_free_page:
@@ -276,6 +292,9 @@ static long hostsim_do_unmap(phys_addr_t local_gpa)
 	atomic64_inc(&hostsim_unmaps_done);
 	return 0;
 }
+
+#ifndef KVMMEM_KUNIT_BUILD
+static struct dentry *hostsim_debugfs;
 
 static long hostsim_map(phys_addr_t token_gpa, u64 remote_gpa,
 			phys_addr_t local_gpa)
@@ -358,6 +377,23 @@ static int hostsim_stats_show(struct seq_file *s, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(hostsim_stats);
 
+static int hostsim_latency_get(void *data, u64 *val)
+{
+	*val = READ_ONCE(latency_us);
+	return 0;
+}
+
+/* Bounded, so that a thread behind a slow host waits a known time. */
+static int hostsim_latency_set(void *data, u64 val)
+{
+	if (val > max_latency_us)
+		return -EINVAL;
+	WRITE_ONCE(latency_us, val);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(hostsim_latency_fops, hostsim_latency_get,
+			 hostsim_latency_set, "%llu\n");
+
 static void hostsim_debugfs_init(void)
 {
 	struct dentry *d = debugfs_create_dir(KBUILD_MODNAME, NULL);
@@ -366,7 +402,9 @@ static void hostsim_debugfs_init(void)
 	debugfs_create_u32("fail_map_error", 0600, d, &fail_map_error);
 	debugfs_create_atomic_t("fail_unmap_count", 0600, d, &fail_unmap_count);
 	debugfs_create_u32("fail_unmap_error", 0600, d, &fail_unmap_error);
-	debugfs_create_u32("latency_us", 0600, d, &latency_us);
+	debugfs_create_bool("fail_map_after", 0600, d, &fail_map_after);
+	debugfs_create_file_unsafe("latency_us", 0600, d, NULL,
+				   &hostsim_latency_fops);
 	debugfs_create_file("stats", 0400, d, NULL, &hostsim_stats_fops);
 	hostsim_debugfs = d;
 }
@@ -422,8 +460,4 @@ module_exit(hostsim_exit);
 MODULE_DESCRIPTION("Emulated KVMI host for kvmmem: tokens, remote memory, fault injection");
 MODULE_AUTHOR("kvmmem developers");
 MODULE_LICENSE("GPL");
-
-/* KUnit suites, for kernels with KUnit (the debug guest kernel). */
-#if IS_ENABLED(CONFIG_KUNIT)
-#include "kvmmem_hostsim_kunit.c"
-#endif
+#endif /* !KVMMEM_KUNIT_BUILD */

@@ -3,9 +3,13 @@
  * KUnit tests of kvmmem's internals: the host error -> errno mapping, the
  * per-file mapping table and the teardown order.
  *
- * Included at the end of kvmmem_main.c when the kernel has KUnit (the
- * debug guest kernel, selftests/debug-kernel/); the suites run when the
- * module loads and report KTAP in the kernel log and in
+ * A module of its own, kvmmem_kunit.ko, built only for kernels with KUnit
+ * (the debug guest kernel, selftests/debug-kernel/) and never part of
+ * kvmmem.ko: it includes kvmmem_main.c for a private copy of the core
+ * (KVMMEM_KUNIT_BUILD: no tracepoints, exports or device), so it loads
+ * beside the real driver and touches none of its state. The suites run
+ * when it is loaded (insmod, from selftests/vm/reliability/run.sh) and
+ * report KTAP in the kernel log and in
  * /sys/kernel/debug/kunit/<suite>/results.
  *
  * The cases drive the real ioctl and release paths against a host double
@@ -19,7 +23,19 @@
  * sequence numbers and max_mappings are restored afterwards, so the
  * userspace tests that compare counters see no trace of them.
  */
+/*
+ * The copy under test: trace_*() are empty, and it exports nothing, or
+ * it could not load beside kvmmem.ko (duplicate symbols).
+ */
+#define NOTRACE
+#define KVMMEM_KUNIT_BUILD
+#include <linux/export.h>
+#undef EXPORT_SYMBOL_GPL
+#define EXPORT_SYMBOL_GPL(sym)
+#include "kvmmem_main.c"
+
 #include <kunit/test.h>
+#include <linux/file.h>
 #include <linux/kthread.h>
 #include <linux/mman.h>
 
@@ -28,6 +44,8 @@
 #define KVMMEM_TEST_REQ		(KVMMEM_TEST_PAGES - 1)
 #define KVMMEM_TEST_GPA		0x5000ULL
 #define KVMMEM_TEST_MAX_CALLS	8
+/* Files a suite opens at most: their anchors are unmapped at its end. */
+#define KVMMEM_TEST_MAX_FILES	32
 
 /**
  * struct kvmmem_test_host - what the host double saw and will answer
@@ -99,6 +117,8 @@ static const struct kvmmem_backend kvmmem_test_backend = {
  * @mapping_id:  kvmmem_next_mapping_id before the suite
  * @file_id:     kvmmem_next_file_id before the suite
  * @max_mappings: the max_mappings parameter before the suite
+ * @anchors:     anchor addresses of the files the suite opened
+ * @nr_anchors:  how many
  */
 struct kvmmem_test_env {
 	struct mm_struct *mm;
@@ -110,6 +130,8 @@ struct kvmmem_test_env {
 	s64 mapping_id;
 	s64 file_id;
 	unsigned int max_mappings;
+	unsigned long anchors[KVMMEM_TEST_MAX_FILES];
+	unsigned int nr_anchors;
 };
 
 static struct kvmmem_test_env kvmmem_test_env;
@@ -172,8 +194,19 @@ static int kvmmem_test_suite_init(struct kunit_suite *suite)
 static void kvmmem_test_suite_exit(struct kunit_suite *suite)
 {
 	struct kvmmem_test_env *e = &kvmmem_test_env;
+	unsigned int i;
 
 	vm_munmap(e->base, KVMMEM_TEST_PAGES * PAGE_SIZE);
+	/*
+	 * The files' anchors: the suite's files are all closed, so each
+	 * unmap only drops the last reference to its file, through the
+	 * loading process's task work or a kernel thread's delayed fput
+	 * (flushed here).
+	 */
+	for (i = 0; i < e->nr_anchors; i++)
+		vm_munmap(e->anchors[i], PAGE_SIZE);
+	e->nr_anchors = 0;
+	flush_delayed_fput();
 	mmput(e->mm);
 	e->mm = NULL;
 	kvmmem_backend_unregister(&kvmmem_test_backend);
@@ -186,29 +219,41 @@ static int kvmmem_test_init(struct kunit *test)
 	return 0;
 }
 
+static struct kvmmem_file *kvmmem_test_f(struct file *file)
+{
+	return file->private_data;
+}
+
 static unsigned long kvmmem_test_gva(unsigned int page)
 {
 	return kvmmem_test_env.base + page * PAGE_SIZE;
 }
 
-/* Open a kvmmem file the way the VFS would; the test owns @file. */
+/*
+ * Open a kvmmem file the way the VFS would, in the borrowed address
+ * space (a file belongs to its opener's); the test owns @file. Its
+ * anchor stays mapped until the suite ends, so the module reference
+ * the anchor holds is the same before and after each case.
+ */
 static struct file *kvmmem_test_open(struct kunit *test)
 {
+	struct kvmmem_test_env *e = &kvmmem_test_env;
 	struct file *file = kunit_kzalloc(test, sizeof(*file), GFP_KERNEL);
+	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, file);
-	KUNIT_ASSERT_EQ(test, kvmmem_open(NULL, file), 0);
+	KUNIT_ASSERT_LT(test, e->nr_anchors, KVMMEM_TEST_MAX_FILES);
+	kthread_use_mm(e->mm);
+	ret = kvmmem_open(NULL, file);
+	kthread_unuse_mm(e->mm);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	e->anchors[e->nr_anchors++] = kvmmem_test_f(file)->anchor;
 	return file;
 }
 
 static void kvmmem_test_close(struct file *file)
 {
 	kvmmem_release_file(NULL, file);
-}
-
-static struct kvmmem_file *kvmmem_test_f(struct file *file)
-{
-	return file->private_data;
 }
 
 static s64 kvmmem_test_ctr(struct file *file, enum kvmmem_ctr ctr)
@@ -291,6 +336,7 @@ static unsigned int kvmmem_test_forget_leaks(void)
 	spin_unlock(&kvmmem_leaked_lock);
 	list_for_each_entry_safe(m, tmp, &list, leak_node) {
 		list_del(&m->leak_node);
+		xa_erase(&kvmmem_pages, page_to_pfn(m->page));
 		unpin_user_page(m->page);
 		kvmmem_backend_put(m->be);
 		module_put(THIS_MODULE);
@@ -395,7 +441,8 @@ static void kvmmem_test_map_indexes_by_gva(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, m->gva, (u64)gva);
 		KUNIT_EXPECT_EQ(test, m->gpa, KVMMEM_TEST_GPA);
 		KUNIT_EXPECT_EQ(test, m->pa, page_to_phys(m->page));
-		KUNIT_EXPECT_PTR_EQ(test, m->mm, kvmmem_test_env.mm);
+		KUNIT_EXPECT_PTR_EQ(test, xa_load(&kvmmem_pages,
+						  page_to_pfn(m->page)), m);
 		KUNIT_EXPECT_PTR_EQ(test, m->be, &kvmmem_test_backend);
 		KUNIT_EXPECT_TRUE(test, page_maybe_dma_pinned(m->page));
 		KUNIT_EXPECT_EQ(test, kvmmem_test_host.local_gpa, m->pa);
@@ -661,7 +708,9 @@ static void kvmmem_test_close_keeps_pages_host_kept(struct kunit *test)
 	list_for_each_entry(m, &kvmmem_leaked, leak_node) {
 		KUNIT_EXPECT_EQ(test, m->pa, page_to_phys(pages[1]));
 		KUNIT_EXPECT_EQ(test, m->host_ret, (long)-KVM_EBUSY);
-		KUNIT_EXPECT_NULL(test, m->mm);
+		/* its pfn stays taken: the page is never mapped again */
+		KUNIT_EXPECT_PTR_EQ(test, xa_load(&kvmmem_pages,
+						  page_to_pfn(m->page)), m);
 		n++;
 	}
 	spin_unlock(&kvmmem_leaked_lock);
@@ -683,7 +732,8 @@ static void kvmmem_test_unmap_host_error_leaks_page(struct kunit *test)
 	kvmmem_test_use_mm();
 	KUNIT_EXPECT_EQ(test, kvmmem_test_map(file, gva, KVMMEM_TEST_GPA), 0);
 	page = kvmmem_test_host_page();
-	KUNIT_EXPECT_EQ(test, kvmmem_test_unmap(file, gva), -EINVAL);
+	/* EIO: the host failed, not the caller (whose mistakes are EINVAL) */
+	KUNIT_EXPECT_EQ(test, kvmmem_test_unmap(file, gva), -EIO);
 	/* out of the table, but still pinned: the host may still back it */
 	KUNIT_EXPECT_NULL(test, kvmmem_test_lookup(file, gva));
 	KUNIT_EXPECT_TRUE(test, page_maybe_dma_pinned(page));
@@ -736,3 +786,7 @@ static struct kunit_suite kvmmem_teardown_suite = {
 
 kunit_test_suites(&kvmmem_errno_suite, &kvmmem_table_suite,
 		  &kvmmem_teardown_suite);
+
+MODULE_DESCRIPTION("KUnit tests of kvmmem's internals (a private copy of the driver core)");
+MODULE_AUTHOR("kvmmem developers");
+MODULE_LICENSE("GPL");

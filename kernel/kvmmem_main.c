@@ -14,19 +14,30 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/anon_inodes.h>
 #include <linux/atomic.h>
+#include <linux/capability.h>
+#include <linux/cc_platform.h>
+#include <linux/compat.h>
+#include <linux/cred.h>
 #include <linux/debugfs.h>
 #include <linux/device.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/io.h>
+#include <linux/kref.h>
 #include <linux/kvm_para.h>
+#include <linux/magic.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/user.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -36,13 +47,35 @@
 
 #include "kvmmem.h"
 
+/*
+ * The hypercall ABI passes guest-physical addresses in 64-bit registers
+ * (kvm_hypercall3() takes unsigned long): a 32-bit kernel would truncate
+ * remote GPAs above 4 GiB.
+ */
+#ifndef CONFIG_X86_64
+#error "kvmmem supports x86-64 kernels only"
+#endif
+
+/*
+ * kvmmem_kunit.ko includes this file for a private copy of the core under
+ * test (KVMMEM_KUNIT_BUILD): no tracepoints, exports (kvmmem_kunit.c
+ * defines EXPORT_SYMBOL_GPL away), device or module init of its own, so
+ * it loads beside kvmmem.ko and shares nothing.
+ */
+#ifndef KVMMEM_KUNIT_BUILD
 #define CREATE_TRACE_POINTS
+#endif
 #include "kvmmem_trace.h"
 
 static unsigned int max_mappings = 131072;
 module_param(max_mappings, uint, 0644);
 MODULE_PARM_DESC(max_mappings,
 		 "Maximum live mappings per open file; more fail with ENOSPC (default 131072)");
+
+static unsigned int max_leaked_pages = 1024;
+module_param(max_leaked_pages, uint, 0644);
+MODULE_PARM_DESC(max_leaked_pages,
+		 "Pages the host may fail to unmap before MAP fails with EDQUOT (default 1024)");
 
 /* Counters kept per open file and, summed, for the whole module. */
 enum kvmmem_ctr {
@@ -78,7 +111,8 @@ static const struct {
 	{ ENOSPC, "ENOSPC" }, { ENOMEM, "ENOMEM" }, { ENODEV, "ENODEV" },
 	{ EOPNOTSUPP, "EOPNOTSUPP" }, { EKEYREJECTED, "EKEYREJECTED" },
 	{ EAGAIN, "EAGAIN" }, { EBUSY, "EBUSY" }, { E2BIG, "E2BIG" },
-	{ EIO, "EIO" }, { ENOTTY, "ENOTTY" },
+	{ EIO, "EIO" }, { ENOTTY, "ENOTTY" }, { EDQUOT, "EDQUOT" },
+	{ EINTR, "EINTR" },
 };
 
 #define KVMMEM_ERR_OTHER	ARRAY_SIZE(kvmmem_errnos)
@@ -98,18 +132,32 @@ static const char * const kvmmem_op_names[KVMMEM_NR_OPS] = {
 
 /**
  * struct kvmmem_file - state of one open /dev/kvmmem
- * @lock:  serialises MAP, UNMAP and teardown on this file; protects the
- *         content of @maps (the xarray has its own lock for its nodes)
- * @maps:  live mappings, indexed by gva >> PAGE_SHIFT
- * @ctr:   this file's counters
- * @node:  entry in kvmmem_files
- * @id:    sequence number, shown in debugfs and in teardown events
- * @tgid:  process that opened the file
- * @comm:  its command name
+ * @ref:     references: the open file and the anchor file
+ * @lock:    serialises MAP, UNMAP and teardown on this file; protects the
+ *           content of @maps, @dead and @anchors (the xarray has its own
+ *           lock for its nodes)
+ * @maps:    live mappings, indexed by gva >> PAGE_SHIFT
+ * @mm:      the address space of the opener (mmgrab()ed); the only one
+ *           that may MAP or UNMAP through this file
+ * @dead:    torn down, by the last close or because @mm went away (exit,
+ *           execve) or its anchor was unmapped: no mapping is left and
+ *           none can be made
+ * @anchors: anchor VMAs in @mm (1, briefly 2 while mremap moves it)
+ * @anchor:  user address of the anchor VMA
+ * @ctr:     this file's counters
+ * @node:    entry in kvmmem_files
+ * @id:      sequence number, shown in debugfs and in teardown events
+ * @tgid:    process that opened the file
+ * @comm:    its command name
  */
 struct kvmmem_file {
+	struct kref ref;
 	struct mutex lock; /* see @lock above */
 	struct xarray maps;
+	struct mm_struct *mm;
+	bool dead;
+	unsigned int anchors;
+	unsigned long anchor;
 	struct kvmmem_counters ctr;
 	struct list_head node;
 	u64 id;
@@ -124,7 +172,8 @@ struct kvmmem_file {
  * @gpa:       remote guest-physical address
  * @pa:        local guest-physical address of @page
  * @page:      the local page, pinned (FOLL_LONGTERM) while mapped
- * @mm:        owner (mmgrab()ed); only it may unmap. NULL once released.
+ * @user:      user charged for the page (RLIMIT_MEMLOCK), NULL if the
+ *             mapper had CAP_IPC_LOCK or once uncharged
  * @be:        backend that holds the mapping; its module stays pinned
  * @tgid:      process that made the mapping
  * @start_ns:  ktime_get_ns() at map time
@@ -137,7 +186,7 @@ struct kvmmem_mapping {
 	u64 gpa;
 	phys_addr_t pa;
 	struct page *page;
-	struct mm_struct *mm;
+	struct user_struct *user;
 	const struct kvmmem_backend *be;
 	pid_t tgid;
 	u64 start_ns;
@@ -162,6 +211,13 @@ static LIST_HEAD(kvmmem_files);
 static DEFINE_SPINLOCK(kvmmem_leaked_lock);
 static LIST_HEAD(kvmmem_leaked);
 
+/*
+ * Every page mapped or leaked, by pfn, whatever file or alias it was
+ * mapped through: a page is mapped once. Leaked pages stay in it for
+ * good. The xarray's own lock suffices.
+ */
+static DEFINE_XARRAY(kvmmem_pages);
+
 /* Serialises backend registration; protects kvmmem_external. */
 static DEFINE_MUTEX(kvmmem_backend_lock);
 static const struct kvmmem_backend *kvmmem_external;
@@ -169,8 +225,6 @@ static const struct kvmmem_backend *kvmmem_external;
 static const struct kvmmem_backend __rcu *kvmmem_backend;
 /* Whether a KVM hypervisor was found at load time. */
 static bool kvmmem_kvmi_usable;
-
-static struct dentry *kvmmem_debugfs;
 
 static void kvmmem_count(struct kvmmem_file *f, enum kvmmem_ctr ctr, s64 delta)
 {
@@ -361,7 +415,62 @@ static long kvmmem_hc_unmap(const struct kvmmem_backend *be, u64 id,
 
 /* ---------------------------------------------------------------- mappings */
 
-/* Pin the writable user page at @gva for the life of a mapping. */
+/*
+ * Charge one pinned page to @f's address space (pinned_vm, VmPin in
+ * /proc/PID/status) and, unless the caller has CAP_IPC_LOCK, to the
+ * caller's user against RLIMIT_MEMLOCK, as io_uring charges its
+ * registered buffers: a per-user count, so that neither forks nor more
+ * open files multiply the limit.
+ */
+static int kvmmem_charge(struct kvmmem_file *f, struct kvmmem_mapping *m)
+{
+	struct user_struct *user = current_user();
+	unsigned long limit, cur, new;
+
+	if (!capable(CAP_IPC_LOCK)) {
+		limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+		cur = atomic_long_read(&user->locked_vm);
+		do {
+			new = cur + 1;
+			if (new > limit)
+				return -ENOMEM;
+		} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur, new));
+		m->user = get_uid(user);
+	}
+	atomic64_inc(&f->mm->pinned_vm);
+	return 0;
+}
+
+static void kvmmem_uncharge(struct kvmmem_file *f, struct kvmmem_mapping *m)
+{
+	atomic64_dec(&f->mm->pinned_vm);
+	if (m->user) {
+		atomic_long_dec(&m->user->locked_vm);
+		free_uid(m->user);
+		m->user = NULL;
+	}
+}
+
+/*
+ * Only anonymous memory may be handed to the host: private or shared
+ * anonymous mappings, shmem and memfd (tmpfs). A page of a regular file
+ * would be written back with another VM's content; a page a driver or
+ * BPF inserted (VM_MIXEDMAP, VM_PFNMAP, VM_IO) is kernel memory.
+ */
+static int kvmmem_check_vma(struct vm_area_struct *vma)
+{
+	if (vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP))
+		return -EINVAL;
+	if (!vma_is_anonymous(vma) &&
+	    !(vma->vm_file &&
+	      file_inode(vma->vm_file)->i_sb->s_magic == TMPFS_MAGIC))
+		return -EINVAL;
+	if (!(vma->vm_flags & VM_WRITE))
+		return -EACCES;
+	return 0;
+}
+
+/* Pin the writable anonymous user page at @gva for the life of a mapping. */
 static int kvmmem_pin(unsigned long gva, struct page **page)
 {
 	struct mm_struct *mm = current->mm;
@@ -369,20 +478,14 @@ static int kvmmem_pin(unsigned long gva, struct page **page)
 	long pinned;
 	int ret;
 
-	mmap_read_lock(mm);
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
 	vma = vma_lookup(mm, gva);
-	if (!vma) {
-		ret = -EFAULT;
-	} else if (vma->vm_flags & (VM_IO | VM_PFNMAP)) {
-		ret = -EINVAL;
-	} else if (!(vma->vm_flags & VM_WRITE)) {
-		ret = -EACCES;
-	} else {
+	ret = vma ? kvmmem_check_vma(vma) : -EFAULT;
+	if (!ret) {
 		pinned = pin_user_pages(gva, 1, FOLL_WRITE | FOLL_LONGTERM,
 					page, NULL);
-		if (pinned == 1)
-			ret = 0;
-		else
+		if (pinned != 1)
 			ret = pinned < 0 ? pinned : -EFAULT;
 	}
 	mmap_read_unlock(mm);
@@ -400,7 +503,8 @@ static void kvmmem_leak(struct kvmmem_file *f, struct kvmmem_mapping *m,
 	kvmmem_count(f, KVMMEM_CTR_LEAKED, 1);
 	/*
 	 * The record must outlive the file, and the module the record:
-	 * the page may still be backed by another VM's memory.
+	 * the page may still be backed by another VM's memory. Its pfn
+	 * stays in kvmmem_pages, so it is never mapped again.
 	 */
 	__module_get(THIS_MODULE);
 	pr_warn_ratelimited("host failed to unmap mapping %llu (error %ld): page kept pinned\n",
@@ -410,8 +514,13 @@ static void kvmmem_leak(struct kvmmem_file *f, struct kvmmem_mapping *m,
 }
 
 /*
- * Ask the host to unmap @m and take it out of @f. On success the page is
- * unpinned and @m freed; on failure @m becomes a leaked page.
+ * Ask the host to unmap @m, which is in @f's table, and take it out. On
+ * success the page leaves kvmmem_pages, is unpinned and @m freed; on
+ * failure @m becomes a leaked page. Either way it is uncharged: a leaked
+ * page counts against max_leaked_pages, not against its process, which
+ * may be long gone.
+ *
+ * Return: 0, or -EIO if the host failed and the page is quarantined.
  */
 static int kvmmem_release(struct kvmmem_file *f, struct kvmmem_mapping *m)
 {
@@ -421,17 +530,53 @@ static int kvmmem_release(struct kvmmem_file *f, struct kvmmem_mapping *m)
 
 	hc = kvmmem_hc_unmap(m->be, m->id, m->pa);
 	xa_erase(&f->maps, m->gva >> PAGE_SHIFT);
-	kvmmem_count(f, KVMMEM_CTR_LIVE, -1);
-	mmdrop(m->mm);
-	m->mm = NULL;
+	kvmmem_uncharge(f, m);
 	if (hc) {
 		kvmmem_leak(f, m, hc);
-		return kvmmem_host_errno(hc);
+		return -EIO;
 	}
+	xa_erase(&kvmmem_pages, page_to_pfn(m->page));
 	unpin_user_page(m->page);
 	kvmmem_backend_put(m->be);
 	kfree(m);
 	return 0;
+}
+
+/*
+ * Tear down every mapping of @f, once: at its last close or when its
+ * address space goes away, whichever comes first. Needs no mm.
+ */
+static void kvmmem_teardown(struct kvmmem_file *f)
+{
+	u64 unmapped = 0, leaked = 0, live;
+	u32 tgid = current->tgid;
+	struct kvmmem_mapping *m;
+	unsigned long index;
+
+	lockdep_assert_held(&f->lock);
+
+	if (f->dead)
+		return;
+	f->dead = true;
+
+	live = atomic64_read(&f->ctr.c[KVMMEM_CTR_LIVE]);
+	trace_kvmmem_teardown_start(f->id, tgid, live, 0, 0);
+	xa_for_each(&f->maps, index, m) {
+		u64 id = m->id, gva = m->gva, gpa = m->gpa, pa = m->pa;
+		u32 owner = m->tgid;
+		int ret;
+
+		kvmmem_count(f, KVMMEM_CTR_LIVE, -1);
+		ret = kvmmem_release(f, m);
+		trace_kvmmem_teardown_unmap(id, owner, gva, gpa, pa, ret);
+		if (ret)
+			leaked++;
+		else
+			unmapped++;
+		cond_resched();
+	}
+	trace_kvmmem_teardown_end(f->id, tgid, live, unmapped, leaked);
+	kvmmem_count(f, KVMMEM_CTR_TEARDOWN_UNMAPS, unmapped);
 }
 
 static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
@@ -448,6 +593,9 @@ static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
 		return -EINVAL;
 	if (!access_ok(u64_to_user_ptr(req->gva), PAGE_SIZE))
 		return -EINVAL;
+	if (atomic64_read(&kvmmem_totals.c[KVMMEM_CTR_LEAKED]) >=
+	    READ_ONCE(max_leaked_pages))
+		return -EDQUOT;
 
 	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
 	if (!m)
@@ -464,9 +612,12 @@ static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
 		goto err_free;
 	}
 
-	ret = kvmmem_pin(req->gva, &m->page);
+	ret = kvmmem_charge(f, m);
 	if (ret)
 		goto err_free_token;
+	ret = kvmmem_pin(req->gva, &m->page);
+	if (ret)
+		goto err_uncharge;
 	m->pa = page_to_phys(m->page);
 	*pa = m->pa;
 
@@ -483,7 +634,14 @@ static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
 	m->tgid = current->tgid;
 	index = req->gva >> PAGE_SHIFT;
 
-	mutex_lock(&f->lock);
+	if (mutex_lock_killable(&f->lock)) {
+		ret = -EINTR;
+		goto err_put;
+	}
+	if (f->dead) {
+		ret = -EIO;
+		goto err_unlock;
+	}
 	if (atomic64_read(&f->ctr.c[KVMMEM_CTR_LIVE]) >= READ_ONCE(max_mappings)) {
 		ret = -ENOSPC;
 		goto err_unlock;
@@ -494,29 +652,50 @@ static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
 			ret = -EEXIST;
 		goto err_unlock;
 	}
-
-	hc = kvmmem_hc_map(be, id, virt_to_phys(token), req->gpa, m->pa);
-	if (hc) {
-		ret = kvmmem_host_errno(hc);
+	/* One page, one mapping: through any file, at any alias. */
+	ret = xa_insert(&kvmmem_pages, page_to_pfn(m->page), m,
+			GFP_KERNEL_ACCOUNT);
+	if (ret) {
+		if (ret == -EBUSY)
+			ret = -EEXIST;
 		goto err_erase;
 	}
 
-	m->mm = current->mm;
-	mmgrab(m->mm);
 	m->start_ns = ktime_get_ns();
+	hc = kvmmem_hc_map(be, id, virt_to_phys(token), req->gpa, m->pa);
+	ret = kvmmem_host_errno(hc);
+	if (ret == -EIO) {
+		/*
+		 * An answer we do not know: the host may have mapped the
+		 * page. Unmap it; if the host refuses, the page is
+		 * quarantined like any page the host did not give back.
+		 */
+		kvmmem_release(f, m);
+		mutex_unlock(&f->lock);
+		kfree_sensitive(token);
+		return -EIO;
+	}
+	if (ret)
+		goto err_erase_page;
+
 	kvmmem_count(f, KVMMEM_CTR_LIVE, 1);
 	kvmmem_count(f, KVMMEM_CTR_MAPS, 1);
 	mutex_unlock(&f->lock);
 	kfree_sensitive(token);
 	return 0;
 
+err_erase_page:
+	xa_erase(&kvmmem_pages, page_to_pfn(m->page));
 err_erase:
 	xa_erase(&f->maps, index);
 err_unlock:
 	mutex_unlock(&f->lock);
+err_put:
 	kvmmem_backend_put(be);
 err_unpin:
 	unpin_user_page(m->page);
+err_uncharge:
+	kvmmem_uncharge(f, m);
 err_free_token:
 	kfree_sensitive(token);
 err_free:
@@ -556,7 +735,10 @@ static long kvmmem_ioctl_unmap(struct kvmmem_file *f, unsigned long gva)
 	u64 id = 0, gpa = 0, pa = 0;
 	int ret;
 
-	mutex_lock(&f->lock);
+	if (mutex_lock_killable(&f->lock)) {
+		ret = -EINTR;
+		goto out;
+	}
 	if (PAGE_ALIGNED(gva))
 		m = xa_load(&f->maps, gva >> PAGE_SHIFT);
 	if (m) {
@@ -565,17 +747,17 @@ static long kvmmem_ioctl_unmap(struct kvmmem_file *f, unsigned long gva)
 		pa = m->pa;
 	}
 	trace_kvmmem_unmap_start(id, tgid, gva, gpa, pa, 0);
-	if (!PAGE_ALIGNED(gva))
+	if (!PAGE_ALIGNED(gva)) {
 		ret = -EINVAL;
-	else if (!m)
+	} else if (!m) {
 		ret = -ENOENT;
-	else if (m->mm != current->mm)
-		ret = -EPERM;
-	else
+	} else {
+		kvmmem_count(f, KVMMEM_CTR_LIVE, -1);
 		ret = kvmmem_release(f, m);
+	}
 	mutex_unlock(&f->lock);
 	trace_kvmmem_unmap_end(id, tgid, gva, gpa, pa, ret);
-
+out:
 	if (ret)
 		kvmmem_count_error(f, KVMMEM_OP_UNMAP, ret);
 	else
@@ -583,21 +765,141 @@ static long kvmmem_ioctl_unmap(struct kvmmem_file *f, unsigned long gva)
 	return ret;
 }
 
+/* ------------------------------------------------------------------ anchor */
+
+/*
+ * A file's mappings die with the address space that made them, whoever
+ * still holds the file (a helper that inherited it, a process it was
+ * passed to). Each file puts an anchor in its opener's address space: a
+ * one-page PROT_NONE mapping of an anonymous-inode file ("[kvmmem]" in
+ * /proc/PID/maps), not copied on fork, that nothing can fault in. When
+ * the address space goes (exit, kill -9, execve) or the anchor is
+ * unmapped, its close tears the file's mappings down, as an mmu
+ * notifier's release would; an mmu notifier is not used because
+ * CONFIG_MMU_NOTIFIER cannot be selected by a module and is absent from
+ * small kernels (the debug guest kernel among them).
+ */
+static void kvmmem_file_free(struct kref *ref)
+{
+	struct kvmmem_file *f = container_of(ref, struct kvmmem_file, ref);
+
+	mmdrop(f->mm);
+	xa_destroy(&f->maps);
+	mutex_destroy(&f->lock);
+	kfree(f);
+}
+
+static void kvmmem_file_put(struct kvmmem_file *f)
+{
+	kref_put(&f->ref, kvmmem_file_free);
+}
+
+static void kvmmem_anchor_open(struct vm_area_struct *vma)
+{
+	struct kvmmem_file *f = vma->vm_private_data;
+
+	mutex_lock(&f->lock);
+	f->anchors++;
+	mutex_unlock(&f->lock);
+}
+
+static void kvmmem_anchor_close(struct vm_area_struct *vma)
+{
+	struct kvmmem_file *f = vma->vm_private_data;
+
+	mutex_lock(&f->lock);
+	if (!WARN_ON_ONCE(!f->anchors) && !--f->anchors)
+		kvmmem_teardown(f);
+	mutex_unlock(&f->lock);
+}
+
+static vm_fault_t kvmmem_anchor_fault(struct vm_fault *vmf)
+{
+	return VM_FAULT_SIGBUS;
+}
+
+static const struct vm_operations_struct kvmmem_anchor_vm_ops = {
+	.open	= kvmmem_anchor_open,
+	.close	= kvmmem_anchor_close,
+	.fault	= kvmmem_anchor_fault,
+};
+
+static int kvmmem_anchor_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct kvmmem_file *f = file->private_data;
+
+	/* Only kvmmem_open() maps it, once, before the file is installed. */
+	if (vma_pages(vma) != 1 || (vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC)))
+		return -EINVAL;
+	vma->vm_flags |= VM_IO | VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP;
+	vma->vm_flags &= ~(VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC);
+	vma->vm_ops = &kvmmem_anchor_vm_ops;
+	vma->vm_private_data = f;
+	kvmmem_anchor_open(vma);
+	return 0;
+}
+
+static int kvmmem_anchor_release(struct inode *inode, struct file *file)
+{
+	kvmmem_file_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations kvmmem_anchor_fops = {
+	.owner		= THIS_MODULE,
+	.mmap		= kvmmem_anchor_mmap,
+	.release	= kvmmem_anchor_release,
+	.llseek		= noop_llseek,
+};
+
+/* Put @f's anchor into the caller's address space. */
+static int kvmmem_anchor(struct kvmmem_file *f)
+{
+	struct file *anchor;
+	unsigned long addr;
+
+	kref_get(&f->ref);
+	anchor = anon_inode_getfile("[kvmmem]", &kvmmem_anchor_fops, f, O_RDONLY);
+	if (IS_ERR(anchor)) {
+		kvmmem_file_put(f);
+		return PTR_ERR(anchor);
+	}
+	addr = vm_mmap(anchor, 0, PAGE_SIZE, PROT_NONE, MAP_SHARED, 0);
+	/* The mapping holds its own reference; the last fput() puts @f. */
+	fput(anchor);
+	if (IS_ERR_VALUE(addr))
+		return (int)addr;
+	f->anchor = addr;
+	return 0;
+}
+
 /* -------------------------------------------------------------------- file */
 
 static int kvmmem_open(struct inode *inode, struct file *file)
 {
 	struct kvmmem_file *f;
+	int ret;
+
+	/* The file belongs to an address space: a kernel thread has none. */
+	if (!current->mm)
+		return -EINVAL;
 
 	f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
 	if (!f)
 		return -ENOMEM;
 
+	kref_init(&f->ref);
 	mutex_init(&f->lock);
 	xa_init(&f->maps);
+	f->mm = current->mm;
+	mmgrab(f->mm);
 	f->id = atomic64_inc_return(&kvmmem_next_file_id);
 	f->tgid = current->tgid;
 	get_task_comm(f->comm, current);
+
+	ret = kvmmem_anchor(f);
+	if (ret)
+		goto err_put;
 
 	mutex_lock(&kvmmem_files_lock);
 	list_add_tail(&f->node, &kvmmem_files);
@@ -605,6 +907,10 @@ static int kvmmem_open(struct inode *inode, struct file *file)
 
 	file->private_data = f;
 	return nonseekable_open(inode, file);
+
+err_put:
+	kvmmem_file_put(f);
+	return ret;
 }
 
 static long kvmmem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -613,14 +919,44 @@ static long kvmmem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 	switch (cmd) {
 	case KVM_INTRO_MEM_MAP:
-		return kvmmem_ioctl_map(f, (struct kvmi_mem_map __user *)arg);
 	case KVM_INTRO_MEM_UNMAP:
-		return kvmmem_ioctl_unmap(f, arg);
+		break;
 	default:
 		kvmmem_count_error(f, KVMMEM_OP_OTHER, -ENOTTY);
 		return -ENOTTY;
 	}
+	/* Only the address space that opened the file may use it. */
+	if (current->mm != f->mm) {
+		kvmmem_count_error(f, cmd == KVM_INTRO_MEM_MAP ? KVMMEM_OP_MAP :
+				   KVMMEM_OP_UNMAP, -EPERM);
+		return -EPERM;
+	}
+	if (cmd == KVM_INTRO_MEM_MAP)
+		return kvmmem_ioctl_map(f, (struct kvmi_mem_map __user *)arg);
+	return kvmmem_ioctl_unmap(f, arg);
 }
+
+#if defined(CONFIG_COMPAT) && !defined(KVMMEM_KUNIT_BUILD)
+/*
+ * The seed's UNMAP number encodes sizeof(unsigned long): 4 for a 32-bit
+ * process. Its argument is the gva itself, not a pointer. MAP's argument
+ * is the same 48 bytes for both ABIs.
+ */
+#define KVM_INTRO_MEM_UNMAP32	_IOW('i', 0x02, compat_ulong_t)
+
+static long kvmmem_compat_ioctl(struct file *file, unsigned int cmd,
+				unsigned long arg)
+{
+	switch (cmd) {
+	case KVM_INTRO_MEM_UNMAP32:
+		return kvmmem_ioctl(file, KVM_INTRO_MEM_UNMAP, arg);
+	default:
+		return kvmmem_ioctl(file, cmd, (unsigned long)compat_ptr(arg));
+	}
+}
+#else
+#define kvmmem_compat_ioctl	NULL
+#endif
 
 /*
  * Last close of the file, possibly from the exit of its process (whose mm
@@ -629,49 +965,28 @@ static long kvmmem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 static int kvmmem_release_file(struct inode *inode, struct file *file)
 {
 	struct kvmmem_file *f = file->private_data;
-	u64 unmapped = 0, leaked = 0, live;
-	u32 tgid = current->tgid;
-	struct kvmmem_mapping *m;
-	unsigned long index;
 
 	mutex_lock(&kvmmem_files_lock);
 	list_del(&f->node);
 	mutex_unlock(&kvmmem_files_lock);
 
 	mutex_lock(&f->lock);
-	live = atomic64_read(&f->ctr.c[KVMMEM_CTR_LIVE]);
-	trace_kvmmem_teardown_start(f->id, tgid, live, 0, 0);
-	xa_for_each(&f->maps, index, m) {
-		u64 id = m->id, gva = m->gva, gpa = m->gpa, pa = m->pa;
-		u32 owner = m->tgid;
-		int ret;
-
-		ret = kvmmem_release(f, m);
-		trace_kvmmem_teardown_unmap(id, owner, gva, gpa, pa, ret);
-		if (ret)
-			leaked++;
-		else
-			unmapped++;
-		cond_resched();
-	}
-	trace_kvmmem_teardown_end(f->id, tgid, live, unmapped, leaked);
+	kvmmem_teardown(f);
 	mutex_unlock(&f->lock);
-
-	kvmmem_count(f, KVMMEM_CTR_TEARDOWN_UNMAPS, unmapped);
 	atomic64_inc(&kvmmem_teardowns);
 
-	xa_destroy(&f->maps);
-	mutex_destroy(&f->lock);
-	kfree(f);
+	/* The anchor, if its mm still lives, puts the last reference. */
+	kvmmem_file_put(f);
 	return 0;
 }
 
+#ifndef KVMMEM_KUNIT_BUILD
 static const struct file_operations kvmmem_fops = {
 	.owner		= THIS_MODULE,
 	.open		= kvmmem_open,
 	.release	= kvmmem_release_file,
 	.unlocked_ioctl	= kvmmem_ioctl,
-	.compat_ioctl	= compat_ptr_ioctl,
+	.compat_ioctl	= kvmmem_compat_ioctl,
 	.llseek		= no_llseek,
 };
 
@@ -704,6 +1019,8 @@ static struct miscdevice kvmmem_misc = {
 };
 
 /* ----------------------------------------------------------------- debugfs */
+
+static struct dentry *kvmmem_debugfs;
 
 static void kvmmem_show_counters(struct seq_file *s,
 				 const struct kvmmem_counters *ctr)
@@ -800,8 +1117,13 @@ static int __init kvmmem_init(void)
 	int ret;
 
 	kvmmem_kvmi_usable = kvm_para_available();
-	if (!kvmmem_kvmi_usable)
+	if (!kvmmem_kvmi_usable) {
 		pr_info("no KVM hypervisor: kvmi backend unavailable, maps fail with ENODEV until a backend (kvmmem_hostsim) registers\n");
+	} else if (cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT)) {
+		/* SEV, SNP, TDX: the host cannot read the token or the page by GPA. */
+		pr_info("confidential guest (encrypted memory): kvmi backend refused, maps fail with ENODEV\n");
+		kvmmem_kvmi_usable = false;
+	}
 
 	mutex_lock(&kvmmem_backend_lock);
 	kvmmem_set_backend(kvmmem_default_backend());
@@ -821,6 +1143,9 @@ err_debugfs:
 static void __exit kvmmem_exit(void)
 {
 	misc_deregister(&kvmmem_misc);
+	/* Every mapping and leaked page pins the module: none is left. */
+	WARN_ON_ONCE(!xa_empty(&kvmmem_pages));
+	xa_destroy(&kvmmem_pages);
 	debugfs_remove_recursive(kvmmem_debugfs);
 }
 
@@ -830,8 +1155,4 @@ module_exit(kvmmem_exit);
 MODULE_DESCRIPTION("Map pages of other VMs into an introspection process (KVMI guest driver)");
 MODULE_AUTHOR("kvmmem developers");
 MODULE_LICENSE("GPL");
-
-/* KUnit suites, for kernels with KUnit (the debug guest kernel). */
-#if IS_ENABLED(CONFIG_KUNIT)
-#include "kvmmem_kunit.c"
-#endif
+#endif /* !KVMMEM_KUNIT_BUILD */

@@ -21,7 +21,13 @@
 /* At most this many unused, unexpired tokens at once. */
 #define KVMMEM_HOSTSIM_MAX_TOKENS	8
 
-/* Get a fresh token from /dev/kvmmem-hostsim. */
-#define KVMMEM_HOSTSIM_GET_TOKEN	_IOR('i', 0x40, struct kvmi_map_mem_token)
+/*
+ * Get a fresh token from /dev/kvmmem-hostsim. 0xB2 is free in
+ * Documentation/userspace-api/ioctl/ioctl-number.rst; 'i' is left to the
+ * seed's ABI (libkvmi probes 'i' 0x03 and expects ENOTTY).
+ */
+#define KVMMEM_HOSTSIM_IOC_MAGIC	0xB2
+#define KVMMEM_HOSTSIM_GET_TOKEN	_IOR(KVMMEM_HOSTSIM_IOC_MAGIC, 0x01, \
+					     struct kvmi_map_mem_token)
 
 #endif /* _UAPI_LINUX_KVMMEM_HOSTSIM_H */

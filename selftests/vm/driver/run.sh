@@ -77,9 +77,21 @@ unload() {
 		[[ ! -e /dev/kvmmem && ! -e /dev/kvmmem-hostsim ]]
 }
 
+# compat32: the 32-bit client prints its own cases; no output is a failure.
+compat32() {
+	local out rc
+	out=$("$OUT/vm/compat32" 2>&1)
+	rc=$?
+	[[ -n $out ]] && echo "$out"
+	if [[ $rc -ne 0 ]] && ! grep -q ': FAIL' <<<"$out"; then
+		echo "compat32_client: FAIL exited $rc"
+	fi
+}
+
 case ${1:-} in
 driver)
 	criterion test_driver
+	compat32
 	check kvmmem_ctl_token_is_64_hex_digits token_is_hex
 	check kvmmem_ctl_run_script_gets_each_expected_errno run_script
 	check kvmmem_ctl_stress_counts_match_driver \

@@ -17,10 +17,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/bpf.h>
 #include <linux/kvmmem.h>
 #include <linux/kvmmem_hostsim.h>
 
@@ -48,6 +55,12 @@ static void teardown(void)
 }
 
 TestSuite(driver, .init = setup, .fini = teardown);
+TestSuite(lifetime, .init = setup, .fini = teardown);
+TestSuite(accounting, .init = setup, .fini = teardown);
+TestSuite(memory, .init = setup, .fini = teardown);
+TestSuite(one_page, .init = setup, .fini = teardown);
+TestSuite(ioctl, .init = setup, .fini = teardown);
+TestSuite(killable, .init = setup, .fini = teardown);
 
 static int open_kvmmem(void)
 {
@@ -523,4 +536,609 @@ Test(driver, threads_racing_map_unmap_and_close_leave_nothing)
 		pthread_join(t[i], NULL);
 	cr_assert_eq(stat("live_mappings"), live);
 	cr_assert_eq(stat("pinned_pages"), pinned);
+}
+
+/* -------------------------------------------- lifetime: bound to the mm */
+
+/*
+ * A file's mappings die with the address space that opened it, whoever
+ * still holds the file. Other processes holding it get EPERM.
+ */
+
+/* Wait up to 5 s for the live mappings to be back at @want. */
+static uint64_t live_settles_at(uint64_t want)
+{
+	uint64_t live = stat("live_mappings");
+	int i;
+
+	for (i = 0; i < 50 && live != want; i++) {
+		usleep(100000);
+		live = stat("live_mappings");
+	}
+	return live;
+}
+
+static void reap(pid_t pid)
+{
+	int status;
+
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+}
+
+Test(lifetime, kill_9_of_mapper_tears_down_while_helper_holds_the_file)
+{
+	uint64_t live = stat("live_mappings"), pinned = stat("pinned_pages");
+	pid_t daemon, helper = 0;
+	int ready[2], status;
+
+	/* the helper is reparented to us when the daemon dies */
+	cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	cr_assert_eq(pipe(ready), 0);
+	daemon = fork();
+	cr_assert_geq(daemon, 0);
+	if (daemon == 0) {
+		/* as libkvmi opens it: no O_CLOEXEC, helpers inherit it */
+		int fd = open("/dev/kvmmem", O_RDWR);
+		int i;
+
+		for (i = 0; i < 4; i++)
+			if (fd < 0 || map(fd, local_page(i), i * 0x1000))
+				_exit(1);
+		helper = fork();
+		if (helper == 0) {
+			pause();
+			_exit(0);
+		}
+		if (write(ready[1], &helper, sizeof(helper)) != sizeof(helper))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	cr_assert_eq(read(ready[0], &helper, sizeof(helper)), sizeof(helper),
+		     "daemon failed to map");
+	cr_assert_eq(stat("live_mappings"), live + 4);
+	kill(daemon, SIGKILL);
+	cr_assert_eq(waitpid(daemon, &status, 0), daemon);
+	cr_assert_eq(kill(helper, 0), 0, "the helper should still run");
+	cr_expect_eq(live_settles_at(live), live);
+	cr_expect_eq(stat("pinned_pages"), pinned);
+	reap(helper);
+}
+
+Test(lifetime, execve_tears_down_the_old_address_space_mappings)
+{
+	uint64_t live = stat("live_mappings"), pinned = stat("pinned_pages");
+	char path[64], comm[32] = "";
+	int ready[2], i;
+	pid_t pid;
+
+	cr_assert_eq(pipe(ready), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int fd = open("/dev/kvmmem", O_RDWR);	/* kept across exec */
+
+		for (i = 0; i < 4; i++)
+			if (fd < 0 || map(fd, local_page(i), i * 0x1000))
+				_exit(1);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		execl("/bin/sleep", "sleep", "30", (char *)NULL);
+		_exit(1);
+	}
+	cr_assert_eq(read(ready[0], comm, 1), 1, "child failed to map");
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	for (i = 0; i < 50 && strcmp(comm, "sleep\n"); i++) {
+		FILE *f = fopen(path, "r");
+
+		usleep(100000);
+		if (f) {
+			if (!fgets(comm, sizeof(comm), f))
+				comm[0] = 0;
+			fclose(f);
+		}
+	}
+	cr_assert_str_eq(comm, "sleep\n", "the child did not exec");
+	cr_expect_eq(stat("live_mappings"), live);
+	cr_expect_eq(stat("pinned_pages"), pinned);
+	reap(pid);
+}
+
+static int recv_fd(int sock)
+{
+	char buf[CMSG_SPACE(sizeof(int))], c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = buf, .msg_controllen = sizeof(buf),
+	};
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &msg, 0) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+	return fd;
+}
+
+static int send_fd(int sock, int fd)
+{
+	char buf[CMSG_SPACE(sizeof(int))] = { 0 }, c = 'f';
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = buf, .msg_controllen = sizeof(buf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
+}
+
+Test(lifetime, file_passed_over_unix_socket_dies_with_its_opener)
+{
+	uint64_t live = stat("live_mappings"), pinned = stat("pinned_pages");
+	void *page = local_page(0x77);
+	int sv[2], fd, status;
+	uintptr_t gva;
+	pid_t pid;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int kfd = open_kvmmem();
+		char *p = local_page(1);
+		char c;
+
+		if (map(kfd, p, 0x4000) || send_fd(sv[1], kfd) ||
+		    write(sv[1], &p, sizeof(p)) != sizeof(p) ||
+		    read(sv[1], &c, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	fd = recv_fd(sv[0]);
+	cr_assert_geq(fd, 0, "no fd received");
+	cr_assert_eq(read(sv[0], &gva, sizeof(gva)), sizeof(gva));
+	cr_assert_eq(stat("live_mappings"), live + 1);
+	/* not ours: the file belongs to the child's address space */
+	cr_expect_eq(unmap(fd, (void *)gva), EPERM);
+	cr_expect_eq(map(fd, page, 0), EPERM);
+	cr_assert_eq(write(sv[0], "x", 1), 1);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* its opener is gone: so are its mappings, though we hold the file */
+	cr_expect_eq(stat("live_mappings"), live);
+	cr_expect_eq(stat("pinned_pages"), pinned);
+	cr_expect_eq(map(fd, page, 0), EPERM);
+	assert_filled(page, 0x77);
+	close(fd);
+}
+
+Test(lifetime, fork_child_maps_its_own_copies_of_the_parents_pages)
+{
+	int fd = open_kvmmem();
+	char *pages = anon_pages(4, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_POPULATE);
+	int i, status;
+	pid_t pid;
+
+	for (i = 0; i < 4; i++)
+		cr_assert_eq(map(fd, pages + i * page_size, i * 0x1000), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int cfd;
+
+		/* the inherited file is the parent's */
+		if (map(fd, pages, 0x10000) != EPERM)
+			_exit(2);
+		cfd = open("/dev/kvmmem", O_RDWR | O_CLOEXEC);
+		if (cfd < 0)
+			_exit(3);
+		/* same addresses, the child's own pages */
+		for (i = 0; i < 4; i++)
+			if (map(cfd, pages + i * page_size, 0x10000 + i * 0x1000))
+				_exit(10 + i);
+		for (i = 0; i < 4; i++)
+			if (kvmmem_hostsim_verify(pages + i * page_size, page_size,
+						  0x10000 + i * 0x1000, NULL))
+				_exit(20 + i);
+		for (i = 0; i < 4; i++)
+			if (unmap(cfd, pages + i * page_size))
+				_exit(30 + i);
+		_exit(0);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status));
+	cr_assert_eq(WEXITSTATUS(status), 0, "child failed at step %d",
+		     WEXITSTATUS(status));
+	for (i = 0; i < 4; i++)
+		assert_remote(pages + i * page_size, i * 0x1000);
+	for (i = 0; i < 4; i++)
+		cr_assert_eq(unmap(fd, pages + i * page_size), 0);
+	close(fd);
+}
+
+Test(lifetime, munmap_of_the_anchor_tears_down_and_later_maps_are_eio)
+{
+	uint64_t live = stat("live_mappings");
+	int fd = open_kvmmem();
+	char *page = local_page(0x12);
+	unsigned long lo, hi;
+	char line[256];
+	void *anchor = NULL;
+	FILE *maps;
+
+	cr_assert_eq(map(fd, page, 0x1000), 0);
+	maps = fopen("/proc/self/maps", "r");
+	cr_assert_not_null(maps);
+	while (fgets(line, sizeof(line), maps))
+		if (strstr(line, "[kvmmem]") &&
+		    sscanf(line, "%lx-%lx", &lo, &hi) == 2)
+			anchor = (void *)lo;
+	fclose(maps);
+	cr_assert_not_null(anchor, "no [kvmmem] anchor in /proc/self/maps");
+	cr_assert_eq(hi - lo, (unsigned long)page_size);
+	cr_assert_eq(munmap(anchor, page_size), 0);
+	cr_expect_eq(stat("live_mappings"), live);
+	assert_filled(page, 0x12);
+	cr_expect_eq(map(fd, page, 0x1000), EIO);
+	close(fd);
+}
+
+/* ------------------------------------------------------------ accounting */
+
+static long vmpin_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	cr_assert_geq(kb, 0, "no VmPin in /proc/self/status");
+	return kb;
+}
+
+Test(accounting, vmpin_grows_by_the_pinned_pages_and_returns)
+{
+	long before = vmpin_kb(), kb = page_size / 1024;
+	int fd = open_kvmmem();
+	void *a = local_page(0), *b = local_page(0), *c = local_page(0);
+
+	cr_assert_eq(map(fd, a, 0), 0);
+	cr_assert_eq(map(fd, b, 0), 0);
+	cr_assert_eq(map(fd, c, 0), 0);
+	cr_expect_eq(vmpin_kb(), before + 3 * kb);
+	cr_assert_eq(unmap(fd, b), 0);
+	cr_expect_eq(vmpin_kb(), before + 2 * kb);
+	close(fd);
+	cr_expect_eq(vmpin_kb(), before);
+}
+
+/* In a child of the test: become nobody (no capability left). */
+static void become_nobody(void)
+{
+	if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+		_exit(90);
+}
+
+/*
+ * RLIMIT_MEMLOCK of 3 pages for an unprivileged user: the 4th pin is
+ * ENOMEM, and a fork of that user shares the same 3 pages.
+ */
+Test(accounting, memlock_limit_is_enforced_per_user_across_forks)
+{
+	struct rlimit rl = { 3 * page_size, 3 * page_size };
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int go[2], done[2], fd, gfd, i;
+		char *pages = anon_pages(4, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_POPULATE);
+		pid_t g;
+		char c;
+
+		if (setrlimit(RLIMIT_MEMLOCK, &rl) || pipe(go) || pipe(done))
+			_exit(80);
+		fd = open("/dev/kvmmem", O_RDWR);
+		if (fd < 0)
+			_exit(81);
+		g = fork();
+		if (g == 0) {
+			/* the fork: its own file, its own mm, the same user */
+			char *gp = local_page(0);
+
+			gfd = open("/dev/kvmmem", O_RDWR);
+			become_nobody();
+			if (gfd < 0 || read(go[0], &c, 1) != 1)
+				_exit(82);
+			if (map(gfd, gp, 0) != ENOMEM)
+				_exit(83);
+			if (write(done[1], "x", 1) != 1 || read(go[0], &c, 1) != 1)
+				_exit(84);
+			if (map(gfd, gp, 0))
+				_exit(85);
+			_exit(0);
+		}
+		become_nobody();
+		for (i = 0; i < 3; i++)
+			if (map(fd, pages + i * page_size, 0))
+				_exit(40 + i);
+		if (map(fd, pages + 3 * page_size, 0) != ENOMEM)
+			_exit(50);
+		/* the fork gets nothing more: the limit is the user's */
+		if (write(go[1], "x", 1) != 1 || read(done[0], &c, 1) != 1)
+			_exit(51);
+		if (unmap(fd, pages))
+			_exit(52);
+		if (write(go[1], "x", 1) != 1 || waitpid(g, &status, 0) != g)
+			_exit(53);
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 99);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status));
+	cr_assert_eq(WEXITSTATUS(status), 0, "failed at step %d",
+		     WEXITSTATUS(status));
+}
+
+/* -------------------------------------------------- only anonymous memory */
+
+/* A page of a regular file on the checkout (9p), mmapped with @flags. */
+static void *file_page(int flags, int *fdp)
+{
+	char path[PATH_MAX], *dir;
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 32);
+	void *p;
+	int fd;
+
+	cr_assert_gt(n, 0);
+	path[n] = 0;
+	dir = strrchr(path, '/');
+	cr_assert_not_null(dir);
+	strcpy(dir, "/file-page.tmp");
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	cr_assert_geq(fd, 0, "create %s: %s", path, strerror(errno));
+	cr_assert_eq(ftruncate(fd, page_size), 0, "ftruncate: %s", strerror(errno));
+	p = mmap(NULL, page_size, PROT_READ | PROT_WRITE, flags, fd, 0);
+	cr_assert_neq(p, MAP_FAILED, "mmap: %s", strerror(errno));
+	memset(p, 0x42, page_size);
+	unlink(path);
+	*fdp = fd;
+	return p;
+}
+
+Test(memory, shared_page_of_a_regular_file_is_einval)
+{
+	uint64_t maps = stat("maps"), pinned = stat("pinned_pages");
+	int fd = open_kvmmem(), ffd;
+	void *p = file_page(MAP_SHARED, &ffd);
+
+	cr_expect_eq(map(fd, p, 0), EINVAL);
+	cr_expect_eq(stat("maps"), maps);
+	cr_expect_eq(stat("pinned_pages"), pinned);
+	close(ffd);
+	close(fd);
+}
+
+Test(memory, private_page_of_a_regular_file_is_einval)
+{
+	int fd = open_kvmmem(), ffd;
+	void *p = file_page(MAP_PRIVATE, &ffd);
+
+	cr_expect_eq(map(fd, p, 0), EINVAL);
+	close(ffd);
+	close(fd);
+}
+
+Test(memory, memfd_page_can_be_mapped)
+{
+	int fd = open_kvmmem(), mfd = memfd_create("kvmmem-test", MFD_CLOEXEC);
+	void *p;
+
+	cr_assert_geq(mfd, 0);
+	cr_assert_eq(ftruncate(mfd, page_size), 0);
+	p = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	cr_assert_neq(p, MAP_FAILED);
+	memset(p, 0x24, page_size);
+	cr_assert_eq(map(fd, p, 0x9000), 0);
+	assert_remote(p, 0x9000);
+	cr_assert_eq(unmap(fd, p), 0);
+	assert_filled(p, 0x24);
+	close(mfd);
+	close(fd);
+}
+
+Test(memory, page_of_an_mmapped_bpf_array_is_einval)
+{
+	union bpf_attr attr;
+	int fd = open_kvmmem(), map_fd;
+	void *p;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_ARRAY;
+	attr.key_size = 4;
+	attr.value_size = page_size;
+	attr.max_entries = 1;
+	attr.map_flags = BPF_F_MMAPABLE;
+	map_fd = syscall(__NR_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
+	cr_assert_geq(map_fd, 0, "bpf map: %s", strerror(errno));
+	p = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED, map_fd, 0);
+	cr_assert_neq(p, MAP_FAILED, "mmap bpf map: %s", strerror(errno));
+	cr_expect_eq(map(fd, p, 0), EINVAL);
+	munmap(p, page_size);
+	close(map_fd);
+	close(fd);
+}
+
+/* ---------------------------------------------- one page, one mapping */
+
+static void hostsim_trace(const char *on)
+{
+	write_file(TRACEFS "events/kvmmem_hostsim/kvmmem_hostsim_hypercall_enter/enable",
+		   on);
+}
+
+Test(one_page, same_page_through_a_second_file_is_eexist_without_hypercall)
+{
+	int a = open_kvmmem(), b = open_kvmmem();
+	void *page = local_page(0);
+	char *trace = NULL;
+
+	cr_assert_eq(map(a, page, 0x1000), 0);
+	write_file(TRACEFS "trace", "");
+	hostsim_trace("1");
+	cr_expect_eq(map(b, page, 0x2000), EEXIST);
+	hostsim_trace("0");
+	cr_assert_geq(kvmmem_read_file(TRACEFS "trace", &trace), 0);
+	cr_expect_null(strstr(trace, "kvmmem_hostsim_hypercall_enter"),
+		       "the host was asked:\n%s", trace);
+	free(trace);
+	assert_remote(page, 0x1000);
+	close(b);
+	cr_assert_eq(unmap(a, page), 0);
+	close(a);
+}
+
+Test(one_page, two_aliases_of_one_page_are_eexist)
+{
+	int fd = open_kvmmem(), mfd = memfd_create("kvmmem-alias", MFD_CLOEXEC);
+	char *x, *y;
+
+	cr_assert_geq(mfd, 0);
+	cr_assert_eq(ftruncate(mfd, page_size), 0);
+	x = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_POPULATE, mfd, 0);
+	y = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_POPULATE, mfd, 0);
+	cr_assert_neq(x, MAP_FAILED);
+	cr_assert_neq(y, MAP_FAILED);
+	cr_assert_eq(map(fd, x, 0x1000), 0);
+	cr_expect_eq(map(fd, y, 0x2000), EEXIST);
+	cr_assert_eq(unmap(fd, x), 0);
+	/* free again once unmapped */
+	cr_expect_eq(map(fd, y, 0x2000), 0);
+	close(fd);
+	close(mfd);
+}
+
+/* -------------------------------------------------------- ioctl numbers */
+
+Test(ioctl, later_kvmi_probe_i_0x03_is_enotty_on_both_devices)
+{
+	int fd = open_kvmmem();
+
+	cr_assert_eq(ioctl(fd, _IOW('i', 0x03, unsigned long), 0), -1);
+	cr_assert_eq(errno, ENOTTY);
+	cr_assert_eq(ioctl(hostsim_fd, _IOW('i', 0x03, unsigned long), 0), -1);
+	cr_assert_eq(errno, ENOTTY);
+	close(fd);
+}
+
+Test(ioctl, old_hostsim_token_number_is_enotty)
+{
+	struct kvmi_map_mem_token tok;
+	int fd = open_kvmmem();
+
+	cr_assert_eq(ioctl(hostsim_fd, _IOR('i', 0x40, struct kvmi_map_mem_token),
+			   &tok), -1);
+	cr_assert_eq(errno, ENOTTY);
+	cr_assert_eq(ioctl(fd, _IOR('i', 0x40, struct kvmi_map_mem_token), &tok),
+		     -1);
+	cr_assert_eq(errno, ENOTTY);
+	close(fd);
+}
+
+/* ------------------------------------------------------- slow host, kill */
+
+static void no_latency(void)
+{
+	write_file(HOSTSIM_DEBUGFS "latency_us", "0");
+}
+
+struct slow_map {
+	int fd;
+	void *page;
+	struct kvmi_map_mem_token tok;
+};
+
+static void *slow_mapper(void *arg)
+{
+	struct slow_map *s = arg;
+
+	map_tok(s->fd, s->tok, s->page, 0);
+	return NULL;
+}
+
+Test(killable, latency_above_the_bound_is_refused, .fini = no_latency)
+{
+	FILE *f = fopen(HOSTSIM_DEBUGFS "latency_us", "w");
+
+	cr_assert_not_null(f);
+	fputs("1000001", f);
+	cr_expect_neq(fclose(f), 0, "latency_us accepted 1000001 us");
+}
+
+/*
+ * Four threads map through one file while the host takes 1 s a call:
+ * one is in the hypercall, three wait for the file's lock. kill -9 must
+ * not wait for all four hypercalls (and their four teardown unmaps).
+ */
+Test(killable, threads_behind_a_1s_host_die_on_kill_9, .fini = no_latency)
+{
+	uint64_t live = stat("live_mappings");
+	struct timespec t0, t1;
+	int ready[2], status;
+	double secs;
+	pid_t pid;
+	char c;
+
+	cr_assert_eq(pipe(ready), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct slow_map s[4];
+		pthread_t t[4];
+		int fd = open_kvmmem(), i;
+
+		for (i = 0; i < 4; i++) {
+			s[i].fd = fd;
+			s[i].page = local_page(i);
+			s[i].tok = token();
+		}
+		write_file(HOSTSIM_DEBUGFS "latency_us", "1000000");
+		for (i = 0; i < 4; i++)
+			pthread_create(&t[i], NULL, slow_mapper, &s[i]);
+		usleep(300000);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		for (i = 0; i < 4; i++)
+			pthread_join(t[i], NULL);
+		_exit(0);
+	}
+	cr_assert_eq(read(ready[0], &c, 1), 1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	kill(pid, SIGKILL);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	cr_assert(WIFSIGNALED(status));
+	/* one hypercall in flight, its teardown unmap: ~2 s; not 8 */
+	cr_expect_lt(secs, 3.5, "kill -9 took %.1f s", secs);
+	write_file(HOSTSIM_DEBUGFS "latency_us", "0");
+	cr_expect_eq(live_settles_at(live), live);
 }

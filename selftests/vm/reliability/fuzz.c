@@ -7,9 +7,13 @@
  * and UNMAPs mixed with mutated ones (random or unaligned gva and gpa,
  * kernel and unmapped addresses, stale, random and zero tokens, bad
  * request pointers, foreign ioctl numbers and sizes), interleaved with
- * fork (the child uses and kills inherited files), close/reopen with live
- * mappings, munmap and re-mmap of mapped pages, mprotect, and kill -9 of
- * whole workers by the parent (which then starts a replacement).
+ * fork (the child uses inherited files, which are its parent's: EPERM,
+ * and some children map through a file of their own, then execve keeping
+ * both), close/reopen with live mappings, munmap and re-mmap of mapped
+ * pages, mprotect, pages of a regular file, and kill -9 of whole workers
+ * by the parent (which then starts a replacement). The two files of a
+ * thread share its pages: a page mapped through one is EEXIST through
+ * the other.
  * --leaks N makes the host refuse N unmaps, so exactly N pages must end
  * up leaked.
  *
@@ -58,6 +62,7 @@ struct shared {
 	atomic_llong mprotects;
 	atomic_llong reopens;
 	atomic_llong child_kills;
+	atomic_llong execs;
 	atomic_llong errnos[MAX_ERRNO];
 	atomic_int stop;
 };
@@ -73,7 +78,7 @@ static bool documented(int err)
 	case EINVAL: case EFAULT: case EACCES: case EEXIST: case ENOENT:
 	case EPERM: case ENOSPC: case ENOMEM: case ENODEV: case EOPNOTSUPP:
 	case EKEYREJECTED: case EAGAIN: case EBUSY: case E2BIG: case EIO:
-	case ENOTTY:
+	case ENOTTY: case EDQUOT: case EINTR:
 		return true;
 	}
 	return false;
@@ -87,6 +92,7 @@ struct worker {
 	int hostsim_fd;
 	char *region;		/* REGION_PAGES pages, then a guard page */
 	char *noaccess;		/* a PROT_NONE page */
+	char *filepage;		/* a shared page of a regular file */
 	struct kvmi_map_mem_token stale;
 	long long ioctls, errnos[MAX_ERRNO];
 };
@@ -165,7 +171,7 @@ static void do_valid_unmap(struct worker *w)
 
 static uint64_t hostile_address(struct worker *w)
 {
-	switch (rel_below(&w->rng, 8)) {
+	switch (rel_below(&w->rng, 9)) {
 	case 0: return rel_rand(&w->rng);
 	case 1: return region_page(w) + 1 + rel_below(&w->rng, page_size - 1);
 	case 2: return 0xffff888000000000ULL + rel_below(&w->rng, 1 << 20) * 4096;
@@ -173,6 +179,7 @@ static uint64_t hostile_address(struct worker *w)
 	case 4: return (uint64_t)(uintptr_t)w->noaccess;
 	case 5: return (uint64_t)(uintptr_t)w->region + REGION_PAGES * page_size;
 	case 6: return -(uint64_t)page_size;
+	case 7: return (uint64_t)(uintptr_t)w->filepage;
 	default: return 0x7ffffffff000ULL;
 	}
 }
@@ -289,6 +296,29 @@ static void do_reopen(struct worker *w)
 
 static void one_op(struct worker *w, bool child);
 
+/*
+ * In a fork child: map a few pages through a file of its own, then
+ * execve with that file and the parent's still open: the exec ends the
+ * address space the mappings belong to, whoever holds the files.
+ */
+static void fork_exec(struct worker *w)
+{
+	int fd = open("/dev/kvmmem", O_RDWR), i;
+
+	if (fd < 0)
+		_exit(3);
+	/* the parent's file goes through the exec too */
+	fcntl(w->shared_fd, F_SETFD, 0);
+	w->own_fd = fd;
+	w->shared_fd = fd;
+	for (i = 0; i < 3; i++)
+		do_valid_map(w);
+	flush(w);
+	atomic_fetch_add(&sh->execs, 1);
+	execl("/bin/true", "true", (char *)NULL);
+	_exit(3);
+}
+
 /* The child shares the files and a copy of the address space. */
 static void do_fork(struct worker *w)
 {
@@ -302,6 +332,9 @@ static void do_fork(struct worker *w)
 		int n = rel_below(&w->rng, 64);
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* rare: an exec over 9p is slow on the debug kernel */
+		if (rel_below(&w->rng, 16) == 0)
+			fork_exec(w);
 		/* the parent's unflushed counts are the parent's */
 		w->ioctls = 0;
 		memset(w->errnos, 0, sizeof(w->errnos));
@@ -367,11 +400,34 @@ static void *thread_main(void *p)
 	return NULL;
 }
 
+/* A shared page of a regular file next to this program (9p, not tmpfs). */
+static char *file_page(void)
+{
+	char path[4096], *dir, *p;
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 32);
+	int fd;
+
+	if (n <= 0)
+		_exit(3);
+	path[n] = 0;
+	dir = strrchr(path, '/');
+	snprintf(dir, 32, "/fuzz-page.%d", getpid());
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || ftruncate(fd, page_size))
+		_exit(3);
+	p = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	unlink(path);
+	close(fd);
+	if (p == MAP_FAILED)
+		_exit(3);
+	return p;
+}
+
 static void worker_main(unsigned int slot, unsigned int gen, unsigned int threads)
 {
 	struct thread_arg *t = calloc(threads, sizeof(*t));
 	int shared_fd, hostsim_fd;
-	char *region;
+	char *region, *filepage;
 	unsigned int i;
 
 	shared_fd = open("/dev/kvmmem", O_RDWR | O_CLOEXEC);
@@ -383,6 +439,7 @@ static void worker_main(unsigned int slot, unsigned int gen, unsigned int thread
 	/* guard page after the region, then a PROT_NONE page */
 	munmap(region + REGION_PAGES * page_size, page_size);
 	mprotect(region + (REGION_PAGES + 1) * page_size, page_size, PROT_NONE);
+	filepage = file_page();
 
 	for (i = 0; i < threads; i++) {
 		struct worker *w = &t[i].w;
@@ -392,6 +449,7 @@ static void worker_main(unsigned int slot, unsigned int gen, unsigned int thread
 		w->hostsim_fd = hostsim_fd;
 		w->region = region;
 		w->noaccess = region + (REGION_PAGES + 1) * page_size;
+		w->filepage = filepage;
 	}
 	for (i = 1; i < threads; i++)
 		if (pthread_create(&t[i].tid, NULL, thread_main, &t[i]))
@@ -578,18 +636,21 @@ int main(int argc, char **argv)
 	      "hostsim maps %lld - unmaps %lld != %llu",
 	      after.host_maps - before.host_maps,
 	      after.host_unmaps - before.host_unmaps, (unsigned long long)leaks);
+	check(atomic_load(&sh->execs) > 0, "fuzz_forks_execed_with_mappings",
+	      "no fork child exec'd");
 	check(atomic_load(&sh->maps_ok) > 0 && atomic_load(&sh->unmaps_ok) > 0,
 	      "fuzz_valid_requests_succeeded", "maps ok %lld, unmaps ok %lld",
 	      (long long)atomic_load(&sh->maps_ok),
 	      (long long)atomic_load(&sh->unmaps_ok));
 
-	printf("fuzz-result: seed=%llu ioctls=%lld token_ioctls=%lld seconds=%.1f ioctls_per_s=%.0f procs=%llu threads=%llu kills=%lld forks=%lld child_kills=%lld reopens=%lld munmaps=%lld mprotects=%lld maps_ok=%lld unmaps_ok=%lld teardown_unmaps=%lld leaks=%llu\n",
+	printf("fuzz-result: seed=%llu ioctls=%lld token_ioctls=%lld seconds=%.1f ioctls_per_s=%.0f procs=%llu threads=%llu kills=%lld forks=%lld child_kills=%lld execs=%lld reopens=%lld munmaps=%lld mprotects=%lld maps_ok=%lld unmaps_ok=%lld teardown_unmaps=%lld leaks=%llu\n",
 	       (unsigned long long)seed, total,
 	       (long long)atomic_load(&sh->token_ioctls), elapsed,
 	       total / elapsed, (unsigned long long)procs,
 	       (unsigned long long)threads, kills,
 	       (long long)atomic_load(&sh->forks),
 	       (long long)atomic_load(&sh->child_kills),
+	       (long long)atomic_load(&sh->execs),
 	       (long long)atomic_load(&sh->reopens),
 	       (long long)atomic_load(&sh->munmaps),
 	       (long long)atomic_load(&sh->mprotects),

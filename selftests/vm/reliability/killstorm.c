@@ -3,12 +3,15 @@
  * killstorm - kill -9 NPROCS kvmmem clients at random points, in the guest.
  *
  * CONCURRENT children at a time each open /dev/kvmmem and map and unmap
- * pages of their own in a loop (some fork once, sharing the file with a
- * grandchild); the parent kills a random one after a random delay and
- * starts the next, until NPROCS have been killed. Afterwards: no live
- * mapping, no pinned page, no open file, the kernel's pin count back
- * where it was, and every map undone exactly once. One line per check,
- * then a "killstorm-result:" summary line. Seeded (--seed).
+ * pages of their own in a loop; some fork once, either a grandchild that
+ * maps through a file of its own, or a helper that inherits the file,
+ * gets EPERM on it and sleeps, outliving its parent; some execve (keeping
+ * the file) after mapping. The parent kills a random one after a random
+ * delay and starts the next, until NPROCS have been killed. Afterwards,
+ * while the helpers still hold their files: no live mapping, no pinned
+ * page; then, the helpers killed: no open file, the kernel's pin count
+ * back where it was, and every map undone exactly once. One line per
+ * check, then a "killstorm-result:" summary line. Seeded (--seed).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,12 +34,18 @@
 
 #define MAX_CONCURRENT	64
 #define PAGES		16
+#define MAX_HELPERS	512
 
 struct shared {
 	atomic_llong maps_ok;
 	atomic_llong unmaps_ok;
 	atomic_llong opened;
 	atomic_llong forks;
+	atomic_llong execs;
+	atomic_llong helper_eperm;		/* helpers refused the file */
+	atomic_int nr_helpers;
+	atomic_int helpers_stop;		/* set at the end: helpers exit */
+	atomic_int helpers[MAX_HELPERS];	/* their pids */
 	atomic_int live[MAX_CONCURRENT];	/* per slot, as the child sees it */
 };
 
@@ -59,18 +68,47 @@ static void child_main(unsigned int slot, uint64_t rng)
 	if (fd < 0 || hfd < 0 || region == MAP_FAILED)
 		_exit(3);
 	atomic_fetch_add(&sh->opened, 1);
-	/* a third share the file with a grandchild that maps too */
-	if (rel_below(&rng, 3) == 0 && atomic_fetch_add(&sh->forks, 1) >= 0 &&
-	    fork() == 0) {
+	/* a third fork once: a helper holding the file, or a grandchild */
+	if (rel_below(&rng, 3) == 0 && fork() == 0) {
+		if (rel_below(&rng, 2) == 0) {
+			int h = atomic_fetch_add(&sh->nr_helpers, 1);
+
+			/* outlives its parent (no PDEATHSIG): stopped at the end */
+			if (h >= MAX_HELPERS)
+				_exit(0);
+			atomic_store(&sh->helpers[h], getpid());
+			if (rel_unmap(fd, (uintptr_t)region) == EPERM)
+				atomic_fetch_add(&sh->helper_eperm, 1);
+			/* one not yet listed when the end comes still exits */
+			while (!atomic_load(&sh->helpers_stop))
+				usleep(100000);
+			_exit(0);
+		}
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		/* killed before the prctl: nobody would kill us any more */
 		if (getppid() != me)
 			_exit(0);
+		atomic_fetch_add(&sh->forks, 1);
+		/* the inherited file is the parent's: open our own */
+		close(fd);
+		fd = open("/dev/kvmmem", O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			_exit(3);
+		atomic_fetch_add(&sh->opened, 1);
 		rng ^= 0xa5a5;
 		memset(mapped, 0, sizeof(mapped));
 	}
 	atomic_store(&sh->live[slot], 0);
 	for (;;) {
+		/* slot 0 execs now and then once it has mappings, keeping the file */
+		if (atomic_load(&sh->live[slot]) >= 4 &&
+		    rel_below(&rng, 256) == 0 && (slot & 15) == 0) {
+			fcntl(fd, F_SETFD, 0);
+			atomic_fetch_add(&sh->execs, 1);
+			atomic_store(&sh->live[slot], 0);
+			execl("/bin/sleep", "sleep", "3600", (char *)NULL);
+			_exit(3);
+		}
 		i = rel_below(&rng, PAGES);
 		if (!mapped[i]) {
 			if (rel_token(hfd, &tok)) {
@@ -125,6 +163,8 @@ int main(int argc, char **argv)
 	struct rel_counters before, after;
 	pid_t pids[MAX_CONCURRENT];
 	long long killed = 0, killed_mapped = 0, spawned = 0;
+	unsigned int helpers;
+	int alive = 0;
 	double start, elapsed;
 	unsigned int i;
 	int c;
@@ -184,7 +224,33 @@ int main(int argc, char **argv)
 			spawned++;
 		}
 	}
-	/* grandchildren die with their parents (PDEATHSIG): reap them all */
+	/* grandchildren die with their parents (PDEATHSIG) */
+	for (i = 0; i < 100; i++) {
+		rel_counters_read(&after);
+		if (!after.live)
+			break;
+		usleep(50000);
+	}
+	/* the helpers still hold their parents' files: not the mappings */
+	helpers = (unsigned int)atomic_load(&sh->nr_helpers);
+	if (helpers > MAX_HELPERS)
+		helpers = MAX_HELPERS;
+	for (i = 0; i < helpers; i++)
+		alive += atomic_load(&sh->helpers[i]) > 0 &&
+			 kill(atomic_load(&sh->helpers[i]), 0) == 0;
+	check(alive > 0 && after.live == 0 && after.pinned == before.pinned,
+	      "killstorm_mappings_die_with_mapper_not_helper",
+	      "%d helpers alive, live_mappings %lld, pinned_pages %lld (was %lld)",
+	      alive, after.live, after.pinned, before.pinned);
+	check(atomic_load(&sh->helper_eperm) > 0 &&
+	      atomic_load(&sh->helper_eperm) <= atomic_load(&sh->nr_helpers),
+	      "killstorm_helpers_get_eperm", "%lld of %d helpers got EPERM",
+	      (long long)atomic_load(&sh->helper_eperm),
+	      atomic_load(&sh->nr_helpers));
+	atomic_store(&sh->helpers_stop, 1);
+	for (i = 0; i < helpers; i++)
+		if (atomic_load(&sh->helpers[i]) > 0)
+			kill(atomic_load(&sh->helpers[i]), SIGKILL);
 	while (wait(NULL) > 0 || errno == EINTR)
 		;
 	elapsed = rel_now() - start;
@@ -221,7 +287,8 @@ int main(int argc, char **argv)
 	      spawned + (long long)atomic_load(&sh->forks));
 	/* a child killed before its open() returned has no file */
 	check(after.teardowns - before.teardowns >= atomic_load(&sh->opened) &&
-	      after.teardowns - before.teardowns <= spawned,
+	      after.teardowns - before.teardowns <= spawned +
+	      atomic_load(&sh->forks),
 	      "killstorm_every_file_torn_down",
 	      "teardowns %lld, files opened %lld, processes %lld",
 	      after.teardowns - before.teardowns,
@@ -230,8 +297,12 @@ int main(int argc, char **argv)
 	      "killstorm_killed_processes_held_mappings",
 	      "killed with mappings %lld, teardown_unmaps %lld", killed_mapped,
 	      after.teardown_unmaps - before.teardown_unmaps);
-	printf("killstorm-result: seed=%llu procs=%lld killed_with_mappings=%lld seconds=%.1f maps=%lld unmaps=%lld teardown_unmaps=%lld teardowns=%lld\n",
-	       (unsigned long long)seed, spawned, killed_mapped, elapsed,
+	check(atomic_load(&sh->execs) > 0, "killstorm_some_processes_execed",
+	      "no process execve'd with mappings");
+	printf("killstorm-result: seed=%llu procs=%lld killed_with_mappings=%lld helpers=%d execs=%lld seconds=%.1f maps=%lld unmaps=%lld teardown_unmaps=%lld teardowns=%lld\n",
+	       (unsigned long long)seed, spawned, killed_mapped,
+	       atomic_load(&sh->nr_helpers), (long long)atomic_load(&sh->execs),
+	       elapsed,
 	       after.maps - before.maps, after.unmaps - before.unmaps,
 	       after.teardown_unmaps - before.teardown_unmaps,
 	       after.teardowns - before.teardowns);

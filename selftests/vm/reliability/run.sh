@@ -20,10 +20,25 @@ BIN=$OUT/reliability
 AWK=$TOP/selftests/lib/criterion-cases.awk
 KMEMLEAK=/sys/kernel/debug/kmemleak
 SUITES=(kvmmem_errno kvmmem_table kvmmem_teardown kvmmem_hostsim)
+# the debug kernel's modules (vmrun --kernel debug loads kvmmem and hostsim)
+MODDIR=${KVMMEM_MODULE_DIR:-$OUT/debug-modules}
 
-# kunit: the KTAP results of the suites that ran when the modules loaded.
+# kunit: load the KUnit modules (never part of kvmmem.ko or
+# kvmmem_hostsim.ko), then read the KTAP results of their suites.
 kunit() {
-	local s f
+	local s f m out
+	for m in kvmmem_kunit kvmmem_hostsim_kunit; do
+		if ! out=$(insmod "$MODDIR/$m.ko" 2>&1); then
+			echo "kunit/$m: FAIL insmod: $out"
+		fi
+	done
+	# the suites' names must not be in the production modules
+	if grep -aqE 'kvmmem_test_|hostsim_test_' \
+		"$MODDIR/kvmmem.ko" "$MODDIR/kvmmem_hostsim.ko"; then
+		echo "kunit/not_in_production_modules: FAIL suites in kvmmem.ko or kvmmem_hostsim.ko"
+	else
+		echo "kunit/not_in_production_modules: ok"
+	fi
 	for s in "${SUITES[@]}"; do
 		f=/sys/kernel/debug/kunit/$s/results
 		if [[ ! -r $f ]]; then

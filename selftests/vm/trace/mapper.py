@@ -25,11 +25,11 @@ import time
 IOC_WRITE, IOC_READ = 1, 2
 
 
-def ioc(direction, nr, size):
-    return (direction << 30) | (size << 16) | (ord('i') << 8) | nr
+def ioc(direction, nr, size, magic=ord('i')):
+    return (direction << 30) | (size << 16) | (magic << 8) | nr
 
 
-KVMMEM_HOSTSIM_GET_TOKEN = ioc(IOC_READ, 0x40, 32)
+KVMMEM_HOSTSIM_GET_TOKEN = ioc(IOC_READ, 0x01, 32, magic=0xB2)
 KVM_INTRO_MEM_MAP = ioc(IOC_WRITE, 0x01, 48)
 KVM_INTRO_MEM_UNMAP = ioc(IOC_WRITE, 0x02, 8)
 
