@@ -17,6 +17,9 @@
 #   make reliability   long fuzz/kill-storm/fault runs on the debug kernel;
 #                  rewrites docs/reliability.md
 #   make install   tools, library and headers under $(PREFIX)
+#   make modules-6.12  the modules built against the second guest kernel
+#                  (Debian 12's 6.12 from bookworm-backports), in
+#                  build/modules-6.12, for vmrun --kernel 6.12
 #
 # Everything the guest runs comes from this tree and the build machine's
 # root, shared into a QEMU guest by selftests/vm/vmrun.
@@ -24,6 +27,7 @@
 TOP		:= $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 CACHE		?= $(or $(KVMMEM_CACHE),$(TOP)/.cache/guest)
 KDIR		?= $(CACHE)/kbuild
+CACHE_612	?= $(or $(KVMMEM_CACHE_612),$(TOP)/.cache/guest-6.12)
 OUT		?= $(TOP)/build
 PREFIX		?= /usr/local
 
@@ -33,7 +37,7 @@ KMAKE		= $(MAKE) -C $(KDIR) M=$(TOP)/kernel
 KERNEL_SRCS	:= $(wildcard $(TOP)/kernel/*.[ch] $(TOP)/kernel/uapi/linux/*.h)
 
 .PHONY: all deps modules bpf tools lint check clean install bench demo fuzz \
-	debug-kernel reliability
+	debug-kernel reliability modules-6.12
 
 all: modules bpf tools
 
@@ -47,6 +51,23 @@ deps:
 
 modules: | $(CACHE)/release
 	$(KMAKE) W=1 modules
+
+# The same sources, built out of their tree (a copy) so that the 6.1
+# objects in kernel/ stay; W=1, and any warning fails the build.
+modules-6.12: | $(CACHE_612)/release
+	rm -rf $(OUT)/modules-6.12.tmp
+	mkdir -p $(OUT)/modules-6.12.tmp/uapi/linux
+	cp $(TOP)/kernel/Kbuild $(TOP)/kernel/*.[ch] $(OUT)/modules-6.12.tmp/
+	cp $(TOP)/kernel/uapi/linux/*.h $(OUT)/modules-6.12.tmp/uapi/linux/
+	$(MAKE) -C $(CACHE_612)/kbuild M=$(OUT)/modules-6.12.tmp W=1 modules \
+		2>&1 | tee $(OUT)/modules-6.12.tmp/build.log
+	! grep -q 'warning:' $(OUT)/modules-6.12.tmp/build.log
+	test -f $(OUT)/modules-6.12.tmp/kvmmem.ko
+	rm -rf $(OUT)/modules-6.12
+	mv $(OUT)/modules-6.12.tmp $(OUT)/modules-6.12
+
+$(CACHE_612)/release:
+	$(TOP)/scripts/deps.sh
 
 bpf:
 	$(MAKE) -C $(TOP)/bpf

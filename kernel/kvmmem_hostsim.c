@@ -347,7 +347,6 @@ static const struct file_operations hostsim_fops = {
 	.open		= nonseekable_open,
 	.unlocked_ioctl	= hostsim_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
-	.llseek		= no_llseek,
 };
 
 static struct miscdevice hostsim_misc = {

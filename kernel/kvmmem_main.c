@@ -470,6 +470,31 @@ static int kvmmem_check_vma(struct vm_area_struct *vma)
 	return 0;
 }
 
+/*
+ * What differs between the kernels the driver builds against (6.1 and
+ * 6.12), as Kbuild finds it in the headers: pin_user_pages() lost its
+ * vmas argument in 6.5, and vm_flags became read-only, written through
+ * vm_flags_mod(), in 6.3.
+ */
+static long kvmmem_pin_user_page(unsigned long gva, struct page **page)
+{
+#ifdef KVMMEM_PIN_WITHOUT_VMAS
+	return pin_user_pages(gva, 1, FOLL_WRITE | FOLL_LONGTERM, page);
+#else
+	return pin_user_pages(gva, 1, FOLL_WRITE | FOLL_LONGTERM, page, NULL);
+#endif
+}
+
+static void kvmmem_vm_flags_mod(struct vm_area_struct *vma, vm_flags_t set,
+				vm_flags_t clear)
+{
+#ifdef KVMMEM_HAVE_VM_FLAGS_MOD
+	vm_flags_mod(vma, set, clear);
+#else
+	vma->vm_flags = (vma->vm_flags | set) & ~clear;
+#endif
+}
+
 /* Pin the writable anonymous user page at @gva for the life of a mapping. */
 static int kvmmem_pin(unsigned long gva, struct page **page)
 {
@@ -483,8 +508,7 @@ static int kvmmem_pin(unsigned long gva, struct page **page)
 	vma = vma_lookup(mm, gva);
 	ret = vma ? kvmmem_check_vma(vma) : -EFAULT;
 	if (!ret) {
-		pinned = pin_user_pages(gva, 1, FOLL_WRITE | FOLL_LONGTERM,
-					page, NULL);
+		pinned = kvmmem_pin_user_page(gva, page);
 		if (pinned != 1)
 			ret = pinned < 0 ? pinned : -EFAULT;
 	}
@@ -831,8 +855,8 @@ static int kvmmem_anchor_mmap(struct file *file, struct vm_area_struct *vma)
 	/* Only kvmmem_open() maps it, once, before the file is installed. */
 	if (vma_pages(vma) != 1 || (vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC)))
 		return -EINVAL;
-	vma->vm_flags |= VM_IO | VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP;
-	vma->vm_flags &= ~(VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC);
+	kvmmem_vm_flags_mod(vma, VM_IO | VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP,
+			    VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC);
 	vma->vm_ops = &kvmmem_anchor_vm_ops;
 	vma->vm_private_data = f;
 	kvmmem_anchor_open(vma);
@@ -987,7 +1011,6 @@ static const struct file_operations kvmmem_fops = {
 	.release	= kvmmem_release_file,
 	.unlocked_ioctl	= kvmmem_ioctl,
 	.compat_ioctl	= kvmmem_compat_ioctl,
-	.llseek		= no_llseek,
 };
 
 static ssize_t backend_show(struct device *dev, struct device_attribute *attr,

@@ -43,7 +43,7 @@ lane() {
 
 build() {
 	local ok=0
-	make -C "$TOP" -j"$JOBS" all && ok=1
+	make -C "$TOP" -j"$JOBS" all && make -C "$TOP" modules-6.12 && ok=1
 	[[ $ok -eq 1 ]] && make -C "$TOP/selftests/vm" -j"$JOBS" || ok=0
 	echo "build: $ok passed, $((1 - ok)) failed"
 }

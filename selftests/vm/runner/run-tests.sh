@@ -43,6 +43,7 @@ CASES=(
 	reset_before_the_end_is_a_death
 	qemu_killed_from_outside_is_not_a_timeout
 	kernel_612_boots_with_9p_and_btf
+	kernel_612_runs_the_driver_and_the_bpf_tools
 )
 
 # --------------------------------------------------------------- helpers ----
@@ -199,6 +200,17 @@ case_kernel_612_boots_with_9p_and_btf() {
 	want=$(<"${KVMMEM_CACHE_612:-$TOP/.cache/guest-6.12}/release") || return 1
 	run_vm --kernel 6.12 --no-load -- sh -c 'uname -r; test -e /sys/kernel/btf/vmlinux && echo btf'
 	want_rc 0 && want_out "$want"$'\n'btf
+}
+
+# the same driver source and the same CO-RE BPF objects on 6.12
+case_kernel_612_runs_the_driver_and_the_bpf_tools() {
+	local ktr=/tmp/k612.ktr	# the guest's own /tmp
+	run_vm --kernel 6.12 -- sh -c "'$TOP/build/kvmmem-ctl' read 0x1000 --verify | tail -n 1;
+		'$TOP/build/kvmmem-trace' record -q -o '$ktr' -- '$TOP/build/kvmmem-ctl' stress -p 2 -m 10 >/dev/null &&
+		'$TOP/build/kvmmem-trace' report '$ktr' | grep -E '^Summary|attached as' | sed 's/.*attached/attached/'"
+	want_rc 0 && want_out "verify: ok, 1 page checked against the hostsim pattern
+attached as tp_btf
+Summary: 20 maps, 20 unmaps, 0 teardown unmaps, 0 errors, 0 leaked pages, 0 live at end, 0 orphaned"
 }
 
 case_nested_has_dev_kvm() {
