@@ -8,7 +8,9 @@
 
 #include <criterion/criterion.h>
 
-#include "hist.h"
+#include "common/hist.h"
+#include "common/json.h"
+#include "common/timefmt.h"
 
 Test(hist, log2_slot_is_floor_log2_with_0_and_1_in_slot_0)
 {

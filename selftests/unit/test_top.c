@@ -8,7 +8,7 @@
 
 #include <criterion/criterion.h>
 
-#include "top.h"
+#include "kvmmem-top/top.h"
 
 #define SEC	1000000000ULL
 

@@ -13,7 +13,10 @@
 
 #include <criterion/criterion.h>
 
-#include "trace.h"
+#include "trace/format.h"
+#include "trace/kinds.h"
+#include "trace/reader.h"
+#include "trace/writer.h"
 
 #define HDR_FIXED	16
 #define CHUNK_HDR	24
@@ -690,37 +693,6 @@ Test(trace_file, event_of_a_kind_the_file_does_not_declare_is_refused)
 	cr_assert(strstr(tf.msg, "newer kvmmem-trace"), "%s", tf.msg);
 }
 
-static const char *vmm_name(const char *cmdline, size_t len)
-{
-	static char buf[KVMMEM_TRACE_NAME_LEN];
-
-	return kvmmem_trace_vmm_name(cmdline, len, buf);
-}
-
-#define CMDLINE(s)	s, sizeof(s)
-
-Test(trace_kinds, vmm_name_is_qemus_name_or_argv0)
-{
-	cr_assert_str_eq(vmm_name(CMDLINE("/usr/bin/qemu-system-x86_64\0-m\0"
-					  "128\0-name\0l2,debug-threads=on")), "l2");
-	cr_assert_str_eq(vmm_name(CMDLINE("qemu\0-name\0guest=win10,process=x")),
-			 "win10");
-	cr_assert_str_eq(vmm_name(CMDLINE("/usr/bin/qemu-system-x86_64\0-m\0128")),
-			 "qemu-system-x86_64");
-	cr_assert_str_eq(vmm_name(CMDLINE("./a/b/vmm")), "vmm");
-	cr_assert_str_eq(vmm_name(CMDLINE("qemu\0-name")), "qemu",
-			 "-name without a value");
-	cr_assert_str_eq(vmm_name("", 0), "");
-	cr_assert_str_eq(vmm_name(CMDLINE("vm\0-name\0a\tb")), "a?b");
-}
-
-Test(trace_kinds, vmm_name_does_not_read_past_the_end)
-{
-	const char unterminated[] = { 'q', 'e', 'm', 'u' };
-
-	cr_assert_str_eq(vmm_name(unterminated, sizeof(unterminated)), "qemu");
-}
-
 Test(trace_kinds, kvm_group_and_unknown_answers)
 {
 	uint32_t m;
@@ -735,14 +707,4 @@ Test(trace_kinds, kvm_group_and_unknown_answers)
 			 "KVM_ENOSYS");
 	cr_assert_eq(KT_KVM_HC_ENTER, 15, "the event contract's numbers");
 	cr_assert_eq(KT_KVM_HC_EXIT, 16);
-}
-
-Test(trace_kinds, vmm_name_of_a_running_process_and_of_none)
-{
-	char buf[KVMMEM_TRACE_NAME_LEN];
-
-	/* this test binary: argv[0]'s basename */
-	cr_assert_str_eq(kvmmem_trace_vmm_name_of((uint32_t)getpid(), buf),
-			 program_invocation_short_name);
-	cr_assert_str_eq(kvmmem_trace_vmm_name_of(0x7ffffffe, buf), "");
 }

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cli.h"
+#include "common/cli.h"
 #include "libkvmmem.h"
 
 /* Exit status: 0 done, 1 an operation failed, 2 bad usage. */

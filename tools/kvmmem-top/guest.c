@@ -24,7 +24,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "bpfutil.h"
+#include "common/bpfutil.h"
 #include "kvmmem-top.h"
 #include "kvmmem_top.h"
 #include "kvmmem_top.skel.h"

@@ -4,7 +4,7 @@
  * interface (where samples come from) and the two ways of showing them.
  *
  * The outputs (batch text, JSON, the curses view) know only struct
- * top_source and the model in tools/lib/top.h: a new source (e.g. the
+ * top_source and the model in top.h: a new source (e.g. the
  * host's KVM tracepoints) plugs in without touching them.
  */
 #ifndef KVMMEM_TOP_TOOL_H
@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cli.h"
+#include "common/cli.h"
 #include "top.h"
 
 /* Exit status. */
@@ -23,7 +23,6 @@
 #define EXIT_GONE	3	/* the traced module went away: said on stderr */
 
 extern bool verbose;
-extern volatile sig_atomic_t stop_signal;
 
 /* "kvmmem-top: " + message + newline, on stderr. */
 

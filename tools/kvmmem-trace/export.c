@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "kvmmem-trace.h"
 #include "options.h"
 

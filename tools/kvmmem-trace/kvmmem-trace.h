@@ -10,9 +10,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "cli.h"
-#include "trace.h"
-#include "trace_session.h"
+#include "common/cli.h"
+#include "trace/analysis.h"
+#include "trace/kinds.h"
+#include "trace/reader.h"
+#include "trace/writer.h"
+#include "trace/session.h"
 #include "util.h"
 
 /* Exit status. */
@@ -26,7 +29,7 @@ extern bool verbose;
 /* "kvmmem-trace: " + message + newline, on stderr. */
 
 
-/* The BPF session: libkvmmem's trace_session.h. */
+/* The BPF session: trace/session.h. */
 
 /* ------------------------------------------------------------- output */
 

@@ -4,7 +4,7 @@
  * guest recording with its handling in a host recording, align the two
  * clocks, report where the time of each call went, and (-o) write both
  * machines on one Perfetto timeline with a flow from each guest call to
- * its host handling. The method is in trace_merge.h / docs/tools.md.
+ * its host handling. The method is in trace/merge.h / docs/tools.md.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
+#include "common/timefmt.h"
 #include "kvmmem-trace.h"
 #include "options.h"
-#include "trace_merge.h"
+#include "trace/merge.h"
 
 /* Host pids and tids are shifted by this in the JSON: above any pid_max. */
 #define HOST_PID_BASE	(1U << 22)

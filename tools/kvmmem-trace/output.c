@@ -7,6 +7,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "common/json.h"
+#include "common/timefmt.h"
 #include "kvmmem-trace.h"
 
 const char *hc_name(uint32_t nr)

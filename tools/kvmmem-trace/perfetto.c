@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "kvmmem-trace.h"
 
 /* A recording's pid that holds its counter track. */

@@ -16,8 +16,12 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
+#include "common/vmm.h"
 #include "kvmmem-trace.h"
 #include "options.h"
+
+_Static_assert(KVMMEM_VMM_NAME_LEN == KVMMEM_TRACE_NAME_LEN,
+	       "a VMM's name fits a name chunk");
 
 #define BOOT_ID_PATH	"/proc/sys/kernel/random/boot_id"
 
@@ -86,7 +90,7 @@ struct recorder {
  */
 static int name_vmm(struct recorder *r, uint32_t pid)
 {
-	char name[KVMMEM_TRACE_NAME_LEN];
+	char name[KVMMEM_VMM_NAME_LEN];
 	uint32_t *named;
 	size_t i;
 
@@ -99,7 +103,7 @@ static int name_vmm(struct recorder *r, uint32_t pid)
 	r->named = named;
 	r->named[r->nr_named++] = pid;
 	/* gone already: the report uses its comm */
-	if (!kvmmem_trace_vmm_name_of(pid, name)[0])
+	if (!kvmmem_vmm_name_of(pid, name)[0])
 		return 0;
 	return kvmmem_trace_writer_name(&r->w, pid, name);
 }

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/json.h"
+#include "common/timefmt.h"
 #include "kvmmem-trace.h"
 
 static int analyze(const struct kvmmem_trace_file *tf,

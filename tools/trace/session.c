@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * trace_session.c - load kvmmem_trace.bpf.c (guest: tp_btf or raw_tp) or
+ * session.c - load kvmmem_trace.bpf.c (guest: tp_btf or raw_tp) or
  * kvmmem_host.bpf.c (host: KVM's tracepoints, and fexit or kretprobe
  * for the answers), attach it, and drain its ring buffer on a timer
- * (see trace_session.h). Built only by tools/Makefile: it includes the
+ * (see session.h). Built only by tools/Makefile: it includes the
  * BPF skeletons.
  */
 #define _GNU_SOURCE
@@ -16,9 +16,9 @@
 
 #include <bpf/libbpf.h>
 
-#include "bpfutil.h"
-#include "cli.h"
-#include "trace_session.h"
+#include "common/bpfutil.h"
+#include "common/cli.h"
+#include "trace/session.h"
 #include "kvmmem_trace.skel.h"
 #include "kvmmem_host.skel.h"
 

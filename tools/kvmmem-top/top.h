@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * top.h - the model of kvmmem-top, independent of where the numbers come
- * from (part of libkvmmem; no BPF, no curses).
+ * from (no BPF, no curses: the unit tests run it).
  *
  * A source (the guest's BPF maps; later the host's) takes samples: per
  * row (a process) cumulative counters, cumulative log2 latency

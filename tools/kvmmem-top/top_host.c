@@ -8,9 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hist.h"
+#include "common/hist.h"
 #include "top.h"
-#include "trace.h"
+#include "trace/analysis.h"
+#include "trace/kinds.h"
 
 /* Answers as the host's BPF saw them: raw KVM codes ("KVM_ENOSYS"). */
 static const char *host_result_name(int64_t ret, char buf[32])

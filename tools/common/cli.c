@@ -8,7 +8,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "cli.h"
+#include "common/cli.h"
 #include "util.h"
 
 const char *kvmmem_prog = "kvmmem";

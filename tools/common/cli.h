@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * cli.h - what every kvmmem command-line tool does the same way (part of
- * libkvmmem): messages on stderr prefixed with the tool's name, numeric
+ * cli.h - what every kvmmem command-line tool does the same way (the
+ * tools' shared code, not libkvmmem): messages on stderr prefixed with the tool's name, numeric
  * options parsed strictly for argp, and SIGINT/SIGTERM turned into a
  * flag the main loop polls.
  */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * trace_merge.c - pair a guest's hypercalls with the host's handling of
- * them and align the two clocks (see trace_merge.h).
+ * merge.c - pair a guest's hypercalls with the host's handling of
+ * them and align the two clocks (see merge.h).
  *
  * Everything works on sorted arrays: O(n log n), no hash tables, so a
  * recording of a million calls merges in a second.
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace_merge.h"
+#include "trace/merge.h"
 
 /* ------------------------------------------------------------ extraction */
 

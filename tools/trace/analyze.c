@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * trace_analyze.c - from a stream of kvmmem-trace events to counts per
+ * analyze.c - from a stream of kvmmem-trace events to counts per
  * operation and result, latencies, mapping lifetimes, per-process totals
- * and leaks (see trace.h).
+ * and leaks (see analysis.h).
  *
  * Pairing rules (docs/tracepoints.md): a start and its end are on the
  * same thread (map/unmap ioctl, a file's teardown, a hypercall); a
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace.h"
+#include "trace/analysis.h"
 
 enum { P_MAP, P_UNMAP, P_TEARDOWN, P_HC, P_HOST_HC, P_NR };
 

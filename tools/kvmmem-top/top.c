@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hist.h"
+#include "common/hist.h"
+#include "common/json.h"
+#include "common/timefmt.h"
 #include "top.h"
 
 _Static_assert(TOP_SLOTS <= KVMMEM_LOG2_SLOTS, "slots fit a log2 histogram");
