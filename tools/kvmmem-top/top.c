@@ -584,11 +584,11 @@ static void json_results(FILE *out, const struct top_desc *d,
 		const struct top_results *res = &r->results[op];
 
 		fprintf(out, "%s", op ? "," : "");
-		kvmmem_json_string(out, d->op_names[op], SIZE_MAX);
+		kvmmem_json_quote(out, d->op_names[op], SIZE_MAX);
 		fputs(":{", out);
 		for (i = 0; i < TOP_MAX_RESULTS && res->r[i].count; i++) {
 			fprintf(out, "%s", i ? "," : "");
-			kvmmem_json_string(out, d->result_name(res->r[i].ret, name),
+			kvmmem_json_quote(out, d->result_name(res->r[i].ret, name),
 					   SIZE_MAX);
 			fprintf(out, ":%" PRIu64, res->r[i].count);
 		}
@@ -609,7 +609,7 @@ int top_print_json(FILE *out, const struct top_desc *d,
 
 	fprintf(out, "{\"seq\":%u,\"ts_ns\":%" PRIu64 ",\"interval_s\":%.6f,"
 		"\"attach\":", seq, f->ts_ns, (double)f->interval_ns / 1e9);
-	kvmmem_json_string(out, attach ? attach : "", SIZE_MAX);
+	kvmmem_json_quote(out, attach ? attach : "", SIZE_MAX);
 	fprintf(out, ",\"totals\":{\"live\":%" PRId64 ",\"pinned\":%" PRIu64
 		",\"leaked\":%" PRIu64 ",\"drops\":%" PRIu64 ",", f->live,
 		f->pinned, f->leaked, f->drops);
@@ -617,7 +617,7 @@ int top_print_json(FILE *out, const struct top_desc *d,
 	fputs("},\"latency\":{", out);
 	for (op = 0; op < d->nr_ops && op < TOP_MAX_OPS; op++) {
 		fprintf(out, "%s", op ? "," : "");
-		kvmmem_json_string(out, d->op_names[op], SIZE_MAX);
+		kvmmem_json_quote(out, d->op_names[op], SIZE_MAX);
 		fprintf(out, ":{\"calls\":%" PRIu64 ",\"timed\":%" PRIu64
 			",\"p50_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64 "}",
 			f->lat[op].calls, f->lat[op].timed, f->lat[op].p50_ns,
@@ -629,7 +629,7 @@ int top_print_json(FILE *out, const struct top_desc *d,
 
 		fprintf(out, "%s{\"%s\":%" PRIu32 ",\"%s\":", i ? "," : "",
 			d->id_key, r->id, d->name_key);
-		kvmmem_json_string(out, r->name, TOP_NAME_LEN);
+		kvmmem_json_quote(out, r->name, TOP_NAME_LEN);
 		fprintf(out, ",\"live\":%" PRId64 ",\"pinned\":%" PRIu64
 			",\"leaked\":%" PRIu64 ",", r->live, r->pinned, r->leaked);
 		json_rates(out, r->cnt, r->rate);

@@ -95,12 +95,11 @@ int cmd_export(int argc, char **argv)
 		fclose(f);
 		goto cleanup;
 	}
-	perfetto_finish(&x);
-	fputs("\"source\":", f);
-	kvmmem_json_string(f, exp_args.file, strlen(exp_args.file));
-	fprintf(f, ",\"kernel\":");
-	kvmmem_json_string(f, tf.info.kernel, sizeof(tf.info.kernel));
-	fprintf(f, ",\"complete\":\"%s\"}}\n", tf.complete ? "yes" : "no");
+	perfetto_other_data(&x);
+	kvmmem_json_string(&x.j, "source", exp_args.file);
+	kvmmem_json_stringn(&x.j, "kernel", tf.info.kernel, sizeof(tf.info.kernel));
+	kvmmem_json_string(&x.j, "complete", tf.complete ? "yes" : "no");
+	perfetto_end(&x);
 	if (fclose(f)) {
 		kvmmem_warn("%s: %s", exp_args.output, strerror(errno));
 		goto cleanup;

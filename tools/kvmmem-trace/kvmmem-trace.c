@@ -143,9 +143,9 @@ static int live_event(void *ctx, const struct kt_event *e)
 	if (kvmmem_trace_analysis_add(&l->a, e, &lat))
 		lat = -1;
 	if (l->json)
-		print_event_json(stdout, e, l->t0, lat);
+		kvmmem_trace_print_event_json(stdout, e, l->t0, lat);
 	else
-		print_event(stdout, e, l->t0, lat);
+		kvmmem_trace_print_event(stdout, e, l->t0, lat);
 	return 0;
 }
 
@@ -167,7 +167,7 @@ int cmd_live(const struct kvmmem_session_opts *opts, bool json, uint64_t duratio
 	if (!json) {
 		fprintf(stderr, "Tracing kvmmem (%s)... Hit Ctrl-C to end.\n",
 			kvmmem_session_attach(s));
-		print_event_header(stdout);
+		kvmmem_trace_print_header(stdout);
 	}
 	while (!kvmmem_stop_signal && (!deadline || kvmmem_mono_ns() < deadline)) {
 		err = kvmmem_session_poll(s);

@@ -11,8 +11,10 @@
 #include <stdio.h>
 
 #include "common/cli.h"
+#include "common/json.h"
 #include "trace/analysis.h"
 #include "trace/kinds.h"
+#include "trace/print.h"
 #include "trace/reader.h"
 #include "trace/writer.h"
 #include "trace/session.h"
@@ -33,15 +35,7 @@ extern bool verbose;
 
 /* ------------------------------------------------------------- output */
 
-/* One event as a line of text: TIME PID TID COMM EVENT DETAILS. */
-void print_event_header(FILE *f);
-void print_event(FILE *f, const struct kt_event *e, uint64_t t0,
-		 int64_t latency_ns);
-/* "MEM_MAP", "MEM_UNMAP" or "hypercall". */
-const char *hc_name(uint32_t nr);
-/* One event as a JSON object on one line. */
-void print_event_json(FILE *f, const struct kt_event *e, uint64_t t0,
-		      int64_t latency_ns);
+/* Events as text and JSON: trace/print.h. */
 
 /* Load FILE, saying on stderr what is wrong; return 0, INCOMPLETE or <0. */
 int load_recording(const char *path, struct kvmmem_trace_file *tf);
@@ -59,9 +53,8 @@ int load_status(int err);
  * names).
  */
 struct perfetto {
-	FILE *f;
+	struct kvmmem_json j;
 	uint64_t t0;		/* output time 0, in the output's clock */
-	bool first;		/* no event written yet */
 	int64_t shift;
 	int64_t (*shift_at)(const void *ctx, uint64_t ts);
 	const void *shift_ctx;
@@ -78,8 +71,10 @@ int perfetto_recording(struct perfetto *x, const struct kvmmem_trace_file *tf,
 void perfetto_flow(struct perfetto *x, bool start, uint64_t id,
 		   const char *name, uint32_t pid, uint32_t tid, uint64_t ts);
 /* Close the event array and open "otherData": the caller writes its
- * members, then "}}\n". */
-void perfetto_finish(struct perfetto *x);
+ * members with x->j, then calls perfetto_end(). */
+void perfetto_other_data(struct perfetto *x);
+/* Close "otherData" and the trace object. */
+void perfetto_end(struct perfetto *x);
 
 /* Subcommands: argv[0] is "kvmmem-trace NAME"; return the exit status. */
 int cmd_live(const struct kvmmem_session_opts *opts, bool json, uint64_t duration_s);

@@ -213,7 +213,7 @@ static void print_text(FILE *f, const struct kvmmem_merge *m, size_t ng,
 		if (!s->calls)
 			continue;
 		fprintf(f, "\n%s: %" PRIu64 " pairs (%" PRIu64 " with their ioctl)\n",
-			hc_name(s->nr), s->calls, s->with_ioctl);
+			kvmmem_hypercall_name(s->nr), s->calls, s->with_ioctl);
 		fprintf(f, "  %-16s %10s %10s %10s %7s\n", "part", "mean", "p50",
 			"p99", "share");
 		for (p = 0; p < 5; p++) {
@@ -243,9 +243,9 @@ static void print_json(FILE *f, const struct kvmmem_merge *m, size_t ng,
 	int i, p;
 
 	fputs("{\"guest\":", f);
-	kvmmem_json_string(f, mrg_args.guest, strlen(mrg_args.guest));
+	kvmmem_json_quote(f, mrg_args.guest, strlen(mrg_args.guest));
 	fputs(",\"host\":", f);
-	kvmmem_json_string(f, mrg_args.host, strlen(mrg_args.host));
+	kvmmem_json_quote(f, mrg_args.host, strlen(mrg_args.host));
 	fprintf(f, ",\"guest_calls\":%zu,\"host_calls\":%zu,\"pairs\":%zu,"
 		"\"unpaired_guest\":%zu,\"unpaired_guest_in_host_range\":%zu,"
 		"\"unpaired_host\":%zu,\"anchors\":%zu,"
@@ -265,7 +265,7 @@ static void print_json(FILE *f, const struct kvmmem_merge *m, size_t ng,
 
 		fprintf(f, "%s{\"nr\":%" PRIu32 ",\"name\":\"%s\",\"pairs\":%"
 			PRIu64 ",\"with_ioctl\":%" PRIu64, i ? "," : "", s->nr,
-			hc_name(s->nr), s->calls, s->with_ioctl);
+			kvmmem_hypercall_name(s->nr), s->calls, s->with_ioctl);
 		for (p = 0; p < 5; p++) {
 			uint64_t sum;
 			struct kvmmem_samples *v = part(s, p, &sum);
@@ -328,20 +328,20 @@ static int write_perfetto(const struct kvmmem_trace_file *gf,
 		hc = &h[g[i].match];
 		x.pid_base = 0;
 		x.shift_at = NULL;
-		perfetto_flow(&x, true, i + 1, hc_name(g[i].nr), g[i].pid,
+		perfetto_flow(&x, true, i + 1, kvmmem_hypercall_name(g[i].nr), g[i].pid,
 			      g[i].tid, g[i].enter);
 		x.pid_base = HOST_PID_BASE;
 		x.shift_at = host_shift;
-		perfetto_flow(&x, false, i + 1, hc_name(g[i].nr), hc->pid,
+		perfetto_flow(&x, false, i + 1, kvmmem_hypercall_name(g[i].nr), hc->pid,
 			      hc->tid, hc->enter);
 	}
-	perfetto_finish(&x);
-	fputs("\"guest\":", f);
-	kvmmem_json_string(f, mrg_args.guest, strlen(mrg_args.guest));
-	fputs(",\"host\":", f);
-	kvmmem_json_string(f, mrg_args.host, strlen(mrg_args.host));
-	fprintf(f, ",\"clock_offset_ns\":%" PRId64 ",\"pairs\":%zu,"
-		"\"host_pid_base\":%u}}\n", m->offset, m->pairs, HOST_PID_BASE);
+	perfetto_other_data(&x);
+	kvmmem_json_string(&x.j, "guest", mrg_args.guest);
+	kvmmem_json_string(&x.j, "host", mrg_args.host);
+	kvmmem_json_i64(&x.j, "clock_offset_ns", m->offset);
+	kvmmem_json_u64(&x.j, "pairs", m->pairs);
+	kvmmem_json_u64(&x.j, "host_pid_base", HOST_PID_BASE);
+	perfetto_end(&x);
 	err = 0;
 out:
 	if (err)

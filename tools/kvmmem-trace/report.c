@@ -264,8 +264,8 @@ static void print_header(FILE *f, const char *path,
 /* ----------------------------------------------------------- host side */
 
 static const char *const hc_names[KT_HC_NR] = {
-	[KT_HC_MEM_MAP] = "MEM_MAP",
-	[KT_HC_MEM_UNMAP] = "MEM_UNMAP",
+	[KT_HC_MEM_MAP] = KVMMEM_HC_MAP_NAME,
+	[KT_HC_MEM_UNMAP] = KVMMEM_HC_UNMAP_NAME,
 };
 
 static int cmp_vm(const void *x, const void *y)
@@ -557,7 +557,7 @@ static void json_mappings(FILE *f, const struct kvmmem_trace_analysis *a,
 
 		fprintf(f, "%s{\"id\":%" PRIu64 ",\"pid\":%" PRIu32 ",\"comm\":",
 			i ? "," : "", m->id, m->owner);
-		kvmmem_json_string(f, m->comm, KT_COMM_LEN);
+		kvmmem_json_quote(f, m->comm, KT_COMM_LEN);
 		fprintf(f, ",\"gva\":%" PRIu64 ",\"gpa\":%" PRIu64 ",\"pa\":%" PRIu64,
 			m->gva, m->gpa, m->pa);
 		if (age >= 0)
@@ -589,9 +589,9 @@ static void json_host(FILE *f, const struct kvmmem_trace_file *tf,
 		struct kvmmem_trace_vm *vm = &a->vms[i];
 
 		fprintf(f, "%s{\"pid\":%" PRIu32 ",\"name\":", i ? "," : "", vm->pid);
-		kvmmem_json_string(f, vm->name, sizeof(vm->name));
+		kvmmem_json_quote(f, vm->name, sizeof(vm->name));
 		fputs(",\"comm\":", f);
-		kvmmem_json_string(f, vm->comm, KT_COMM_LEN);
+		kvmmem_json_quote(f, vm->comm, KT_COMM_LEN);
 		fputs(",\"hypercalls\":{", f);
 		for (hc = 0; hc < KT_HC_NR; hc++) {
 			fprintf(f, "%s\"%s\":{\"count\":%" PRIu64 ",\"errors\":%" PRIu64
@@ -648,22 +648,22 @@ static void report_json(FILE *f, const char *path,
 	size_t i;
 
 	fputs("{\"file\":", f);
-	kvmmem_json_string(f, path, strlen(path));
+	kvmmem_json_quote(f, path, strlen(path));
 	fprintf(f, ",\"complete\":%s,\"lost_bytes\":%" PRIu64 ",\"events\":%zu,"
 		"\"drops\":%" PRIu64 ",\"duration_ns\":%" PRIu64,
 		tf->complete ? "true" : "false", tf->lost_bytes, tf->nr_events,
 		tf->drops, a->end_ts > in->start_mono_ns ? a->end_ts - in->start_mono_ns : 0);
 	fputs(",\"header\":{\"version\":", f);
 	fprintf(f, "%" PRIu32 ",\"clock\":", in->version);
-	kvmmem_json_string(f, in->clock, sizeof(in->clock));
+	kvmmem_json_quote(f, in->clock, sizeof(in->clock));
 	fputs(",\"boot_id\":", f);
-	kvmmem_json_string(f, in->boot_id, sizeof(in->boot_id));
+	kvmmem_json_quote(f, in->boot_id, sizeof(in->boot_id));
 	fputs(",\"kernel\":", f);
-	kvmmem_json_string(f, in->kernel, sizeof(in->kernel));
+	kvmmem_json_quote(f, in->kernel, sizeof(in->kernel));
 	fputs(",\"hostname\":", f);
-	kvmmem_json_string(f, in->hostname, sizeof(in->hostname));
+	kvmmem_json_quote(f, in->hostname, sizeof(in->hostname));
 	fputs(",\"attach\":", f);
-	kvmmem_json_string(f, in->attach, sizeof(in->attach));
+	kvmmem_json_quote(f, in->attach, sizeof(in->attach));
 	fprintf(f, ",\"start_mono_ns\":%" PRIu64 ",\"start_real_ns\":%" PRIu64
 		",\"pid_filter\":%" PRIu32 ",\"kinds\":%" PRIu32 "}",
 		in->start_mono_ns, in->start_real_ns, in->pid_filter, in->kinds);
@@ -710,7 +710,7 @@ static void report_json(FILE *f, const char *path,
 		const struct kvmmem_trace_proc *p = &a->procs[i];
 
 		fprintf(f, "%s{\"pid\":%" PRIu32 ",\"comm\":", i ? "," : "", p->pid);
-		kvmmem_json_string(f, p->comm, KT_COMM_LEN);
+		kvmmem_json_quote(f, p->comm, KT_COMM_LEN);
 		fprintf(f, ",\"maps\":%" PRIu64 ",\"map_errors\":%" PRIu64
 			",\"unmaps\":%" PRIu64 ",\"unmap_errors\":%" PRIu64
 			",\"teardown_unmaps\":%" PRIu64 ",\"leaked\":%" PRIu64
@@ -806,14 +806,16 @@ int cmd_dump(int argc, char **argv)
 	if (err < 0)
 		goto cleanup;
 	if (!rep_args.json)
-		print_event_header(stdout);
+		kvmmem_trace_print_header(stdout);
 	for (i = 0; i < tf.nr_events; i++) {
 		if (kvmmem_trace_analysis_add(&a, &tf.events[i], &lat))
 			lat = -1;
 		if (rep_args.json)
-			print_event_json(stdout, &tf.events[i], tf.info.start_mono_ns, lat);
+			kvmmem_trace_print_event_json(stdout, &tf.events[i],
+						      tf.info.start_mono_ns, lat);
 		else
-			print_event(stdout, &tf.events[i], tf.info.start_mono_ns, lat);
+			kvmmem_trace_print_event(stdout, &tf.events[i],
+						 tf.info.start_mono_ns, lat);
 	}
 	ret = fflush(stdout) ? EXIT_FAIL : load_status(err);
 cleanup:

@@ -221,6 +221,18 @@ int kvmmem_errno_from_name(const char *name)
 	return -EINVAL;
 }
 
+const char *kvmmem_hypercall_name(uint64_t nr)
+{
+	switch (nr) {
+	case KVM_HC_MEM_MAP:
+		return KVMMEM_HC_MAP_NAME;
+	case KVM_HC_MEM_UNMAP:
+		return KVMMEM_HC_UNMAP_NAME;
+	default:
+		return "hypercall";
+	}
+}
+
 int kvmmem_hexdump(FILE *f, const void *buf, size_t len, uint64_t addr)
 {
 	const unsigned char *b = buf;

@@ -124,6 +124,23 @@ const char *kvmmem_errno_name(int err);
 int kvmmem_errno_from_name(const char *name);
 
 /* ------------------------------------------------------------------ */
+/* Hypercalls                                                         */
+/* ------------------------------------------------------------------ */
+
+/* The hypercalls' names in output: KVM_HC_MEM_MAP without "KVM_HC_". */
+#define KVMMEM_HC_MAP_NAME	"MEM_MAP"
+#define KVMMEM_HC_UNMAP_NAME	"MEM_UNMAP"
+
+/**
+ * kvmmem_hypercall_name() - name of a kvmmem hypercall number
+ * @nr: KVM_HC_MEM_MAP, KVM_HC_MEM_UNMAP (<linux/kvmmem.h>) or another
+ *
+ * Return: KVMMEM_HC_MAP_NAME, KVMMEM_HC_UNMAP_NAME, or "hypercall" for
+ * any other @nr.
+ */
+const char *kvmmem_hypercall_name(uint64_t nr);
+
+/* ------------------------------------------------------------------ */
 /* Output                                                             */
 /* ------------------------------------------------------------------ */
 

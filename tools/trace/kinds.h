@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * kinds.h - the event kinds of kvmmem-trace recordings: their names, schemas,
- * groups and how their results read (kinds.c). Conventions as in util.h:
- * 0 or a negative errno, never print except to a FILE * given.
+ * kinds.h - the event kinds of kvmmem-trace recordings, as the tools see
+ * bpf/kvmmem_kinds.h's KT_KINDS() table: names, schemas, shapes, groups,
+ * tracepoints, Perfetto roles, and how results read (kinds.c).
+ * Conventions as in util.h: 0 or a negative errno, never print.
  */
 #ifndef KVMMEM_TRACE_KINDS_H
 #define KVMMEM_TRACE_KINDS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "kvmmem_trace.h"	/* bpf/: struct kt_event, enum kt_kind */
@@ -14,6 +16,50 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* KT_SHAPE_MAPPING, ...: which event fields mean what (kvmmem_kinds.h) */
+#define KT_SHAPE_ENUM(shape)	KT_SHAPE_##shape,
+enum kvmmem_trace_shape {
+	KT_SHAPES(KT_SHAPE_ENUM)
+	KT_NR_SHAPES,
+};
+#undef KT_SHAPE_ENUM
+
+/* What a kind draws in a Perfetto export (kvmmem_kinds.h). */
+enum kvmmem_trace_perfetto_role {
+	KT_PF_NONE,	/* nothing of its own */
+	KT_PF_OPENS,	/* the start of a slice its end kind draws */
+	KT_PF_SLICE,	/* a slice, from its start kind to this event */
+	KT_PF_HC_SLICE,	/* the same, named prefix + the hypercall's name */
+	KT_PF_INSTANT,	/* an instant event */
+};
+
+/* One row of KT_KINDS(). */
+struct kvmmem_trace_kind {
+	const char *name;		/* "map_start" */
+	const char *schema;		/* the header's schema line */
+	const char *group;		/* its --events group: "map" */
+	enum kvmmem_trace_shape shape;
+	const char *tp;			/* tracepoint: "kvmmem_map_start" */
+	const char *module;		/* its module; NULL: the kernel's */
+	bool host;			/* a KVM host's kind (kvmmem_host.bpf.c) */
+	enum kvmmem_trace_perfetto_role pf_role;
+	const char *pf_cat;		/* Perfetto category: "ioctl" */
+	const char *pf_name;		/* slice name (HC_SLICE: its prefix) */
+};
+
+/**
+ * kvmmem_trace_kind() - the table row of @kind
+ *
+ * Return: the row, or NULL if @kind is not a known kind.
+ */
+const struct kvmmem_trace_kind *kvmmem_trace_kind(unsigned int kind);
+
+/**
+ * kvmmem_trace_kind_is_hypercall() - does @kind carry a hypercall
+ * (shapes HC, HOST_HC, KVM_HC: tgid is the nr, ret a KVM answer)?
+ */
+bool kvmmem_trace_kind_is_hypercall(unsigned int kind);
 
 /**
  * kvmmem_trace_kind_name() - short name of an event kind ("map_start")
@@ -35,12 +81,12 @@ const char *kvmmem_trace_kind_schema(unsigned int kind);
 
 /**
  * kvmmem_trace_parse_kinds() - parse a comma-separated list of kind groups
- * @s:     e.g. "map,unmap,hypercall"; groups: map (map_start, map_end),
- *         unmap, teardown (teardown_start/end, teardown_unmap), leak
- *         (page_leaked), hypercall (enter, exit), host (the hostsim
- *         hypercall events), token, exit (process exits), kvm (stock
- *         KVM's side of the hypercalls, host recordings), all; or any
- *         single kind name
+ * @s:     e.g. "map,unmap,hypercall": the groups of KT_KINDS() (map:
+ *         map_start, map_end; unmap; teardown: teardown_start/end,
+ *         teardown_unmap; leak: page_leaked; hypercall: enter, exit;
+ *         host: the hostsim hypercall events; token; exit: process
+ *         exits; kvm: stock KVM's side of the hypercalls, host
+ *         recordings), all, default; or any single kind name
  * @mask:  receives the KT_KIND_BIT()s
  *
  * Return: 0, or -EINVAL naming nothing known (an empty list included).
