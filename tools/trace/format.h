@@ -92,7 +92,7 @@ _Static_assert(sizeof(struct kvmmem_trace_stats_payload) == 32,
 _Static_assert(sizeof(struct kvmmem_trace_name_payload) == 72,
 	       "name payload layout");
 
-/** kvmmem_crc32() - CRC-32 (IEEE 802.3, zlib's crc32()) of @len bytes */
+/** kvmmem_crc32() - zlib's crc32() (CRC-32, IEEE 802.3) of @len bytes */
 uint32_t kvmmem_crc32(uint32_t crc, const void *buf, size_t len);
 
 #ifdef __cplusplus
