@@ -84,8 +84,7 @@ void kvmmem_json_stringn(struct kvmmem_json *j, const char *key,
  * Escapes '"', '\\' and control characters (\\n, \\t, \\u00XX); bytes
  * >= 0x80 are printed as \\u00XX too, so the output is valid JSON
  * (ASCII) whatever @s holds. @len bytes, or up to the first NUL. The
- * writer's strings use it; so can output that is not built with the
- * writer.
+ * writer's strings and keys use it.
  */
 void kvmmem_json_quote(FILE *f, const char *s, size_t len);
 

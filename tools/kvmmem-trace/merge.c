@@ -240,46 +240,56 @@ static void print_json(FILE *f, const struct kvmmem_merge *m, size_t ng,
 	static const char *const keys[] = {
 		"ioctl", "driver", "hypercall", "transitions", "host",
 	};
+	struct kvmmem_json j;
 	int i, p;
 
-	fputs("{\"guest\":", f);
-	kvmmem_json_quote(f, mrg_args.guest, strlen(mrg_args.guest));
-	fputs(",\"host\":", f);
-	kvmmem_json_quote(f, mrg_args.host, strlen(mrg_args.host));
-	fprintf(f, ",\"guest_calls\":%zu,\"host_calls\":%zu,\"pairs\":%zu,"
-		"\"unpaired_guest\":%zu,\"unpaired_guest_in_host_range\":%zu,"
-		"\"unpaired_host\":%zu,\"anchors\":%zu,"
-		"\"offset_ns\":%" PRId64 ",\"offset_lo_ns\":%" PRId64
-		",\"offset_hi_ns\":%" PRId64 ",\"consistent\":%s,\"violations\":%zu"
-		",\"max_violation_ns\":%" PRIu64 ",\"tolerance_ns\":%" PRIu64
-		",\"tracked\":%s,\"track_lo_ns\":%" PRId64
-		",\"track_hi_ns\":%" PRId64 ",\"split\":[", ng, nh, m->pairs,
-		m->unmatched_guest, in_range, m->unmatched_host, m->anchors,
-		m->offset, m->consistent ? m->lo : 0, m->consistent ? m->hi : 0,
-		m->consistent ? "true" : "false", m->violations,
-		m->max_violation_ns, mrg_args.tolerance_ns,
-		m->tracked ? "true" : "false", m->tracked ? m->track_lo : 0,
-		m->tracked ? m->track_hi : 0);
+	kvmmem_json_init(&j, f);
+	kvmmem_json_object(&j, NULL);
+	kvmmem_json_string(&j, "guest", mrg_args.guest);
+	kvmmem_json_string(&j, "host", mrg_args.host);
+	kvmmem_json_u64(&j, "guest_calls", ng);
+	kvmmem_json_u64(&j, "host_calls", nh);
+	kvmmem_json_u64(&j, "pairs", m->pairs);
+	kvmmem_json_u64(&j, "unpaired_guest", m->unmatched_guest);
+	kvmmem_json_u64(&j, "unpaired_guest_in_host_range", in_range);
+	kvmmem_json_u64(&j, "unpaired_host", m->unmatched_host);
+	kvmmem_json_u64(&j, "anchors", m->anchors);
+	kvmmem_json_i64(&j, "offset_ns", m->offset);
+	kvmmem_json_i64(&j, "offset_lo_ns", m->consistent ? m->lo : 0);
+	kvmmem_json_i64(&j, "offset_hi_ns", m->consistent ? m->hi : 0);
+	kvmmem_json_bool(&j, "consistent", m->consistent);
+	kvmmem_json_u64(&j, "violations", m->violations);
+	kvmmem_json_u64(&j, "max_violation_ns", m->max_violation_ns);
+	kvmmem_json_u64(&j, "tolerance_ns", mrg_args.tolerance_ns);
+	kvmmem_json_bool(&j, "tracked", m->tracked);
+	kvmmem_json_i64(&j, "track_lo_ns", m->tracked ? m->track_lo : 0);
+	kvmmem_json_i64(&j, "track_hi_ns", m->tracked ? m->track_hi : 0);
+	kvmmem_json_array(&j, "split");
 	for (i = 0; i < 2; i++) {
 		struct kvmmem_time_split *s = &split[i];
 
-		fprintf(f, "%s{\"nr\":%" PRIu32 ",\"name\":\"%s\",\"pairs\":%"
-			PRIu64 ",\"with_ioctl\":%" PRIu64, i ? "," : "", s->nr,
-			kvmmem_hypercall_name(s->nr), s->calls, s->with_ioctl);
+		kvmmem_json_object(&j, NULL);
+		kvmmem_json_u64(&j, "nr", s->nr);
+		kvmmem_json_string(&j, "name", kvmmem_hypercall_name(s->nr));
+		kvmmem_json_u64(&j, "pairs", s->calls);
+		kvmmem_json_u64(&j, "with_ioctl", s->with_ioctl);
 		for (p = 0; p < 5; p++) {
 			uint64_t sum;
 			struct kvmmem_samples *v = part(s, p, &sum);
 
-			fprintf(f, ",\"%s\":{\"n\":%zu,\"sum_ns\":%" PRIu64
-				",\"mean_ns\":%" PRIu64 ",\"p50_ns\":%" PRIu64
-				",\"p99_ns\":%" PRIu64 "}", keys[p], v->n, sum,
-				v->n ? sum / v->n : 0,
-				kvmmem_samples_percentile(v, 50),
-				kvmmem_samples_percentile(v, 99));
+			kvmmem_json_object(&j, keys[p]);
+			kvmmem_json_u64(&j, "n", v->n);
+			kvmmem_json_u64(&j, "sum_ns", sum);
+			kvmmem_json_u64(&j, "mean_ns", v->n ? sum / v->n : 0);
+			kvmmem_json_u64(&j, "p50_ns", kvmmem_samples_percentile(v, 50));
+			kvmmem_json_u64(&j, "p99_ns", kvmmem_samples_percentile(v, 99));
+			kvmmem_json_end(&j);
 		}
-		fputc('}', f);
+		kvmmem_json_end(&j);
 	}
-	fputs("]}\n", f);
+	kvmmem_json_end(&j);
+	kvmmem_json_end(&j);
+	fputc('\n', f);
 }
 
 /* The host's clock onto the guest's, where the offset was followed. */
