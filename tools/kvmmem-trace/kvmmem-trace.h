@@ -37,8 +37,14 @@ extern bool verbose;
 
 /* Events as text and JSON: trace/print.h. */
 
-/* Load FILE, saying on stderr what is wrong; return 0, INCOMPLETE or <0. */
+/*
+ * Load FILE ("-": standard input), saying on stderr what is wrong; return
+ * 0, INCOMPLETE or <0. stream_recording() hands @cb the events one chunk
+ * at a time instead of keeping them (memory: one chunk).
+ */
 int load_recording(const char *path, struct kvmmem_trace_file *tf);
+int stream_recording(const char *path, kvmmem_trace_events_cb cb, void *ctx,
+		     struct kvmmem_trace_file *tf);
 /* Exit status for a recording that loaded: 0, or EXIT_INCOMPLETE. */
 int load_status(int err);
 

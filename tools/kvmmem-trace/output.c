@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * output.c - loading a recording with a message that says what is wrong.
+ * output.c - reading a recording with a message that says what is wrong.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -8,10 +8,9 @@
 
 #include "kvmmem-trace.h"
 
-int load_recording(const char *path, struct kvmmem_trace_file *tf)
+/* Say on stderr what is wrong with the recording @path read with @err. */
+static int said(const char *path, struct kvmmem_trace_file *tf, int err)
 {
-	int err = kvmmem_trace_load(path, tf);
-
 	if (err == KVMMEM_TRACE_INCOMPLETE)
 		kvmmem_warn("%s: warning: %s", path, tf->msg);
 	else if (err == -EINVAL || err == -EPROTONOSUPPORT || err == -EBADMSG)
@@ -19,6 +18,17 @@ int load_recording(const char *path, struct kvmmem_trace_file *tf)
 	else if (err < 0)
 		kvmmem_warn("cannot read %s", tf->msg[0] ? tf->msg : path);
 	return err;
+}
+
+int load_recording(const char *path, struct kvmmem_trace_file *tf)
+{
+	return said(path, tf, kvmmem_trace_load(path, tf));
+}
+
+int stream_recording(const char *path, kvmmem_trace_events_cb cb, void *ctx,
+		     struct kvmmem_trace_file *tf)
+{
+	return said(path, tf, kvmmem_trace_stream(path, cb, ctx, tf));
 }
 
 int load_status(int err)

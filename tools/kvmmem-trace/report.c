@@ -13,22 +13,18 @@
 #include "common/timefmt.h"
 #include "kvmmem-trace.h"
 
-static int analyze(const struct kvmmem_trace_file *tf,
-		   struct kvmmem_trace_analysis *a)
+/* Each event of a chunk into the analysis. */
+static int analyze_events(void *ctx, const struct kt_event *ev, size_t n)
 {
+	struct kvmmem_trace_analysis *a = ctx;
 	size_t i;
 	int err;
 
-	kvmmem_trace_analysis_init(a);
-	for (i = 0; i < tf->nr_events; i++) {
-		err = kvmmem_trace_analysis_add(a, &tf->events[i], NULL);
-		if (err) {
-			kvmmem_warn("analysing the recording: %s", strerror(-err));
+	for (i = 0; i < n; i++) {
+		err = kvmmem_trace_analysis_add(a, &ev[i], NULL);
+		if (err)
 			return err;
-		}
 	}
-	kvmmem_trace_analysis_finish(a, tf->end_ts);
-	kvmmem_trace_analysis_name_vms(a, tf->names, tf->nr_names);
 	return 0;
 }
 
@@ -786,11 +782,13 @@ int cmd_report(int argc, char **argv)
 	int err, ret = EXIT_FAIL;
 
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
-	err = load_recording(rep_args.file, &tf);
 	kvmmem_trace_analysis_init(&a);
+	err = stream_recording(rep_args.file, analyze_events, &a, &tf);
 	if (err < 0)
 		goto cleanup;
-	if (analyze(&tf, &a) || collect_leaks(&a, &l)) {
+	kvmmem_trace_analysis_finish(&a, tf.end_ts);
+	kvmmem_trace_analysis_name_vms(&a, tf.names, tf.nr_names);
+	if (collect_leaks(&a, &l)) {
 		kvmmem_warn("out of memory");
 		goto cleanup;
 	}
@@ -817,38 +815,55 @@ static const char dump_doc[] =
 "    kvmmem-trace dump k.ktr | grep page_leaked\n"
 "    kvmmem-trace dump --json k.ktr\n";
 
+struct dump {
+	const struct kvmmem_trace_file *tf;
+	struct kvmmem_trace_analysis a;
+	bool header;		/* the text header is printed */
+};
+
+/* Print a chunk's events as they come, with their latencies. */
+static int dump_events(void *ctx, const struct kt_event *ev, size_t n)
+{
+	struct dump *d = ctx;
+	uint64_t t0 = d->tf->info.start_mono_ns;
+	int64_t lat;
+	size_t i;
+
+	if (!rep_args.json && !d->header) {
+		kvmmem_trace_print_header(stdout);
+		d->header = true;
+	}
+	for (i = 0; i < n; i++) {
+		if (kvmmem_trace_analysis_add(&d->a, &ev[i], &lat))
+			lat = -1;
+		if (rep_args.json)
+			kvmmem_trace_print_event_json(stdout, &ev[i], t0, lat);
+		else
+			kvmmem_trace_print_event(stdout, &ev[i], t0, lat);
+	}
+	return ferror(stdout) ? -EIO : 0;
+}
+
 int cmd_dump(int argc, char **argv)
 {
 	const struct argp argp = {
 		.options = file_options, .parser = file_parse,
 		.args_doc = "FILE", .doc = dump_doc,
 	};
-	struct kvmmem_trace_analysis a;
 	struct kvmmem_trace_file tf;
-	int64_t lat;
-	size_t i;
+	struct dump d = { .tf = &tf };
 	int err, ret = EXIT_FAIL;
 
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
-	err = load_recording(rep_args.file, &tf);
-	kvmmem_trace_analysis_init(&a);
+	kvmmem_trace_analysis_init(&d.a);
+	err = stream_recording(rep_args.file, dump_events, &d, &tf);
 	if (err < 0)
 		goto cleanup;
-	if (!rep_args.json)
+	if (!rep_args.json && !d.header)
 		kvmmem_trace_print_header(stdout);
-	for (i = 0; i < tf.nr_events; i++) {
-		if (kvmmem_trace_analysis_add(&a, &tf.events[i], &lat))
-			lat = -1;
-		if (rep_args.json)
-			kvmmem_trace_print_event_json(stdout, &tf.events[i],
-						      tf.info.start_mono_ns, lat);
-		else
-			kvmmem_trace_print_event(stdout, &tf.events[i],
-						 tf.info.start_mono_ns, lat);
-	}
 	ret = fflush(stdout) ? EXIT_FAIL : load_status(err);
 cleanup:
-	kvmmem_trace_analysis_free(&a);
+	kvmmem_trace_analysis_free(&d.a);
 	kvmmem_trace_file_free(&tf);
 	return ret;
 }

@@ -158,14 +158,6 @@ bad_value:
 	return 0;
 }
 
-static bool all_zero(const unsigned char *p, size_t len)
-{
-	while (len--)
-		if (*p++)
-			return false;
-	return true;
-}
-
 static int add_name(struct kvmmem_trace_file *tf, const unsigned char *p,
 		    uint32_t len, uint64_t off)
 {
@@ -189,26 +181,169 @@ static int add_name(struct kvmmem_trace_file *tf, const unsigned char *p,
 	return 0;
 }
 
-static int add_events(struct kvmmem_trace_file *tf, const unsigned char *p,
-		      uint32_t count, size_t *cap, uint64_t off)
+/* ------------------------------------------------------------ input */
+
+/*
+ * Where the bytes come from: a file descriptor read into a buffer that
+ * holds at most one chunk (and what was read ahead), or memory.
+ */
+struct input {
+	int fd;				/* -1: memory */
+	const unsigned char *p;		/* the bytes from file offset off */
+	size_t n;			/* how many are there */
+	uint64_t off;			/* file offset of p[0] */
+	unsigned char *buf;		/* fd: the buffer p points into */
+	size_t cap;
+	bool eof;
+};
+
+#define READ_SIZE	(64 * 1024)
+
+/* Make at least @want bytes available at in->p; fewer only at the end. */
+static int need(struct input *in, size_t want)
 {
+	size_t room;
+	ssize_t r;
+
+	while (in->n < want && !in->eof) {
+		if (in->fd < 0) {
+			in->eof = true;
+			break;
+		}
+		if (in->p != in->buf) {
+			memmove(in->buf, in->p, in->n);
+			in->p = in->buf;
+		}
+		if (in->cap < want + READ_SIZE) {
+			unsigned char *nb = realloc(in->buf, want + READ_SIZE);
+
+			if (!nb)
+				return -ENOMEM;
+			in->buf = nb;
+			in->p = nb;
+			in->cap = want + READ_SIZE;
+		}
+		room = in->cap - in->n;
+		r = read(in->fd, in->buf + in->n, room);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			in->eof = true;
+		in->n += (size_t)r;
+	}
+	return 0;
+}
+
+/* Drop @len available bytes. */
+static void skip(struct input *in, size_t len)
+{
+	in->p += len;
+	in->n -= len;
+	in->off += len;
+}
+
+/* ----------------------------------------------------------- chunks */
+
+struct reader {
+	struct input in;
+	struct kvmmem_trace_file *tf;
+	kvmmem_trace_events_cb cb;
+	void *ctx;
+	struct kt_event *ev;		/* one chunk's events, aligned */
+	size_t ev_cap;
+	uint64_t events_read;		/* events of the chunks read */
+	bool end_seen;
+};
+
+static int add_damage(struct reader *r, uint64_t off, uint64_t len,
+		      const char *what)
+{
+	struct kvmmem_trace_file *tf = r->tf;
+	struct kvmmem_trace_damage *d;
+
+	d = realloc(tf->damage, (tf->nr_damage + 1) * sizeof(*d));
+	if (!d)
+		return fail(tf, -ENOMEM, "out of memory");
+	tf->damage = d;
+	d[tf->nr_damage++] = (struct kvmmem_trace_damage){ off, len, what };
+	tf->damaged_bytes += len;
+	return 0;
+}
+
+/* Is there a valid chunk header at in->p (KVMMEM_TRACE_CHUNK_HDR bytes)? */
+static bool good_header(const unsigned char *p, struct kvmmem_trace_chunk_hdr *h)
+{
+	memcpy(h, p, sizeof(*h));
+	return h->magic == KVMMEM_TRACE_CHUNK_MAGIC &&
+	       crc_ok(h->hdr_crc, kvmmem_crc32(0, h, offsetof(struct kvmmem_trace_chunk_hdr,
+							     hdr_crc)));
+}
+
+/* A chunk header the reader can trust: magic, CRC, a length in bounds. */
+static bool usable_header(const unsigned char *p, struct kvmmem_trace_chunk_hdr *h)
+{
+	return good_header(p, h) && h->len <= KVMMEM_TRACE_MAX_CHUNK;
+}
+
+/*
+ * The chunk header at in->p is bad: skip to the next usable one. Return 1
+ * if one was found (in->p is on it): the bytes skipped are damage. At
+ * the end of the input without one, return 0 if what was skipped is all
+ * zeros (a crash's zero-filled tail: lost, as a cut file's last chunk),
+ * else -EBADMSG: that is no recording's tail. Or a negative error.
+ */
+static int resync(struct reader *r, const char *what)
+{
+	struct input *in = &r->in;
+	struct kvmmem_trace_chunk_hdr h;
+	uint64_t start = in->off;
+	bool zeros = true;
+	size_t i;
+	int err;
+
+	do {
+		zeros &= !in->p[0];
+		skip(in, 1);
+		err = need(in, KVMMEM_TRACE_CHUNK_HDR);
+		if (err)
+			return fail(r->tf, err, "reading the recording: %s",
+				    strerror(-err));
+		if (in->n < KVMMEM_TRACE_CHUNK_HDR) {
+			for (i = 0; i < in->n; i++)
+				zeros &= !in->p[i];
+			skip(in, in->n);
+			if (!zeros)
+				return fail(r->tf, -EBADMSG, "corrupt chunk header "
+					    "at offset %" PRIu64 " (bad magic or "
+					    "CRC)", start);
+			r->tf->lost_bytes = in->off - start;
+			return 0;
+		}
+	} while (!usable_header(in->p, &h));
+	err = add_damage(r, start, in->off - start, what);
+	return err ? err : 1;
+}
+
+static int add_events(struct reader *r, const unsigned char *p,
+		      uint32_t count, uint64_t off)
+{
+	struct kvmmem_trace_file *tf = r->tf;
 	struct kt_event *ev;
 	uint32_t i;
+	int err;
 
 	if (!count)
 		return 0;
-	if (tf->nr_events + count > *cap) {
-		size_t ncap = *cap ? *cap : 4096;
-
-		while (ncap < tf->nr_events + count)
-			ncap *= 2;
-		ev = realloc(tf->events, ncap * sizeof(*ev));
+	if (count > r->ev_cap) {
+		ev = realloc(r->ev, (size_t)count * sizeof(*ev));
 		if (!ev)
 			return fail(tf, -ENOMEM, "out of memory");
-		tf->events = ev;
-		*cap = ncap;
+		r->ev = ev;
+		r->ev_cap = count;
 	}
-	ev = tf->events + tf->nr_events;
+	ev = r->ev;
 	memcpy(ev, p, (size_t)count * sizeof(*ev));
 	for (i = 0; i < count; i++) {
 		/* kinds the file says exist and this reader knows */
@@ -222,51 +357,112 @@ static int add_events(struct kvmmem_trace_file *tf, const unsigned char *p,
 	tf->nr_events += count;
 	if (ev[count - 1].ts > tf->end_ts)
 		tf->end_ts = ev[count - 1].ts;
+	if (r->cb) {
+		err = r->cb(r->ctx, ev, count);
+		if (err)
+			return fail(tf, err < 0 ? err : -ECANCELED, "the events "
+				    "of the chunk at offset %" PRIu64 ": %s", off,
+				    strerror(err < 0 ? -err : ECANCELED));
+	}
 	return 0;
 }
 
-int kvmmem_trace_parse(const void *buf, size_t len, struct kvmmem_trace_file *tf)
+/* One chunk whose header @h is valid and whose payload is at @p. */
+static int read_chunk(struct reader *r, const struct kvmmem_trace_chunk_hdr *h,
+		      const unsigned char *p, uint64_t off)
 {
-	const unsigned char *b = buf;
-	struct kvmmem_trace_chunk_hdr h;
+	struct kvmmem_trace_file *tf = r->tf;
 	struct kvmmem_trace_stats_payload sp;
+	int err;
+
+	switch (h->type) {
+	case KVMMEM_TRACE_CHUNK_EVENTS_T:
+		if ((uint64_t)h->count * KT_EVENT_SIZE != h->len)
+			return fail(tf, -EBADMSG, "corrupt chunk at offset %"
+				    PRIu64 ": %" PRIu32 " events in %" PRIu32
+				    " bytes", off, h->count, h->len);
+		err = add_events(r, p, h->count, off);
+		if (err)
+			return err;
+		r->events_read += h->count;
+		break;
+	case KVMMEM_TRACE_CHUNK_STATS:
+	case KVMMEM_TRACE_CHUNK_END:
+		if (h->len != sizeof(sp) || h->count)
+			return fail(tf, -EBADMSG, "corrupt chunk at offset %"
+				    PRIu64 ": bad stats length", off);
+		memcpy(&sp, p, sizeof(sp));
+		/* after damage, the events it counts include the lost ones */
+		if (sp.events != r->events_read &&
+		    (!tf->nr_damage || sp.events < r->events_read))
+			return fail(tf, -EBADMSG, "corrupt chunk at offset %"
+				    PRIu64 ": it counts %" PRIu64 " events "
+				    "before it, the file has %" PRIu64, off,
+				    sp.events, r->events_read);
+		tf->lost_events += sp.events - r->events_read;
+		r->events_read = sp.events;
+		tf->drops = sp.drops;
+		if (sp.ts > tf->end_ts)
+			tf->end_ts = sp.ts;
+		if (h->type == KVMMEM_TRACE_CHUNK_END)
+			r->end_seen = true;
+		break;
+	case KVMMEM_TRACE_CHUNK_NAME:
+		return add_name(tf, p, h->len, off);
+	default:
+		/* a chunk type from a newer writer: skip it */
+		break;
+	}
+	return 0;
+}
+
+/* The header: magic, version, length, CRC, then its key=value text. */
+static int read_header(struct reader *r)
+{
+	struct kvmmem_trace_file *tf = r->tf;
+	struct input *in = &r->in;
 	uint32_t version, hlen, crc;
-	uint64_t off, events_read = 0;
-	size_t cap = 0;
 	char *text;
 	int err;
 
-	memset(tf, 0, sizeof(*tf));
-	if (!len)
+	err = need(in, KVMMEM_TRACE_HDR_FIXED);
+	if (err)
+		return fail(tf, err, "reading the recording: %s", strerror(-err));
+	if (!in->n)
 		return fail(tf, -EBADMSG, "empty file: not even a header was "
 			    "written (recorder killed at once, or disk full)");
-	if (len < 8 || memcmp(b, KVMMEM_TRACE_MAGIC, 8)) {
-		if (len < 8 && !memcmp(b, KVMMEM_TRACE_MAGIC, len))
+	if (in->n < 8 || memcmp(in->p, KVMMEM_TRACE_MAGIC, 8)) {
+		if (in->n < 8 && !memcmp(in->p, KVMMEM_TRACE_MAGIC, in->n))
 			return fail(tf, -EBADMSG, "truncated header: the file has "
-				    "only %zu bytes", len);
+				    "only %zu bytes", in->n);
 		return fail(tf, -EINVAL, "not a kvmmem-trace recording "
 			    "(no \"KVMMTRC\" magic at the start)");
 	}
-	if (len < KVMMEM_TRACE_HDR_FIXED)
+	if (in->n < KVMMEM_TRACE_HDR_FIXED)
 		return fail(tf, -EBADMSG, "truncated header: the file has only %zu bytes",
-			    len);
-	memcpy(&version, b + 8, 4);
-	memcpy(&hlen, b + 12, 4);
+			    in->n);
+	memcpy(&version, in->p + 8, 4);
+	memcpy(&hlen, in->p + 12, 4);
 	if (version != KVMMEM_TRACE_VERSION)
 		return fail(tf, -EPROTONOSUPPORT, "format version %" PRIu32
 			    ", this reader reads version %d: use the kvmmem-trace "
 			    "that recorded it", version, KVMMEM_TRACE_VERSION);
-	if (hlen < KVMMEM_TRACE_HDR_FIXED + 8 || hlen > KVMMEM_TRACE_MAX_HEADER || hlen % 8)
+	if (hlen < KVMMEM_TRACE_HDR_FIXED + 8 || hlen > KVMMEM_TRACE_MAX_HEADER ||
+	    hlen % 8)
 		return fail(tf, -EBADMSG, "corrupt header: length %" PRIu32, hlen);
-	if (hlen > len)
+	err = need(in, hlen);
+	if (err)
+		return fail(tf, err, "reading the recording: %s", strerror(-err));
+	if (hlen > in->n)
 		return fail(tf, -EBADMSG, "truncated header: %" PRIu32 " bytes, "
-			    "the file has %zu", hlen, len);
-	memcpy(&crc, b + hlen - 4, 4);
-	if (!crc_ok(crc, kvmmem_crc32(0, b, hlen - 4)))
+			    "the file has %zu", hlen, in->n);
+	memcpy(&crc, in->p + hlen - 4, 4);
+	if (!crc_ok(crc, kvmmem_crc32(0, in->p, hlen - 4)))
 		return fail(tf, -EBADMSG, "corrupt header: CRC mismatch");
-	if (b[hlen - 5] != '\0')
+	if (in->p[hlen - 5] != '\0')
 		return fail(tf, -EBADMSG, "corrupt header: text not terminated");
-	text = strndup((const char *)b + KVMMEM_TRACE_HDR_FIXED, hlen - 4 - KVMMEM_TRACE_HDR_FIXED);
+	text = strndup((const char *)in->p + KVMMEM_TRACE_HDR_FIXED,
+		       hlen - 4 - KVMMEM_TRACE_HDR_FIXED);
 	if (!text)
 		return fail(tf, -ENOMEM, "out of memory");
 	err = parse_header_text(tf, text);
@@ -275,127 +471,208 @@ int kvmmem_trace_parse(const void *buf, size_t len, struct kvmmem_trace_file *tf
 		return err;
 	tf->info.version = version;
 	tf->end_ts = tf->info.start_mono_ns;
+	skip(in, hlen);
+	return 0;
+}
 
-	for (off = hlen; off < len; ) {
-		size_t left = len - off;
+__attribute__((format(printf, 2, 3)))
+static void msg_add(struct kvmmem_trace_file *tf, const char *fmt, ...)
+{
+	size_t len = strlen(tf->msg);
+	va_list ap;
 
-		if (left < KVMMEM_TRACE_CHUNK_HDR || all_zero(b + off, left)) {
-			tf->lost_bytes = left;
+	va_start(ap, fmt);
+	vsnprintf(tf->msg + len, sizeof(tf->msg) - len, fmt, ap);
+	va_end(ap);
+}
+
+/* What is lost, in tf->msg; the return value of a good read. */
+static int summary(struct reader *r)
+{
+	struct kvmmem_trace_file *tf = r->tf;
+	const struct kvmmem_trace_damage *d = tf->damage;
+
+	tf->good_bytes = r->in.off - tf->lost_bytes - tf->damaged_bytes;
+	tf->complete = r->end_seen && !tf->nr_damage;
+	if (tf->complete)
+		return 0;
+	tf->msg[0] = '\0';
+	if (tf->nr_damage) {
+		msg_add(tf, "damaged data: %" PRIu64 " bytes at offset %" PRIu64
+			" (%s) skipped", d[0].len, d[0].off, d[0].what);
+		if (tf->nr_damage > 1)
+			msg_add(tf, ", and %zu more damaged regions (%" PRIu64
+				" bytes in all)", tf->nr_damage - 1,
+				tf->damaged_bytes);
+		if (tf->lost_events)
+			msg_add(tf, "; %" PRIu64 " events lost there",
+				tf->lost_events);
+		msg_add(tf, "; ");
+	}
+	if (tf->lost_bytes)
+		msg_add(tf, "the recording was cut short (killed, or the disk "
+			"filled): its last chunk is lost (%" PRIu64 " bytes at "
+			"offset %" PRIu64 "); ", tf->lost_bytes,
+			r->in.off - tf->lost_bytes);
+	else if (!r->end_seen)
+		msg_add(tf, "the recording has no end marker (the recorder was "
+			"killed): events after its last flush are lost; ");
+	msg_add(tf, "%zu events %s intact", tf->nr_events,
+		tf->nr_damage ? "in the other chunks are" : "before it are");
+	return KVMMEM_TRACE_INCOMPLETE;
+}
+
+static int read_all(struct reader *r)
+{
+	struct kvmmem_trace_file *tf = r->tf;
+	struct input *in = &r->in;
+	struct kvmmem_trace_chunk_hdr h;
+	uint64_t off;
+	int err;
+
+	err = read_header(r);
+	if (err)
+		return err;
+	for (;;) {
+		err = need(in, KVMMEM_TRACE_CHUNK_HDR);
+		if (err)
+			return fail(tf, err, "reading the recording: %s",
+				    strerror(-err));
+		if (!in->n)
+			break;
+		off = in->off;
+		if (r->end_seen)
+			return fail(tf, -EBADMSG, "corrupt file: bytes after the "
+				    "end chunk (at offset %" PRIu64 ")", off);
+		if (in->n < KVMMEM_TRACE_CHUNK_HDR) {
+			tf->lost_bytes = in->n;
+			skip(in, in->n);
 			break;
 		}
-		memcpy(&h, b + off, sizeof(h));
-		if (h.magic != KVMMEM_TRACE_CHUNK_MAGIC ||
-		    !crc_ok(h.hdr_crc, kvmmem_crc32(0, &h, offsetof(struct kvmmem_trace_chunk_hdr, hdr_crc))))
-			return fail(tf, -EBADMSG, "corrupt chunk header at offset %"
-				    PRIu64 " (bad magic or CRC)", off);
+		if (!good_header(in->p, &h)) {
+			err = resync(r, "bad chunk header");
+			if (err < 0)
+				return err;
+			if (!err)
+				break;
+			continue;
+		}
 		if (h.len > KVMMEM_TRACE_MAX_CHUNK)
 			return fail(tf, -EBADMSG, "corrupt chunk at offset %" PRIu64
 				    ": length %" PRIu32 " is over the limit", off, h.len);
-		if (h.len > left - KVMMEM_TRACE_CHUNK_HDR) {
-			tf->lost_bytes = left;
+		err = need(in, KVMMEM_TRACE_CHUNK_HDR + (size_t)h.len);
+		if (err)
+			return fail(tf, err, "reading the recording: %s",
+				    strerror(-err));
+		if (in->n < KVMMEM_TRACE_CHUNK_HDR + (size_t)h.len) {
+			tf->lost_bytes = in->n;
+			skip(in, in->n);
 			break;
 		}
-		if (!crc_ok(h.payload_crc, kvmmem_crc32(0, b + off + KVMMEM_TRACE_CHUNK_HDR, h.len)))
-			return fail(tf, -EBADMSG, "corrupt chunk at offset %" PRIu64
-				    ": payload CRC mismatch", off);
-		switch (h.type) {
-		case KVMMEM_TRACE_CHUNK_EVENTS_T:
-			if ((uint64_t)h.count * KT_EVENT_SIZE != h.len)
-				return fail(tf, -EBADMSG, "corrupt chunk at offset %"
-					    PRIu64 ": %" PRIu32 " events in %" PRIu32
-					    " bytes", off, h.count, h.len);
-			err = add_events(tf, b + off + KVMMEM_TRACE_CHUNK_HDR, h.count, &cap, off);
+		if (!crc_ok(h.payload_crc, kvmmem_crc32(0, in->p + KVMMEM_TRACE_CHUNK_HDR,
+							h.len))) {
+			/* the header is good: so is the length, skip just this */
+			skip(in, KVMMEM_TRACE_CHUNK_HDR + (size_t)h.len);
+			err = add_damage(r, off, KVMMEM_TRACE_CHUNK_HDR + (uint64_t)h.len,
+					 "payload CRC mismatch");
 			if (err)
 				return err;
-			events_read += h.count;
-			break;
-		case KVMMEM_TRACE_CHUNK_STATS:
-		case KVMMEM_TRACE_CHUNK_END:
-			if (h.len != sizeof(sp) || h.count)
-				return fail(tf, -EBADMSG, "corrupt chunk at offset %"
-					    PRIu64 ": bad stats length", off);
-			memcpy(&sp, b + off + KVMMEM_TRACE_CHUNK_HDR, sizeof(sp));
-			if (sp.events != events_read)
-				return fail(tf, -EBADMSG, "corrupt chunk at offset %"
-					    PRIu64 ": it counts %" PRIu64 " events "
-					    "before it, the file has %" PRIu64, off,
-					    sp.events, events_read);
-			tf->drops = sp.drops;
-			if (sp.ts > tf->end_ts)
-				tf->end_ts = sp.ts;
-			if (h.type == KVMMEM_TRACE_CHUNK_END) {
-				if (off + KVMMEM_TRACE_CHUNK_HDR + h.len != len)
-					return fail(tf, -EBADMSG, "corrupt file: %" PRIu64
-						    " bytes after the end chunk",
-						    len - off - KVMMEM_TRACE_CHUNK_HDR - h.len);
-				tf->complete = true;
-			}
-			break;
-		case KVMMEM_TRACE_CHUNK_NAME:
-			err = add_name(tf, b + off + KVMMEM_TRACE_CHUNK_HDR, h.len, off);
-			if (err)
-				return err;
-			break;
-		default:
-			/* a chunk type from a newer writer: skip it */
-			break;
+			continue;
 		}
-		off += KVMMEM_TRACE_CHUNK_HDR + h.len;
+		err = read_chunk(r, &h, in->p + KVMMEM_TRACE_CHUNK_HDR, off);
+		if (err)
+			return err;
+		skip(in, KVMMEM_TRACE_CHUNK_HDR + (size_t)h.len);
 	}
-	tf->good_bytes = len - tf->lost_bytes;
-	if (tf->complete)
-		return 0;
-	if (tf->lost_bytes)
-		fail(tf, 0, "the recording was cut short (killed, or the disk "
-		     "filled): its last chunk is lost (%" PRIu64 " bytes at "
-		     "offset %" PRIu64 "); %zu events before it are intact",
-		     tf->lost_bytes, tf->good_bytes, tf->nr_events);
-	else
-		fail(tf, 0, "the recording has no end marker (the recorder was "
-		     "killed): events after its last flush are lost; %zu events "
-		     "before it are intact", tf->nr_events);
-	return KVMMEM_TRACE_INCOMPLETE;
+	return summary(r);
+}
+
+static int read_input(struct input *in, kvmmem_trace_events_cb cb, void *ctx,
+		      struct kvmmem_trace_file *tf)
+{
+	struct reader r = { .in = *in, .tf = tf, .cb = cb, .ctx = ctx };
+	int err;
+
+	err = read_all(&r);
+	free(r.in.buf);
+	free(r.ev);
+	return err;
+}
+
+int kvmmem_trace_read_fd(int fd, kvmmem_trace_events_cb cb, void *ctx,
+			 struct kvmmem_trace_file *tf)
+{
+	struct input in = { .fd = fd };
+
+	memset(tf, 0, sizeof(*tf));
+	return read_input(&in, cb, ctx, tf);
+}
+
+int kvmmem_trace_stream(const char *path, kvmmem_trace_events_cb cb,
+			void *ctx, struct kvmmem_trace_file *tf)
+{
+	int fd, err;
+
+	memset(tf, 0, sizeof(*tf));
+	if (!strcmp(path, "-"))
+		return kvmmem_trace_read_fd(STDIN_FILENO, cb, ctx, tf);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(tf, -errno, "%s: %s", path, strerror(errno));
+	err = kvmmem_trace_read_fd(fd, cb, ctx, tf);
+	close(fd);
+	return err;
+}
+
+/* Keep every event in tf->events (the file the callback is given). */
+struct keep {
+	struct kvmmem_trace_file *tf;
+	struct kt_event *events;
+	size_t n, cap;
+};
+
+static int keep_events(void *ctx, const struct kt_event *ev, size_t n)
+{
+	struct keep *k = ctx;
+	struct kt_event *p;
+	size_t cap;
+
+	if (k->n + n > k->cap) {
+		cap = k->cap ? k->cap : 4096;
+		while (cap < k->n + n)
+			cap *= 2;
+		p = realloc(k->events, cap * sizeof(*p));
+		if (!p)
+			return fail(k->tf, -ENOMEM, "out of memory");
+		k->events = p;
+		k->cap = cap;
+	}
+	memcpy(k->events + k->n, ev, n * sizeof(*ev));
+	k->n += n;
+	return 0;
+}
+
+static int kept(struct keep *k, int err)
+{
+	k->tf->events = k->events;
+	return err;
+}
+
+int kvmmem_trace_parse(const void *buf, size_t len, struct kvmmem_trace_file *tf)
+{
+	struct keep k = { .tf = tf };
+	struct input in = { .fd = -1, .p = buf, .n = len };
+
+	memset(tf, 0, sizeof(*tf));
+	return kept(&k, read_input(&in, keep_events, &k, tf));
 }
 
 int kvmmem_trace_load(const char *path, struct kvmmem_trace_file *tf)
 {
-	char *buf;
-	struct stat st;
-	size_t len = 0;
-	ssize_t n;
-	int fd, err;
+	struct keep k = { .tf = tf };
+	int err = kvmmem_trace_stream(path, keep_events, &k, tf);
 
-	memset(tf, 0, sizeof(*tf));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return fail(tf, -errno, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st)) {
-		err = fail(tf, -errno, "%s: %s", path, strerror(errno));
-		close(fd);
-		return err;
-	}
-	buf = malloc(st.st_size > 0 ? (size_t)st.st_size : 1);
-	if (!buf) {
-		close(fd);
-		return fail(tf, -ENOMEM, "%s: out of memory", path);
-	}
-	while (len < (size_t)st.st_size) {
-		n = read(fd, buf + len, (size_t)st.st_size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = fail(tf, -errno, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	err = kvmmem_trace_parse(buf, len, tf);
-out:
-	free(buf);
-	close(fd);
-	return err;
+	return kept(&k, err);
 }
 
 void kvmmem_trace_file_free(struct kvmmem_trace_file *tf)
@@ -406,4 +683,7 @@ void kvmmem_trace_file_free(struct kvmmem_trace_file *tf)
 	free(tf->names);
 	tf->names = NULL;
 	tf->nr_names = 0;
+	free(tf->damage);
+	tf->damage = NULL;
+	tf->nr_damage = 0;
 }
