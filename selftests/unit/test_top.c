@@ -386,6 +386,9 @@ Test(top_col, names_parse_to_columns_and_back)
 	cr_assert_eq(top_col_parse(&desc, "pid"), TOP_COL_ID);
 	cr_assert_eq(top_col_parse(&desc, "comm"), TOP_COL_NAME);
 	cr_assert_eq(top_col_parse(&desc, "p99"), TOP_COL_P99);
+	cr_assert_eq(top_col_parse(&desc, "name"), TOP_COL_NAME,
+		     "one key for the name column in every view");
+	cr_assert_eq(top_col_parse(&desc, "vm"), TOP_COL_NAME);
 	cr_assert_eq(top_col_parse(&desc, "PINNED"), -EINVAL);
 	cr_assert_eq(top_col_parse(&desc, ""), -EINVAL);
 }

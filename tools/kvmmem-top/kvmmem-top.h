@@ -60,6 +60,7 @@ int host_source_open(struct top_source **src);
 struct view_opts {
 	uint64_t interval_ns;
 	uint64_t count;		/* frames; 0: until a signal (or q) */
+	uint64_t duration_ns;	/* stop after; 0: until a signal (or q) */
 	uint32_t pid;		/* filter; 0: every row */
 	enum top_col sort;
 	bool reverse;

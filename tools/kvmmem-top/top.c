@@ -245,6 +245,9 @@ int top_col_parse(const struct top_desc *d, const char *name)
 	for (c = 0; c < TOP_NR_COLS; c++)
 		if (!strcmp(name, top_col_key(d, (enum top_col)c)))
 			return c;
+	/* the name column by any of its names, whatever the rows are */
+	if (!strcmp(name, "name") || !strcmp(name, "comm") || !strcmp(name, "vm"))
+		return TOP_COL_NAME;
 	return -EINVAL;
 }
 

@@ -236,6 +236,10 @@ int run_view(struct top_source *src, const struct view_opts *o)
 			draw(&v);
 			if (o->count && ++frames >= o->count)
 				break;
+			if (o->duration_ns && now - t0 >= o->duration_ns)
+				break;
+			if (o->duration_ns && next > t0 + o->duration_ns)
+				next = t0 + o->duration_ns;
 			continue;
 		}
 		timeout((int)((next - now + 999999) / 1000000));

@@ -48,22 +48,22 @@ static const char merge_doc[] =
 "EXAMPLES:\n"
 "    kvmmem-trace merge guest.ktr host.ktr -o both.json\n"
 "    kvmmem-trace merge --json guest.ktr host.ktr\n"
-"    kvmmem-trace merge --vm 4242 --tolerance 50000 guest.ktr host.ktr\n"
+"    kvmmem-trace merge -p 4242 --tolerance 50us guest.ktr host.ktr\n"
 "    kvmmem-trace record -e all -o g.ktr -- kvmmem-ctl stress  # hostsim\n"
 "    kvmmem-trace merge g.ktr g.ktr -o g.json\n";
 
-#define OPT_VM		1100
 #define OPT_TOLERANCE	1101
 
 static const struct argp_option merge_options[] = {
 	{ "output", 'o', "OUT", 0, "Write the Perfetto (Chrome JSON) trace to OUT",
 	  0 },
 	{ "json", 'j', NULL, 0, "The report as one JSON object", 0 },
-	{ "vm", OPT_VM, "PID", 0, "Host side: only the VM whose VMM process is "
+	{ "pid", 'p', "PID", 0, "Host side: only the VM whose VMM process is "
 	  "PID (default: every process)", 0 },
-	{ "tolerance", OPT_TOLERANCE, "NS", 0, "How far (ns) an aligned host "
+	{ "vm", 0, NULL, OPTION_ALIAS, NULL, 0 },
+	{ "tolerance", OPT_TOLERANCE, "DURATION", 0, "How far an aligned host "
 	  "handling may stick out of its guest call and still pair (a clock "
-	  "that stepped during the call; default 10000)", 0 },
+	  "that stepped during the call; ns, or with a unit; default 10us)", 0 },
 	{},
 };
 
@@ -76,12 +76,12 @@ static error_t merge_parse(int key, char *arg, struct argp_state *state)
 	case 'j':
 		mrg_args.json = true;
 		break;
-	case OPT_VM:
-		mrg_args.vm = (uint32_t)kvmmem_argp_u64(state, "--vm", arg, 1, INT32_MAX);
+	case 'p':
+		mrg_args.vm = (uint32_t)kvmmem_argp_u64(state, "--pid", arg, 1, INT32_MAX);
 		break;
 	case OPT_TOLERANCE:
-		mrg_args.tolerance_ns = kvmmem_argp_u64(state, "--tolerance", arg, 0,
-						  1000000000ULL);
+		mrg_args.tolerance_ns = kvmmem_argp_duration(state, "--tolerance",
+						arg, 1, 0, 1000000000ULL);
 		break;
 	case ARGP_KEY_ARG:
 		if (!mrg_args.guest)
@@ -411,7 +411,7 @@ int cmd_merge(int argc, char **argv)
 		kvmmem_warn("no hypercall of %s has its arguments in %s: are they "
 		     "recordings of the same VM, at the same time?%s",
 		     mrg_args.guest, mrg_args.host, mrg_args.vm ? "" :
-		     " (--vm PID picks one VM)");
+		     " (-p PID picks one VM)");
 		goto out;
 	}
 	if (err || kvmmem_time_split(g, ng, h, split)) {

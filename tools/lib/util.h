@@ -98,6 +98,20 @@ int kvmmem_parse_u64_range(const char *s, uint64_t min, uint64_t max,
  */
 int kvmmem_parse_size(const char *s, uint64_t *val);
 
+/**
+ * kvmmem_parse_duration() - parse a duration: a number, a unit
+ * @s:       decimal digits with an optional fraction ("2", "0.5", ".25"),
+ *           then optionally one of ns, us, ms, s, m (minutes), h:
+ *           "500ms", "1.5s", "2m". No sign, no exponent, no blanks.
+ * @unit_ns: what a number without a unit counts (1000000000: seconds)
+ * @ns:      receives the duration in nanoseconds, rounded down; left
+ *           untouched on error
+ *
+ * Return: 0; -EINVAL if @s is not a duration as described (an unknown
+ * unit included); -ERANGE if it does not fit in 64 bits of ns.
+ */
+int kvmmem_parse_duration(const char *s, uint64_t unit_ns, uint64_t *ns);
+
 /* ------------------------------------------------------------------ */
 /* errno names                                                        */
 /* ------------------------------------------------------------------ */

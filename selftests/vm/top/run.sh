@@ -112,7 +112,7 @@ not_a_terminal() {
 # reloaded, kvmmem-top attaches to the new module; absent, it says so.
 reload() {
 	local pid rc out
-	"$KTOP" -b -d 0.5 -n 6 >reload.txt 2>reload.err &
+	"$KTOP" -b -i 0.5 -n 6 >reload.txt 2>reload.err &
 	pid=$!
 	wait_lines reload.txt 4 || return 1
 	# kvmmem-top does not trace kvmmem_hostsim: that one goes
@@ -132,10 +132,10 @@ reload() {
 	expect_eq "exit status without the module" $rc 1 || return 1
 	[[ $out == *"kvmmem module is not loaded"* ]] || { echo "$out"; return 1; }
 	insmod "$MODDIR/kvmmem.ko" && insmod "$MODDIR/kvmmem_hostsim.ko" || return 1
-	"$KTOP" --json -d 0.5 -n 4 >reload.jsonl &
+	"$KTOP" --json -i 0.5 -n 4 >reload.jsonl &
 	pid=$!
 	wait_lines reload.jsonl 1 || return 1
-	"$CTL" stress -p 1 -m 7 --seed 11 >/dev/null || return 1
+	"$CTL" stress -P 1 -m 7 --seed 11 >/dev/null || return 1
 	wait "$pid" || return 1
 	expect_eq "maps after reload" "$(json reload.jsonl "F[-1]['totals']['maps']")" 7
 }
@@ -147,7 +147,7 @@ reload() {
 known_json() {
 	local leaked0 pid
 	leaked0=$(stat_of leaked_pages)
-	"$KTOP" --json -d 0.5 -n 12 >known.jsonl 2>known.err &
+	"$KTOP" --json -i 0.5 -n 12 >known.jsonl 2>known.err &
 	pid=$!
 	wait_lines known.jsonl 1 || return 1
 	echo 14 >"$HOSTSIM/fail_unmap_error" &&		# KVM_EFAULT
@@ -161,7 +161,7 @@ remap 0x3000 = EEXIST
 unmap 0x1000 = EFAULT
 unmap 0x2000
 unmap 0x1000 = ENOENT" || return 1
-	"$CTL" stress -p 2 -m 20 --leave 3 --seed 5 >stress.out 2>&1 ||
+	"$CTL" stress -P 2 -m 20 --leave 3 --seed 5 >stress.out 2>&1 ||
 		{ cat stress.out; return 1; }
 	wait "$pid" || { cat known.err; return 1; }
 	$PY - known.jsonl "$(cat hold.pid)" "$leaked0" "$(stat_of live_mappings)" \
@@ -230,7 +230,7 @@ unmap 0x1000 = ENOENT" || return 1
 known_batch() {
 	local pid live pinned
 	pid=$(cat hold.pid)
-	"$KTOP" -b -d 0.5 -n 2 >batch.txt 2>batch.err || { cat batch.err; return 1; }
+	"$KTOP" -b -i 0.5 -n 2 >batch.txt 2>batch.err || { cat batch.err; return 1; }
 	expect_eq frames "$(grep -c '^kvmmem-top - ' batch.txt)" 2 || return 1
 	grep -q -E "^Mappings: $(stat_of live_mappings) live, $(stat_of pinned_pages) pinned, $(stat_of leaked_pages) leaked   drops: 0$" batch.txt ||
 		{ echo "header:"; head -4 batch.txt; return 1; }
@@ -238,7 +238,7 @@ known_batch() {
 	read -r live pinned < <(awk -v p="$pid" '$1 == p { print $3, $4 }' batch.txt | tail -n 1)
 	expect_eq "holder live" "$live" 3 && expect_eq "holder pinned" "$pinned" 4 || return 1
 	# -p: that row only
-	"$KTOP" -b -d 0.3 -n 1 -p "$pid" >pid.txt || return 1
+	"$KTOP" -b -i 0.3 -n 1 -p "$pid" >pid.txt || return 1
 	expect_eq "rows with -p" "$(awk '/^ +PID /{ t = 1; next } t && NF' pid.txt | awk '{ print $1 }' | sort -u | tr '\n' ' ')" "$pid "
 }
 
@@ -248,7 +248,7 @@ before_start() {
 	holder early "map 0x9000
 map 0xa000" || return 1
 	pid=$(cat early.pid)
-	"$KTOP" --json -d 0.3 -n 1 >early.jsonl || return 1
+	"$KTOP" --json -i 0.3 -n 1 >early.jsonl || return 1
 	expect_eq live "$(json early.jsonl "[p['live'] for p in F[0]['processes'] if p['pid'] == $pid]")" "[2]" &&
 	expect_eq partial "$(json early.jsonl "[p['oldest_partial'] for p in F[0]['processes'] if p['pid'] == $pid]")" "[True]"
 	kill "$pid"
@@ -256,10 +256,10 @@ map 0xa000" || return 1
 
 raw_tp() {
 	local pid
-	"$KTOP" --force-raw-tp --time-all --json -d 0.5 -n 2 >raw.jsonl &
+	"$KTOP" --force-raw-tp --time-all --json -i 0.5 -n 2 >raw.jsonl &
 	pid=$!
 	wait_lines raw.jsonl 1 || return 1
-	"$CTL" stress -p 1 -m 9 --seed 13 >/dev/null || return 1
+	"$CTL" stress -P 1 -m 9 --seed 13 >/dev/null || return 1
 	wait "$pid" || return 1
 	expect_eq attach "$(json raw.jsonl "F[-1]['attach']")" raw_tp &&
 	expect_eq maps "$(json raw.jsonl "F[-1]['totals']['maps']")" 9 &&
@@ -269,7 +269,7 @@ raw_tp() {
 
 signal_stops() {
 	local pid rc
-	"$KTOP" -b -d 0.3 >sig.txt 2>&1 &
+	"$KTOP" -b -i 0.3 >sig.txt 2>&1 &
 	pid=$!
 	wait_lines sig.txt 4 || return 1
 	kill -TERM "$pid"
@@ -320,7 +320,7 @@ map 0x13000" || return 1
 	b=$(cat ib.pid)
 	printf 'set -g default-terminal screen\nset -g remain-on-exit on\n' >"$TMP/tmux.conf"
 	tmx -f "$TMP/tmux.conf" new-session -d -s top -x 132 -y 40 \
-		"$KTOP -d 0.5" || return 1
+		"$KTOP -i 0.5" || return 1
 	wait_screen 'PINNED\*' || return 1
 	wait_screen "^ +$b " || return 1
 	before "$a" "$b" || return 1		# default: pinned, most first
@@ -339,7 +339,7 @@ map 0x13000" || return 1
 	wait_screen "^ +$a " || return 1
 	# histograms of the last interval: keep some calls coming
 	(for ((i = 0; i < 20; i++)); do
-		"$CTL" stress -p 1 -m 10 --seed $i >/dev/null 2>&1
+		"$CTL" stress -P 1 -m 10 --seed $i >/dev/null 2>&1
 	done) &
 	load=$!
 	tmx send-keys -t top h
