@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <criterion/criterion.h>
 
@@ -28,6 +29,9 @@ static void teardown(void)
 }
 
 TestSuite(kinds, .fini = teardown);
+
+/* Times since 1 s on the monotonic clock. */
+static const struct kvmmem_trace_clock rel = { .t0 = 1000000000 };
 
 static struct kt_event event_of(unsigned int kind)
 {
@@ -139,7 +143,7 @@ Test(kinds, every_kind_prints_as_text_with_its_name_and_fields)
 		unsigned int n;
 		FILE *f = open_memstream(&text, &size);
 
-		kvmmem_trace_print_event(f, &e, 1000000000, -1);
+		kvmmem_trace_print_event(f, &e, &rel, -1);
 		fclose(f);
 		cr_assert(strstr(text, kvmmem_trace_kind_name(k)), "%s", text);
 		fl = kvmmem_trace_shape_fields(kvmmem_trace_kind(k)->shape, &n);
@@ -161,7 +165,7 @@ Test(kinds, every_kind_prints_as_one_json_line)
 		char want[64];
 		FILE *f = open_memstream(&text, &size);
 
-		kvmmem_trace_print_event_json(f, &e, 1000000000, 12);
+		kvmmem_trace_print_event_json(f, &e, &rel, 12);
 		fclose(f);
 		snprintf(want, sizeof(want), ",\"event\":\"%s\",",
 			 kvmmem_trace_kind_name(k));
@@ -179,7 +183,7 @@ Test(kinds, the_printers_keep_the_formats_users_parse)
 	struct kt_event e = event_of(KT_MAP_END);
 	FILE *f = open_memstream(&text, &size);
 
-	kvmmem_trace_print_event(f, &e, 1000000000, 1500);
+	kvmmem_trace_print_event(f, &e, &rel, 1500);
 	fclose(f);
 	cr_assert_str_eq(text, "1.000000     7       8       proc             "
 			 "map_end              id=5 tgid=32 gva=0x1000 "
@@ -188,7 +192,7 @@ Test(kinds, the_printers_keep_the_formats_users_parse)
 	e = event_of(KT_KVM_HC_EXIT);
 	e.ret = -EFAULT;
 	f = open_memstream(&text, &size);
-	kvmmem_trace_print_event_json(f, &e, 1000000000, -1);
+	kvmmem_trace_print_event_json(f, &e, &rel, -1);
 	fclose(f);
 	cr_assert_str_eq(text, "{\"ts_ns\":2000000000,\"time_s\":1.000000000,"
 			 "\"pid\":7,\"tid\":8,\"cpu\":1,\"comm\":\"proc\","
@@ -235,4 +239,29 @@ Test(kinds, hypercall_names_come_from_the_uapi_numbers)
 	cr_assert_str_eq(kvmmem_hypercall_name(KVM_HC_MEM_MAP), "MEM_MAP");
 	cr_assert_str_eq(kvmmem_hypercall_name(KVM_HC_MEM_UNMAP), "MEM_UNMAP");
 	cr_assert_str_eq(kvmmem_hypercall_name(34), "hypercall");
+}
+
+Test(kinds, wall_clock_times_are_the_start_plus_the_clock)
+{
+	/* 2023-11-14 22:13:20 UTC at t0; the event 1 s later */
+	const struct kvmmem_trace_clock wall = {
+		.t0 = 1000000000, .real0 = 1700000000000000000ULL,
+	};
+	struct kt_event e = event_of(KT_MAP_END);
+	FILE *f;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	f = open_memstream(&text, &size);
+	kvmmem_trace_print_header(f, &wall);
+	kvmmem_trace_print_event(f, &e, &wall, -1);
+	fclose(f);
+	cr_assert(!strncmp(text, "TIME            PID", 19), "%s", text);
+	cr_assert(strstr(text, "\n22:13:21.000000 7       8"), "%s", text);
+	free(text);
+	f = open_memstream(&text, &size);
+	kvmmem_trace_print_event_json(f, &e, &wall, -1);
+	fclose(f);
+	cr_assert(strstr(text, ",\"time_s\":1.000000000,\"real_ns\":"
+			 "1700000001000000000,"), "%s", text);
 }

@@ -20,6 +20,23 @@ extern "C" {
  */
 char *kvmmem_fmt_ns(char buf[32], uint64_t ns);
 
+/**
+ * kvmmem_fmt_clock() - a CLOCK_REALTIME time as local time of day
+ * @buf: receives "HH:MM:SS.uuuuuu" (microseconds), "?" if it cannot be
+ *       converted
+ *
+ * Return: @buf.
+ */
+char *kvmmem_fmt_clock(char buf[32], uint64_t real_ns);
+
+/**
+ * kvmmem_fmt_iso() - a CLOCK_REALTIME time as ISO 8601, UTC
+ * @buf: receives "2026-12-01T23:59:59.123Z" (milliseconds)
+ *
+ * Return: @buf.
+ */
+char *kvmmem_fmt_iso(char buf[32], uint64_t real_ns);
+
 #ifdef __cplusplus
 }
 #endif

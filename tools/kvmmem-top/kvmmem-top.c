@@ -48,6 +48,7 @@ int take_frame(struct top_source *src, struct top_sample *prev,
 	top_frame_free(f);
 	/* the first sample is the baseline: no interval, no rates yet */
 	err = top_frame_build(src->desc, prev, cur, prev ? t0 : cur->ts_ns, f);
+	f->real_ns = kvmmem_real_ns();
 	if (err)
 		kvmmem_warn("building a frame: %s", strerror(-err));
 	return err;
@@ -66,7 +67,8 @@ static void sleep_until(uint64_t deadline_ns)
 		;
 }
 
-int run_batch(struct top_source *src, const struct view_opts *o, bool json)
+int run_batch(struct top_source *src, const struct view_opts *o,
+	      enum top_output out)
 {
 	struct top_sample samples[2] = { 0 }, *prev = &samples[0],
 			  *cur = &samples[1], *tmp;
@@ -94,9 +96,12 @@ int run_batch(struct top_source *src, const struct view_opts *o, bool json)
 			break;
 		top_sort(f.rows, f.n, o->sort, o->reverse);
 		n = top_filter(f.rows, f.n, o->pid);
-		if (json) {
+		if (out == TOP_OUT_JSON) {
 			err = top_print_json(stdout, src->desc, &f, f.rows, n,
 					     (unsigned int)seq, src->attach);
+		} else if (out == TOP_OUT_CSV) {
+			err = top_print_csv(stdout, src->desc, &f, f.rows, n,
+					    (unsigned int)seq);
 		} else {
 			snprintf(extra, sizeof(extra), "attach %s%s", src->attach,
 				 o->pid ? "  filter" : "");
@@ -132,6 +137,7 @@ int run_batch(struct top_source *src, const struct view_opts *o, bool json)
 
 enum {
 	OPT_MAX_LIVE = 1000,
+	OPT_CSV,
 	OPT_FORCE_RAW_TP,
 	OPT_HOST,
 	OPT_TIME_ALL,
@@ -144,6 +150,7 @@ static struct {
 	bool host;
 	bool batch;
 	bool json;
+	bool csv;
 } args = {
 	.view = { .interval_ns = 1000000000ULL, .sort = TOP_COL_PINNED },
 	.guest = { .max_live = 262144 },
@@ -191,6 +198,7 @@ static const char doc[] =
 "    kvmmem-top -b -n 5              # 5 text frames, like top -b\n"
 "    kvmmem-top -j -i 2 -d 1m        # a JSON object every 2 s for a minute\n"
 "    kvmmem-top -b -n 1 -p 1234      # one frame, process 1234 only\n"
+"    kvmmem-top --csv -i 5 -d 1h >top.csv   # an hour, a CSV line per row\n"
 "    kvmmem-top --host               # on a KVM host: a row per VM\n"
 "    kvmmem-top --host --json -n 5   # ... as JSON, 5 frames\n";
 
@@ -204,6 +212,8 @@ static const struct argp_option options[] = {
 	  "until q or Ctrl-C)", 0 },
 	{ "batch", 'b', NULL, 0, "Plain-text frames on stdout, like top -b", 0 },
 	{ "json", 'j', NULL, 0, "One JSON object per frame on stdout", 0 },
+	{ "csv", OPT_CSV, NULL, 0, "Batch mode as CSV: a header, then a line "
+	  "per row per frame, with the wall-clock time", 0 },
 	{ "pid", 'p', "PID", 0, "Only this process's row (--host: the VM whose "
 	  "VMM is PID)", 0 },
 	{ "sort", 's', "COLUMN", 0, "Sort by pid, name (comm, vm), live, pinned "
@@ -245,6 +255,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'j':
 		args.json = true;
+		break;
+	case OPT_CSV:
+		args.csv = true;
 		break;
 	case 'p':
 		args.view.pid = (uint32_t)kvmmem_argp_u64(state, "--pid", arg, 1,
@@ -306,11 +319,12 @@ int main(int argc, char **argv)
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return EXIT_USAGE;
-	if (args.batch && args.json) {
-		kvmmem_warn("-b (--batch) and -j (--json): choose one");
+	if (args.json + args.csv > 1 || (args.batch && args.json)) {
+		kvmmem_warn("-b (--batch), -j (--json) and --csv (batch as CSV): "
+			    "choose one");
 		return EXIT_USAGE;
 	}
-	if (!args.batch && !args.json && !isatty(STDOUT_FILENO)) {
+	if (!args.batch && !args.json && !args.csv && !isatty(STDOUT_FILENO)) {
 		kvmmem_warn("standard output is not a terminal: use -b (text frames) "
 		     "or -j (JSON)");
 		return EXIT_USAGE;
@@ -321,8 +335,9 @@ int main(int argc, char **argv)
 	if (err)
 		return EXIT_FAIL;
 	kvmmem_catch_stop_signals();
-	if (args.batch || args.json)
-		status = run_batch(src, &args.view, args.json);
+	if (args.batch || args.json || args.csv)
+		status = run_batch(src, &args.view, args.json ? TOP_OUT_JSON :
+				   args.csv ? TOP_OUT_CSV : TOP_OUT_TEXT);
 	else
 		status = run_view(src, &args.view);
 	src->close(src);

@@ -66,11 +66,15 @@ struct view_opts {
 	bool reverse;
 };
 
+enum top_output { TOP_OUT_TEXT, TOP_OUT_JSON, TOP_OUT_CSV };
+
 /*
- * Batch (plain-text frames, like top -b) or JSON (one object per frame)
- * until @o->count frames or a signal. Return the exit status.
+ * Batch (plain-text frames, like top -b), JSON (one object per frame) or
+ * CSV (a line per row per frame) until @o->count frames, @o->duration_ns
+ * or a signal. Return the exit status.
  */
-int run_batch(struct top_source *src, const struct view_opts *o, bool json);
+int run_batch(struct top_source *src, const struct view_opts *o,
+	      enum top_output out);
 
 /* The full-screen view until q or a signal. Return the exit status. */
 int run_view(struct top_source *src, const struct view_opts *o);

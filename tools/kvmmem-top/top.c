@@ -3,6 +3,7 @@
  * top.c - kvmmem-top's model: frames from samples, sorting, and the
  * text and JSON outputs (see top.h).
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -605,12 +606,17 @@ int top_print_json(FILE *out, const struct top_desc *d,
 {
 	struct kvmmem_json j;
 	unsigned int op;
+	char iso[32];
 	size_t i;
 
 	kvmmem_json_init(&j, out);
 	kvmmem_json_object(&j, NULL);
 	kvmmem_json_u64(&j, "seq", seq);
 	kvmmem_json_u64(&j, "ts_ns", f->ts_ns);
+	if (f->real_ns) {
+		kvmmem_json_u64(&j, "real_ns", f->real_ns);
+		kvmmem_json_string(&j, "time", kvmmem_fmt_iso(iso, f->real_ns));
+	}
 	kvmmem_json_double(&j, "interval_s", 6, (double)f->interval_ns / 1e9);
 	kvmmem_json_string(&j, "attach", attach ? attach : "");
 	kvmmem_json_object(&j, "totals");
@@ -653,6 +659,61 @@ int top_print_json(FILE *out, const struct top_desc *d,
 	kvmmem_json_end(&j);
 	kvmmem_json_end(&j);
 	fputc('\n', out);
+	fflush(out);
+	return ferror(out) ? -EIO : 0;
+}
+
+/* -------------------------------------------------------------- CSV */
+
+/* @s as one CSV field: quoted if it must be (RFC 4180). */
+static void csv_field(FILE *out, const char *s, size_t len)
+{
+	size_t i, n = strnlen(s, len);
+	bool quote = false;
+
+	for (i = 0; i < n; i++)
+		quote |= s[i] == ',' || s[i] == '"' || s[i] == ' ' ||
+			 s[i] == '\t' || s[i] == '\r' || s[i] == '\n';
+	if (!quote) {
+		fprintf(out, "%.*s", (int)n, s);
+		return;
+	}
+	fputc('"', out);
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"')
+			fputc('"', out);
+		fputc(s[i], out);
+	}
+	fputc('"', out);
+}
+
+int top_print_csv(FILE *out, const struct top_desc *d,
+		  const struct top_frame *f, const struct top_row *rows,
+		  size_t n, unsigned int seq)
+{
+	char iso[32];
+	size_t i;
+
+	if (seq == 1)
+		fprintf(out, "time,seq,%s,%s,live,pinned,leaked,maps,unmaps,"
+			"teardowns,errors,map_s,unmap_s,errors_s,timed,p50_ns,"
+			"p99_ns,oldest_age_ns\n", d->id_key, d->name_key);
+	for (i = 0; i < n; i++) {
+		const struct top_row *r = &rows[i];
+
+		fprintf(out, "%s,%u,%" PRIu32 ",",
+			f->real_ns ? kvmmem_fmt_iso(iso, f->real_ns) : "", seq,
+			r->id);
+		csv_field(out, r->name, TOP_NAME_LEN);
+		fprintf(out, ",%" PRId64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+			",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.3f,%.3f,%.3f,%"
+			PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", r->live,
+			r->pinned, r->leaked, r->cnt[TOP_MAPS], r->cnt[TOP_UNMAPS],
+			r->cnt[TOP_TEARDOWNS], r->cnt[TOP_ERRORS], r->rate[TOP_MAPS],
+			r->rate[TOP_UNMAPS] + r->rate[TOP_TEARDOWNS],
+			r->rate[TOP_ERRORS], r->lat.timed, r->lat.p50_ns,
+			r->lat.p99_ns, r->age_ns);
+	}
 	fflush(out);
 	return ferror(out) ? -EIO : 0;
 }

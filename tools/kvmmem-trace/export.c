@@ -65,9 +65,13 @@ static error_t export_parse(int key, char *arg, struct argp_state *state)
 
 int cmd_export(int argc, char **argv)
 {
+	const struct argp_child children[] = {
+		{ &filter_argp, 0, "Which events:", 2 },
+		{},
+	};
 	const struct argp argp = {
 		.options = export_options, .parser = export_parse,
-		.args_doc = "FILE", .doc = export_doc,
+		.args_doc = "FILE", .doc = export_doc, .children = children,
 	};
 	struct kvmmem_trace_analysis a;
 	struct kvmmem_trace_file tf;
@@ -81,6 +85,10 @@ int cmd_export(int argc, char **argv)
 	kvmmem_trace_analysis_init(&a);
 	if (err < 0)
 		goto cleanup;
+	if (filter_loaded(&tf, exp_args.file)) {
+		ret = EXIT_USAGE;
+		goto cleanup;
+	}
 	f = fopen(exp_args.output, "w");
 	if (!f) {
 		kvmmem_warn("cannot create %s: %s", exp_args.output, strerror(errno));

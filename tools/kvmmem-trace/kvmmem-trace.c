@@ -147,7 +147,8 @@ const struct argp session_argp = {
 
 struct live {
 	bool json;
-	uint64_t t0;
+	struct kvmmem_trace_clock clock;
+	bool wall;		/* -T */
 	uint64_t events;
 	struct kvmmem_trace_analysis a;
 	int err;
@@ -162,13 +163,14 @@ static int live_event(void *ctx, const struct kt_event *e)
 	if (kvmmem_trace_analysis_add(&l->a, e, &lat))
 		lat = -1;
 	if (l->json)
-		kvmmem_trace_print_event_json(stdout, e, l->t0, lat);
+		kvmmem_trace_print_event_json(stdout, e, &l->clock, lat);
 	else
-		kvmmem_trace_print_event(stdout, e, l->t0, lat);
+		kvmmem_trace_print_event(stdout, e, &l->clock, lat);
 	return 0;
 }
 
-int cmd_live(const struct kvmmem_session_opts *opts, bool json, uint64_t duration_ns)
+int cmd_live(const struct kvmmem_session_opts *opts, bool json, bool wall,
+	     uint64_t duration_ns)
 {
 	struct live l = { .json = json };
 	struct kvmmem_session *s;
@@ -180,13 +182,14 @@ int cmd_live(const struct kvmmem_session_opts *opts, bool json, uint64_t duratio
 	if (err)
 		return EXIT_FAIL;
 	kvmmem_catch_stop_signals();
-	l.t0 = kvmmem_mono_ns();
+	l.clock.t0 = kvmmem_mono_ns();
+	l.clock.real0 = wall ? kvmmem_real_ns() : 0;
 	if (duration_ns)
-		deadline = l.t0 + duration_ns;
+		deadline = l.clock.t0 + duration_ns;
 	if (!json) {
 		fprintf(stderr, "Tracing kvmmem (%s)... Hit Ctrl-C to end.\n",
 			kvmmem_session_attach(s));
-		kvmmem_trace_print_header(stdout);
+		kvmmem_trace_print_header(stdout, &l.clock);
 	}
 	while (!kvmmem_stop_signal && (!deadline || kvmmem_mono_ns() < deadline)) {
 		err = kvmmem_session_poll(s);
@@ -254,11 +257,14 @@ static const char main_doc[] =
 
 static const struct argp_option main_options[] = {
 	{ "json", 'j', NULL, 0, "Live mode: JSON lines", 0 },
+	{ "timestamp", 'T', NULL, 0, "Live mode: wall-clock times (HH:MM:SS.us; "
+	  "JSON: real_ns too)", 0 },
 	{},
 };
 
 static struct {
 	bool json;
+	bool wall;
 	int cmd_index;
 } main_args = { .cmd_index = -1 };
 
@@ -268,6 +274,9 @@ static error_t main_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'j':
 		main_args.json = true;
+		break;
+	case 'T':
+		main_args.wall = true;
 		break;
 	case ARGP_KEY_ARG:
 		/* the command: the rest of argv is its own */
@@ -309,14 +318,17 @@ int main(int argc, char **argv)
 	kvmmem_cli_init("kvmmem-trace", argv, EXIT_USAGE);
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL);
 	if (main_args.cmd_index < 0)
-		return cmd_live(&sopts, main_args.json, opt_duration_ns);
+		return cmd_live(&sopts, main_args.json, main_args.wall,
+				opt_duration_ns);
 	/* what comes before COMMAND is live mode's: refuse it, not ignore it */
 	cmd = argv[main_args.cmd_index];
-	if (main_args.json || (session_opt_given && strcmp(cmd, "record"))) {
+	if (main_args.json || main_args.wall ||
+	    (session_opt_given && strcmp(cmd, "record"))) {
 		fprintf(stderr, "%s: %s before '%s' is an option of live mode%s: "
 			"give %s's options after it ('%s %s --help' lists "
 			"them)\n", kvmmem_prog, main_args.json ? "-j" :
-			session_opt_given, cmd, main_args.json ? "" : " and record",
+			main_args.wall ? "-T" : session_opt_given, cmd,
+			main_args.json || main_args.wall ? "" : " and record",
 			cmd, kvmmem_prog, cmd);
 		return EXIT_USAGE;
 	}

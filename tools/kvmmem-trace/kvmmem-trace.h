@@ -13,6 +13,7 @@
 #include "common/cli.h"
 #include "common/json.h"
 #include "trace/analysis.h"
+#include "trace/filter.h"
 #include "trace/kinds.h"
 #include "trace/print.h"
 #include "trace/reader.h"
@@ -36,6 +37,31 @@ extern bool verbose;
 /* ------------------------------------------------------------- output */
 
 /* Events as text and JSON: trace/print.h. */
+
+/*
+ * --pid, --comm, --events, --since, --until of report, dump and export:
+ * an argp child, what it parsed, and a stream callback that hands @next
+ * the events that pass (resolving the times once the header is read;
+ * -ECANCELED if they do not parse: filter_done() says so).
+ */
+extern const struct argp filter_argp;
+extern struct kvmmem_trace_filter file_filter;
+
+struct filtered {
+	const struct kvmmem_trace_file *tf;
+	kvmmem_trace_events_cb next;
+	void *next_ctx;
+	bool resolved;
+	struct kt_event *buf;
+	size_t cap;
+	char msg[256];		/* a --since/--until that does not parse */
+};
+
+int filter_events(void *ctx, const struct kt_event *ev, size_t n);
+/* After the read: 0, or -EINVAL if the filter's times were bad (said). */
+int filter_done(struct filtered *fl, const char *path);
+/* Keep the events of a loaded @tf that pass; 0 or -EINVAL (said). */
+int filter_loaded(struct kvmmem_trace_file *tf, const char *path);
 
 /*
  * Load FILE ("-": standard input), saying on stderr what is wrong; return
@@ -83,7 +109,8 @@ void perfetto_other_data(struct perfetto *x);
 void perfetto_end(struct perfetto *x);
 
 /* Subcommands: argv[0] is "kvmmem-trace NAME"; return the exit status. */
-int cmd_live(const struct kvmmem_session_opts *opts, bool json, uint64_t duration_s);
+int cmd_live(const struct kvmmem_session_opts *opts, bool json, bool wall,
+	     uint64_t duration_ns);
 int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_export(int argc, char **argv);

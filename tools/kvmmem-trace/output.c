@@ -11,6 +11,8 @@
 /* Say on stderr what is wrong with the recording @path read with @err. */
 static int said(const char *path, struct kvmmem_trace_file *tf, int err)
 {
+	if (err == -ECANCELED)
+		return err;	/* a callback stopped the read, and says why */
 	if (err == KVMMEM_TRACE_INCOMPLETE)
 		kvmmem_warn("%s: warning: %s", path, tf->msg);
 	else if (err == -EINVAL || err == -EPROTONOSUPPORT || err == -EBADMSG)

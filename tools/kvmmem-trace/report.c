@@ -28,11 +28,130 @@ static int analyze_events(void *ctx, const struct kt_event *ev, size_t n)
 	return 0;
 }
 
+/* ------------------------------------------------------------- filters */
+
+struct kvmmem_trace_filter file_filter;
+
+#define OPT_SINCE	1300
+#define OPT_UNTIL	1301
+
+static const struct argp_option filter_options[] = {
+	{ "pid", 'p', "PID", 0, "Only the events of process PID (and its "
+	  "mappings' teardowns; in a host recording, a VMM's)", 2 },
+	{ "comm", 'c', "COMM", 0, "Only the events of processes named COMM", 2 },
+	{ "events", 'e', "KINDS", 0, "Only these event kinds (as live mode's "
+	  "-e: map, unmap, ..., or kind names)", 2 },
+	{ "since", OPT_SINCE, "TIME", 0, "From TIME: seconds since the "
+	  "recording started (1.5, 500ms, 2m), or a wall-clock time "
+	  "(HH:MM:SS[.frac], YYYY-MM-DD HH:MM:SS, @EPOCH)", 2 },
+	{ "until", OPT_UNTIL, "TIME", 0, "Up to TIME (as --since), not "
+	  "included", 2 },
+	{},
+};
+
+static error_t filter_parse(int key, char *arg, struct argp_state *state)
+{
+	struct kvmmem_trace_filter *f = &file_filter;
+
+	switch (key) {
+	case 'p':
+		f->pid = (uint32_t)kvmmem_argp_u64(state, "--pid", arg, 1, INT32_MAX);
+		break;
+	case 'c':
+		if (!arg[0] || strlen(arg) > KT_COMM_LEN - 1)
+			argp_error(state, "--comm '%s': a process name of 1 to %d "
+				   "characters", arg, KT_COMM_LEN - 1);
+		snprintf(f->comm, sizeof(f->comm), "%s", arg);
+		break;
+	case 'e':
+		if (kvmmem_trace_parse_kinds(arg, &f->kinds) || !f->kinds)
+			argp_error(state, "--events '%s': a comma-separated list of "
+				   "groups (map, unmap, teardown, leak, hypercall, "
+				   "exit, host, token, kvm, all) or kind names", arg);
+		break;
+	case OPT_SINCE:
+		f->since = arg;
+		break;
+	case OPT_UNTIL:
+		f->until = arg;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+const struct argp filter_argp = { .options = filter_options,
+				  .parser = filter_parse };
+
+int filter_events(void *ctx, const struct kt_event *ev, size_t n)
+{
+	struct filtered *fl = ctx;
+	struct kt_event *p;
+	size_t i, m = 0;
+
+	if (!fl->resolved) {
+		if (kvmmem_trace_filter_resolve(&file_filter, &fl->tf->info,
+						fl->msg, sizeof(fl->msg)))
+			return -ECANCELED;	/* filter_done() says why */
+		fl->resolved = true;
+	}
+	if (!kvmmem_trace_filter_active(&file_filter))
+		return fl->next(fl->next_ctx, ev, n);
+	if (n > fl->cap) {
+		p = realloc(fl->buf, n * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		fl->buf = p;
+		fl->cap = n;
+	}
+	for (i = 0; i < n; i++)
+		if (kvmmem_trace_filter_match(&file_filter, &ev[i]))
+			fl->buf[m++] = ev[i];
+	return m ? fl->next(fl->next_ctx, fl->buf, m) : 0;
+}
+
+int filter_done(struct filtered *fl, const char *path)
+{
+	int err = 0;
+
+	/* a recording without events: check the times all the same */
+	if (!fl->resolved && !fl->msg[0])
+		kvmmem_trace_filter_resolve(&file_filter, &fl->tf->info, fl->msg,
+					    sizeof(fl->msg));
+	if (fl->msg[0]) {
+		kvmmem_warn("%s: %s", path, fl->msg);
+		err = -EINVAL;
+	}
+	free(fl->buf);
+	fl->buf = NULL;
+	return err;
+}
+
+int filter_loaded(struct kvmmem_trace_file *tf, const char *path)
+{
+	char msg[256];
+	size_t i, m = 0;
+
+	if (kvmmem_trace_filter_resolve(&file_filter, &tf->info, msg, sizeof(msg))) {
+		kvmmem_warn("%s: %s", path, msg);
+		return -EINVAL;
+	}
+	if (!kvmmem_trace_filter_active(&file_filter))
+		return 0;
+	for (i = 0; i < tf->nr_events; i++)
+		if (kvmmem_trace_filter_match(&file_filter, &tf->events[i]))
+			tf->events[m++] = tf->events[i];
+	tf->nr_events = m;
+	return 0;
+}
+
 /* ------------------------------------------------------------- options */
 
 static struct {
 	const char *file;
 	bool json;
+	bool wall;		/* dump -T */
 } rep_args;
 
 static error_t file_parse(int key, char *arg, struct argp_state *state)
@@ -40,6 +159,9 @@ static error_t file_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'j':
 		rep_args.json = true;
+		break;
+	case 'T':
+		rep_args.wall = true;
 		break;
 	case ARGP_KEY_ARG:
 		if (rep_args.file)
@@ -58,6 +180,18 @@ static error_t file_parse(int key, char *arg, struct argp_state *state)
 
 static const struct argp_option file_options[] = {
 	{ "json", 'j', NULL, 0, "JSON instead of text", 0 },
+	{},
+};
+
+static const struct argp_option dump_options[] = {
+	{ "json", 'j', NULL, 0, "JSON lines instead of text", 0 },
+	{ "timestamp", 'T', NULL, 0, "Wall-clock times (the recording's start "
+	  "plus its clock): HH:MM:SS.us, local time; JSON: real_ns too", 0 },
+	{},
+};
+
+static const struct argp_child file_children[] = {
+	{ &filter_argp, 0, "Which events:", 2 },
 	{},
 };
 
@@ -774,16 +908,23 @@ int cmd_report(int argc, char **argv)
 {
 	const struct argp argp = {
 		.options = file_options, .parser = file_parse,
-		.args_doc = "FILE", .doc = report_doc,
+		.args_doc = "FILE", .doc = report_doc, .children = file_children,
 	};
 	struct kvmmem_trace_analysis a;
 	struct kvmmem_trace_file tf;
+	struct filtered fl = { .tf = &tf };
 	struct leak_lists l = { 0 };
 	int err, ret = EXIT_FAIL;
 
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	kvmmem_trace_analysis_init(&a);
-	err = stream_recording(rep_args.file, analyze_events, &a, &tf);
+	fl.next = analyze_events;
+	fl.next_ctx = &a;
+	err = stream_recording(rep_args.file, filter_events, &fl, &tf);
+	if (filter_done(&fl, rep_args.file)) {
+		ret = EXIT_USAGE;
+		goto cleanup;
+	}
 	if (err < 0)
 		goto cleanup;
 	kvmmem_trace_analysis_finish(&a, tf.end_ts);
@@ -825,21 +966,24 @@ struct dump {
 static int dump_events(void *ctx, const struct kt_event *ev, size_t n)
 {
 	struct dump *d = ctx;
-	uint64_t t0 = d->tf->info.start_mono_ns;
+	const struct kvmmem_trace_clock c = {
+		.t0 = d->tf->info.start_mono_ns,
+		.real0 = rep_args.wall ? d->tf->info.start_real_ns : 0,
+	};
 	int64_t lat;
 	size_t i;
 
 	if (!rep_args.json && !d->header) {
-		kvmmem_trace_print_header(stdout);
+		kvmmem_trace_print_header(stdout, &c);
 		d->header = true;
 	}
 	for (i = 0; i < n; i++) {
 		if (kvmmem_trace_analysis_add(&d->a, &ev[i], &lat))
 			lat = -1;
 		if (rep_args.json)
-			kvmmem_trace_print_event_json(stdout, &ev[i], t0, lat);
+			kvmmem_trace_print_event_json(stdout, &ev[i], &c, lat);
 		else
-			kvmmem_trace_print_event(stdout, &ev[i], t0, lat);
+			kvmmem_trace_print_event(stdout, &ev[i], &c, lat);
 	}
 	return ferror(stdout) ? -EIO : 0;
 }
@@ -847,20 +991,26 @@ static int dump_events(void *ctx, const struct kt_event *ev, size_t n)
 int cmd_dump(int argc, char **argv)
 {
 	const struct argp argp = {
-		.options = file_options, .parser = file_parse,
-		.args_doc = "FILE", .doc = dump_doc,
+		.options = dump_options, .parser = file_parse,
+		.args_doc = "FILE", .doc = dump_doc, .children = file_children,
 	};
 	struct kvmmem_trace_file tf;
 	struct dump d = { .tf = &tf };
+	struct filtered fl = { .tf = &tf, .next = dump_events, .next_ctx = &d };
 	int err, ret = EXIT_FAIL;
 
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	kvmmem_trace_analysis_init(&d.a);
-	err = stream_recording(rep_args.file, dump_events, &d, &tf);
+	err = stream_recording(rep_args.file, filter_events, &fl, &tf);
+	if (filter_done(&fl, rep_args.file)) {
+		ret = EXIT_USAGE;
+		goto cleanup;
+	}
 	if (err < 0)
 		goto cleanup;
 	if (!rep_args.json && !d.header)
-		kvmmem_trace_print_header(stdout);
+		kvmmem_trace_print_header(stdout, &(struct kvmmem_trace_clock){
+			.real0 = rep_args.wall });
 	ret = fflush(stdout) ? EXIT_FAIL : load_status(err);
 cleanup:
 	kvmmem_trace_analysis_free(&d.a);

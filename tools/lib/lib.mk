@@ -35,7 +35,8 @@ LIBKVMMEM_SRCS := lib/libkvmmem.c lib/stats.c lib/util.c
 KVMMEM_COMMON_SRCS := common/cli.c common/bpfutil.c common/hist.c \
 		      common/json.c common/timefmt.c common/vmm.c
 KVMMEM_TRACE_SRCS := trace/kinds.c trace/format.c trace/writer.c \
-		     trace/reader.c trace/analyze.c trace/merge.c trace/print.c
+		     trace/reader.c trace/analyze.c trace/merge.c trace/print.c \
+		     trace/filter.c
 # kvmmem-top's model (frames, sorting, outputs): unit-tested like a library
 KVMMEM_TOP_SRCS := kvmmem-top/top.c kvmmem-top/top_host.c
 # The shared code of the tools, as one archive (not installed)

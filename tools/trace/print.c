@@ -136,13 +136,21 @@ static double rel_s(uint64_t ts, uint64_t t0)
 	return ts >= t0 ? (double)(ts - t0) / 1e9 : -(double)(t0 - ts) / 1e9;
 }
 
-void kvmmem_trace_print_header(FILE *f)
+/* CLOCK_REALTIME of @ts. */
+static uint64_t real_ns(const struct kvmmem_trace_clock *c, uint64_t ts)
 {
-	fprintf(f, "%-12s %-7s %-7s %-16s %-20s %s\n", "TIME(s)", "PID", "TID",
-		"COMM", "EVENT", "DETAILS");
+	return ts >= c->t0 ? c->real0 + (ts - c->t0) : c->real0 - (c->t0 - ts);
 }
 
-void kvmmem_trace_print_event(FILE *f, const struct kt_event *e, uint64_t t0,
+void kvmmem_trace_print_header(FILE *f, const struct kvmmem_trace_clock *c)
+{
+	fprintf(f, "%-*s %-7s %-7s %-16s %-20s %s\n", c->real0 ? 15 : 12,
+		c->real0 ? "TIME" : "TIME(s)", "PID", "TID", "COMM", "EVENT",
+		"DETAILS");
+}
+
+void kvmmem_trace_print_event(FILE *f, const struct kt_event *e,
+			      const struct kvmmem_trace_clock *c,
 			      int64_t latency_ns)
 {
 	const struct kvmmem_trace_field *fl;
@@ -153,8 +161,12 @@ void kvmmem_trace_print_event(FILE *f, const struct kt_event *e, uint64_t t0,
 
 	memcpy(comm, e->comm, KT_COMM_LEN);
 	comm[KT_COMM_LEN] = '\0';
-	fprintf(f, "%-12.6f %-7" PRIu32 " %-7" PRIu32 " %-16s %-20s ",
-		rel_s(e->ts, t0), e->pid, e->tid, comm, kind_name(e->kind));
+	if (c->real0)
+		fprintf(f, "%-15s ", kvmmem_fmt_clock(buf, real_ns(c, e->ts)));
+	else
+		fprintf(f, "%-12.6f ", rel_s(e->ts, c->t0));
+	fprintf(f, "%-7" PRIu32 " %-7" PRIu32 " %-16s %-20s ", e->pid, e->tid,
+		comm, kind_name(e->kind));
 	fl = fields_of(e, &n);
 	for (i = 0; i < n; i++) {
 		if (!fl[i].text || fl[i].text_fmt == KT_FMT_NONE)
@@ -216,7 +228,8 @@ static void json_fields(struct kvmmem_json *j, const struct kt_event *e,
 }
 
 void kvmmem_trace_print_event_json(FILE *f, const struct kt_event *e,
-				   uint64_t t0, int64_t latency_ns)
+				   const struct kvmmem_trace_clock *c,
+				   int64_t latency_ns)
 {
 	struct kvmmem_json j;
 	char buf[32];
@@ -224,7 +237,9 @@ void kvmmem_trace_print_event_json(FILE *f, const struct kt_event *e,
 	kvmmem_json_init(&j, f);
 	kvmmem_json_object(&j, NULL);
 	kvmmem_json_u64(&j, "ts_ns", e->ts);
-	kvmmem_json_double(&j, "time_s", 9, rel_s(e->ts, t0));
+	kvmmem_json_double(&j, "time_s", 9, rel_s(e->ts, c->t0));
+	if (c->real0)
+		kvmmem_json_u64(&j, "real_ns", real_ns(c, e->ts));
 	kvmmem_json_u64(&j, "pid", e->pid);
 	kvmmem_json_u64(&j, "tid", e->tid);
 	kvmmem_json_u64(&j, "cpu", e->cpu);

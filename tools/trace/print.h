@@ -47,28 +47,41 @@ struct kvmmem_trace_field {
 const struct kvmmem_trace_field *
 kvmmem_trace_shape_fields(enum kvmmem_trace_shape shape, unsigned int *n);
 
+/*
+ * The clock of the printed times: TIME is seconds since @t0 (a
+ * CLOCK_MONOTONIC time, e.g. the recording's start); with @real0 (the
+ * CLOCK_REALTIME of that same instant) set, the wall-clock time (-T).
+ */
+struct kvmmem_trace_clock {
+	uint64_t t0;
+	uint64_t real0;		/* 0: relative times */
+};
+
 /** kvmmem_trace_print_header() - the column titles of the text lines */
-void kvmmem_trace_print_header(FILE *f);
+void kvmmem_trace_print_header(FILE *f, const struct kvmmem_trace_clock *c);
 
 /**
  * kvmmem_trace_print_event() - one event as a line of text
- * @t0:         time 0 of the TIME column (seconds since it)
  * @latency_ns: the duration the event closes, or -1
  *
- * TIME, PID, TID, COMM, EVENT, then the shape's fields as name=value,
- * and lat= when @latency_ns >= 0.
+ * TIME (seconds since c->t0, or with c->real0 the local time of day,
+ * HH:MM:SS.uuuuuu), PID, TID, COMM, EVENT, then the shape's fields as
+ * name=value, and lat= when @latency_ns >= 0.
  */
-void kvmmem_trace_print_event(FILE *f, const struct kt_event *e, uint64_t t0,
+void kvmmem_trace_print_event(FILE *f, const struct kt_event *e,
+			      const struct kvmmem_trace_clock *c,
 			      int64_t latency_ns);
 
 /**
  * kvmmem_trace_print_event_json() - one event as one JSON line
  *
- * ts_ns, time_s (since @t0), pid, tid, cpu, comm, event, the shape's
- * fields, ret, result, and latency_ns when @latency_ns >= 0.
+ * ts_ns, time_s (since c->t0), real_ns (with c->real0: CLOCK_REALTIME),
+ * pid, tid, cpu, comm, event, the shape's fields, ret, result, and
+ * latency_ns when @latency_ns >= 0.
  */
 void kvmmem_trace_print_event_json(FILE *f, const struct kt_event *e,
-				   uint64_t t0, int64_t latency_ns);
+				   const struct kvmmem_trace_clock *c,
+				   int64_t latency_ns);
 
 /**
  * kvmmem_trace_json_args() - the shape's fields as members of the open

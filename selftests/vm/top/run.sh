@@ -242,6 +242,27 @@ known_batch() {
 	expect_eq "rows with -p" "$(awk '/^ +PID /{ t = 1; next } t && NF' pid.txt | awk '{ print $1 }' | sort -u | tr '\n' ' ')" "$pid "
 }
 
+# --csv: a header, a line per row per frame with its wall-clock time;
+# -d stops it; JSON frames carry the wall-clock time too.
+csv_and_time() {
+	local pid
+	pid=$(cat hold.pid)
+	"$KTOP" --csv -i 0.3 -d 0.7 >top.csv 2>csv.err || { cat csv.err; return 1; }
+	$PY - top.csv "$pid" <<-'PYEOF' || return 1
+	import csv, sys, datetime
+	rows = list(csv.DictReader(open(sys.argv[1])))
+	mine = [r for r in rows if r['pid'] == sys.argv[2]]
+	seqs = sorted({r['seq'] for r in rows})
+	if seqs != ['1', '2', '3'] or not mine or mine[-1]['live'] != '3':
+	    sys.exit(f'frames {seqs}, holder rows {mine}')
+	t = datetime.datetime.strptime(mine[-1]['time'], '%Y-%m-%dT%H:%M:%S.%fZ')
+	if abs((datetime.datetime.utcnow() - t).total_seconds()) > 60:
+	    sys.exit(f'time {t}')
+	PYEOF
+	"$KTOP" -j -i 0.3 -n 1 >time.jsonl || return 1
+	expect_eq "time fields" "$(json time.jsonl "[isinstance(F[0]['real_ns'], int), F[0]['time'].endswith('Z')]")" "[True, True]"
+}
+
 # Mappings made before kvmmem-top started are in their process's row.
 before_start() {
 	local pid
@@ -372,6 +393,7 @@ check not_a_terminal_says_use_b not_a_terminal
 check rmmod_refused_while_running_then_reload_works reload
 check json_numbers_equal_the_workload known_json
 check batch_rows_and_header_equal_the_driver known_batch
+check csv_and_wall_clock_time csv_and_time
 check mappings_before_start_are_counted before_start
 check raw_tp_counts_every_map raw_tp
 check sigterm_ends_batch_cleanly signal_stops

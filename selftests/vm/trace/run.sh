@@ -367,6 +367,35 @@ damaged() {
 		{ echo "$(wc -l <damaged.txt) lines, want $want events"; return 1; }
 }
 
+# dump's filters keep exactly the events that match; -T prints the
+# wall-clock time the header's start gives.
+filters() {
+	local pid
+	"$TRACE" dump --json stress.ktr >all.jsonl || return 1
+	pid=$(json_field stress.json "[p['pid'] for p in r['processes'] if p['maps']][0]")
+	"$TRACE" dump --json -p "$pid" -e map --since 0.001 stress.ktr >some.jsonl ||
+		return 1
+	$PY - all.jsonl some.jsonl "$pid" <<-'PYEOF' || return 1
+	import json, sys
+	al = [json.loads(l) for l in open(sys.argv[1])]
+	some = [json.loads(l) for l in open(sys.argv[2])]
+	pid = int(sys.argv[3])
+	want = [e for e in al if e['event'] in ('map_start', 'map_end') and
+	        (e['pid'] == pid or e['tgid'] == pid) and e['time_s'] >= 0.001]
+	if not want or some != want:
+	    sys.exit(f'{len(some)} events, want {len(want)}')
+	PYEOF
+	[[ $("$TRACE" dump --json --until 0.000000001 stress.ktr | wc -l) -eq 0 ]] ||
+		{ echo "--until at the start keeps events"; return 1; }
+	"$TRACE" dump -T stress.ktr >wall.txt || return 1
+	grep -q -E '^[0-2][0-9]:[0-5][0-9]:[0-5][0-9]\.[0-9]{6} ' wall.txt ||
+		{ head -3 wall.txt; return 1; }
+	"$TRACE" dump -T -j stress.ktr >wall.jsonl || return 1
+	grep -q '"real_ns":' wall.jsonl || { echo "no real_ns with -T -j"; return 1; }
+	"$TRACE" report -p "$pid" --json stress.ktr >one.json || return 1
+	[[ $(json_field one.json "len(r['processes'])") -le 2 ]]
+}
+
 # kvmmem-ctl stats -j: the debugfs stats as one JSON object.
 ctl_stats_json() {
 	"$CTL" stats -j >stats.json || return 1
@@ -399,3 +428,4 @@ check options_mean_one_thing_in_every_tool cli
 check dump_reads_pipes_and_dash pipes
 check damaged_chunk_costs_only_itself damaged
 check ctl_stats_json_is_the_debugfs_stats ctl_stats_json
+check dump_filters_and_wall_clock filters
