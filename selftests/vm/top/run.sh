@@ -112,7 +112,8 @@ not_a_terminal() {
 # reloaded, kvmmem-top attaches to the new module; absent, it says so.
 reload() {
 	local pid rc out
-	"$KTOP" -b -i 0.5 -n 6 >reload.txt 2>reload.err &
+	# 12 frames: it must still run after two rmmods on a slow TCG guest
+	"$KTOP" -b -i 0.5 -n 12 >reload.txt 2>reload.err &
 	pid=$!
 	wait_lines reload.txt 4 || return 1
 	# kvmmem-top does not trace kvmmem_hostsim: that one goes
@@ -125,7 +126,7 @@ reload() {
 	wait "$pid"
 	rc=$?
 	expect_eq "kvmmem-top exit status" $rc 0 || { cat reload.err; return 1; }
-	expect_eq frames "$(grep -c '^kvmmem-top - ' reload.txt)" 6 || return 1
+	expect_eq frames "$(grep -c '^kvmmem-top - ' reload.txt)" 12 || return 1
 	rmmod kvmmem || { echo "rmmod kvmmem failed after kvmmem-top ended"; return 1; }
 	out=$("$KTOP" -b -n 1 2>&1)
 	rc=$?
