@@ -278,7 +278,9 @@ map 0xa000" || return 1
 
 raw_tp() {
 	local pid
-	"$KTOP" --force-raw-tp --time-all --json -i 0.5 -n 2 >raw.jsonl &
+	# 6 frames: the workload ends well before the last one, however late
+	# a loaded machine runs the first
+	"$KTOP" --force-raw-tp --time-all --json -i 0.5 -n 6 >raw.jsonl &
 	pid=$!
 	wait_lines raw.jsonl 1 || return 1
 	"$CTL" stress -P 1 -m 9 --seed 13 >/dev/null || return 1

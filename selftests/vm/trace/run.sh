@@ -101,9 +101,14 @@ live_json() {
 }
 
 live_text() {
-	"$TRACE" "${FORCE[@]}" -e map -d 2 >live.txt 2>live-text.err &
+	local i
+	"$TRACE" "${FORCE[@]}" -e map -d 4 >live.txt 2>live-text.err &
 	local pid=$!
-	sleep 1
+	# attached once it says so: a loaded machine takes more than a second
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^Tracing kvmmem' live-text.err 2>/dev/null && break
+		sleep 0.1
+	done
 	"$CTL" stress -P 1 -m 4 --seed 4 >/dev/null || return 1
 	wait "$pid" || { cat live-text.err; return 1; }
 	expect_eq "map_end lines" "$(grep -c ' map_end .*ret=ok lat=' live.txt)" 4 &&
