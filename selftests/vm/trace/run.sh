@@ -181,14 +181,28 @@ perfetto() {
 	PYEOF
 }
 
+# size FILE: its bytes, 0 if it is not there
+size() {
+	stat -c %s "$1" 2>/dev/null || echo 0
+}
+
 kill9() {
-	local pid stress rc
-	record -o kill9.ktr --drain-ms 20 -d 60 2>/dev/null &
+	local pid stress rc i
+	# kvmmem-trace itself, not a subshell running it: that is what dies
+	"$TRACE" record "${FORCE[@]}" -o kill9.ktr --drain-ms 20 -d 60 2>/dev/null &
 	pid=$!
-	sleep 0.5
+	# attached (the header is written), then chunks of events written:
+	# on a loaded machine neither takes a fixed time
+	i=0
+	while [[ $(size kill9.ktr) -eq 0 && $((i++)) -lt 300 ]]; do
+		sleep 0.1
+	done
 	"$CTL" stress -P 2 -m 2000 --seed 9 >/dev/null 2>&1 &
 	stress=$!
-	sleep 1
+	i=0
+	while [[ $(size kill9.ktr) -lt 16384 && $((i++)) -lt 300 ]]; do
+		sleep 0.1
+	done
 	kill -9 "$pid" || return 1
 	wait "$pid" 2>/dev/null
 	wait "$stress"
