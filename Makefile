@@ -110,7 +110,7 @@ install: all
 	install -m 0755 $(OUT)/kvmmem-ctl $(OUT)/kvmmem-top $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(OUT)/libkvmmem.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 0644 $(TOP)/tools/lib/libkvmmem.h $(TOP)/tools/lib/util.h \
-		$(DESTDIR)$(PREFIX)/include/
+		$(TOP)/tools/lib/stats.h $(DESTDIR)$(PREFIX)/include/
 	install -m 0644 $(TOP)/kernel/uapi/linux/kvmmem.h \
 		$(TOP)/kernel/uapi/linux/kvmmem_hostsim.h \
 		$(DESTDIR)$(PREFIX)/include/linux/

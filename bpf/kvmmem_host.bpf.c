@@ -34,6 +34,7 @@
 #include <bpf/bpf_core_read.h>
 
 #include "kvmmem_trace.h"
+#include "kvmmem_uapi.bpf.h"
 #include "kvmmem_emit.bpf.h"
 
 #define KVM_ISA_VMX	1
@@ -130,7 +131,7 @@ int kh_kvm_hypercall(struct trace_event_raw_kvm_hypercall___kh *ctx)
 
 	if (!v)
 		return 0;	/* exit not seen (filtered, or before attach) */
-	if (nr != 32 && nr != 33) {
+	if (nr != KVM_HC_MEM_MAP && nr != KVM_HC_MEM_UNMAP) {
 		kh_forget(tid);
 		return 0;
 	}

@@ -26,9 +26,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "kvmmem_top.h"
-
-#define KVM_HC_MEM_MAP		32
-#define KVM_HC_MEM_UNMAP	33
+#include "kvmmem_uapi.bpf.h"
 
 /* Time at most one call per op per CPU per this many jiffies; 0: all. */
 const volatile __u64 time_gap_jiffies = 1;

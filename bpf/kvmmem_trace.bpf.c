@@ -27,8 +27,9 @@ static __always_inline int kt_mapping(bool btf, enum kt_kind kind, __u64 id,
 }
 
 /*
- * KT_*_PROG(tracepoint, kind): the tp_btf and the raw_tp program of one
- * tracepoint, one macro per argument list, both doing the same.
+ * KT_<shape>_PROG(tracepoint, kind): the tp_btf and the raw_tp program of
+ * one tracepoint, one macro per shape (argument list), both doing the
+ * same. Every kind of KT_KINDS() gets the programs of its shape.
  */
 #define KT_MAPPING_PROG(tp, kind)					\
 SEC("tp_btf/" #tp)							\
@@ -64,34 +65,22 @@ SEC("raw_tp/" #tp)							\
 int BPF_PROG(tp##_raw, u32 nr, u64 a0, u64 a1, u64 a2, long ret)	\
 { return kt_emit_as(false, kind, 0, nr, a0, a1, a2, ret); }
 
-KT_MAPPING_PROG(kvmmem_map_start, KT_MAP_START)
-KT_MAPPING_PROG(kvmmem_map_end, KT_MAP_END)
-KT_MAPPING_PROG(kvmmem_unmap_start, KT_UNMAP_START)
-KT_MAPPING_PROG(kvmmem_unmap_end, KT_UNMAP_END)
-KT_MAPPING_PROG(kvmmem_teardown_unmap, KT_TEARDOWN_UNMAP)
-KT_MAPPING_PROG(kvmmem_page_leaked, KT_PAGE_LEAKED)
+#define KT_TOKEN_PROG(tp, kind)						\
+SEC("tp_btf/" #tp)							\
+int BPF_PROG(tp##_btf, u32 outstanding, int ret)			\
+{ return kt_emit_as(true, kind, 0, outstanding, 0, 0, 0, ret); }	\
+SEC("raw_tp/" #tp)							\
+int BPF_PROG(tp##_raw, u32 outstanding, int ret)			\
+{ return kt_emit_as(false, kind, 0, outstanding, 0, 0, 0, ret); }
 
-KT_TEARDOWN_PROG(kvmmem_teardown_start, KT_TEARDOWN_START)
-KT_TEARDOWN_PROG(kvmmem_teardown_end, KT_TEARDOWN_END)
+/* sched_process_exit: kvmmem_emit.bpf.h's programs */
+#define KT_EXIT_PROG(tp, kind)	KT_PROC_EXIT_PROGS
 
-KT_HC_PROG(kvmmem_hypercall_enter, KT_HC_ENTER)
-KT_HC_PROG(kvmmem_hypercall_exit, KT_HC_EXIT)
+/* A KVM host's kinds come from kvmmem_host.bpf.c. */
+#define KT_KVM_HC_PROG(tp, kind)
 
-KT_HOST_HC_PROG(kvmmem_hostsim_hypercall_enter, KT_HOST_HC_ENTER)
-KT_HOST_HC_PROG(kvmmem_hostsim_hypercall_exit, KT_HOST_HC_EXIT)
-
-SEC("tp_btf/kvmmem_hostsim_token")
-int BPF_PROG(kvmmem_hostsim_token_btf, u32 outstanding, int ret)
-{
-	return kt_emit_as(true, KT_HOST_TOKEN, 0, outstanding, 0, 0, 0, ret);
-}
-
-SEC("raw_tp/kvmmem_hostsim_token")
-int BPF_PROG(kvmmem_hostsim_token_raw, u32 outstanding, int ret)
-{
-	return kt_emit_as(false, KT_HOST_TOKEN, 0, outstanding, 0, 0, 0, ret);
-}
-
-KT_PROC_EXIT_PROGS
+#define KT_PROG(kind, nr, name, shape, group, module, tp, ...)		\
+	KT_##shape##_PROG(tp, KT_##kind)
+KT_KINDS(KT_PROG)
 
 char LICENSE[] SEC("license") = "GPL";

@@ -16,36 +16,20 @@
 #include <linux/types.h>
 #endif
 
+#include "kvmmem_kinds.h"
+
 #define KT_COMM_LEN	16
 
 /*
- * Event kinds: one per tracepoint, numbered for the file format. Never
- * renumber; add new kinds at the end (and bump the schema in the file
- * header, see docs/trace-format.md).
+ * Event kinds: one per tracepoint, numbered for the file format, all
+ * listed once in KT_KINDS() (kvmmem_kinds.h): KT_MAP_START = 1, ...
  */
+#define KT_KIND_ENUM(kind, nr, ...)	KT_##kind = nr,
 enum kt_kind {
-	KT_MAP_START = 1,	/* kvmmem:kvmmem_map_start */
-	KT_MAP_END,		/* kvmmem:kvmmem_map_end */
-	KT_UNMAP_START,		/* kvmmem:kvmmem_unmap_start */
-	KT_UNMAP_END,		/* kvmmem:kvmmem_unmap_end */
-	KT_TEARDOWN_UNMAP,	/* kvmmem:kvmmem_teardown_unmap */
-	KT_PAGE_LEAKED,		/* kvmmem:kvmmem_page_leaked */
-	KT_TEARDOWN_START,	/* kvmmem:kvmmem_teardown_start */
-	KT_TEARDOWN_END,	/* kvmmem:kvmmem_teardown_end */
-	KT_HC_ENTER,		/* kvmmem:kvmmem_hypercall_enter */
-	KT_HC_EXIT,		/* kvmmem:kvmmem_hypercall_exit */
-	KT_HOST_HC_ENTER,	/* kvmmem_hostsim:kvmmem_hostsim_hypercall_enter */
-	KT_HOST_HC_EXIT,	/* kvmmem_hostsim:kvmmem_hostsim_hypercall_exit */
-	KT_HOST_TOKEN,		/* kvmmem_hostsim:kvmmem_hostsim_token */
-	KT_PROC_EXIT,		/* sched:sched_process_exit, last thread of a
-				 * process that made a mapping (guest) or a
-				 * kvmmem hypercall (host: a VMM) */
-	/* host side, stock KVM (kvmmem_host.bpf.c) */
-	KT_KVM_HC_ENTER,	/* kvm:kvm_exit (VMCALL/VMMCALL) of a kvmmem
-				 * hypercall, args from kvm:kvm_hypercall */
-	KT_KVM_HC_EXIT,		/* kvm:kvm_entry that resumes that vCPU */
+	KT_KINDS(KT_KIND_ENUM)
 	KT_NR_KINDS,
 };
+#undef KT_KIND_ENUM
 
 #define KT_KIND_BIT(k)	(1U << (k))
 /* Every kind BPF can emit. */

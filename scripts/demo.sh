@@ -33,7 +33,7 @@ guest() {
 	echo 14 >"$HOSTSIM/fail_unmap_error"	# KVM_EFAULT
 	echo 1 >"$HOSTSIM/fail_unmap_count"
 	"$TRACE" record -o "$DEMO/demo.ktr" -- \
-		"$CTL" stress -p 4 -m 64 --leave 8 --seed 42 --expect-leaks 1
+		"$CTL" stress -P 4 -m 64 --leave 8 --seed 42 --expect-leaks 1
 
 	echo
 	echo "== kvmmem-trace report $DEMO/demo.ktr"
@@ -50,9 +50,9 @@ guest() {
 	cat /sys/kernel/debug/kvmmem/leaked
 
 	echo
-	echo "== kvmmem-top -b -d 1 -n 3, live: two processes hold 3 and 1 mappings,"
-	echo "== kvmmem-ctl stress -p 2 -m 200 --leave 10 maps and unmaps meanwhile"
-	"$KTOP" -b -d 1 -n 3 >"$DEMO/top.txt" &
+	echo "== kvmmem-top -b -i 1 -n 3, live: two processes hold 3 and 1 mappings,"
+	echo "== kvmmem-ctl stress -P 2 -m 200 --leave 10 maps and unmaps meanwhile"
+	"$KTOP" -b -i 1 -n 3 >"$DEMO/top.txt" &
 	local top=$!
 	sleep 0.8	# attached
 	printf 'map 0x100000\nmap 0x101000\nmap 0x102000\nsleep 4000\n' |
@@ -63,7 +63,7 @@ guest() {
 	while [[ $(cat "$DEMO/hold1.out" "$DEMO/hold2.out" | wc -l) -lt 4 ]]; do
 		sleep 0.1
 	done
-	"$CTL" stress -p 2 -m 200 --leave 10 --seed 7 >/dev/null
+	"$CTL" stress -P 2 -m 200 --leave 10 --seed 7 >/dev/null
 	wait "$top"
 	wait
 	cat "$DEMO/top.txt"

@@ -22,7 +22,8 @@ import ktr  # noqa: E402
 
 EXIT = {'complete': 0, 'incomplete': 3, 'error': 1}
 # the words of the damage table's "reader" column, per verdict message
-PHRASES = ('no end marker', 'cut short', 'its last chunk is lost',
+PHRASES = ('damaged data', 'no end marker', 'cut short',
+           'its last chunk is lost',
            'empty file', 'truncated header', 'not a kvmmem-trace recording',
            'format version', 'corrupt')
 GENERIC = {'ts_ns', 'time_s', 'pid', 'tid', 'cpu', 'ret', 'latency_ns'}
@@ -118,6 +119,11 @@ def damaged(data):
         o = ev[0][0] + 24 + 7
         out.append(('event_byte_flipped', data[:o] + bytes([data[o] ^ 1]) +
                     data[o + 1:]))
+        o = ev[0][0] + 5
+        out.append(('chunk_header_byte_flipped', data[:o] +
+                    bytes([data[o] ^ 1]) + data[o + 1:]))
+    o = ch[0][0]
+    out.append(('garbage_tail', data[:o] + b'\xab' * (len(data) - o)))
     return out
 
 

@@ -28,9 +28,10 @@ REQUIRED = ('clock', 'start_mono_ns', 'event_size', 'nr_kinds')
 class Recording:
     """What a reader following the page makes of one file.
 
-    status: 'complete', 'incomplete' (no end chunk, or its last chunk cut
-    or zero-filled: every chunk before is kept) or 'error' (nothing is
-    kept); msg says why, for the last two."""
+    status: 'complete', 'incomplete' (no end chunk, its last chunk cut
+    or zero-filled, or damaged chunks skipped: every other chunk is kept)
+    or 'error' (the read stops there: what came before it is all there
+    is); msg says why, for the last two."""
 
     def __init__(self):
         self.status = 'error'
@@ -41,6 +42,8 @@ class Recording:
         self.stats = []          # (ts, events, drops)
         self.names = {}          # pid -> VMM name
         self.end = None
+        self.damage = []         # (offset, bytes skipped, why)
+        self.lost_events = 0     # counted by stats chunks, not read
 
 
 def number(text):
@@ -115,6 +118,18 @@ def event_dict(raw):
             'ret': ret, 'comm': comm.split(b'\0', 1)[0].decode('latin-1')}
 
 
+def usable_header(data, off):
+    """The chunk header at off if its magic and CRC are right and its
+    length within the limit, else None."""
+    if len(data) - off < CHUNK_HDR.size:
+        return None
+    h = CHUNK_HDR.unpack_from(data, off)
+    if (h[0] != CHUNK_MAGIC or zlib.crc32(data[off:off + 20]) != h[5] or
+            h[2] > MAX_PAYLOAD):
+        return None
+    return h
+
+
 def read(data):
     """Read one recording (bytes) the way the page describes."""
     rec = Recording()
@@ -122,37 +137,57 @@ def read(data):
     if off is None:
         return rec
     nr = len(rec.kinds) + 1
+    read_events = 0
     while off < len(data):
         left = len(data) - off
         if rec.end is not None:
             return fail(rec, f'corrupt: data after the end chunk at offset {off}')
-        if left < CHUNK_HDR.size or not any(data[off:]):
-            return cut(rec, left, off)      # cut in a chunk header, or zeros
+        if left < CHUNK_HDR.size:
+            return cut(rec, left, off)      # cut in a chunk header
         magic, ctype, length, count, pcrc, hcrc = CHUNK_HDR.unpack_from(data, off)
-        if magic != CHUNK_MAGIC:
-            return fail(rec, f'corrupt chunk magic at offset {off}')
-        if zlib.crc32(data[off:off + 20]) != hcrc:
-            return fail(rec, f'corrupt chunk header CRC at offset {off}')
+        if magic != CHUNK_MAGIC or zlib.crc32(data[off:off + 20]) != hcrc:
+            # look for the next valid chunk header, byte by byte
+            nxt = off + 1
+            while nxt < len(data) and usable_header(data, nxt) is None:
+                nxt += 1
+            if nxt >= len(data) or usable_header(data, nxt) is None:
+                if not any(data[off:]):
+                    return cut(rec, left, off)      # zeros to the end
+                return fail(rec, f'corrupt chunk header at offset {off}')
+            rec.damage.append((off, nxt - off, 'bad chunk header'))
+            off = nxt
+            continue
         if length > MAX_PAYLOAD:
             return fail(rec, f'corrupt chunk length {length} at offset {off}')
         if left < CHUNK_HDR.size + length:
             return cut(rec, left, off)      # its payload cut
         payload = data[off + CHUNK_HDR.size:off + CHUNK_HDR.size + length]
         if zlib.crc32(payload) != pcrc:
-            return fail(rec, f'corrupt payload CRC at offset {off}')
+            # the header is good, so is its length: only this chunk is lost
+            rec.damage.append((off, CHUNK_HDR.size + length,
+                               'payload CRC mismatch'))
+            off += CHUNK_HDR.size + length
+            continue
         if ctype == T_EVENTS:
             if length != count * EVENT.size:
                 return fail(rec, f'corrupt event count at offset {off}')
-            for i in range(count):
-                e = event_dict(payload[i * EVENT.size:(i + 1) * EVENT.size])
+            chunk = [event_dict(payload[i * EVENT.size:(i + 1) * EVENT.size])
+                     for i in range(count)]
+            for e in chunk:
                 if not 1 <= e['kind'] < nr:
                     return fail(rec, f'corrupt: event of unknown kind '
                                 f'{e["kind"]} at offset {off}')
-                rec.events.append(e)
+            rec.events.extend(chunk)
+            read_events += count
         elif ctype in (T_STATS, T_END):
             if length != STATS.size or count:
                 return fail(rec, f'corrupt stats chunk at offset {off}')
             ts, events, drops, _ = STATS.unpack(payload)
+            if events != read_events and (not rec.damage or events < read_events):
+                return fail(rec, f'corrupt stats chunk at offset {off}: it '
+                            f'counts {events} events, the file has {read_events}')
+            rec.lost_events += events - read_events
+            read_events = events
             rec.stats.append((ts, events, drops))
             if ctype == T_END:
                 rec.end = (ts, events, drops)
@@ -168,19 +203,30 @@ def read(data):
         rec.msg = 'no end marker: events after its last flush are lost'
     else:
         rec.status = 'complete'
+    return damage(rec)
+
+
+def damage(rec):
+    """A damaged chunk costs only itself: the rest is kept, incomplete."""
+    if rec.damage:
+        off, length, what = rec.damage[0]
+        rec.status = 'incomplete'
+        rec.msg = (f'damaged data: {length} bytes at offset {off} ({what}) '
+                   f'skipped' + (f'; {rec.msg}' if rec.msg else ''))
     return rec
 
 
 def cut(rec, left, off):
     rec.status = 'incomplete'
     rec.msg = f'cut short: its last chunk is lost ({left} bytes at offset {off})'
-    return rec
+    return damage(rec)
 
 
 def fail(rec, msg):
+    """An error: the read stops. The reader streams, so the events of the
+    chunks before it have been handed on (dump printed them)."""
     rec.status = 'error'
     rec.msg = msg
-    rec.events = []
     return rec
 
 

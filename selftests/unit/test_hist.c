@@ -8,7 +8,8 @@
 
 #include <criterion/criterion.h>
 
-#include "hist.h"
+#include "common/hist.h"
+#include "common/timefmt.h"
 
 Test(hist, log2_slot_is_floor_log2_with_0_and_1_in_slot_0)
 {
@@ -164,19 +165,6 @@ Test(fmt, durations_have_three_significant_digits)
 	cr_assert_str_eq(kvmmem_fmt_ns(b, 305000), "305us");
 	cr_assert_str_eq(kvmmem_fmt_ns(b, 7890000000ULL), "7.89s");
 	cr_assert_str_eq(kvmmem_fmt_ns(b, 1234000000000ULL), "1234s");
-}
-
-Test(fmt, json_string_escapes_quotes_controls_and_high_bytes)
-{
-	char *text = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&text, &size);
-
-	kvmmem_json_string(f, "a\"b\\c\nd\te\x01\xff", 64);
-	kvmmem_json_string(f, "abcdef", 3);
-	fclose(f);
-	cr_assert_str_eq(text, "\"a\\\"b\\\\c\\nd\\te\\u0001\\u00ff\"\"abc\"");
-	free(text);
 }
 
 Test(log2_percentile, one_value_is_the_centre_of_its_slot)

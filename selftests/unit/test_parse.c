@@ -231,3 +231,51 @@ Test(parse_size, suffix_overflow_is_erange)
 	cr_assert_eq(kvmmem_parse_size("17179869184G", &val), -ERANGE);
 	cr_assert_eq(val, 0xdeadbeef);
 }
+
+static uint64_t dur(const char *s, uint64_t unit)
+{
+	uint64_t ns = 12345;
+
+	cr_assert_eq(kvmmem_parse_duration(s, unit, &ns), 0, "'%s'", s);
+	return ns;
+}
+
+Test(parse_duration, numbers_count_the_default_unit)
+{
+	cr_assert_eq(dur("2", 1000000000), 2000000000);
+	cr_assert_eq(dur("0.5", 1000000000), 500000000);
+	cr_assert_eq(dur(".25", 1000000000), 250000000);
+	cr_assert_eq(dur("3.", 1000000000), 3000000000);
+	cr_assert_eq(dur("100", 1), 100, "ns by default (--tolerance)");
+	cr_assert_eq(dur("1.5", 1000000), 1500000, "ms by default (--drain-ms)");
+}
+
+Test(parse_duration, units_override_the_default)
+{
+	cr_assert_eq(dur("500ms", 1000000000), 500000000);
+	cr_assert_eq(dur("1.5s", 1), 1500000000);
+	cr_assert_eq(dur("2m", 1), 120000000000ULL);
+	cr_assert_eq(dur("1h", 1), 3600000000000ULL);
+	cr_assert_eq(dur("0.001h", 1), 3600000000ULL);
+	cr_assert_eq(dur("10us", 1000000000), 10000);
+	cr_assert_eq(dur("7ns", 1000000000), 7);
+	cr_assert_eq(dur("1.123456789123s", 1), 1123456789, "down to the ns");
+}
+
+Test(parse_duration, anything_else_is_refused_and_leaves_the_value)
+{
+	const char *bad[] = { "", ".", "-1", "+1", "1e3", " 1", "1 ", "1sec",
+			      "1S", "0x10", "1..2", "ms", "1.5.s" };
+	uint64_t ns = 7;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(kvmmem_parse_duration(bad[i], 1, &ns), -EINVAL,
+			     "'%s'", bad[i]);
+		cr_assert_eq(ns, 7);
+	}
+	cr_assert_eq(kvmmem_parse_duration(NULL, 1, &ns), -EINVAL);
+	cr_assert_eq(kvmmem_parse_duration("18446744073709551616", 1, &ns), -ERANGE);
+	cr_assert_eq(kvmmem_parse_duration("6000000000h", 1, &ns), -ERANGE);
+	cr_assert_eq(ns, 7);
+}

@@ -8,7 +8,7 @@
 
 #include <criterion/criterion.h>
 
-#include "top.h"
+#include "kvmmem-top/top.h"
 
 #define SEC	1000000000ULL
 
@@ -386,6 +386,9 @@ Test(top_col, names_parse_to_columns_and_back)
 	cr_assert_eq(top_col_parse(&desc, "pid"), TOP_COL_ID);
 	cr_assert_eq(top_col_parse(&desc, "comm"), TOP_COL_NAME);
 	cr_assert_eq(top_col_parse(&desc, "p99"), TOP_COL_P99);
+	cr_assert_eq(top_col_parse(&desc, "name"), TOP_COL_NAME,
+		     "one key for the name column in every view");
+	cr_assert_eq(top_col_parse(&desc, "vm"), TOP_COL_NAME);
 	cr_assert_eq(top_col_parse(&desc, "PINNED"), -EINVAL);
 	cr_assert_eq(top_col_parse(&desc, ""), -EINVAL);
 }
@@ -527,6 +530,61 @@ Test(top_json, one_object_on_one_line_with_totals_latency_and_rows)
 		"\"timed\":4,\"p50_ns\":1536,\"p99_ns\":3072,"
 		"\"oldest_age_ns\":1000,\"oldest_partial\":false}]}\n");
 	free(text);
+}
+
+Test(top_json, a_frame_with_its_wall_clock_time_says_it)
+{
+	char *text;
+
+	frame_for_text();
+	frame.ts_ns = 99;
+	frame.real_ns = 1700000000123456789ULL;	/* 2023-11-14T22:13:20.123Z */
+	text = capture(&desc, NULL, 0, true);
+	cr_assert(!strncmp(text, "{\"seq\":3,\"ts_ns\":99,\"real_ns\":"
+			   "1700000000123456789,\"time\":\"2023-11-14T22:13:20.123Z\","
+			   "\"interval_s\":", 80), "%s", text);
+	free(text);
+	frame.real_ns = 0;
+}
+
+static char *capture_csv(const struct top_row *r, size_t n, unsigned int seq)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+
+	cr_assert_not_null(f);
+	cr_assert_eq(top_print_csv(f, &desc, &frame, r, n, seq), 0);
+	fclose(f);
+	return text;
+}
+
+Test(top_csv, the_first_frame_has_the_header_then_a_line_per_row)
+{
+	struct top_row r[2] = {
+		{ .id = 77, .name = "kvmmem-ctl", .live = 2, .pinned = 3,
+		  .leaked = 1, .cnt = { 5, 3, 0, 1 }, .rate = { 2.5, 1.5, 0, 0.5 },
+		  .age_ns = 1000, .lat = { 0, 4, 1536, 3072 } },
+		{ .id = 78, .name = "a, \"b\"" },
+	};
+	char *text;
+
+	frame_for_text();
+	frame.real_ns = 1700000000123456789ULL;
+	text = capture_csv(r, 2, 1);
+	cr_assert_str_eq(text,
+		"time,seq,pid,comm,live,pinned,leaked,maps,unmaps,teardowns,"
+		"errors,map_s,unmap_s,errors_s,timed,p50_ns,p99_ns,oldest_age_ns\n"
+		"2023-11-14T22:13:20.123Z,1,77,kvmmem-ctl,2,3,1,5,3,0,1,2.500,"
+		"1.500,0.500,4,1536,3072,1000\n"
+		"2023-11-14T22:13:20.123Z,1,78,\"a, \"\"b\"\"\",0,0,0,0,0,0,0,"
+		"0.000,0.000,0.000,0,0,0,0\n");
+	free(text);
+	text = capture_csv(r, 1, 2);
+	cr_assert(!strncmp(text, "2023-11-14T22:13:20.123Z,2,77,", 30),
+		  "no header after the first frame: %s", text);
+	free(text);
+	frame.real_ns = 0;
 }
 
 Test(top_json, no_rows_is_an_empty_array)

@@ -9,9 +9,9 @@
 
 #include <criterion/criterion.h>
 
-#include "hist.h"
-#include "top.h"
-#include "trace.h"
+#include "common/hist.h"
+#include "kvmmem-top/top.h"
+#include "trace/analysis.h"
 
 static struct top_host h;
 static struct top_sample s;

@@ -9,7 +9,7 @@
 
 #include <criterion/criterion.h>
 
-#include "trace.h"
+#include "trace/analysis.h"
 
 static struct kvmmem_trace_analysis a;
 static uint64_t now;

@@ -13,7 +13,10 @@
 
 #include <criterion/criterion.h>
 
-#include "trace.h"
+#include "trace/format.h"
+#include "trace/kinds.h"
+#include "trace/reader.h"
+#include "trace/writer.h"
 
 #define HDR_FIXED	16
 #define CHUNK_HDR	24
@@ -369,18 +372,26 @@ Test(trace_file, unknown_header_keys_are_ignored)
 	cr_assert_str_eq(tf.info.hostname, "");
 }
 
-Test(trace_file, chunk_header_crc_mismatch_is_corrupt)
+Test(trace_file, chunk_header_crc_mismatch_costs_only_its_chunk)
 {
+	char want[64];
 	size_t offs[8];
 
 	make_file(3, true);
 	chunks(offs, 8);
 	file[offs[0] + 12] ^= 1;	/* the event count */
-	cr_assert_eq(parse(), -EBADMSG);
-	cr_assert(strstr(tf.msg, "chunk header"), "%s", tf.msg);
+	cr_assert_eq(parse(), KVMMEM_TRACE_INCOMPLETE);
+	cr_assert_eq(tf.nr_events, 0);
+	cr_assert_eq(tf.nr_damage, 1);
+	cr_assert_eq(tf.damage[0].off, offs[0]);
+	cr_assert_eq(tf.damage[0].len, offs[1] - offs[0]);
+	cr_assert_eq(tf.lost_events, 3, "the end chunk counts them");
+	cr_assert_not(tf.complete);
+	snprintf(want, sizeof(want), "at offset %zu (bad chunk header)", offs[0]);
+	cr_assert(strstr(tf.msg, want), "%s", tf.msg);
 }
 
-Test(trace_file, chunk_magic_mismatch_is_corrupt)
+Test(trace_file, chunk_magic_mismatch_costs_only_its_chunk)
 {
 	size_t offs[8];
 
@@ -388,28 +399,244 @@ Test(trace_file, chunk_magic_mismatch_is_corrupt)
 	chunks(offs, 8);
 	put32(offs[0], 0x12345678);
 	fix_chunk_crcs(offs[0]);
-	cr_assert_eq(parse(), -EBADMSG);
+	cr_assert_eq(parse(), KVMMEM_TRACE_INCOMPLETE);
+	cr_assert_eq(tf.nr_damage, 1);
+	cr_assert_eq(tf.damage[0].off, offs[0]);
 }
 
-Test(trace_file, payload_crc_mismatch_is_corrupt)
+Test(trace_file, payload_crc_mismatch_costs_only_its_chunk)
 {
+	char want[64];
 	size_t offs[8];
 
 	make_file(3, true);
 	chunks(offs, 8);
 	file[offs[0] + CHUNK_HDR + 40] ^= 0x80;
-	cr_assert_eq(parse(), -EBADMSG);
-	cr_assert(strstr(tf.msg, "payload CRC"), "%s", tf.msg);
+	cr_assert_eq(parse(), KVMMEM_TRACE_INCOMPLETE);
+	cr_assert_eq(tf.nr_events, 0);
+	cr_assert_eq(tf.nr_damage, 1);
+	cr_assert_eq(tf.damage[0].len, CHUNK_HDR + 3 * KT_EVENT_SIZE);
+	snprintf(want, sizeof(want), "at offset %zu (payload CRC mismatch)",
+		 offs[0]);
+	cr_assert(strstr(tf.msg, want), "%s", tf.msg);
 }
 
-Test(trace_file, payload_crc_mismatch_in_last_chunk_is_corrupt_too)
+Test(trace_file, payload_crc_mismatch_in_the_end_chunk_loses_the_end)
 {
 	size_t offs[8], n;
 
 	make_file(3, true);
 	n = chunks(offs, 8);
 	file[offs[n - 1] + CHUNK_HDR] ^= 1;	/* the end chunk's ts */
+	cr_assert_eq(parse(), KVMMEM_TRACE_INCOMPLETE);
+	cr_assert_eq(tf.nr_events, 3);
+	cr_assert_not(tf.complete);
+	cr_assert(strstr(tf.msg, "no end marker"), "%s", tf.msg);
+}
+
+Test(trace_file, garbage_without_a_chunk_after_it_is_corrupt)
+{
+	size_t offs[8];
+
+	make_file(3, false);
+	chunks(offs, 8);
+	memset(file + offs[0], 0xab, file_len - offs[0]);
 	cr_assert_eq(parse(), -EBADMSG);
+	cr_assert(strstr(tf.msg, "corrupt chunk header"), "%s", tf.msg);
+}
+
+/* A recording of @nchunks events chunks of @per events each, and an end. */
+static void make_chunked(size_t nchunks, size_t per)
+{
+	struct kvmmem_trace_info in = test_info();
+	struct kvmmem_trace_writer w;
+	struct kt_event e;
+	FILE *tmp = tmpfile();
+	size_t i;
+	int fd;
+
+	cr_assert_not_null(tmp);
+	fd = dup(fileno(tmp));
+	fclose(tmp);
+	cr_assert_eq(kvmmem_trace_writer_init(&w, fd, &in), 0);
+	for (i = 0; i < nchunks * per; i++) {
+		e = test_event(i);
+		cr_assert_eq(kvmmem_trace_writer_add(&w, &e), 0);
+		if ((i + 1) % per == 0)
+			cr_assert_eq(kvmmem_trace_writer_flush(&w), 0);
+	}
+	cr_assert_eq(kvmmem_trace_writer_finish(&w, 9000000000ULL, 0), 0);
+	kvmmem_trace_writer_free(&w);
+	slurp(fd);
+}
+
+Test(trace_file, one_byte_flipped_in_each_chunk_keeps_every_other_chunks_events)
+{
+	size_t offs[16], n, c, at, i, j, per = 7;
+	size_t where[] = { 0, 5, 13, 21, CHUNK_HDR, CHUNK_HDR + 100 };
+	unsigned char saved;
+
+	make_chunked(6, per);
+	n = chunks(offs, 16);
+	cr_assert_eq(n, 7, "six events chunks and the end");
+	for (c = 0; c < 6; c++) {
+		for (j = 0; j < sizeof(where) / sizeof(where[0]); j++) {
+			at = offs[c] + where[j];
+			saved = file[at];
+			file[at] ^= 0x10;
+			cr_assert_eq(parse(), KVMMEM_TRACE_INCOMPLETE,
+				     "chunk %zu byte %zu", c, where[j]);
+			cr_assert_eq(tf.nr_events, 5 * per, "chunk %zu byte %zu",
+				     c, where[j]);
+			for (i = 0; i < tf.nr_events; i++)
+				cr_assert_eq(tf.events[i].id,
+					     i < c * per ? i : i + per,
+					     "chunk %zu byte %zu: event %zu", c,
+					     where[j], i);
+			cr_assert_eq(tf.nr_damage, 1);
+			cr_assert_eq(tf.damage[0].off, offs[c]);
+			cr_assert_eq(tf.damage[0].len, offs[c + 1] - offs[c]);
+			cr_assert_eq(tf.lost_events, per, "the end chunk counts them");
+			cr_assert_eq(tf.drops, 0);
+			file[at] = saved;
+		}
+	}
+	cr_assert_eq(parse(), 0, "and untouched, it is whole");
+}
+
+Test(trace_file, damage_in_two_chunks_is_reported_twice)
+{
+	size_t offs[16];
+
+	make_chunked(4, 5);
+	chunks(offs, 16);
+	file[offs[1] + CHUNK_HDR + 1] ^= 1;
+	file[offs[3] + 2] ^= 1;
+	cr_assert_eq(parse(), KVMMEM_TRACE_INCOMPLETE);
+	cr_assert_eq(tf.nr_events, 10);
+	cr_assert_eq(tf.nr_damage, 2);
+	cr_assert_eq(tf.damage[0].off, offs[1]);
+	cr_assert_eq(tf.damage[1].off, offs[3]);
+	cr_assert(strstr(tf.msg, "1 more damaged region"), "%s", tf.msg);
+}
+
+/* Write the recording into a pipe from a child; return the read end. */
+static int pipe_of_file(void)
+{
+	int p[2];
+	pid_t pid;
+
+	cr_assert_eq(pipe(p), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (!pid) {
+		size_t off = 0;
+		ssize_t w;
+
+		close(p[0]);
+		while (off < file_len) {
+			/* small, uneven writes: reads see every boundary */
+			w = write(p[1], file + off, file_len - off < 4093 ?
+				  file_len - off : 4093);
+			if (w <= 0)
+				_exit(1);
+			off += (size_t)w;
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	return p[0];
+}
+
+struct seen {
+	uint64_t next_id;
+	size_t calls, max_chunk;
+};
+
+static int check_order(void *ctx, const struct kt_event *ev, size_t n)
+{
+	struct seen *s = ctx;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ev[i].id != s->next_id++)
+			return -EPROTO;
+	s->calls++;
+	if (n > s->max_chunk)
+		s->max_chunk = n;
+	return 0;
+}
+
+Test(trace_file, a_recording_larger_than_the_buffer_streams_from_a_pipe)
+{
+	struct seen s = { 0 };
+	int fd;
+
+	/* 40 chunks of 1000 events: 3.2 MB, fifty times the read size */
+	make_chunked(40, 1000);
+	cr_assert_gt(file_len, 3000000);
+	fd = pipe_of_file();
+	cr_assert_eq(kvmmem_trace_read_fd(fd, check_order, &s, &tf), 0, "%s",
+		     tf.msg);
+	close(fd);
+	cr_assert_eq(s.next_id, 40000);
+	cr_assert_eq(s.calls, 40, "one call per chunk");
+	cr_assert_eq(s.max_chunk, 1000);
+	cr_assert_null(tf.events, "a stream keeps no events");
+	cr_assert_eq(tf.nr_events, 40000);
+	cr_assert(tf.complete);
+}
+
+Test(trace_file, damage_read_from_a_pipe_is_what_it_is_in_memory)
+{
+	size_t offs[64];
+	int fd;
+
+	make_chunked(40, 1000);
+	chunks(offs, 64);
+	file[offs[20] + CHUNK_HDR + 5000] ^= 4;	/* chunk 20's payload */
+	file[offs[30] + 3] ^= 4;		/* chunk 30's magic */
+	fd = pipe_of_file();
+	cr_assert_eq(kvmmem_trace_read_fd(fd, NULL, NULL, &tf),
+		     KVMMEM_TRACE_INCOMPLETE);
+	close(fd);
+	cr_assert_eq(tf.nr_events, 38000);
+	cr_assert_eq(tf.nr_damage, 2);
+	cr_assert_eq(tf.damage[0].off, offs[20]);
+	cr_assert_eq(tf.damage[1].off, offs[30]);
+	cr_assert_eq(tf.lost_events, 2000);
+}
+
+Test(trace_file, dash_reads_standard_input)
+{
+	int fd;
+
+	make_chunked(3, 10);
+	fd = pipe_of_file();
+	cr_assert_eq(dup2(fd, STDIN_FILENO), STDIN_FILENO);
+	close(fd);
+	cr_assert_eq(kvmmem_trace_load("-", &tf), 0, "%s", tf.msg);
+	cr_assert_eq(tf.nr_events, 30);
+	cr_assert_eq(tf.events[29].id, 29);
+}
+
+Test(trace_file, a_callback_error_stops_the_read)
+{
+	struct seen s = { .next_id = 1 };	/* the first event is 0: refused */
+	char path[] = "/tmp/kvmmem-test-XXXXXX";
+	int fd;
+
+	make_chunked(3, 10);
+	cr_assert_eq(kvmmem_trace_stream("/dev/null", check_order, &s, &tf),
+		     -EBADMSG, "empty");
+	kvmmem_trace_file_free(&tf);
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, file, file_len), (ssize_t)file_len);
+	close(fd);
+	cr_assert_eq(kvmmem_trace_stream(path, check_order, &s, &tf), -EPROTO);
+	cr_assert_eq(s.calls, 0);
+	unlink(path);
 }
 
 Test(trace_file, unknown_event_kind_is_corrupt)
@@ -690,37 +917,6 @@ Test(trace_file, event_of_a_kind_the_file_does_not_declare_is_refused)
 	cr_assert(strstr(tf.msg, "newer kvmmem-trace"), "%s", tf.msg);
 }
 
-static const char *vmm_name(const char *cmdline, size_t len)
-{
-	static char buf[KVMMEM_TRACE_NAME_LEN];
-
-	return kvmmem_trace_vmm_name(cmdline, len, buf);
-}
-
-#define CMDLINE(s)	s, sizeof(s)
-
-Test(trace_kinds, vmm_name_is_qemus_name_or_argv0)
-{
-	cr_assert_str_eq(vmm_name(CMDLINE("/usr/bin/qemu-system-x86_64\0-m\0"
-					  "128\0-name\0l2,debug-threads=on")), "l2");
-	cr_assert_str_eq(vmm_name(CMDLINE("qemu\0-name\0guest=win10,process=x")),
-			 "win10");
-	cr_assert_str_eq(vmm_name(CMDLINE("/usr/bin/qemu-system-x86_64\0-m\0128")),
-			 "qemu-system-x86_64");
-	cr_assert_str_eq(vmm_name(CMDLINE("./a/b/vmm")), "vmm");
-	cr_assert_str_eq(vmm_name(CMDLINE("qemu\0-name")), "qemu",
-			 "-name without a value");
-	cr_assert_str_eq(vmm_name("", 0), "");
-	cr_assert_str_eq(vmm_name(CMDLINE("vm\0-name\0a\tb")), "a?b");
-}
-
-Test(trace_kinds, vmm_name_does_not_read_past_the_end)
-{
-	const char unterminated[] = { 'q', 'e', 'm', 'u' };
-
-	cr_assert_str_eq(vmm_name(unterminated, sizeof(unterminated)), "qemu");
-}
-
 Test(trace_kinds, kvm_group_and_unknown_answers)
 {
 	uint32_t m;
@@ -735,14 +931,4 @@ Test(trace_kinds, kvm_group_and_unknown_answers)
 			 "KVM_ENOSYS");
 	cr_assert_eq(KT_KVM_HC_ENTER, 15, "the event contract's numbers");
 	cr_assert_eq(KT_KVM_HC_EXIT, 16);
-}
-
-Test(trace_kinds, vmm_name_of_a_running_process_and_of_none)
-{
-	char buf[KVMMEM_TRACE_NAME_LEN];
-
-	/* this test binary: argv[0]'s basename */
-	cr_assert_str_eq(kvmmem_trace_vmm_name_of((uint32_t)getpid(), buf),
-			 program_invocation_short_name);
-	cr_assert_str_eq(kvmmem_trace_vmm_name_of(0x7ffffffe, buf), "");
 }

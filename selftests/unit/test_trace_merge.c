@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace_merge.h"
+#include "trace/merge.h"
 
 /* ------------------------------------------------------------ extraction */
 

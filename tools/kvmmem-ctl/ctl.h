@@ -10,8 +10,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cli.h"
+#include "common/cli.h"
 #include "libkvmmem.h"
+
+/* Long-only global options: their letters mean other things elsewhere. */
+enum { OPT_DEVICE = 1200, OPT_HOSTSIM };
 
 /* Exit status: 0 done, 1 an operation failed, 2 bad usage. */
 #define EXIT_FAIL	1
@@ -24,6 +27,7 @@ struct ctl_env {
 	const char *dev_path;		/* NULL: KVMMEM_DEV_PATH */
 	const char *hostsim_path;	/* NULL: KVMMEM_HOSTSIM_DEV_PATH */
 	bool have_token;		/* --token: use @token, not hostsim */
+	bool verbose;			/* -v: say what is used, on stderr */
 	struct kvmi_map_mem_token token;
 };
 extern struct ctl_env env;

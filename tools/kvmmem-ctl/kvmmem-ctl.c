@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/json.h"
 #include "ctl.h"
 
 /* Keys of long-only options (-V is argp's --version). */
@@ -195,6 +196,11 @@ int open_kvmmem(struct kvmmem **kmp)
 		opts.token_ctx = &env.token;
 	}
 
+	if (env.verbose)
+		kvmmem_warn("opening %s; tokens %s%s", env.dev_path ? env.dev_path :
+			    KVMMEM_DEV_PATH, env.have_token ? "from --token" :
+			    "from ", env.have_token ? "" : env.hostsim_path ?
+			    env.hostsim_path : KVMMEM_HOSTSIM_DEV_PATH);
 	err = kvmmem_open(&opts, kmp);
 	if (err)
 		explain_open(err);
@@ -601,14 +607,107 @@ static const char stats_doc[] =
 "its open files and leaked pages, and hostsim's statistics if loaded.\n"
 "Needs root and debugfs mounted.\n"
 "\n"
+"\v"
 "EXAMPLES:\n"
-"    kvmmem-ctl stats\n";
+"    kvmmem-ctl stats\n"
+"    kvmmem-ctl stats -j | python3 -m json.tool\n";
+
+static bool stats_json;
+
+static const struct argp_option stats_options[] = {
+	{ "json", 'j', NULL, 0, "One JSON object: each file by name, \"key "
+	  "value\" files as objects, tables as arrays of rows (numbers as "
+	  "numbers)", 0 },
+	{},
+};
 
 static error_t stats_parse(int key, char *arg, struct argp_state *state)
 {
+	if (key == 'j') {
+		stats_json = true;
+		return 0;
+	}
 	if (key == ARGP_KEY_ARG)
 		argp_error(state, "unexpected argument '%s'", arg);
 	return ARGP_ERR_UNKNOWN;
+}
+
+/* A field as a JSON number if it is one, else as a string. */
+static void json_field(struct kvmmem_json *j, const char *key, const char *v)
+{
+	uint64_t n;
+
+	if (!kvmmem_parse_u64(v, &n))
+		kvmmem_json_u64(j, key, n);
+	else
+		kvmmem_json_string(j, key, v);
+}
+
+/* A debugfs file as JSON member @key: "key value" lines, or a table. */
+static int json_stats_file(struct kvmmem_json *j, const char *key,
+			   const char *path, bool table, bool required)
+{
+	char *text, *line, *save = NULL, *f, *fsave, *cols[64];
+	struct kvmmem_stats st;
+	unsigned int n, c;
+	long len;
+	size_t i;
+
+	len = kvmmem_read_file(path, &text);
+	if (len < 0)
+		return required ? print_stats_file(key, path, true) : 0;
+	if (!table) {
+		if (kvmmem_stats_parse(text, &st)) {
+			free(text);
+			kvmmem_warn("%s: not \"key value\" lines", path);
+			return -EINVAL;
+		}
+		kvmmem_json_object(j, key);
+		for (i = 0; i < st.n; i++)
+			json_field(j, st.items[i].key, st.items[i].value);
+		kvmmem_json_end(j);
+		kvmmem_stats_free(&st);
+		free(text);
+		return 0;
+	}
+	/* the first line names the columns */
+	kvmmem_json_array(j, key);
+	for (n = 0, line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!n) {
+			for (f = strtok_r(line, " \t", &fsave); f && n < 64;
+			     f = strtok_r(NULL, " \t", &fsave))
+				cols[n++] = f;
+			continue;
+		}
+		kvmmem_json_object(j, NULL);
+		for (c = 0, f = strtok_r(line, " \t", &fsave); f && c < n;
+		     f = strtok_r(NULL, " \t", &fsave))
+			json_field(j, cols[c++], f);
+		kvmmem_json_end(j);
+	}
+	kvmmem_json_end(j);
+	free(text);
+	return 0;
+}
+
+static int show_stats_json(void)
+{
+	struct kvmmem_json j;
+	int err;
+
+	kvmmem_json_init(&j, stdout);
+	kvmmem_json_object(&j, NULL);
+	err = json_stats_file(&j, "kvmmem", KVMMEM_STATS_PATH, false, true);
+	if (!err)
+		err = json_stats_file(&j, "files", KVMMEM_FILES_PATH, true, true);
+	if (!err)
+		err = json_stats_file(&j, "leaked", KVMMEM_LEAKED_PATH, true, false);
+	if (!err)
+		err = json_stats_file(&j, "hostsim", HOSTSIM_STATS_PATH, false, false);
+	kvmmem_json_end(&j);
+	fputc('\n', stdout);
+	return err;
 }
 
 /* Print "key value" stats in columns under @title. */
@@ -660,11 +759,13 @@ static int show_stats(void)
 static int cmd_stats(int argc, char **argv)
 {
 	const struct argp argp = {
-		.parser = stats_parse,
+		.options = stats_options, .parser = stats_parse,
 		.doc = stats_doc,
 	};
 
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	if (stats_json)
+		return show_stats_json() ? EXIT_FAIL : 0;
 	return show_stats() ? EXIT_FAIL : 0;
 }
 
@@ -683,7 +784,6 @@ static const struct {
 	{ "stats", cmd_stats },
 };
 
-const char *argp_program_version = "kvmmem-ctl 0.1";
 const char *argp_program_bug_address = "the kvmmem issue tracker";
 
 static const char main_doc[] =
@@ -696,7 +796,7 @@ static const char main_doc[] =
 "  unmap GVA             UNMAP on a fresh fd: shows ENOENT/EINVAL, nothing\n"
 "                        else (see 'unmap --help')\n"
 "  run                   map/unmap/read/... commands from stdin, one fd\n"
-"  stress -p P -m M      P processes x M mappings, exact summary\n"
+"  stress -P P -m M      P processes x M mappings, exact summary\n"
 "  stats                 the driver's debugfs statistics\n"
 "'kvmmem-ctl COMMAND --help' describes each. Numbers are decimal or hex\n"
 "with 0x. Needs root, kvmmem.ko and, for tokens, kvmmem_hostsim.ko.\n"
@@ -706,12 +806,16 @@ static const char main_doc[] =
 "    kvmmem-ctl read 0x1000 --verify\n"
 "    kvmmem-ctl map 0x1000 --hold 30 &  kvmmem-ctl stats\n"
 "    printf 'map 0x1000\\nunmap 0x1000\\n' | kvmmem-ctl run\n"
-"    kvmmem-ctl stress -p 4 -m 200 --leave 20\n";
+"    kvmmem-ctl stress -P 4 -m 200 --leave 20\n"
+"    kvmmem-ctl stats -j\n";
 
 static const struct argp_option main_options[] = {
-	{ "device", 'd', "PATH", 0, "The driver's device (default /dev/kvmmem)", 0 },
-	{ "hostsim", 'D', "PATH", 0,
+	{ "device", OPT_DEVICE, "PATH", 0, "The driver's device (default "
+	  "/dev/kvmmem)", 0 },
+	{ "hostsim", OPT_HOSTSIM, "PATH", 0,
 	  "The host emulator's device (default /dev/kvmmem-hostsim)", 0 },
+	{ "verbose", 'v', NULL, 0, "Say on stderr which devices and tokens are "
+	  "used", 0 },
 	{ "token", 't', "HEX", 0,
 	  "Map with this token (64 hex digits, its bytes in memory order) "
 	  "instead of one from kvmmem_hostsim: for a real KVMI host, whose "
@@ -726,11 +830,14 @@ static struct {
 static error_t main_parse(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
-	case 'd':
+	case OPT_DEVICE:
 		env.dev_path = arg;
 		break;
-	case 'D':
+	case OPT_HOSTSIM:
 		env.hostsim_path = arg;
+		break;
+	case 'v':
+		env.verbose = true;
 		break;
 	case 't':
 		if (kvmmem_token_from_hex(arg, &env.token))
@@ -761,8 +868,7 @@ int main(int argc, char **argv)
 	char name[64];
 	size_t i;
 
-	kvmmem_prog = "kvmmem-ctl";
-	argp_err_exit_status = EXIT_USAGE;
+	kvmmem_cli_init("kvmmem-ctl", argv, EXIT_USAGE);
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL);
 
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {

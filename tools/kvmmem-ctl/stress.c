@@ -71,20 +71,25 @@ static const char stress_doc[] =
 "Each mapping is its own VMA: MAPPINGS must stay below vm.max_map_count.\n"
 "\n"
 "EXAMPLES:\n"
-"    kvmmem-ctl stress -p 4 -m 100\n"
-"    kvmmem-ctl stress -p 8 -m 500 --leave 50 --seed 42\n"
-"    kvmmem-ctl stress -p 2 -m 1000 --kill --gpa-range 1G\n"
+"    kvmmem-ctl stress -P 4 -m 100\n"
+"    kvmmem-ctl stress -P 8 -m 500 --leave 50 --seed 42\n"
+"    kvmmem-ctl stress -P 2 -m 1000 --kill --gpa-range 1G\n"
 "    echo 1 > /sys/kernel/debug/kvmmem_hostsim/fail_unmap_count\n"
-"    kvmmem-ctl stress -p 4 -m 64 --leave 8 --expect-leaks 1\n";
+"    kvmmem-ctl stress -P 4 -m 64 --leave 8 --expect-leaks 1\n";
+
+/* Long-only: their letters mean something else in the other tools. */
+enum { OPT_GPA_RANGE = 1100, OPT_LEAVE, OPT_SEED };
 
 static const struct argp_option stress_options[] = {
-	{ "procs", 'p', "PROCS", 0, "Child processes (1-1024)", 0 },
+	{ "procs", 'P', "PROCS", 0, "Child processes (1-1024)", 0 },
+	/* -p was --procs before -p meant a PID in every tool: kept for scripts */
+	{ NULL, 'p', "PROCS", OPTION_HIDDEN, NULL, 0 },
 	{ "mappings", 'm', "MAPPINGS", 0, "Mappings per child (1-1000000)", 0 },
-	{ "gpa-range", 'r', "BYTES", 0,
+	{ "gpa-range", OPT_GPA_RANGE, "BYTES", 0,
 	  "Remote gpas are drawn from [0, BYTES) (default 16M; k, M, G)", 0 },
-	{ "leave", 'l', "N", 0, "Leave N mappings per child to teardown", 0 },
+	{ "leave", OPT_LEAVE, "N", 0, "Leave N mappings per child to teardown", 0 },
 	{ "kill", 'k', NULL, 0, "SIGKILL each child while it holds its mappings", 0 },
-	{ "seed", 's', "S", 0, "Random seed (default: from the clock, printed)", 0 },
+	{ "seed", OPT_SEED, "S", 0, "Random seed (default: from the clock, printed)", 0 },
 	{ "expect-leaks", 'L', "N", 0,
 	  "N unmaps were made to fail on the host: expect N leaked pages", 0 },
 	{},
@@ -95,6 +100,7 @@ static error_t stress_parse(int key, char *arg, struct argp_state *state)
 	uint64_t page = sysconf(_SC_PAGESIZE);
 
 	switch (key) {
+	case 'P':
 	case 'p':
 		stress_args.procs =
 			kvmmem_argp_u64(state, "--procs", arg, 1, 1024);
@@ -103,11 +109,11 @@ static error_t stress_parse(int key, char *arg, struct argp_state *state)
 		stress_args.mappings =
 			kvmmem_argp_u64(state, "--mappings", arg, 1, 1000000);
 		break;
-	case 'r':
+	case OPT_GPA_RANGE:
 		stress_args.gpa_range = parse_bytes(state, "--gpa-range", arg, page,
 						    UINT64_MAX);
 		break;
-	case 'l':
+	case OPT_LEAVE:
 		stress_args.leave =
 			kvmmem_argp_u64(state, "--leave", arg, 0, 1000000);
 		break;
@@ -118,7 +124,7 @@ static error_t stress_parse(int key, char *arg, struct argp_state *state)
 		stress_args.expect_leaks =
 			kvmmem_argp_u64(state, "--expect-leaks", arg, 0, UINT32_MAX);
 		break;
-	case 's':
+	case OPT_SEED:
 		stress_args.seed =
 			kvmmem_argp_u64(state, "--seed", arg, 0, UINT64_MAX);
 		stress_args.seed_set = true;
@@ -128,7 +134,7 @@ static error_t stress_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case ARGP_KEY_END:
 		if (!stress_args.procs || !stress_args.mappings)
-			argp_error(state, "-p PROCS and -m MAPPINGS are required");
+			argp_error(state, "-P PROCS and -m MAPPINGS are required");
 		if (stress_args.kill && stress_args.leave)
 			argp_error(state, "--leave and --kill exclude each other "
 				   "(--kill leaves everything)");

@@ -24,7 +24,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "bpfutil.h"
+#include "common/bpfutil.h"
 #include "kvmmem-top.h"
 #include "kvmmem_top.h"
 #include "kvmmem_top.skel.h"
@@ -55,8 +55,8 @@ const struct top_desc guest_top_desc = {
 	.rows_key = "processes",
 	.nr_ops = KTOP_NR_OPS,
 	.op_names = {
-		[KTOP_OP_HC_MAP] = "MEM_MAP",
-		[KTOP_OP_HC_UNMAP] = "MEM_UNMAP",
+		[KTOP_OP_HC_MAP] = KVMMEM_HC_MAP_NAME,
+		[KTOP_OP_HC_UNMAP] = KVMMEM_HC_UNMAP_NAME,
 	},
 	/* a row's P50/P99: how fast the host answers that process */
 	.row_ops = (1U << KTOP_OP_HC_MAP) | (1U << KTOP_OP_HC_UNMAP),

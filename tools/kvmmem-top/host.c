@@ -3,9 +3,9 @@
  * host.c - kvmmem-top --host: the source of rows per VM on a KVM host.
  *
  * The host's kvmmem hypercalls are rare events (a few per map), so this
- * source uses the host session kvmmem-trace --host uses (libkvmmem's
- * trace_session: kvmmem_host.bpf.c, ring buffer without wakeups) and
- * drains it once per frame into top_host (tools/lib/top_host.c), which
+ * source uses the host session kvmmem-trace --host uses (the tools'
+ * trace/session.c: kvmmem_host.bpf.c, ring buffer without wakeups) and
+ * drains it once per frame into top_host (top_host.c), which
  * keeps the trace analysis's per-VM view: calls, answers, host latency
  * histograms, local GPAs mapped and what an exited VM left mapped.
  */
@@ -16,10 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bpfutil.h"
+#include "common/bpfutil.h"
 #include "kvmmem-top.h"
-#include "trace.h"
-#include "trace_session.h"
+#include "common/vmm.h"
+#include "trace/analysis.h"
+#include "trace/kinds.h"
+#include "trace/session.h"
 #include "util.h"
 
 struct host {
@@ -32,9 +34,9 @@ struct host {
 /* A VM's first hypercall: its name, from its VMM's command line. */
 static void name_vm(struct host *h, uint32_t pid)
 {
-	char name[KVMMEM_TRACE_NAME_LEN];
+	char name[KVMMEM_VMM_NAME_LEN];
 
-	if (kvmmem_trace_vmm_name_of(pid, name)[0])
+	if (kvmmem_vmm_name_of(pid, name)[0])
 		top_host_name(&h->model, pid, name);
 }
 

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "common/cli.h"
 #include "kvmmem-top.h"
 #include "util.h"
 
@@ -48,6 +48,7 @@ int take_frame(struct top_source *src, struct top_sample *prev,
 	top_frame_free(f);
 	/* the first sample is the baseline: no interval, no rates yet */
 	err = top_frame_build(src->desc, prev, cur, prev ? t0 : cur->ts_ns, f);
+	f->real_ns = kvmmem_real_ns();
 	if (err)
 		kvmmem_warn("building a frame: %s", strerror(-err));
 	return err;
@@ -66,20 +67,28 @@ static void sleep_until(uint64_t deadline_ns)
 		;
 }
 
-int run_batch(struct top_source *src, const struct view_opts *o, bool json)
+int run_batch(struct top_source *src, const struct view_opts *o,
+	      enum top_output out)
 {
 	struct top_sample samples[2] = { 0 }, *prev = &samples[0],
 			  *cur = &samples[1], *tmp;
 	struct top_frame f = { 0 };
 	char why[256], clock[16], extra[128];
 	int status = 0, err;
-	uint64_t t0, seq;
+	uint64_t t0, seq, next;
 	size_t n;
 
 	t0 = kvmmem_mono_ns();
 	err = take_frame(src, NULL, prev, t0, &f, why, sizeof(why));
 	for (seq = 1; !err && (!o->count || seq <= o->count); seq++) {
-		sleep_until(t0 + seq * o->interval_ns);
+		next = t0 + seq * o->interval_ns;
+		/* --duration: the last frame at its end, however short */
+		if (o->duration_ns && seq > 1 &&
+		    (seq - 1) * o->interval_ns >= o->duration_ns)
+			break;
+		if (o->duration_ns && next > t0 + o->duration_ns)
+			next = t0 + o->duration_ns;
+		sleep_until(next);
 		if (kvmmem_stop_signal)
 			break;
 		err = take_frame(src, prev, cur, t0, &f, why, sizeof(why));
@@ -87,9 +96,12 @@ int run_batch(struct top_source *src, const struct view_opts *o, bool json)
 			break;
 		top_sort(f.rows, f.n, o->sort, o->reverse);
 		n = top_filter(f.rows, f.n, o->pid);
-		if (json) {
+		if (out == TOP_OUT_JSON) {
 			err = top_print_json(stdout, src->desc, &f, f.rows, n,
 					     (unsigned int)seq, src->attach);
+		} else if (out == TOP_OUT_CSV) {
+			err = top_print_csv(stdout, src->desc, &f, f.rows, n,
+					    (unsigned int)seq);
 		} else {
 			snprintf(extra, sizeof(extra), "attach %s%s", src->attach,
 				 o->pid ? "  filter" : "");
@@ -124,8 +136,8 @@ int run_batch(struct top_source *src, const struct view_opts *o, bool json)
 /* ------------------------------------------------------------- options */
 
 enum {
-	OPT_JSON = 1000,
-	OPT_MAX_LIVE,
+	OPT_MAX_LIVE = 1000,
+	OPT_CSV,
 	OPT_FORCE_RAW_TP,
 	OPT_HOST,
 	OPT_TIME_ALL,
@@ -138,6 +150,7 @@ static struct {
 	bool host;
 	bool batch;
 	bool json;
+	bool csv;
 } args = {
 	.view = { .interval_ns = 1000000000ULL, .sort = TOP_COL_PINNED },
 	.guest = { .max_live = 262144 },
@@ -174,24 +187,36 @@ static const char doc[] =
 "error), P50/P99 of the host's handling (VM exit to VM entry), OLDEST\n"
 "mapped GPA. Sort keys: pid, vm and the rest as above.\n"
 "\n"
+"Options mean what they mean in kvmmem-trace and kvmmem-ctl (the table\n"
+"in docs/tools.md): -p PID, -d DURATION (stop after), -i INTERVAL, -j,\n"
+"-v, -V. DURATION and INTERVAL are seconds, with a fraction or a unit:\n"
+"0.5, 500ms, 2m.\n"
+"\v"
 "EXAMPLES:\n"
 "    kvmmem-top                      # full-screen, refreshed every second\n"
-"    kvmmem-top -d 0.5 -s p99        # every 0.5 s, slowest processes first\n"
+"    kvmmem-top -i 0.5 -s p99        # every 0.5 s, slowest processes first\n"
 "    kvmmem-top -b -n 5              # 5 text frames, like top -b\n"
-"    kvmmem-top --json -d 2 -n 10    # a JSON object every 2 s, 10 times\n"
+"    kvmmem-top -j -i 2 -d 1m        # a JSON object every 2 s for a minute\n"
 "    kvmmem-top -b -n 1 -p 1234      # one frame, process 1234 only\n"
+"    kvmmem-top --csv -i 5 -d 1h >top.csv   # an hour, a CSV line per row\n"
 "    kvmmem-top --host               # on a KVM host: a row per VM\n"
 "    kvmmem-top --host --json -n 5   # ... as JSON, 5 frames\n";
 
 static const struct argp_option options[] = {
-	{ "delay", 'd', "SECONDS", 0, "Refresh every SECONDS (0.1-3600, "
-	  "default 1)", 0 },
+	{ "interval", 'i', "INTERVAL", 0, "Refresh every INTERVAL (100ms-1h, "
+	  "default 1s)", 0 },
+	{ "delay", 0, NULL, OPTION_ALIAS, NULL, 0 },
+	{ "duration", 'd', "DURATION", 0, "Stop after DURATION (default: until "
+	  "q or Ctrl-C)", 0 },
 	{ "iterations", 'n', "COUNT", 0, "Stop after COUNT frames (default: "
 	  "until q or Ctrl-C)", 0 },
 	{ "batch", 'b', NULL, 0, "Plain-text frames on stdout, like top -b", 0 },
-	{ "json", OPT_JSON, NULL, 0, "One JSON object per frame on stdout", 0 },
-	{ "pid", 'p', "PID", 0, "Only this process's row", 0 },
-	{ "sort", 's', "COLUMN", 0, "Sort by pid, comm, live, pinned "
+	{ "json", 'j', NULL, 0, "One JSON object per frame on stdout", 0 },
+	{ "csv", OPT_CSV, NULL, 0, "Batch mode as CSV: a header, then a line "
+	  "per row per frame, with the wall-clock time", 0 },
+	{ "pid", 'p', "PID", 0, "Only this process's row (--host: the VM whose "
+	  "VMM is PID)", 0 },
+	{ "sort", 's', "COLUMN", 0, "Sort by pid, name (comm, vm), live, pinned "
 	  "(default), map, unmap, errors, p50, p99 or age", 0 },
 	{ "reverse", 'r', NULL, 0, "Reverse the sort order", 0 },
 	{ "max-live", OPT_MAX_LIVE, "N", 0, "Slots of the live-mapping table, "
@@ -208,27 +233,18 @@ static const struct argp_option options[] = {
 	{},
 };
 
-/* SECONDS with up to 3 decimals, e.g. "0.5", "2", "1.25". */
-static uint64_t parse_seconds(struct argp_state *state, const char *s)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= 0.1 && v <= 3600))
-		argp_error(state, "--delay '%s': a number of seconds from 0.1 "
-			   "to 3600", s);
-	return (uint64_t)(v * 1e9 + 0.5);
-}
-
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	int col;
 
 	switch (key) {
+	case 'i':
+		args.view.interval_ns = kvmmem_argp_duration(state, "--interval",
+				arg, 1000000000ULL, 100000000ULL, 3600000000000ULL);
+		break;
 	case 'd':
-		args.view.interval_ns = parse_seconds(state, arg);
+		args.view.duration_ns = kvmmem_argp_duration(state, "--duration",
+				arg, 1000000000ULL, 1000000ULL, UINT64_MAX);
 		break;
 	case 'n':
 		args.view.count = kvmmem_argp_u64(state, "--iterations", arg, 1,
@@ -237,8 +253,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'b':
 		args.batch = true;
 		break;
-	case OPT_JSON:
+	case 'j':
 		args.json = true;
+		break;
+	case OPT_CSV:
+		args.csv = true;
 		break;
 	case 'p':
 		args.view.pid = (uint32_t)kvmmem_argp_u64(state, "--pid", arg, 1,
@@ -256,8 +275,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		col = top_col_parse(args.host ? &top_host_desc : &guest_top_desc,
 				    args.sort);
 		if (col < 0)
-			argp_error(state, "--sort '%s': one of pid, %s, live, "
-				   "pinned, map, unmap, errors, p50, p99, age",
+			argp_error(state, "--sort '%s': one of pid, name (or %s), "
+				   "live, pinned, map, unmap, errors, p50, p99, age",
 				   args.sort, args.host ? "vm" : "comm");
 		args.view.sort = (enum top_col)col;
 		break;
@@ -296,18 +315,18 @@ int main(int argc, char **argv)
 	struct top_source *src = NULL;
 	int err, status;
 
-	kvmmem_prog = "kvmmem-top";
-	argp_err_exit_status = EXIT_USAGE;
+	kvmmem_cli_init("kvmmem-top", argv, EXIT_USAGE);
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return EXIT_USAGE;
-	if (args.batch && args.json) {
-		kvmmem_warn("--batch and --json: choose one");
+	if (args.json + args.csv > 1 || (args.batch && args.json)) {
+		kvmmem_warn("-b (--batch), -j (--json) and --csv (batch as CSV): "
+			    "choose one");
 		return EXIT_USAGE;
 	}
-	if (!args.batch && !args.json && !isatty(STDOUT_FILENO)) {
+	if (!args.batch && !args.json && !args.csv && !isatty(STDOUT_FILENO)) {
 		kvmmem_warn("standard output is not a terminal: use -b (text frames) "
-		     "or --json");
+		     "or -j (JSON)");
 		return EXIT_USAGE;
 	}
 
@@ -316,8 +335,9 @@ int main(int argc, char **argv)
 	if (err)
 		return EXIT_FAIL;
 	kvmmem_catch_stop_signals();
-	if (args.batch || args.json)
-		status = run_batch(src, &args.view, args.json);
+	if (args.batch || args.json || args.csv)
+		status = run_batch(src, &args.view, args.json ? TOP_OUT_JSON :
+				   args.csv ? TOP_OUT_CSV : TOP_OUT_TEXT);
 	else
 		status = run_view(src, &args.view);
 	src->close(src);

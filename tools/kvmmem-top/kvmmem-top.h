@@ -4,7 +4,7 @@
  * interface (where samples come from) and the two ways of showing them.
  *
  * The outputs (batch text, JSON, the curses view) know only struct
- * top_source and the model in tools/lib/top.h: a new source (e.g. the
+ * top_source and the model in top.h: a new source (e.g. the
  * host's KVM tracepoints) plugs in without touching them.
  */
 #ifndef KVMMEM_TOP_TOOL_H
@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cli.h"
+#include "common/cli.h"
 #include "top.h"
 
 /* Exit status. */
@@ -23,7 +23,6 @@
 #define EXIT_GONE	3	/* the traced module went away: said on stderr */
 
 extern bool verbose;
-extern volatile sig_atomic_t stop_signal;
 
 /* "kvmmem-top: " + message + newline, on stderr. */
 
@@ -61,16 +60,21 @@ int host_source_open(struct top_source **src);
 struct view_opts {
 	uint64_t interval_ns;
 	uint64_t count;		/* frames; 0: until a signal (or q) */
+	uint64_t duration_ns;	/* stop after; 0: until a signal (or q) */
 	uint32_t pid;		/* filter; 0: every row */
 	enum top_col sort;
 	bool reverse;
 };
 
+enum top_output { TOP_OUT_TEXT, TOP_OUT_JSON, TOP_OUT_CSV };
+
 /*
- * Batch (plain-text frames, like top -b) or JSON (one object per frame)
- * until @o->count frames or a signal. Return the exit status.
+ * Batch (plain-text frames, like top -b), JSON (one object per frame) or
+ * CSV (a line per row per frame) until @o->count frames, @o->duration_ns
+ * or a signal. Return the exit status.
  */
-int run_batch(struct top_source *src, const struct view_opts *o, bool json);
+int run_batch(struct top_source *src, const struct view_opts *o,
+	      enum top_output out);
 
 /* The full-screen view until q or a signal. Return the exit status. */
 int run_view(struct top_source *src, const struct view_opts *o);

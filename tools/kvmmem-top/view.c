@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * view.c - kvmmem-top's full-screen view (ncurses): the same header and
- * rows as the batch output (tools/lib/top.c formats both), refreshed
+ * rows as the batch output (top.c formats both), refreshed
  * every interval, with keys to sort, filter, show histograms and quit.
  *
  * Keys are read between refreshes (getch() with a timeout up to the next
@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "hist.h"
+#include "common/cli.h"
+#include "common/hist.h"
 #include "kvmmem-top.h"
 #include "util.h"
 
@@ -236,6 +236,10 @@ int run_view(struct top_source *src, const struct view_opts *o)
 			draw(&v);
 			if (o->count && ++frames >= o->count)
 				break;
+			if (o->duration_ns && now - t0 >= o->duration_ns)
+				break;
+			if (o->duration_ns && next > t0 + o->duration_ns)
+				next = t0 + o->duration_ns;
 			continue;
 		}
 		timeout((int)((next - now + 999999) / 1000000));

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "kvmmem-trace.h"
 #include "options.h"
 
@@ -64,9 +65,13 @@ static error_t export_parse(int key, char *arg, struct argp_state *state)
 
 int cmd_export(int argc, char **argv)
 {
+	const struct argp_child children[] = {
+		{ &filter_argp, 0, "Which events:", 2 },
+		{},
+	};
 	const struct argp argp = {
 		.options = export_options, .parser = export_parse,
-		.args_doc = "FILE", .doc = export_doc,
+		.args_doc = "FILE", .doc = export_doc, .children = children,
 	};
 	struct kvmmem_trace_analysis a;
 	struct kvmmem_trace_file tf;
@@ -80,6 +85,10 @@ int cmd_export(int argc, char **argv)
 	kvmmem_trace_analysis_init(&a);
 	if (err < 0)
 		goto cleanup;
+	if (filter_loaded(&tf, exp_args.file)) {
+		ret = EXIT_USAGE;
+		goto cleanup;
+	}
 	f = fopen(exp_args.output, "w");
 	if (!f) {
 		kvmmem_warn("cannot create %s: %s", exp_args.output, strerror(errno));
@@ -94,12 +103,11 @@ int cmd_export(int argc, char **argv)
 		fclose(f);
 		goto cleanup;
 	}
-	perfetto_finish(&x);
-	fputs("\"source\":", f);
-	kvmmem_json_string(f, exp_args.file, strlen(exp_args.file));
-	fprintf(f, ",\"kernel\":");
-	kvmmem_json_string(f, tf.info.kernel, sizeof(tf.info.kernel));
-	fprintf(f, ",\"complete\":\"%s\"}}\n", tf.complete ? "yes" : "no");
+	perfetto_other_data(&x);
+	kvmmem_json_string(&x.j, "source", exp_args.file);
+	kvmmem_json_stringn(&x.j, "kernel", tf.info.kernel, sizeof(tf.info.kernel));
+	kvmmem_json_string(&x.j, "complete", tf.complete ? "yes" : "no");
+	perfetto_end(&x);
 	if (fclose(f)) {
 		kvmmem_warn("%s: %s", exp_args.output, strerror(errno));
 		goto cleanup;

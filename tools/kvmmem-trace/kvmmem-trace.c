@@ -27,7 +27,8 @@ struct kvmmem_session_opts sopts = {
 	.drain_ms = 100,
 	.prog = "kvmmem-trace",
 };
-uint64_t opt_duration_s;
+uint64_t opt_duration_ns;
+const char *session_opt_given;
 static bool kinds_given;
 
 static const struct argp_option session_options[] = {
@@ -42,22 +43,38 @@ static const struct argp_option session_options[] = {
 	{ "answer-via", OPT_ANSWER_VIA, "HOW", 0, "With --host: read the "
 	  "guests' answers with fexit (default), kretprobe, or none (recorded "
 	  "as unknown); if HOW cannot attach, the next one is used", 1 },
-	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 1 },
-	{ "buffer", 'b', "SIZE", 0, "Ring buffer size, a power of two (k, M; "
-	  "default 8M)", 1 },
-	{ "drain-ms", OPT_DRAIN_MS, "MS", 0, "Drain the ring buffer every MS "
-	  "milliseconds (default 100)", 1 },
+	{ "duration", 'd', "DURATION", 0, "Stop after DURATION (seconds, or "
+	  "with a unit: 500ms, 2m)", 1 },
+	{ "buffer", OPT_BUFFER, "SIZE", 0, "Ring buffer size, a power of two "
+	  "(k, M; default 8M)", 1 },
+	{ "drain-ms", OPT_DRAIN_MS, "INTERVAL", 0, "Drain the ring buffer every "
+	  "INTERVAL (milliseconds, or with a unit; default 100)", 1 },
 	{ "force-raw-tp", OPT_FORCE_RAW_TP, NULL, 0, "Attach raw_tp programs "
 	  "even when module BTF allows tp_btf", 1 },
 	{ "verbose", 'v', NULL, 0, "libbpf's messages and the verifier's log", 1 },
 	{},
 };
 
+/* "--pid" of @key in @opts. */
+static const char *option_name(const struct argp_option *opts, int key)
+{
+	static char buf[64];
+
+	for (; opts->name || opts->key; opts++)
+		if (opts->key == key && opts->name) {
+			snprintf(buf, sizeof(buf), "--%s", opts->name);
+			return buf;
+		}
+	return "an option";
+}
+
 static error_t session_parse(int key, char *arg, struct argp_state *state)
 {
 	uint64_t v;
 	uint32_t kinds;
 
+	if (key > 0 && key < ARGP_KEY_END && !session_opt_given)
+		session_opt_given = option_name(session_options, key);
 	switch (key) {
 	case 'p':
 		sopts.pid = (uint32_t)kvmmem_argp_u64(state, "--pid", arg, 1, INT32_MAX);
@@ -94,9 +111,10 @@ static error_t session_parse(int key, char *arg, struct argp_state *state)
 				   "kinds kvm and exit" : "the kvm kinds need --host");
 		break;
 	case 'd':
-		opt_duration_s = kvmmem_argp_u64(state, "--duration", arg, 1, 1000000);
+		opt_duration_ns = kvmmem_argp_duration(state, "--duration", arg,
+				1000000000ULL, 1000000ULL, UINT64_MAX / 2);
 		break;
-	case 'b':
+	case OPT_BUFFER:
 		if (kvmmem_parse_size(arg, &v) || v < 4096 || v > (1ULL << 30) ||
 		    (v & (v - 1)))
 			argp_error(state, "--buffer '%s': a power of two between 4k "
@@ -104,8 +122,9 @@ static error_t session_parse(int key, char *arg, struct argp_state *state)
 		sopts.buffer_bytes = v;
 		break;
 	case OPT_DRAIN_MS:
-		sopts.drain_ms = (unsigned int)kvmmem_argp_u64(state, "--drain-ms", arg,
-							 1, 10000);
+		sopts.drain_ms = (unsigned int)(kvmmem_argp_duration(state,
+				"--drain-ms", arg, 1000000, 1000000, 10000000000ULL) /
+				1000000);
 		break;
 	case OPT_FORCE_RAW_TP:
 		sopts.force_raw_tp = true;
@@ -128,7 +147,8 @@ const struct argp session_argp = {
 
 struct live {
 	bool json;
-	uint64_t t0;
+	struct kvmmem_trace_clock clock;
+	bool wall;		/* -T */
 	uint64_t events;
 	struct kvmmem_trace_analysis a;
 	int err;
@@ -143,13 +163,14 @@ static int live_event(void *ctx, const struct kt_event *e)
 	if (kvmmem_trace_analysis_add(&l->a, e, &lat))
 		lat = -1;
 	if (l->json)
-		print_event_json(stdout, e, l->t0, lat);
+		kvmmem_trace_print_event_json(stdout, e, &l->clock, lat);
 	else
-		print_event(stdout, e, l->t0, lat);
+		kvmmem_trace_print_event(stdout, e, &l->clock, lat);
 	return 0;
 }
 
-int cmd_live(const struct kvmmem_session_opts *opts, bool json, uint64_t duration_s)
+int cmd_live(const struct kvmmem_session_opts *opts, bool json, bool wall,
+	     uint64_t duration_ns)
 {
 	struct live l = { .json = json };
 	struct kvmmem_session *s;
@@ -161,13 +182,14 @@ int cmd_live(const struct kvmmem_session_opts *opts, bool json, uint64_t duratio
 	if (err)
 		return EXIT_FAIL;
 	kvmmem_catch_stop_signals();
-	l.t0 = kvmmem_mono_ns();
-	if (duration_s)
-		deadline = l.t0 + duration_s * 1000000000ULL;
+	l.clock.t0 = kvmmem_mono_ns();
+	l.clock.real0 = wall ? kvmmem_real_ns() : 0;
+	if (duration_ns)
+		deadline = l.clock.t0 + duration_ns;
 	if (!json) {
 		fprintf(stderr, "Tracing kvmmem (%s)... Hit Ctrl-C to end.\n",
 			kvmmem_session_attach(s));
-		print_event_header(stdout);
+		kvmmem_trace_print_header(stdout, &l.clock);
 	}
 	while (!kvmmem_stop_signal && (!deadline || kvmmem_mono_ns() < deadline)) {
 		err = kvmmem_session_poll(s);
@@ -207,6 +229,10 @@ static const char main_doc[] =
 "  merge GUEST HOST [-o OUT]   pair guest hypercalls with the host's "
 "handling: clock alignment, time split, one Perfetto trace\n"
 "\n"
+"Options before COMMAND are live mode's (and record's); every other "
+"command takes its own after its name. DURATION: seconds, or with a "
+"unit (500ms, 2m). The letters mean what they mean in kvmmem-top and "
+"kvmmem-ctl (docs/tools.md). "
 "'kvmmem-trace COMMAND --help' describes each. Needs root, kvmmem.ko and a "
 "kernel with BTF; uses tp_btf when the modules have BTF, raw_tp "
 "otherwise. With --host, on a KVM host (kvm module with BTF, no kvmmem): "
@@ -219,7 +245,9 @@ static const char main_doc[] =
 "    kvmmem-trace -p 1234 --json        # live, one process, JSON lines\n"
 "    kvmmem-trace -e map,unmap,leak     # only these kinds\n"
 "    kvmmem-trace record -o k.ktr -d 10 # record 10 s\n"
-"    kvmmem-trace record -o k.ktr -- kvmmem-ctl stress -p 4 -m 100\n"
+"    kvmmem-trace record -o k.ktr -- kvmmem-ctl stress -P 4 -m 100\n"
+"    kvmmem-trace record -f -o k.ktr -d 1.5s     # replace k.ktr\n"
+"    cat k.ktr | kvmmem-trace dump -     # recordings read from pipes too\n"
 "    kvmmem-trace report k.ktr\n"
 "    kvmmem-trace report --json k.ktr\n"
 "    kvmmem-trace dump k.ktr | head\n"
@@ -229,11 +257,14 @@ static const char main_doc[] =
 
 static const struct argp_option main_options[] = {
 	{ "json", 'j', NULL, 0, "Live mode: JSON lines", 0 },
+	{ "timestamp", 'T', NULL, 0, "Live mode: wall-clock times (HH:MM:SS.us; "
+	  "JSON: real_ns too)", 0 },
 	{},
 };
 
 static struct {
 	bool json;
+	bool wall;
 	int cmd_index;
 } main_args = { .cmd_index = -1 };
 
@@ -243,6 +274,9 @@ static error_t main_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'j':
 		main_args.json = true;
+		break;
+	case 'T':
+		main_args.wall = true;
 		break;
 	case ARGP_KEY_ARG:
 		/* the command: the rest of argv is its own */
@@ -277,14 +311,27 @@ int main(int argc, char **argv)
 		.args_doc = "[COMMAND [ARG...]]", .doc = main_doc,
 		.children = children,
 	};
+	const char *cmd;
 	char name[64];
 	size_t i;
 
-	kvmmem_prog = "kvmmem-trace";
-	argp_err_exit_status = EXIT_USAGE;
+	kvmmem_cli_init("kvmmem-trace", argv, EXIT_USAGE);
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL);
 	if (main_args.cmd_index < 0)
-		return cmd_live(&sopts, main_args.json, opt_duration_s);
+		return cmd_live(&sopts, main_args.json, main_args.wall,
+				opt_duration_ns);
+	/* what comes before COMMAND is live mode's: refuse it, not ignore it */
+	cmd = argv[main_args.cmd_index];
+	if (main_args.json || main_args.wall ||
+	    (session_opt_given && strcmp(cmd, "record"))) {
+		fprintf(stderr, "%s: %s before '%s' is an option of live mode%s: "
+			"give %s's options after it ('%s %s --help' lists "
+			"them)\n", kvmmem_prog, main_args.json ? "-j" :
+			main_args.wall ? "-T" : session_opt_given, cmd,
+			main_args.json || main_args.wall ? "" : " and record",
+			cmd, kvmmem_prog, cmd);
+		return EXIT_USAGE;
+	}
 
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[main_args.cmd_index], commands[i].name))

@@ -10,9 +10,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "cli.h"
-#include "trace.h"
-#include "trace_session.h"
+#include "common/cli.h"
+#include "common/json.h"
+#include "trace/analysis.h"
+#include "trace/filter.h"
+#include "trace/kinds.h"
+#include "trace/print.h"
+#include "trace/reader.h"
+#include "trace/writer.h"
+#include "trace/session.h"
 #include "util.h"
 
 /* Exit status. */
@@ -26,22 +32,45 @@ extern bool verbose;
 /* "kvmmem-trace: " + message + newline, on stderr. */
 
 
-/* The BPF session: libkvmmem's trace_session.h. */
+/* The BPF session: trace/session.h. */
 
 /* ------------------------------------------------------------- output */
 
-/* One event as a line of text: TIME PID TID COMM EVENT DETAILS. */
-void print_event_header(FILE *f);
-void print_event(FILE *f, const struct kt_event *e, uint64_t t0,
-		 int64_t latency_ns);
-/* "MEM_MAP", "MEM_UNMAP" or "hypercall". */
-const char *hc_name(uint32_t nr);
-/* One event as a JSON object on one line. */
-void print_event_json(FILE *f, const struct kt_event *e, uint64_t t0,
-		      int64_t latency_ns);
+/* Events as text and JSON: trace/print.h. */
 
-/* Load FILE, saying on stderr what is wrong; return 0, INCOMPLETE or <0. */
+/*
+ * --pid, --comm, --events, --since, --until of report, dump and export:
+ * an argp child, what it parsed, and a stream callback that hands @next
+ * the events that pass (resolving the times once the header is read;
+ * -ECANCELED if they do not parse: filter_done() says so).
+ */
+extern const struct argp filter_argp;
+extern struct kvmmem_trace_filter file_filter;
+
+struct filtered {
+	const struct kvmmem_trace_file *tf;
+	kvmmem_trace_events_cb next;
+	void *next_ctx;
+	bool resolved;
+	struct kt_event *buf;
+	size_t cap;
+	char msg[256];		/* a --since/--until that does not parse */
+};
+
+int filter_events(void *ctx, const struct kt_event *ev, size_t n);
+/* After the read: 0, or -EINVAL if the filter's times were bad (said). */
+int filter_done(struct filtered *fl, const char *path);
+/* Keep the events of a loaded @tf that pass; 0 or -EINVAL (said). */
+int filter_loaded(struct kvmmem_trace_file *tf, const char *path);
+
+/*
+ * Load FILE ("-": standard input), saying on stderr what is wrong; return
+ * 0, INCOMPLETE or <0. stream_recording() hands @cb the events one chunk
+ * at a time instead of keeping them (memory: one chunk).
+ */
 int load_recording(const char *path, struct kvmmem_trace_file *tf);
+int stream_recording(const char *path, kvmmem_trace_events_cb cb, void *ctx,
+		     struct kvmmem_trace_file *tf);
 /* Exit status for a recording that loaded: 0, or EXIT_INCOMPLETE. */
 int load_status(int err);
 
@@ -56,9 +85,8 @@ int load_status(int err);
  * names).
  */
 struct perfetto {
-	FILE *f;
+	struct kvmmem_json j;
 	uint64_t t0;		/* output time 0, in the output's clock */
-	bool first;		/* no event written yet */
 	int64_t shift;
 	int64_t (*shift_at)(const void *ctx, uint64_t ts);
 	const void *shift_ctx;
@@ -75,11 +103,14 @@ int perfetto_recording(struct perfetto *x, const struct kvmmem_trace_file *tf,
 void perfetto_flow(struct perfetto *x, bool start, uint64_t id,
 		   const char *name, uint32_t pid, uint32_t tid, uint64_t ts);
 /* Close the event array and open "otherData": the caller writes its
- * members, then "}}\n". */
-void perfetto_finish(struct perfetto *x);
+ * members with x->j, then calls perfetto_end(). */
+void perfetto_other_data(struct perfetto *x);
+/* Close "otherData" and the trace object. */
+void perfetto_end(struct perfetto *x);
 
 /* Subcommands: argv[0] is "kvmmem-trace NAME"; return the exit status. */
-int cmd_live(const struct kvmmem_session_opts *opts, bool json, uint64_t duration_s);
+int cmd_live(const struct kvmmem_session_opts *opts, bool json, bool wall,
+	     uint64_t duration_ns);
 int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_export(int argc, char **argv);

@@ -4,7 +4,7 @@
  * guest recording with its handling in a host recording, align the two
  * clocks, report where the time of each call went, and (-o) write both
  * machines on one Perfetto timeline with a flow from each guest call to
- * its host handling. The method is in trace_merge.h / docs/tools.md.
+ * its host handling. The method is in trace/merge.h / docs/tools.md.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
+#include "common/timefmt.h"
 #include "kvmmem-trace.h"
 #include "options.h"
-#include "trace_merge.h"
+#include "trace/merge.h"
 
 /* Host pids and tids are shifted by this in the JSON: above any pid_max. */
 #define HOST_PID_BASE	(1U << 22)
@@ -46,22 +48,22 @@ static const char merge_doc[] =
 "EXAMPLES:\n"
 "    kvmmem-trace merge guest.ktr host.ktr -o both.json\n"
 "    kvmmem-trace merge --json guest.ktr host.ktr\n"
-"    kvmmem-trace merge --vm 4242 --tolerance 50000 guest.ktr host.ktr\n"
+"    kvmmem-trace merge -p 4242 --tolerance 50us guest.ktr host.ktr\n"
 "    kvmmem-trace record -e all -o g.ktr -- kvmmem-ctl stress  # hostsim\n"
 "    kvmmem-trace merge g.ktr g.ktr -o g.json\n";
 
-#define OPT_VM		1100
 #define OPT_TOLERANCE	1101
 
 static const struct argp_option merge_options[] = {
 	{ "output", 'o', "OUT", 0, "Write the Perfetto (Chrome JSON) trace to OUT",
 	  0 },
 	{ "json", 'j', NULL, 0, "The report as one JSON object", 0 },
-	{ "vm", OPT_VM, "PID", 0, "Host side: only the VM whose VMM process is "
+	{ "pid", 'p', "PID", 0, "Host side: only the VM whose VMM process is "
 	  "PID (default: every process)", 0 },
-	{ "tolerance", OPT_TOLERANCE, "NS", 0, "How far (ns) an aligned host "
+	{ "vm", 0, NULL, OPTION_ALIAS, NULL, 0 },
+	{ "tolerance", OPT_TOLERANCE, "DURATION", 0, "How far an aligned host "
 	  "handling may stick out of its guest call and still pair (a clock "
-	  "that stepped during the call; default 10000)", 0 },
+	  "that stepped during the call; ns, or with a unit; default 10us)", 0 },
 	{},
 };
 
@@ -74,12 +76,12 @@ static error_t merge_parse(int key, char *arg, struct argp_state *state)
 	case 'j':
 		mrg_args.json = true;
 		break;
-	case OPT_VM:
-		mrg_args.vm = (uint32_t)kvmmem_argp_u64(state, "--vm", arg, 1, INT32_MAX);
+	case 'p':
+		mrg_args.vm = (uint32_t)kvmmem_argp_u64(state, "--pid", arg, 1, INT32_MAX);
 		break;
 	case OPT_TOLERANCE:
-		mrg_args.tolerance_ns = kvmmem_argp_u64(state, "--tolerance", arg, 0,
-						  1000000000ULL);
+		mrg_args.tolerance_ns = kvmmem_argp_duration(state, "--tolerance",
+						arg, 1, 0, 1000000000ULL);
 		break;
 	case ARGP_KEY_ARG:
 		if (!mrg_args.guest)
@@ -211,7 +213,7 @@ static void print_text(FILE *f, const struct kvmmem_merge *m, size_t ng,
 		if (!s->calls)
 			continue;
 		fprintf(f, "\n%s: %" PRIu64 " pairs (%" PRIu64 " with their ioctl)\n",
-			hc_name(s->nr), s->calls, s->with_ioctl);
+			kvmmem_hypercall_name(s->nr), s->calls, s->with_ioctl);
 		fprintf(f, "  %-16s %10s %10s %10s %7s\n", "part", "mean", "p50",
 			"p99", "share");
 		for (p = 0; p < 5; p++) {
@@ -238,46 +240,56 @@ static void print_json(FILE *f, const struct kvmmem_merge *m, size_t ng,
 	static const char *const keys[] = {
 		"ioctl", "driver", "hypercall", "transitions", "host",
 	};
+	struct kvmmem_json j;
 	int i, p;
 
-	fputs("{\"guest\":", f);
-	kvmmem_json_string(f, mrg_args.guest, strlen(mrg_args.guest));
-	fputs(",\"host\":", f);
-	kvmmem_json_string(f, mrg_args.host, strlen(mrg_args.host));
-	fprintf(f, ",\"guest_calls\":%zu,\"host_calls\":%zu,\"pairs\":%zu,"
-		"\"unpaired_guest\":%zu,\"unpaired_guest_in_host_range\":%zu,"
-		"\"unpaired_host\":%zu,\"anchors\":%zu,"
-		"\"offset_ns\":%" PRId64 ",\"offset_lo_ns\":%" PRId64
-		",\"offset_hi_ns\":%" PRId64 ",\"consistent\":%s,\"violations\":%zu"
-		",\"max_violation_ns\":%" PRIu64 ",\"tolerance_ns\":%" PRIu64
-		",\"tracked\":%s,\"track_lo_ns\":%" PRId64
-		",\"track_hi_ns\":%" PRId64 ",\"split\":[", ng, nh, m->pairs,
-		m->unmatched_guest, in_range, m->unmatched_host, m->anchors,
-		m->offset, m->consistent ? m->lo : 0, m->consistent ? m->hi : 0,
-		m->consistent ? "true" : "false", m->violations,
-		m->max_violation_ns, mrg_args.tolerance_ns,
-		m->tracked ? "true" : "false", m->tracked ? m->track_lo : 0,
-		m->tracked ? m->track_hi : 0);
+	kvmmem_json_init(&j, f);
+	kvmmem_json_object(&j, NULL);
+	kvmmem_json_string(&j, "guest", mrg_args.guest);
+	kvmmem_json_string(&j, "host", mrg_args.host);
+	kvmmem_json_u64(&j, "guest_calls", ng);
+	kvmmem_json_u64(&j, "host_calls", nh);
+	kvmmem_json_u64(&j, "pairs", m->pairs);
+	kvmmem_json_u64(&j, "unpaired_guest", m->unmatched_guest);
+	kvmmem_json_u64(&j, "unpaired_guest_in_host_range", in_range);
+	kvmmem_json_u64(&j, "unpaired_host", m->unmatched_host);
+	kvmmem_json_u64(&j, "anchors", m->anchors);
+	kvmmem_json_i64(&j, "offset_ns", m->offset);
+	kvmmem_json_i64(&j, "offset_lo_ns", m->consistent ? m->lo : 0);
+	kvmmem_json_i64(&j, "offset_hi_ns", m->consistent ? m->hi : 0);
+	kvmmem_json_bool(&j, "consistent", m->consistent);
+	kvmmem_json_u64(&j, "violations", m->violations);
+	kvmmem_json_u64(&j, "max_violation_ns", m->max_violation_ns);
+	kvmmem_json_u64(&j, "tolerance_ns", mrg_args.tolerance_ns);
+	kvmmem_json_bool(&j, "tracked", m->tracked);
+	kvmmem_json_i64(&j, "track_lo_ns", m->tracked ? m->track_lo : 0);
+	kvmmem_json_i64(&j, "track_hi_ns", m->tracked ? m->track_hi : 0);
+	kvmmem_json_array(&j, "split");
 	for (i = 0; i < 2; i++) {
 		struct kvmmem_time_split *s = &split[i];
 
-		fprintf(f, "%s{\"nr\":%" PRIu32 ",\"name\":\"%s\",\"pairs\":%"
-			PRIu64 ",\"with_ioctl\":%" PRIu64, i ? "," : "", s->nr,
-			hc_name(s->nr), s->calls, s->with_ioctl);
+		kvmmem_json_object(&j, NULL);
+		kvmmem_json_u64(&j, "nr", s->nr);
+		kvmmem_json_string(&j, "name", kvmmem_hypercall_name(s->nr));
+		kvmmem_json_u64(&j, "pairs", s->calls);
+		kvmmem_json_u64(&j, "with_ioctl", s->with_ioctl);
 		for (p = 0; p < 5; p++) {
 			uint64_t sum;
 			struct kvmmem_samples *v = part(s, p, &sum);
 
-			fprintf(f, ",\"%s\":{\"n\":%zu,\"sum_ns\":%" PRIu64
-				",\"mean_ns\":%" PRIu64 ",\"p50_ns\":%" PRIu64
-				",\"p99_ns\":%" PRIu64 "}", keys[p], v->n, sum,
-				v->n ? sum / v->n : 0,
-				kvmmem_samples_percentile(v, 50),
-				kvmmem_samples_percentile(v, 99));
+			kvmmem_json_object(&j, keys[p]);
+			kvmmem_json_u64(&j, "n", v->n);
+			kvmmem_json_u64(&j, "sum_ns", sum);
+			kvmmem_json_u64(&j, "mean_ns", v->n ? sum / v->n : 0);
+			kvmmem_json_u64(&j, "p50_ns", kvmmem_samples_percentile(v, 50));
+			kvmmem_json_u64(&j, "p99_ns", kvmmem_samples_percentile(v, 99));
+			kvmmem_json_end(&j);
 		}
-		fputc('}', f);
+		kvmmem_json_end(&j);
 	}
-	fputs("]}\n", f);
+	kvmmem_json_end(&j);
+	kvmmem_json_end(&j);
+	fputc('\n', f);
 }
 
 /* The host's clock onto the guest's, where the offset was followed. */
@@ -326,20 +338,20 @@ static int write_perfetto(const struct kvmmem_trace_file *gf,
 		hc = &h[g[i].match];
 		x.pid_base = 0;
 		x.shift_at = NULL;
-		perfetto_flow(&x, true, i + 1, hc_name(g[i].nr), g[i].pid,
+		perfetto_flow(&x, true, i + 1, kvmmem_hypercall_name(g[i].nr), g[i].pid,
 			      g[i].tid, g[i].enter);
 		x.pid_base = HOST_PID_BASE;
 		x.shift_at = host_shift;
-		perfetto_flow(&x, false, i + 1, hc_name(g[i].nr), hc->pid,
+		perfetto_flow(&x, false, i + 1, kvmmem_hypercall_name(g[i].nr), hc->pid,
 			      hc->tid, hc->enter);
 	}
-	perfetto_finish(&x);
-	fputs("\"guest\":", f);
-	kvmmem_json_string(f, mrg_args.guest, strlen(mrg_args.guest));
-	fputs(",\"host\":", f);
-	kvmmem_json_string(f, mrg_args.host, strlen(mrg_args.host));
-	fprintf(f, ",\"clock_offset_ns\":%" PRId64 ",\"pairs\":%zu,"
-		"\"host_pid_base\":%u}}\n", m->offset, m->pairs, HOST_PID_BASE);
+	perfetto_other_data(&x);
+	kvmmem_json_string(&x.j, "guest", mrg_args.guest);
+	kvmmem_json_string(&x.j, "host", mrg_args.host);
+	kvmmem_json_i64(&x.j, "clock_offset_ns", m->offset);
+	kvmmem_json_u64(&x.j, "pairs", m->pairs);
+	kvmmem_json_u64(&x.j, "host_pid_base", HOST_PID_BASE);
+	perfetto_end(&x);
 	err = 0;
 out:
 	if (err)
@@ -399,7 +411,7 @@ int cmd_merge(int argc, char **argv)
 		kvmmem_warn("no hypercall of %s has its arguments in %s: are they "
 		     "recordings of the same VM, at the same time?%s",
 		     mrg_args.guest, mrg_args.host, mrg_args.vm ? "" :
-		     " (--vm PID picks one VM)");
+		     " (-p PID picks one VM)");
 		goto out;
 	}
 	if (err || kvmmem_time_split(g, ng, h, split)) {

@@ -16,10 +16,13 @@
 #define OPT_PERFETTO		1002
 #define OPT_HOST		1003
 #define OPT_ANSWER_VIA		1004
+#define OPT_BUFFER		1005
 
 /* Set by session_argp (a child of the live and record parsers). */
 extern struct kvmmem_session_opts sopts;
-extern uint64_t opt_duration_s;
+extern uint64_t opt_duration_ns;
+/* An option of session_argp was given (the first one, for messages). */
+extern const char *session_opt_given;
 extern const struct argp session_argp;
 
 #endif /* KVMMEM_TRACE_OPTIONS_H */

@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "kvmmem-trace.h"
 
 /* A recording's pid that holds its counter track. */
@@ -31,98 +32,83 @@ static double us(const struct perfetto *x, uint64_t ts)
 	return t > 0 ? (double)t / 1000.0 : 0.0;
 }
 
-static void sep(struct perfetto *x)
+/* Open an event object: its phase, and pid (with the recording's base). */
+static void begin_event(struct perfetto *x, const char *ph, uint32_t pid)
 {
-	fputs(x->first ? "\n" : ",\n", x->f);
-	x->first = false;
+	kvmmem_json_object(&x->j, NULL);
+	kvmmem_json_string(&x->j, "ph", ph);
+	kvmmem_json_u64(&x->j, "pid", x->pid_base + pid);
 }
 
 /* A complete slice ("X") that ends at @e, @lat ns long. */
 static void slice(struct perfetto *x, const struct kt_event *e, int64_t lat,
 		  const char *cat, const char *name)
 {
-	char rbuf[32];
-
-	sep(x);
-	fprintf(x->f, "{\"ph\":\"X\",\"cat\":\"%s\",\"name\":\"%s\",\"pid\":%"
-		PRIu32 ",\"tid\":%" PRIu32 ",\"ts\":%.3f,\"dur\":%.3f,\"args\":{",
-		cat, name, x->pid_base + e->pid, x->pid_base + e->tid,
-		us(x, e->ts - (uint64_t)lat), (double)lat / 1000.0);
-	switch (e->kind) {
-	case KT_TEARDOWN_END:
-		fprintf(x->f, "\"file\":%llu,\"live\":%llu,\"unmapped\":%llu"
-			",\"leaked\":%llu", e->id, e->a0, e->a1, e->a2);
-		break;
-	case KT_HOST_HC_EXIT:
-		fprintf(x->f, "\"a0\":\"0x%llx\",\"result\":\"%s\"", e->a0,
-			kvmmem_trace_result_name(e->kind, e->ret, rbuf));
-		break;
-	case KT_KVM_HC_EXIT:
-		fprintf(x->f, "\"vcpu\":%llu,\"a0\":\"0x%llx\",\"a1\":\"0x%llx\","
-			"\"a2\":\"0x%llx\",\"result\":\"%s\"", e->id, e->a0, e->a1,
-			e->a2, kvmmem_trace_result_name(e->kind, e->ret, rbuf));
-		break;
-	default:
-		fprintf(x->f, "\"id\":%llu,\"a0\":\"0x%llx\",\"a1\":\"0x%llx"
-			"\",\"result\":\"%s\"", e->id, e->a0, e->a1,
-			kvmmem_trace_result_name(e->kind, e->ret, rbuf));
-	}
-	fputs("}}", x->f);
+	begin_event(x, "X", e->pid);
+	kvmmem_json_string(&x->j, "cat", cat);
+	kvmmem_json_string(&x->j, "name", name);
+	kvmmem_json_u64(&x->j, "tid", x->pid_base + e->tid);
+	kvmmem_json_double(&x->j, "ts", 3, us(x, e->ts - (uint64_t)lat));
+	kvmmem_json_double(&x->j, "dur", 3, (double)lat / 1000.0);
+	kvmmem_json_object(&x->j, "args");
+	kvmmem_trace_json_args(&x->j, e, true);
+	kvmmem_json_end(&x->j);
+	kvmmem_json_end(&x->j);
 }
 
+/* An instant event on @pid's track (the owner's, for a mapping's kinds). */
 static void instant(struct perfetto *x, const struct kt_event *e, uint32_t pid,
-		    const char *name)
+		    const char *cat, const char *name)
 {
-	char rbuf[32];
-
-	sep(x);
-	fprintf(x->f, "{\"ph\":\"i\",\"s\":\"p\",\"cat\":\"kvmmem\",\"name\":\"%s\","
-		"\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"ts\":%.3f,\"args\":{"
-		"\"id\":%llu,\"gva\":\"0x%llx\",\"gpa\":\"0x%llx"
-		"\",\"result\":\"%s\"}}", name, x->pid_base + pid,
-		x->pid_base + (e->kind == KT_PROC_EXIT ? pid : e->tid),
-		us(x, e->ts), e->id, e->a0, e->a1,
-		kvmmem_trace_result_name(e->kind, e->ret, rbuf));
+	begin_event(x, "i", pid);
+	kvmmem_json_string(&x->j, "s", "p");
+	kvmmem_json_string(&x->j, "cat", cat);
+	kvmmem_json_string(&x->j, "name", name);
+	kvmmem_json_u64(&x->j, "tid", x->pid_base +
+			(e->kind == KT_PROC_EXIT ? pid : e->tid));
+	kvmmem_json_double(&x->j, "ts", 3, us(x, e->ts));
+	kvmmem_json_object(&x->j, "args");
+	kvmmem_trace_json_args(&x->j, e, true);
+	kvmmem_json_end(&x->j);
+	kvmmem_json_end(&x->j);
 }
 
 static void counter(struct perfetto *x, uint64_t ts, uint64_t live)
 {
-	sep(x);
-	fprintf(x->f, "{\"ph\":\"C\",\"name\":\"live mappings\",\"pid\":%" PRIu32
-		",\"ts\":%.3f,\"args\":{\"live\":%" PRIu64 "}}",
-		x->pid_base + COUNTER_PID, us(x, ts), live);
+	begin_event(x, "C", COUNTER_PID);
+	kvmmem_json_string(&x->j, "name", "live mappings");
+	kvmmem_json_double(&x->j, "ts", 3, us(x, ts));
+	kvmmem_json_object(&x->j, "args");
+	kvmmem_json_u64(&x->j, "live", live);
+	kvmmem_json_end(&x->j);
+	kvmmem_json_end(&x->j);
 }
 
+/* What @e draws: its kind's Perfetto role (bpf/kvmmem_kinds.h). */
 static void event(struct perfetto *x, const struct kt_event *e, int64_t lat)
 {
-	switch (e->kind) {
-	case KT_MAP_END:
+	const struct kvmmem_trace_kind *k = kvmmem_trace_kind(e->kind);
+	char name[64];
+
+	if (!k)
+		return;
+	switch (k->pf_role) {
+	case KT_PF_SLICE:
 		if (lat >= 0)
-			slice(x, e, lat, "ioctl", "MAP");
+			slice(x, e, lat, k->pf_cat, k->pf_name);
 		break;
-	case KT_UNMAP_END:
+	case KT_PF_HC_SLICE:
+		snprintf(name, sizeof(name), "%s%s", k->pf_name,
+			 kvmmem_hypercall_name(e->tgid));
 		if (lat >= 0)
-			slice(x, e, lat, "ioctl", "UNMAP");
+			slice(x, e, lat, k->pf_cat, name);
 		break;
-	case KT_TEARDOWN_END:
-		if (lat >= 0)
-			slice(x, e, lat, "teardown", "teardown");
+	case KT_PF_INSTANT:
+		/* on the track of the process the event is about */
+		instant(x, e, e->tgid, k->pf_cat, k->pf_name);
 		break;
-	case KT_HC_EXIT:
-		if (lat >= 0)
-			slice(x, e, lat, "hypercall", hc_name(e->tgid));
-		break;
-	case KT_HOST_HC_EXIT:
-	case KT_KVM_HC_EXIT:
-		if (lat >= 0)
-			slice(x, e, lat, "host", e->tgid == 32 ? "host MEM_MAP" :
-			      "host MEM_UNMAP");
-		break;
-	case KT_PAGE_LEAKED:
-		instant(x, e, e->tgid, "page leaked");
-		break;
-	case KT_PROC_EXIT:
-		instant(x, e, e->tgid, "owner exited");
+	case KT_PF_OPENS:
+	case KT_PF_NONE:
 		break;
 	}
 }
@@ -146,20 +132,30 @@ static void mapping(struct perfetto *x, const struct kvmmem_trace_analysis *a,
 {
 	uint64_t begin = m->map_ts ? m->map_ts : start;
 	uint64_t end = m->end_ts ? m->end_ts : a->end_ts;
-	uint32_t pid = x->pid_base + m->owner;
+	char name[32];
+	unsigned int i;
 
-	sep(x);
-	fprintf(x->f, "{\"ph\":\"b\",\"cat\":\"mapping\",\"name\":\"gpa 0x%" PRIx64
-		"\",\"id\":\"0x%" PRIx64 "\",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32
-		",\"ts\":%.3f,\"args\":{\"id\":%" PRIu64 ",\"gva\":\"0x%" PRIx64
-		"\",\"gpa\":\"0x%" PRIx64 "\",\"pa\":\"0x%" PRIx64 "\",\"end\":\"%s\"%s}}",
-		m->gpa, m->id, pid, pid, us(x, begin), m->id, m->gva,
-		m->gpa, m->pa, end_name(m->state),
-		m->orphaned ? ",\"orphaned\":true" : "");
-	sep(x);
-	fprintf(x->f, "{\"ph\":\"e\",\"cat\":\"mapping\",\"name\":\"gpa 0x%" PRIx64
-		"\",\"id\":\"0x%" PRIx64 "\",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32
-		",\"ts\":%.3f}", m->gpa, m->id, pid, pid, us(x, end));
+	snprintf(name, sizeof(name), "gpa 0x%" PRIx64, m->gpa);
+	for (i = 0; i < 2; i++) {
+		begin_event(x, i ? "e" : "b", m->owner);
+		kvmmem_json_string(&x->j, "cat", "mapping");
+		kvmmem_json_string(&x->j, "name", name);
+		kvmmem_json_hex(&x->j, "id", m->id);
+		kvmmem_json_u64(&x->j, "tid", x->pid_base + m->owner);
+		kvmmem_json_double(&x->j, "ts", 3, us(x, i ? end : begin));
+		if (!i) {
+			kvmmem_json_object(&x->j, "args");
+			kvmmem_json_u64(&x->j, "id", m->id);
+			kvmmem_json_hex(&x->j, "gva", m->gva);
+			kvmmem_json_hex(&x->j, "gpa", m->gpa);
+			kvmmem_json_hex(&x->j, "pa", m->pa);
+			kvmmem_json_string(&x->j, "end", end_name(m->state));
+			if (m->orphaned)
+				kvmmem_json_bool(&x->j, "orphaned", true);
+			kvmmem_json_end(&x->j);
+		}
+		kvmmem_json_end(&x->j);
+	}
 }
 
 static void process_name(struct perfetto *x, uint32_t pid, const char *name,
@@ -169,11 +165,12 @@ static void process_name(struct perfetto *x, uint32_t pid, const char *name,
 
 	snprintf(buf, sizeof(buf), "%s%.*s", x->label, (int)strnlen(name, len),
 		 name);
-	sep(x);
-	fprintf(x->f, "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%"
-		PRIu32 ",\"args\":{\"name\":", x->pid_base + pid);
-	kvmmem_json_string(x->f, buf, sizeof(buf));
-	fputs("}}", x->f);
+	begin_event(x, "M", pid);
+	kvmmem_json_string(&x->j, "name", "process_name");
+	kvmmem_json_object(&x->j, "args");
+	kvmmem_json_string(&x->j, "name", buf);
+	kvmmem_json_end(&x->j);
+	kvmmem_json_end(&x->j);
 }
 
 static void metadata(struct perfetto *x, const struct kvmmem_trace_analysis *a)
@@ -202,11 +199,12 @@ static void metadata(struct perfetto *x, const struct kvmmem_trace_analysis *a)
 void perfetto_begin(struct perfetto *x, FILE *f, uint64_t t0)
 {
 	memset(x, 0, sizeof(*x));
-	x->f = f;
+	kvmmem_json_init(&x->j, f);
 	x->t0 = t0;
-	x->first = true;
 	x->label = "";
-	fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", f);
+	kvmmem_json_object(&x->j, NULL);
+	kvmmem_json_string(&x->j, "displayTimeUnit", "ns");
+	kvmmem_json_array(&x->j, "traceEvents");
 }
 
 int perfetto_recording(struct perfetto *x, const struct kvmmem_trace_file *tf,
@@ -239,14 +237,26 @@ int perfetto_recording(struct perfetto *x, const struct kvmmem_trace_file *tf,
 void perfetto_flow(struct perfetto *x, bool start, uint64_t id,
 		   const char *name, uint32_t pid, uint32_t tid, uint64_t ts)
 {
-	sep(x);
-	fprintf(x->f, "{\"ph\":\"%s\",%s\"cat\":\"flow\",\"name\":\"%s\","
-		"\"id\":%" PRIu64 ",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32
-		",\"ts\":%.3f}", start ? "s" : "f", start ? "" : "\"bp\":\"e\",",
-		name, id, x->pid_base + pid, x->pid_base + tid, us(x, ts));
+	begin_event(x, start ? "s" : "f", pid);
+	if (!start)
+		kvmmem_json_string(&x->j, "bp", "e");
+	kvmmem_json_string(&x->j, "cat", "flow");
+	kvmmem_json_string(&x->j, "name", name);
+	kvmmem_json_u64(&x->j, "id", id);
+	kvmmem_json_u64(&x->j, "tid", x->pid_base + tid);
+	kvmmem_json_double(&x->j, "ts", 3, us(x, ts));
+	kvmmem_json_end(&x->j);
 }
 
-void perfetto_finish(struct perfetto *x)
+void perfetto_other_data(struct perfetto *x)
 {
-	fputs("\n],\"otherData\":{", x->f);
+	kvmmem_json_end(&x->j);
+	kvmmem_json_object(&x->j, "otherData");
+}
+
+void perfetto_end(struct perfetto *x)
+{
+	kvmmem_json_end(&x->j);
+	kvmmem_json_end(&x->j);
+	fputc('\n', x->j.f);
 }

@@ -16,14 +16,19 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
+#include "common/vmm.h"
 #include "kvmmem-trace.h"
 #include "options.h"
+
+_Static_assert(KVMMEM_VMM_NAME_LEN == KVMMEM_TRACE_NAME_LEN,
+	       "a VMM's name fits a name chunk");
 
 #define BOOT_ID_PATH	"/proc/sys/kernel/random/boot_id"
 
 static struct {
 	const char *output;
 	bool quiet;
+	bool force;		/* overwrite an existing FILE */
 	char **cmd;		/* COMMAND [ARG...], or NULL */
 } rec_args;
 
@@ -38,14 +43,17 @@ static const char record_doc[] =
 "\v"
 "EXAMPLES:\n"
 "    kvmmem-trace record -o k.ktr                 # until Ctrl-C\n"
+"    kvmmem-trace record -f -o k.ktr -d 1.5       # 1.5 s, replacing k.ktr\n"
 "    kvmmem-trace record -o k.ktr -d 30 -p 1234   # one process, 30 s\n"
-"    kvmmem-trace record -o k.ktr -e all -- kvmmem-ctl stress -p 4 -m 64\n"
+"    kvmmem-trace record -o k.ktr -e all -- kvmmem-ctl stress -P 4 -m 64\n"
 "    kvmmem-trace record -o k.ktr --force-raw-tp -- ./my-introspector\n"
 "    kvmmem-trace record --host -o h.ktr -d 60    # on a KVM host: every VM\n";
 
 static const struct argp_option record_options[] = {
 	{ "output", 'o', "FILE", 0, "Write the recording to FILE (required)", 0 },
 	{ "quiet", 'q', NULL, 0, "No summary line", 0 },
+	{ "force", 'f', NULL, 0, "Overwrite FILE if it exists (without -f, an "
+	  "existing recording is never replaced)", 0 },
 	{},
 };
 
@@ -57,6 +65,9 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case 'q':
 		rec_args.quiet = true;
+		break;
+	case 'f':
+		rec_args.force = true;
 		break;
 	case ARGP_KEY_ARG:
 		/* COMMAND: the rest of argv is its own */
@@ -86,7 +97,7 @@ struct recorder {
  */
 static int name_vmm(struct recorder *r, uint32_t pid)
 {
-	char name[KVMMEM_TRACE_NAME_LEN];
+	char name[KVMMEM_VMM_NAME_LEN];
 	uint32_t *named;
 	size_t i;
 
@@ -99,7 +110,7 @@ static int name_vmm(struct recorder *r, uint32_t pid)
 	r->named = named;
 	r->named[r->nr_named++] = pid;
 	/* gone already: the report uses its comm */
-	if (!kvmmem_trace_vmm_name_of(pid, name)[0])
+	if (!kvmmem_vmm_name_of(pid, name)[0])
 		return 0;
 	return kvmmem_trace_writer_name(&r->w, pid, name);
 }
@@ -207,6 +218,12 @@ int cmd_record(int argc, char **argv)
 	bool child_done = false;
 
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL);
+	/* say so before tracing starts; O_EXCL below closes the race */
+	if (!rec_args.force && !access(rec_args.output, F_OK)) {
+		kvmmem_warn("%s exists: not overwritten (give another -o FILE, "
+			    "or -f to replace it)", rec_args.output);
+		return EXIT_USAGE;
+	}
 
 	/* before attaching: no event is older than the start */
 	start_mono = kvmmem_mono_ns();
@@ -216,7 +233,13 @@ int cmd_record(int argc, char **argv)
 		return EXIT_FAIL;
 	kvmmem_catch_stop_signals();
 
-	fd = open(rec_args.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(rec_args.output, O_WRONLY | O_CREAT | O_CLOEXEC |
+		  (rec_args.force ? O_TRUNC : O_EXCL), 0644);
+	if (fd < 0 && errno == EEXIST) {
+		kvmmem_warn("%s exists: not overwritten (give another -o FILE, "
+			    "or -f to replace it)", rec_args.output);
+		goto cleanup;
+	}
 	if (fd < 0) {
 		kvmmem_warn("cannot create %s: %s", rec_args.output, strerror(errno));
 		goto cleanup;
@@ -227,8 +250,8 @@ int cmd_record(int argc, char **argv)
 		explain_write(err, rec_args.output);
 		goto cleanup;
 	}
-	if (opt_duration_s)
-		deadline = info.start_mono_ns + opt_duration_s * 1000000000ULL;
+	if (opt_duration_ns)
+		deadline = info.start_mono_ns + opt_duration_ns;
 	if (rec_args.cmd) {
 		child = start_command(rec_args.cmd);
 		if (child < 0)

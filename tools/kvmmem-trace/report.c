@@ -9,24 +9,140 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/json.h"
+#include "common/timefmt.h"
 #include "kvmmem-trace.h"
 
-static int analyze(const struct kvmmem_trace_file *tf,
-		   struct kvmmem_trace_analysis *a)
+/* Each event of a chunk into the analysis. */
+static int analyze_events(void *ctx, const struct kt_event *ev, size_t n)
 {
+	struct kvmmem_trace_analysis *a = ctx;
 	size_t i;
 	int err;
 
-	kvmmem_trace_analysis_init(a);
-	for (i = 0; i < tf->nr_events; i++) {
-		err = kvmmem_trace_analysis_add(a, &tf->events[i], NULL);
-		if (err) {
-			kvmmem_warn("analysing the recording: %s", strerror(-err));
+	for (i = 0; i < n; i++) {
+		err = kvmmem_trace_analysis_add(a, &ev[i], NULL);
+		if (err)
 			return err;
-		}
 	}
-	kvmmem_trace_analysis_finish(a, tf->end_ts);
-	kvmmem_trace_analysis_name_vms(a, tf->names, tf->nr_names);
+	return 0;
+}
+
+/* ------------------------------------------------------------- filters */
+
+struct kvmmem_trace_filter file_filter;
+
+#define OPT_SINCE	1300
+#define OPT_UNTIL	1301
+
+static const struct argp_option filter_options[] = {
+	{ "pid", 'p', "PID", 0, "Only the events of process PID (and its "
+	  "mappings' teardowns; in a host recording, a VMM's)", 2 },
+	{ "comm", 'c', "COMM", 0, "Only the events of processes named COMM", 2 },
+	{ "events", 'e', "KINDS", 0, "Only these event kinds (as live mode's "
+	  "-e: map, unmap, ..., or kind names)", 2 },
+	{ "since", OPT_SINCE, "TIME", 0, "From TIME: seconds since the "
+	  "recording started (1.5, 500ms, 2m), or a wall-clock time "
+	  "(HH:MM:SS[.frac], YYYY-MM-DD HH:MM:SS, @EPOCH)", 2 },
+	{ "until", OPT_UNTIL, "TIME", 0, "Up to TIME (as --since), not "
+	  "included", 2 },
+	{},
+};
+
+static error_t filter_parse(int key, char *arg, struct argp_state *state)
+{
+	struct kvmmem_trace_filter *f = &file_filter;
+
+	switch (key) {
+	case 'p':
+		f->pid = (uint32_t)kvmmem_argp_u64(state, "--pid", arg, 1, INT32_MAX);
+		break;
+	case 'c':
+		if (!arg[0] || strlen(arg) > KT_COMM_LEN - 1)
+			argp_error(state, "--comm '%s': a process name of 1 to %d "
+				   "characters", arg, KT_COMM_LEN - 1);
+		snprintf(f->comm, sizeof(f->comm), "%s", arg);
+		break;
+	case 'e':
+		if (kvmmem_trace_parse_kinds(arg, &f->kinds) || !f->kinds)
+			argp_error(state, "--events '%s': a comma-separated list of "
+				   "groups (map, unmap, teardown, leak, hypercall, "
+				   "exit, host, token, kvm, all) or kind names", arg);
+		break;
+	case OPT_SINCE:
+		f->since = arg;
+		break;
+	case OPT_UNTIL:
+		f->until = arg;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+const struct argp filter_argp = { .options = filter_options,
+				  .parser = filter_parse };
+
+int filter_events(void *ctx, const struct kt_event *ev, size_t n)
+{
+	struct filtered *fl = ctx;
+	struct kt_event *p;
+	size_t i, m = 0;
+
+	if (!fl->resolved) {
+		if (kvmmem_trace_filter_resolve(&file_filter, &fl->tf->info,
+						fl->msg, sizeof(fl->msg)))
+			return -ECANCELED;	/* filter_done() says why */
+		fl->resolved = true;
+	}
+	if (!kvmmem_trace_filter_active(&file_filter))
+		return fl->next(fl->next_ctx, ev, n);
+	if (n > fl->cap) {
+		p = realloc(fl->buf, n * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		fl->buf = p;
+		fl->cap = n;
+	}
+	for (i = 0; i < n; i++)
+		if (kvmmem_trace_filter_match(&file_filter, &ev[i]))
+			fl->buf[m++] = ev[i];
+	return m ? fl->next(fl->next_ctx, fl->buf, m) : 0;
+}
+
+int filter_done(struct filtered *fl, const char *path)
+{
+	int err = 0;
+
+	/* a recording without events: check the times all the same */
+	if (!fl->resolved && !fl->msg[0])
+		kvmmem_trace_filter_resolve(&file_filter, &fl->tf->info, fl->msg,
+					    sizeof(fl->msg));
+	if (fl->msg[0]) {
+		kvmmem_warn("%s: %s", path, fl->msg);
+		err = -EINVAL;
+	}
+	free(fl->buf);
+	fl->buf = NULL;
+	return err;
+}
+
+int filter_loaded(struct kvmmem_trace_file *tf, const char *path)
+{
+	char msg[256];
+	size_t i, m = 0;
+
+	if (kvmmem_trace_filter_resolve(&file_filter, &tf->info, msg, sizeof(msg))) {
+		kvmmem_warn("%s: %s", path, msg);
+		return -EINVAL;
+	}
+	if (!kvmmem_trace_filter_active(&file_filter))
+		return 0;
+	for (i = 0; i < tf->nr_events; i++)
+		if (kvmmem_trace_filter_match(&file_filter, &tf->events[i]))
+			tf->events[m++] = tf->events[i];
+	tf->nr_events = m;
 	return 0;
 }
 
@@ -35,6 +151,7 @@ static int analyze(const struct kvmmem_trace_file *tf,
 static struct {
 	const char *file;
 	bool json;
+	bool wall;		/* dump -T */
 } rep_args;
 
 static error_t file_parse(int key, char *arg, struct argp_state *state)
@@ -42,6 +159,9 @@ static error_t file_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'j':
 		rep_args.json = true;
+		break;
+	case 'T':
+		rep_args.wall = true;
 		break;
 	case ARGP_KEY_ARG:
 		if (rep_args.file)
@@ -60,6 +180,18 @@ static error_t file_parse(int key, char *arg, struct argp_state *state)
 
 static const struct argp_option file_options[] = {
 	{ "json", 'j', NULL, 0, "JSON instead of text", 0 },
+	{},
+};
+
+static const struct argp_option dump_options[] = {
+	{ "json", 'j', NULL, 0, "JSON lines instead of text", 0 },
+	{ "timestamp", 'T', NULL, 0, "Wall-clock times (the recording's start "
+	  "plus its clock): HH:MM:SS.us, local time; JSON: real_ns too", 0 },
+	{},
+};
+
+static const struct argp_child file_children[] = {
+	{ &filter_argp, 0, "Which events:", 2 },
 	{},
 };
 
@@ -262,8 +394,8 @@ static void print_header(FILE *f, const char *path,
 /* ----------------------------------------------------------- host side */
 
 static const char *const hc_names[KT_HC_NR] = {
-	[KT_HC_MEM_MAP] = "MEM_MAP",
-	[KT_HC_MEM_UNMAP] = "MEM_UNMAP",
+	[KT_HC_MEM_MAP] = KVMMEM_HC_MAP_NAME,
+	[KT_HC_MEM_UNMAP] = KVMMEM_HC_UNMAP_NAME,
 };
 
 static int cmp_vm(const void *x, const void *y)
@@ -522,118 +654,144 @@ static void report_text(FILE *f, const char *path,
 
 /* ---------------------------------------------------------------- JSON */
 
-static void json_samples(FILE *f, struct kvmmem_trace_op_stats *op)
+static void json_samples(struct kvmmem_json *j, const char *key,
+			 struct kvmmem_trace_op_stats *op)
 {
 	uint64_t slots[KVMMEM_LOG2_SLOTS];
 	struct kvmmem_samples *s = &op->latency;
 	int i, last = -1;
 
-	fprintf(f, "{\"count\":%zu,\"p50_ns\":%" PRIu64 ",\"p90_ns\":%" PRIu64
-		",\"p99_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64 ",\"log2_usecs\":[",
-		s->n, kvmmem_samples_percentile(s, 50), kvmmem_samples_percentile(s, 90),
-		kvmmem_samples_percentile(s, 99), kvmmem_samples_max(s));
+	kvmmem_json_object(j, key);
+	kvmmem_json_u64(j, "count", s->n);
+	kvmmem_json_u64(j, "p50_ns", kvmmem_samples_percentile(s, 50));
+	kvmmem_json_u64(j, "p90_ns", kvmmem_samples_percentile(s, 90));
+	kvmmem_json_u64(j, "p99_ns", kvmmem_samples_percentile(s, 99));
+	kvmmem_json_u64(j, "max_ns", kvmmem_samples_max(s));
 	kvmmem_samples_log2(s, 1000, slots);
 	for (i = 0; i < KVMMEM_LOG2_SLOTS; i++)
 		if (slots[i])
 			last = i;
+	kvmmem_json_array(j, "log2_usecs");
 	for (i = 0; i <= last; i++)
-		fprintf(f, "%s%" PRIu64, i ? "," : "", slots[i]);
-	fputs("]}", f);
+		kvmmem_json_u64(j, NULL, slots[i]);
+	kvmmem_json_end(j);
+	kvmmem_json_end(j);
 }
 
-static void json_mappings(FILE *f, const struct kvmmem_trace_analysis *a,
+static void json_mappings(struct kvmmem_json *j, const char *key,
+			  const struct kvmmem_trace_analysis *a,
 			  const struct kvmmem_trace_mapping **list, size_t n,
 			  bool leaked)
 {
 	char ebuf[32];
 	size_t i;
 
-	fputc('[', f);
+	kvmmem_json_array(j, key);
 	for (i = 0; i < n; i++) {
 		const struct kvmmem_trace_mapping *m = list[i];
 		int64_t age = mapping_age(a, m);
 
-		fprintf(f, "%s{\"id\":%" PRIu64 ",\"pid\":%" PRIu32 ",\"comm\":",
-			i ? "," : "", m->id, m->owner);
-		kvmmem_json_string(f, m->comm, KT_COMM_LEN);
-		fprintf(f, ",\"gva\":%" PRIu64 ",\"gpa\":%" PRIu64 ",\"pa\":%" PRIu64,
-			m->gva, m->gpa, m->pa);
+		kvmmem_json_object(j, NULL);
+		kvmmem_json_u64(j, "id", m->id);
+		kvmmem_json_u64(j, "pid", m->owner);
+		kvmmem_json_stringn(j, "comm", m->comm, KT_COMM_LEN);
+		kvmmem_json_u64(j, "gva", m->gva);
+		kvmmem_json_u64(j, "gpa", m->gpa);
+		kvmmem_json_u64(j, "pa", m->pa);
 		if (age >= 0)
-			fprintf(f, ",\"age_ns\":%" PRId64, age);
+			kvmmem_json_i64(j, "age_ns", age);
 		else
-			fputs(",\"age_ns\":null", f);
+			kvmmem_json_null(j, "age_ns");
 		if (m->owner_exit_ts)
-			fprintf(f, ",\"owner_exit_ns\":%" PRIu64, m->owner_exit_ts);
+			kvmmem_json_u64(j, "owner_exit_ns", m->owner_exit_ts);
 		if (leaked)
-			fprintf(f, ",\"error\":\"%s\"",
-				kvmmem_trace_result_name(KT_PAGE_LEAKED, m->leak_errno,
-							 ebuf));
-		fputc('}', f);
+			kvmmem_json_string(j, "error",
+					   kvmmem_trace_result_name(KT_PAGE_LEAKED,
+								    m->leak_errno, ebuf));
+		kvmmem_json_end(j);
 	}
-	fputc(']', f);
+	kvmmem_json_end(j);
 }
 
-static void json_host(FILE *f, const struct kvmmem_trace_file *tf,
+/* "results": {"ok": N, "EFAULT": N, ...} of @op, named as @kind's */
+static void json_results(struct kvmmem_json *j, unsigned int kind,
+			 const struct kvmmem_trace_op_stats *op)
+{
+	char rbuf[32];
+	size_t i;
+
+	kvmmem_json_object(j, "results");
+	for (i = 0; i < op->nr_results; i++)
+		kvmmem_json_u64(j, kvmmem_trace_result_name(kind, op->results[i].ret,
+							    rbuf),
+				op->results[i].count);
+	kvmmem_json_end(j);
+}
+
+static void json_host(struct kvmmem_json *j, const struct kvmmem_trace_file *tf,
 		      struct kvmmem_trace_analysis *a)
 {
 	double secs = duration_s(tf, a);
-	char rbuf[32];
-	size_t i, j, n;
 	unsigned int hc;
+	size_t i, k;
 
 	sort_host(a);
-	fputs(",\"vms\":[", f);
+	kvmmem_json_array(j, "vms");
 	for (i = 0; i < a->nr_vms; i++) {
 		struct kvmmem_trace_vm *vm = &a->vms[i];
 
-		fprintf(f, "%s{\"pid\":%" PRIu32 ",\"name\":", i ? "," : "", vm->pid);
-		kvmmem_json_string(f, vm->name, sizeof(vm->name));
-		fputs(",\"comm\":", f);
-		kvmmem_json_string(f, vm->comm, KT_COMM_LEN);
-		fputs(",\"hypercalls\":{", f);
+		kvmmem_json_object(j, NULL);
+		kvmmem_json_u64(j, "pid", vm->pid);
+		kvmmem_json_stringn(j, "name", vm->name, sizeof(vm->name));
+		kvmmem_json_stringn(j, "comm", vm->comm, KT_COMM_LEN);
+		kvmmem_json_object(j, "hypercalls");
 		for (hc = 0; hc < KT_HC_NR; hc++) {
-			fprintf(f, "%s\"%s\":{\"count\":%" PRIu64 ",\"errors\":%" PRIu64
-				",\"per_s\":%.3f,\"results\":{", hc ? "," : "",
-				hc_names[hc], vm->hc[hc].count, vm->hc[hc].errors,
-				per_s(vm->hc[hc].count, secs));
-			for (j = 0; j < vm->hc[hc].nr_results; j++)
-				fprintf(f, "%s\"%s\":%" PRIu64, j ? "," : "",
-					kvmmem_trace_result_name(KT_KVM_HC_EXIT,
-						vm->hc[hc].results[j].ret, rbuf),
-					vm->hc[hc].results[j].count);
-			fputs("},\"latency\":", f);
-			json_samples(f, &vm->hc[hc]);
-			fputc('}', f);
+			kvmmem_json_object(j, hc_names[hc]);
+			kvmmem_json_u64(j, "count", vm->hc[hc].count);
+			kvmmem_json_u64(j, "errors", vm->hc[hc].errors);
+			kvmmem_json_double(j, "per_s", 3, per_s(vm->hc[hc].count, secs));
+			json_results(j, KT_KVM_HC_EXIT, &vm->hc[hc]);
+			json_samples(j, "latency", &vm->hc[hc]);
+			kvmmem_json_end(j);
 		}
-		fprintf(f, "},\"live\":%" PRIu64 ",\"live_max\":%" PRIu64
-			",\"leaked\":%" PRIu64 ",\"remaps\":%" PRIu64
-			",\"unknown_unmaps\":%" PRIu64 ",\"exited\":%s,\"vcpus\":[",
-			vm->live, vm->live_max, vm->leaked, vm->remaps,
-			vm->unknown_unmaps, vm->exit_ts ? "true" : "false");
-		for (j = 0, n = 0; j < a->nr_vcpus; j++) {
-			const struct kvmmem_trace_vcpu *v = &a->vcpus[j];
+		kvmmem_json_end(j);
+		kvmmem_json_u64(j, "live", vm->live);
+		kvmmem_json_u64(j, "live_max", vm->live_max);
+		kvmmem_json_u64(j, "leaked", vm->leaked);
+		kvmmem_json_u64(j, "remaps", vm->remaps);
+		kvmmem_json_u64(j, "unknown_unmaps", vm->unknown_unmaps);
+		kvmmem_json_bool(j, "exited", vm->exit_ts);
+		kvmmem_json_array(j, "vcpus");
+		for (k = 0; k < a->nr_vcpus; k++) {
+			const struct kvmmem_trace_vcpu *v = &a->vcpus[k];
 
 			if (v->vm != vm->pid)
 				continue;
-			fprintf(f, "%s{\"vcpu_id\":%" PRIu64 ",\"tid\":%" PRIu32
-				",\"hypercalls\":%" PRIu64 ",\"host_ns\":%" PRIu64 "}",
-				n++ ? "," : "", v->vcpu_id, v->tid, v->hypercalls,
-				v->host_ns);
+			kvmmem_json_object(j, NULL);
+			kvmmem_json_u64(j, "vcpu_id", v->vcpu_id);
+			kvmmem_json_u64(j, "tid", v->tid);
+			kvmmem_json_u64(j, "hypercalls", v->hypercalls);
+			kvmmem_json_u64(j, "host_ns", v->host_ns);
+			kvmmem_json_end(j);
 		}
-		fputs("],\"mapped\":[", f);
-		for (j = 0, n = 0; j < vm->nr_maps; j++) {
-			const struct kvmmem_trace_host_map *m = &vm->maps[j];
+		kvmmem_json_end(j);
+		kvmmem_json_array(j, "mapped");
+		for (k = 0; k < vm->nr_maps; k++) {
+			const struct kvmmem_trace_host_map *m = &vm->maps[k];
 
 			if (!m->live)
 				continue;
-			fprintf(f, "%s{\"gpa\":%" PRIu64 ",\"remote_gpa\":%" PRIu64
-				",\"age_ns\":%" PRIu64 "}", n++ ? "," : "", m->gpa,
-				m->remote_gpa, m->map_ts && a->end_ts >= m->map_ts ?
-				a->end_ts - m->map_ts : 0);
+			kvmmem_json_object(j, NULL);
+			kvmmem_json_u64(j, "gpa", m->gpa);
+			kvmmem_json_u64(j, "remote_gpa", m->remote_gpa);
+			kvmmem_json_u64(j, "age_ns", m->map_ts && a->end_ts >= m->map_ts ?
+					a->end_ts - m->map_ts : 0);
+			kvmmem_json_end(j);
 		}
-		fputs("]}", f);
+		kvmmem_json_end(j);
+		kvmmem_json_end(j);
 	}
-	fputc(']', f);
+	kvmmem_json_end(j);
 }
 
 static void report_json(FILE *f, const char *path,
@@ -641,92 +799,95 @@ static void report_json(FILE *f, const char *path,
 			struct kvmmem_trace_analysis *a, const struct leak_lists *l)
 {
 	const struct kvmmem_trace_info *in = &tf->info;
+	struct kvmmem_trace_op_stats lt = { .latency = a->lifetime };
+	struct kvmmem_json j;
 	unsigned int op;
-	char rbuf[32];
 	size_t i;
 
-	fputs("{\"file\":", f);
-	kvmmem_json_string(f, path, strlen(path));
-	fprintf(f, ",\"complete\":%s,\"lost_bytes\":%" PRIu64 ",\"events\":%zu,"
-		"\"drops\":%" PRIu64 ",\"duration_ns\":%" PRIu64,
-		tf->complete ? "true" : "false", tf->lost_bytes, tf->nr_events,
-		tf->drops, a->end_ts > in->start_mono_ns ? a->end_ts - in->start_mono_ns : 0);
-	fputs(",\"header\":{\"version\":", f);
-	fprintf(f, "%" PRIu32 ",\"clock\":", in->version);
-	kvmmem_json_string(f, in->clock, sizeof(in->clock));
-	fputs(",\"boot_id\":", f);
-	kvmmem_json_string(f, in->boot_id, sizeof(in->boot_id));
-	fputs(",\"kernel\":", f);
-	kvmmem_json_string(f, in->kernel, sizeof(in->kernel));
-	fputs(",\"hostname\":", f);
-	kvmmem_json_string(f, in->hostname, sizeof(in->hostname));
-	fputs(",\"attach\":", f);
-	kvmmem_json_string(f, in->attach, sizeof(in->attach));
-	fprintf(f, ",\"start_mono_ns\":%" PRIu64 ",\"start_real_ns\":%" PRIu64
-		",\"pid_filter\":%" PRIu32 ",\"kinds\":%" PRIu32 "}",
-		in->start_mono_ns, in->start_real_ns, in->pid_filter, in->kinds);
+	kvmmem_json_init(&j, f);
+	kvmmem_json_object(&j, NULL);
+	kvmmem_json_string(&j, "file", path);
+	kvmmem_json_bool(&j, "complete", tf->complete);
+	kvmmem_json_u64(&j, "lost_bytes", tf->lost_bytes);
+	kvmmem_json_u64(&j, "events", tf->nr_events);
+	kvmmem_json_u64(&j, "drops", tf->drops);
+	kvmmem_json_u64(&j, "duration_ns", a->end_ts > in->start_mono_ns ?
+			a->end_ts - in->start_mono_ns : 0);
+	kvmmem_json_object(&j, "header");
+	kvmmem_json_u64(&j, "version", in->version);
+	kvmmem_json_stringn(&j, "clock", in->clock, sizeof(in->clock));
+	kvmmem_json_stringn(&j, "boot_id", in->boot_id, sizeof(in->boot_id));
+	kvmmem_json_stringn(&j, "kernel", in->kernel, sizeof(in->kernel));
+	kvmmem_json_stringn(&j, "hostname", in->hostname, sizeof(in->hostname));
+	kvmmem_json_stringn(&j, "attach", in->attach, sizeof(in->attach));
+	kvmmem_json_u64(&j, "start_mono_ns", in->start_mono_ns);
+	kvmmem_json_u64(&j, "start_real_ns", in->start_real_ns);
+	kvmmem_json_u64(&j, "pid_filter", in->pid_filter);
+	kvmmem_json_u64(&j, "kinds", in->kinds);
+	kvmmem_json_end(&j);
 
-	fprintf(f, ",\"totals\":{\"maps\":%" PRIu64 ",\"map_errors\":%" PRIu64
-		",\"unmaps\":%" PRIu64 ",\"unmap_errors\":%" PRIu64
-		",\"teardown_unmaps\":%" PRIu64 ",\"teardown_unmap_errors\":%" PRIu64
-		",\"teardowns\":%" PRIu64 ",\"errors\":%" PRIu64
-		",\"leaked_pages\":%zu,\"live_at_end\":%zu,\"orphaned\":%zu"
-		",\"live_max\":%" PRIu64 ",\"unknown_mappings\":%" PRIu64 "}",
-		op_count_ok(a, KT_OP_MAP), a->ops[KT_OP_MAP].errors,
-		op_count_ok(a, KT_OP_UNMAP), a->ops[KT_OP_UNMAP].errors,
-		op_count_ok(a, KT_OP_TEARDOWN_UNMAP), a->ops[KT_OP_TEARDOWN_UNMAP].errors,
-		a->ops[KT_OP_TEARDOWN].count,
-		a->ops[KT_OP_MAP].errors + a->ops[KT_OP_UNMAP].errors +
-		a->ops[KT_OP_TEARDOWN_UNMAP].errors,
-		l->nr_leaked, l->nr_live, l->nr_orphaned, a->live_max, a->unknown_ends);
+	kvmmem_json_object(&j, "totals");
+	kvmmem_json_u64(&j, "maps", op_count_ok(a, KT_OP_MAP));
+	kvmmem_json_u64(&j, "map_errors", a->ops[KT_OP_MAP].errors);
+	kvmmem_json_u64(&j, "unmaps", op_count_ok(a, KT_OP_UNMAP));
+	kvmmem_json_u64(&j, "unmap_errors", a->ops[KT_OP_UNMAP].errors);
+	kvmmem_json_u64(&j, "teardown_unmaps", op_count_ok(a, KT_OP_TEARDOWN_UNMAP));
+	kvmmem_json_u64(&j, "teardown_unmap_errors",
+			a->ops[KT_OP_TEARDOWN_UNMAP].errors);
+	kvmmem_json_u64(&j, "teardowns", a->ops[KT_OP_TEARDOWN].count);
+	kvmmem_json_u64(&j, "errors", a->ops[KT_OP_MAP].errors +
+			a->ops[KT_OP_UNMAP].errors +
+			a->ops[KT_OP_TEARDOWN_UNMAP].errors);
+	kvmmem_json_u64(&j, "leaked_pages", l->nr_leaked);
+	kvmmem_json_u64(&j, "live_at_end", l->nr_live);
+	kvmmem_json_u64(&j, "orphaned", l->nr_orphaned);
+	kvmmem_json_u64(&j, "live_max", a->live_max);
+	kvmmem_json_u64(&j, "unknown_mappings", a->unknown_ends);
+	kvmmem_json_end(&j);
 
-	fputs(",\"operations\":[", f);
+	kvmmem_json_array(&j, "operations");
 	for (op = 0; op < KT_OP_NR; op++) {
-		fprintf(f, "%s{\"op\":\"%s\",\"count\":%" PRIu64 ",\"errors\":%" PRIu64
-			",\"results\":{", op ? "," : "", kvmmem_trace_op_name(op),
-			a->ops[op].count, a->ops[op].errors);
-		for (i = 0; i < a->ops[op].nr_results; i++)
-			fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "",
-				kvmmem_trace_result_name(op_kind(op),
-							 a->ops[op].results[i].ret, rbuf),
-				a->ops[op].results[i].count);
-		fputs("},\"latency\":", f);
-		json_samples(f, &a->ops[op]);
-		fputc('}', f);
+		kvmmem_json_object(&j, NULL);
+		kvmmem_json_string(&j, "op", kvmmem_trace_op_name(op));
+		kvmmem_json_u64(&j, "count", a->ops[op].count);
+		kvmmem_json_u64(&j, "errors", a->ops[op].errors);
+		json_results(&j, op_kind(op), &a->ops[op]);
+		json_samples(&j, "latency", &a->ops[op]);
+		kvmmem_json_end(&j);
 	}
-	fputs("],\"lifetime\":", f);
-	{
-		struct kvmmem_trace_op_stats lt = { .latency = a->lifetime };
-
-		json_samples(f, &lt);
-		a->lifetime = lt.latency;
-	}
+	kvmmem_json_end(&j);
+	json_samples(&j, "lifetime", &lt);
+	a->lifetime = lt.latency;
 
 	qsort(a->procs, a->nr_procs, sizeof(*a->procs), cmp_proc);
-	fputs(",\"processes\":[", f);
+	kvmmem_json_array(&j, "processes");
 	for (i = 0; i < a->nr_procs; i++) {
 		const struct kvmmem_trace_proc *p = &a->procs[i];
 
-		fprintf(f, "%s{\"pid\":%" PRIu32 ",\"comm\":", i ? "," : "", p->pid);
-		kvmmem_json_string(f, p->comm, KT_COMM_LEN);
-		fprintf(f, ",\"maps\":%" PRIu64 ",\"map_errors\":%" PRIu64
-			",\"unmaps\":%" PRIu64 ",\"unmap_errors\":%" PRIu64
-			",\"teardown_unmaps\":%" PRIu64 ",\"leaked\":%" PRIu64
-			",\"live\":%" PRIu64 ",\"hypercalls\":%" PRIu64
-			",\"hypercall_ns\":%" PRIu64 ",\"exited\":%s}", p->maps,
-			p->map_errors, p->unmaps, p->unmap_errors, p->teardown_unmaps,
-			p->leaked, p->live, p->hypercalls, p->hypercall_ns,
-			p->exit_ts ? "true" : "false");
+		kvmmem_json_object(&j, NULL);
+		kvmmem_json_u64(&j, "pid", p->pid);
+		kvmmem_json_stringn(&j, "comm", p->comm, KT_COMM_LEN);
+		kvmmem_json_u64(&j, "maps", p->maps);
+		kvmmem_json_u64(&j, "map_errors", p->map_errors);
+		kvmmem_json_u64(&j, "unmaps", p->unmaps);
+		kvmmem_json_u64(&j, "unmap_errors", p->unmap_errors);
+		kvmmem_json_u64(&j, "teardown_unmaps", p->teardown_unmaps);
+		kvmmem_json_u64(&j, "leaked", p->leaked);
+		kvmmem_json_u64(&j, "live", p->live);
+		kvmmem_json_u64(&j, "hypercalls", p->hypercalls);
+		kvmmem_json_u64(&j, "hypercall_ns", p->hypercall_ns);
+		kvmmem_json_bool(&j, "exited", p->exit_ts);
+		kvmmem_json_end(&j);
 	}
-	fputs("],\"leaks\":{\"live_at_end\":", f);
-	json_mappings(f, a, l->live, l->nr_live, false);
-	fputs(",\"orphaned\":", f);
-	json_mappings(f, a, l->orphaned, l->nr_orphaned, false);
-	fputs(",\"leaked_pages\":", f);
-	json_mappings(f, a, l->leaked, l->nr_leaked, true);
-	fputc('}', f);
-	json_host(f, tf, a);
-	fputs("}\n", f);
+	kvmmem_json_end(&j);
+	kvmmem_json_object(&j, "leaks");
+	json_mappings(&j, "live_at_end", a, l->live, l->nr_live, false);
+	json_mappings(&j, "orphaned", a, l->orphaned, l->nr_orphaned, false);
+	json_mappings(&j, "leaked_pages", a, l->leaked, l->nr_leaked, true);
+	kvmmem_json_end(&j);
+	json_host(&j, tf, a);
+	kvmmem_json_end(&j);
+	fputc('\n', f);
 }
 
 /* -------------------------------------------------------------- report */
@@ -747,19 +908,28 @@ int cmd_report(int argc, char **argv)
 {
 	const struct argp argp = {
 		.options = file_options, .parser = file_parse,
-		.args_doc = "FILE", .doc = report_doc,
+		.args_doc = "FILE", .doc = report_doc, .children = file_children,
 	};
 	struct kvmmem_trace_analysis a;
 	struct kvmmem_trace_file tf;
+	struct filtered fl = { .tf = &tf };
 	struct leak_lists l = { 0 };
 	int err, ret = EXIT_FAIL;
 
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
-	err = load_recording(rep_args.file, &tf);
 	kvmmem_trace_analysis_init(&a);
+	fl.next = analyze_events;
+	fl.next_ctx = &a;
+	err = stream_recording(rep_args.file, filter_events, &fl, &tf);
+	if (filter_done(&fl, rep_args.file)) {
+		ret = EXIT_USAGE;
+		goto cleanup;
+	}
 	if (err < 0)
 		goto cleanup;
-	if (analyze(&tf, &a) || collect_leaks(&a, &l)) {
+	kvmmem_trace_analysis_finish(&a, tf.end_ts);
+	kvmmem_trace_analysis_name_vms(&a, tf.names, tf.nr_names);
+	if (collect_leaks(&a, &l)) {
 		kvmmem_warn("out of memory");
 		goto cleanup;
 	}
@@ -786,36 +956,64 @@ static const char dump_doc[] =
 "    kvmmem-trace dump k.ktr | grep page_leaked\n"
 "    kvmmem-trace dump --json k.ktr\n";
 
+struct dump {
+	const struct kvmmem_trace_file *tf;
+	struct kvmmem_trace_analysis a;
+	bool header;		/* the text header is printed */
+};
+
+/* Print a chunk's events as they come, with their latencies. */
+static int dump_events(void *ctx, const struct kt_event *ev, size_t n)
+{
+	struct dump *d = ctx;
+	const struct kvmmem_trace_clock c = {
+		.t0 = d->tf->info.start_mono_ns,
+		.real0 = rep_args.wall ? d->tf->info.start_real_ns : 0,
+	};
+	int64_t lat;
+	size_t i;
+
+	if (!rep_args.json && !d->header) {
+		kvmmem_trace_print_header(stdout, &c);
+		d->header = true;
+	}
+	for (i = 0; i < n; i++) {
+		if (kvmmem_trace_analysis_add(&d->a, &ev[i], &lat))
+			lat = -1;
+		if (rep_args.json)
+			kvmmem_trace_print_event_json(stdout, &ev[i], &c, lat);
+		else
+			kvmmem_trace_print_event(stdout, &ev[i], &c, lat);
+	}
+	return ferror(stdout) ? -EIO : 0;
+}
+
 int cmd_dump(int argc, char **argv)
 {
 	const struct argp argp = {
-		.options = file_options, .parser = file_parse,
-		.args_doc = "FILE", .doc = dump_doc,
+		.options = dump_options, .parser = file_parse,
+		.args_doc = "FILE", .doc = dump_doc, .children = file_children,
 	};
-	struct kvmmem_trace_analysis a;
 	struct kvmmem_trace_file tf;
-	int64_t lat;
-	size_t i;
+	struct dump d = { .tf = &tf };
+	struct filtered fl = { .tf = &tf, .next = dump_events, .next_ctx = &d };
 	int err, ret = EXIT_FAIL;
 
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
-	err = load_recording(rep_args.file, &tf);
-	kvmmem_trace_analysis_init(&a);
+	kvmmem_trace_analysis_init(&d.a);
+	err = stream_recording(rep_args.file, filter_events, &fl, &tf);
+	if (filter_done(&fl, rep_args.file)) {
+		ret = EXIT_USAGE;
+		goto cleanup;
+	}
 	if (err < 0)
 		goto cleanup;
-	if (!rep_args.json)
-		print_event_header(stdout);
-	for (i = 0; i < tf.nr_events; i++) {
-		if (kvmmem_trace_analysis_add(&a, &tf.events[i], &lat))
-			lat = -1;
-		if (rep_args.json)
-			print_event_json(stdout, &tf.events[i], tf.info.start_mono_ns, lat);
-		else
-			print_event(stdout, &tf.events[i], tf.info.start_mono_ns, lat);
-	}
+	if (!rep_args.json && !d.header)
+		kvmmem_trace_print_header(stdout, &(struct kvmmem_trace_clock){
+			.real0 = rep_args.wall });
 	ret = fflush(stdout) ? EXIT_FAIL : load_status(err);
 cleanup:
-	kvmmem_trace_analysis_free(&a);
+	kvmmem_trace_analysis_free(&d.a);
 	kvmmem_trace_file_free(&tf);
 	return ret;
 }

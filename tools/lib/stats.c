@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "stats.h"
 #include "util.h"
 
 #define READ_FILE_MAX	(16 << 20)

@@ -221,6 +221,66 @@ int kvmmem_errno_from_name(const char *name)
 	return -EINVAL;
 }
 
+int kvmmem_parse_duration(const char *s, uint64_t unit_ns, uint64_t *ns)
+{
+	static const struct { const char *name; uint64_t ns; } units[] = {
+		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 },
+		{ "s", 1000000000ULL }, { "m", 60000000000ULL },
+		{ "h", 3600000000000ULL },
+	};
+	const char *frac, *end;
+	uint64_t whole = 0, unit = unit_ns, v, part, p10 = 1;
+	size_t i, nfrac = 0;
+
+	if (!s)
+		return -EINVAL;
+	for (end = s; *end >= '0' && *end <= '9'; end++) {
+		if (whole > (UINT64_MAX - 9) / 10)
+			return -ERANGE;
+		whole = whole * 10 + (uint64_t)(*end - '0');
+	}
+	frac = end;
+	if (*end == '.')
+		for (frac = ++end; *end >= '0' && *end <= '9'; end++)
+			nfrac++;
+	if (end == s || (end == s + 1 && *s == '.'))
+		return -EINVAL;
+	if (*end) {
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (!strcmp(end, units[i].name))
+				break;
+		if (i == sizeof(units) / sizeof(units[0]))
+			return -EINVAL;
+		unit = units[i].ns;
+	}
+	if (unit && whole > UINT64_MAX / unit)
+		return -ERANGE;
+	v = whole * unit;
+	/* each fraction digit d at place k adds d * unit / 10^k */
+	for (i = 0; i < nfrac && p10 < unit; i++) {
+		p10 *= 10;
+		part = (uint64_t)(frac[i] - '0') * (unit / p10) +
+		       (uint64_t)(frac[i] - '0') * (unit % p10) / p10;
+		if (v + part < v)
+			return -ERANGE;
+		v += part;
+	}
+	*ns = v;
+	return 0;
+}
+
+const char *kvmmem_hypercall_name(uint64_t nr)
+{
+	switch (nr) {
+	case KVM_HC_MEM_MAP:
+		return KVMMEM_HC_MAP_NAME;
+	case KVM_HC_MEM_UNMAP:
+		return KVMMEM_HC_UNMAP_NAME;
+	default:
+		return "hypercall";
+	}
+}
+
 int kvmmem_hexdump(FILE *f, const void *buf, size_t len, uint64_t addr)
 {
 	const unsigned char *b = buf;

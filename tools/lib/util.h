@@ -19,6 +19,12 @@
 #include <linux/kvmmem.h>
 #include <linux/kvmmem_hostsim.h>
 
+/*
+ * The debugfs stats API used to be declared here: callers that include
+ * only util.h for it keep working. New code includes stats.h.
+ */
+#include "stats.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -92,6 +98,20 @@ int kvmmem_parse_u64_range(const char *s, uint64_t min, uint64_t max,
  */
 int kvmmem_parse_size(const char *s, uint64_t *val);
 
+/**
+ * kvmmem_parse_duration() - parse a duration: a number, a unit
+ * @s:       decimal digits with an optional fraction ("2", "0.5", ".25"),
+ *           then optionally one of ns, us, ms, s, m (minutes), h:
+ *           "500ms", "1.5s", "2m". No sign, no exponent, no blanks.
+ * @unit_ns: what a number without a unit counts (1000000000: seconds)
+ * @ns:      receives the duration in nanoseconds, rounded down; left
+ *           untouched on error
+ *
+ * Return: 0; -EINVAL if @s is not a duration as described (an unknown
+ * unit included); -ERANGE if it does not fit in 64 bits of ns.
+ */
+int kvmmem_parse_duration(const char *s, uint64_t unit_ns, uint64_t *ns);
+
 /* ------------------------------------------------------------------ */
 /* errno names                                                        */
 /* ------------------------------------------------------------------ */
@@ -116,6 +136,23 @@ const char *kvmmem_errno_name(int err);
  * Return: the positive errno, or -EINVAL if @name is unknown.
  */
 int kvmmem_errno_from_name(const char *name);
+
+/* ------------------------------------------------------------------ */
+/* Hypercalls                                                         */
+/* ------------------------------------------------------------------ */
+
+/* The hypercalls' names in output: KVM_HC_MEM_MAP without "KVM_HC_". */
+#define KVMMEM_HC_MAP_NAME	"MEM_MAP"
+#define KVMMEM_HC_UNMAP_NAME	"MEM_UNMAP"
+
+/**
+ * kvmmem_hypercall_name() - name of a kvmmem hypercall number
+ * @nr: KVM_HC_MEM_MAP, KVM_HC_MEM_UNMAP (<linux/kvmmem.h>) or another
+ *
+ * Return: KVMMEM_HC_MAP_NAME, KVMMEM_HC_UNMAP_NAME, or "hypercall" for
+ * any other @nr.
+ */
+const char *kvmmem_hypercall_name(uint64_t nr);
 
 /* ------------------------------------------------------------------ */
 /* Output                                                             */
@@ -193,88 +230,6 @@ static inline uint64_t kvmmem_hostsim_word(uint64_t gpa)
  */
 int kvmmem_hostsim_verify(const void *buf, size_t len, uint64_t gpa,
 			  size_t *bad_off);
-
-/* ------------------------------------------------------------------ */
-/* debugfs stats                                                      */
-/* ------------------------------------------------------------------ */
-
-#define KVMMEM_DEBUGFS_DIR	"/sys/kernel/debug/kvmmem"
-#define KVMMEM_STATS_PATH	KVMMEM_DEBUGFS_DIR "/stats"
-#define KVMMEM_FILES_PATH	KVMMEM_DEBUGFS_DIR "/files"
-#define KVMMEM_LEAKED_PATH	KVMMEM_DEBUGFS_DIR "/leaked"
-
-/* One "key value" line of the stats file. */
-struct kvmmem_stat {
-	char *key;	/* no whitespace */
-	char *value;	/* the rest of the line, trimmed; never empty */
-};
-
-/* The whole stats file, in file order. */
-struct kvmmem_stats {
-	struct kvmmem_stat *items;
-	size_t n;
-	unsigned int bad_line;	/* 1-based line of a parse error, else 0 */
-};
-
-/**
- * kvmmem_stats_parse() - parse the text of the debugfs stats file
- * @text: NUL-terminated; lines are "key value": a key without whitespace,
- *        then one or more blanks (space or tab), then the value (which may
- *        contain blanks; trailing blanks and '\r' are dropped). Empty and
- *        all-blank lines are skipped; the last line may lack its '\n'.
- * @st:   receives the items; free with kvmmem_stats_free() on success.
- *        On error it holds no items, and st->bad_line is the first bad
- *        line for -EINVAL (0 for other errors).
- *
- * Duplicate keys are kept; lookups find the first.
- *
- * Return: 0; -EINVAL if a line has a key but no value; -ENOMEM.
- */
-int kvmmem_stats_parse(const char *text, struct kvmmem_stats *st);
-
-/**
- * kvmmem_stats_read() - read and parse a stats file
- * @path: NULL for KVMMEM_STATS_PATH
- * @st:   as for kvmmem_stats_parse()
- *
- * Return: 0; -errno from open/read (-ENOENT: debugfs not mounted or
- * kvmmem not loaded; -EACCES: not root); or as kvmmem_stats_parse().
- */
-int kvmmem_stats_read(const char *path, struct kvmmem_stats *st);
-
-/**
- * kvmmem_stats_get() - value of @key as text
- *
- * Return: the value of the first item named @key, or NULL.
- */
-const char *kvmmem_stats_get(const struct kvmmem_stats *st, const char *key);
-
-/**
- * kvmmem_stats_get_u64() - value of @key as a number
- * @val: receives the value (parsed with kvmmem_parse_u64())
- *
- * Return: 0; -ENOENT if there is no such key; -EINVAL or -ERANGE if its
- * value is not a number.
- */
-int kvmmem_stats_get_u64(const struct kvmmem_stats *st, const char *key,
-			 uint64_t *val);
-
-/**
- * kvmmem_stats_free() - release what kvmmem_stats_parse() allocated
- *
- * Leaves @st empty; safe to call twice.
- */
-void kvmmem_stats_free(struct kvmmem_stats *st);
-
-/**
- * kvmmem_read_file() - read a whole (small, e.g. debugfs) file
- * @path: the file
- * @textp: receives a malloc'ed NUL-terminated copy of its content
- *
- * Return: the number of bytes read; -errno from open/read; -ENOMEM;
- * -EFBIG past 16 MiB.
- */
-long kvmmem_read_file(const char *path, char **textp);
 
 /* ------------------------------------------------------------------ */
 /* Clocks                                                             */

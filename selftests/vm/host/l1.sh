@@ -69,7 +69,7 @@ else
 fi
 
 # kvmmem-top --host, alongside: a JSON frame per second; and live mode
-"$OUT/kvmmem-top" --host --json -d 1 >"$LOG/top.jsonl" 2>"$LOG/top.err" &
+"$OUT/kvmmem-top" --host --json -i 1 >"$LOG/top.jsonl" 2>"$LOG/top.err" &
 top=$!
 "$OUT/kvmmem-trace" --host --json >"$LOG/live.jsonl" 2>"$LOG/live.err" &
 live=$!

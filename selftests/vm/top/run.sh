@@ -138,7 +138,7 @@ reload() {
 	local pid rc out
 	# no -n: on a loaded machine a fixed number of frames could end
 	# before rmmod is tried; it is stopped with SIGINT instead
-	"$KTOP" -b -d 0.5 >reload.txt 2>reload.err &
+	"$KTOP" -b -i 0.5 >reload.txt 2>reload.err &
 	pid=$!
 	wait_lines reload.txt 4 || { kill "$pid"; return 1; }
 	# kvmmem-top does not trace kvmmem_hostsim: that one goes
@@ -156,10 +156,10 @@ reload() {
 	expect_eq "exit status without the module" $rc 1 || return 1
 	[[ $out == *"kvmmem module is not loaded"* ]] || { echo "$out"; return 1; }
 	insmod "$MODDIR/kvmmem.ko" && insmod "$MODDIR/kvmmem_hostsim.ko" || return 1
-	"$KTOP" --json -d 0.5 >reload.jsonl &
+	"$KTOP" --json -i 0.5 >reload.jsonl &
 	pid=$!
 	wait_lines reload.jsonl 1 || { kill "$pid"; return 1; }
-	"$CTL" stress -p 1 -m 7 --seed 11 >/dev/null || { kill "$pid"; return 1; }
+	"$CTL" stress -P 1 -m 7 --seed 11 >/dev/null || { kill "$pid"; return 1; }
 	until_json reload.jsonl "F[-1]['totals']['maps']" 7 || { kill "$pid"; return 1; }
 	stop_top "$pid"
 }
@@ -171,7 +171,7 @@ reload() {
 known_json() {
 	local leaked0 pid
 	leaked0=$(stat_of leaked_pages)
-	"$KTOP" --json -d 0.5 >known.jsonl 2>known.err &
+	"$KTOP" --json -i 0.5 >known.jsonl 2>known.err &
 	pid=$!
 	wait_lines known.jsonl 1 || { kill "$pid"; return 1; }
 	echo 14 >"$HOSTSIM/fail_unmap_error" &&		# KVM_EFAULT
@@ -185,7 +185,7 @@ remap 0x3000 = EEXIST
 unmap 0x1000 = EFAULT
 unmap 0x2000
 unmap 0x1000 = ENOENT" || return 1
-	"$CTL" stress -p 2 -m 20 --leave 3 --seed 5 >stress.out 2>&1 ||
+	"$CTL" stress -P 2 -m 20 --leave 3 --seed 5 >stress.out 2>&1 ||
 		{ cat stress.out; kill "$pid"; return 1; }
 	# every count in a frame, however long the workload took; then stop
 	until_json known.jsonl "[F[-1]['totals'][k] for k in ('maps', 'unmaps', 'teardowns', 'errors')]" \
@@ -256,7 +256,7 @@ unmap 0x1000 = ENOENT" || return 1
 known_batch() {
 	local pid live pinned
 	pid=$(cat hold.pid)
-	"$KTOP" -b -d 0.5 -n 2 >batch.txt 2>batch.err || { cat batch.err; return 1; }
+	"$KTOP" -b -i 0.5 -n 2 >batch.txt 2>batch.err || { cat batch.err; return 1; }
 	expect_eq frames "$(grep -c '^kvmmem-top - ' batch.txt)" 2 || return 1
 	grep -q -E "^Mappings: $(stat_of live_mappings) live, $(stat_of pinned_pages) pinned, $(stat_of leaked_pages) leaked   drops: 0$" batch.txt ||
 		{ echo "header:"; head -4 batch.txt; return 1; }
@@ -264,8 +264,29 @@ known_batch() {
 	read -r live pinned < <(awk -v p="$pid" '$1 == p { print $3, $4 }' batch.txt | tail -n 1)
 	expect_eq "holder live" "$live" 3 && expect_eq "holder pinned" "$pinned" 4 || return 1
 	# -p: that row only
-	"$KTOP" -b -d 0.3 -n 1 -p "$pid" >pid.txt || return 1
+	"$KTOP" -b -i 0.3 -n 1 -p "$pid" >pid.txt || return 1
 	expect_eq "rows with -p" "$(awk '/^ +PID /{ t = 1; next } t && NF' pid.txt | awk '{ print $1 }' | sort -u | tr '\n' ' ')" "$pid "
+}
+
+# --csv: a header, a line per row per frame with its wall-clock time;
+# -d stops it; JSON frames carry the wall-clock time too.
+csv_and_time() {
+	local pid
+	pid=$(cat hold.pid)
+	"$KTOP" --csv -i 0.3 -d 0.7 >top.csv 2>csv.err || { cat csv.err; return 1; }
+	$PY - top.csv "$pid" <<-'PYEOF' || return 1
+	import csv, sys, datetime
+	rows = list(csv.DictReader(open(sys.argv[1])))
+	mine = [r for r in rows if r['pid'] == sys.argv[2]]
+	seqs = sorted({r['seq'] for r in rows})
+	if seqs != ['1', '2', '3'] or not mine or mine[-1]['live'] != '3':
+	    sys.exit(f'frames {seqs}, holder rows {mine}')
+	t = datetime.datetime.strptime(mine[-1]['time'], '%Y-%m-%dT%H:%M:%S.%fZ')
+	if abs((datetime.datetime.utcnow() - t).total_seconds()) > 60:
+	    sys.exit(f'time {t}')
+	PYEOF
+	"$KTOP" -j -i 0.3 -n 1 >time.jsonl || return 1
+	expect_eq "time fields" "$(json time.jsonl "[isinstance(F[0]['real_ns'], int), F[0]['time'].endswith('Z')]")" "[True, True]"
 }
 
 # Mappings made before kvmmem-top started are in their process's row.
@@ -274,7 +295,7 @@ before_start() {
 	holder early "map 0x9000
 map 0xa000" || return 1
 	pid=$(cat early.pid)
-	"$KTOP" --json -d 0.3 -n 1 >early.jsonl || return 1
+	"$KTOP" --json -i 0.3 -n 1 >early.jsonl || return 1
 	expect_eq live "$(json early.jsonl "[p['live'] for p in F[0]['processes'] if p['pid'] == $pid]")" "[2]" &&
 	expect_eq partial "$(json early.jsonl "[p['oldest_partial'] for p in F[0]['processes'] if p['pid'] == $pid]")" "[True]"
 	kill "$pid"
@@ -282,10 +303,10 @@ map 0xa000" || return 1
 
 raw_tp() {
 	local pid
-	"$KTOP" --force-raw-tp --time-all --json -d 0.5 >raw.jsonl &
+	"$KTOP" --force-raw-tp --time-all --json -i 0.5 >raw.jsonl &
 	pid=$!
 	wait_lines raw.jsonl 1 || { kill "$pid"; return 1; }
-	"$CTL" stress -p 1 -m 9 --seed 13 >/dev/null || { kill "$pid"; return 1; }
+	"$CTL" stress -P 1 -m 9 --seed 13 >/dev/null || { kill "$pid"; return 1; }
 	until_json raw.jsonl "(F[-1]['totals']['maps'], sum(f['latency']['MEM_MAP']['calls'] for f in F))" \
 		"(9, 9)" || { kill "$pid"; return 1; }
 	stop_top "$pid" || return 1
@@ -297,7 +318,7 @@ raw_tp() {
 
 signal_stops() {
 	local pid rc
-	"$KTOP" -b -d 0.3 >sig.txt 2>&1 &
+	"$KTOP" -b -i 0.3 >sig.txt 2>&1 &
 	pid=$!
 	wait_lines sig.txt 4 || return 1
 	kill -TERM "$pid"
@@ -348,7 +369,7 @@ map 0x13000" || return 1
 	b=$(cat ib.pid)
 	printf 'set -g default-terminal screen\nset -g remain-on-exit on\n' >"$TMP/tmux.conf"
 	tmx -f "$TMP/tmux.conf" new-session -d -s top -x 132 -y 40 \
-		"$KTOP -d 0.5" || return 1
+		"$KTOP -i 0.5" || return 1
 	wait_screen 'PINNED\*' || return 1
 	wait_screen "^ +$b " || return 1
 	before "$a" "$b" || return 1		# default: pinned, most first
@@ -367,7 +388,7 @@ map 0x13000" || return 1
 	wait_screen "^ +$a " || return 1
 	# histograms of the last interval: keep some calls coming
 	(for ((i = 0; ; i++)); do
-		"$CTL" stress -p 1 -m 10 --seed $i >/dev/null 2>&1
+		"$CTL" stress -P 1 -m 10 --seed $i >/dev/null 2>&1
 	done) &
 	load=$!
 	tmx send-keys -t top h
@@ -400,6 +421,7 @@ check not_a_terminal_says_use_b not_a_terminal
 check rmmod_refused_while_running_then_reload_works reload
 check json_numbers_equal_the_workload known_json
 check batch_rows_and_header_equal_the_driver known_batch
+check csv_and_wall_clock_time csv_and_time
 check mappings_before_start_are_counted before_start
 check raw_tp_counts_every_map raw_tp
 check sigterm_ends_batch_cleanly signal_stops

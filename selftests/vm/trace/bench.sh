@@ -54,7 +54,7 @@ run() {
 	kvmmem-top)
 		# a fresh file: the wait below must not see the last round's
 		rm -f "$W/top.jsonl"
-		"$KTOP" --json -d 1 >"$W/top.jsonl" 2>"$W/top.err" &
+		"$KTOP" --json -i 1 >"$W/top.jsonl" 2>"$W/top.err" &
 		local top=$! i=0
 		while [[ ! -s $W/top.jsonl ]] && ((i++ < 100)); do
 			sleep 0.1	# until attached: its first frame

@@ -119,7 +119,7 @@ live_json() {
 	"$TRACE" "${FORCE[@]}" -v --json >live.jsonl 2>live.err &
 	local pid=$!
 	wait_attached "$pid" live.err || return 1
-	"$CTL" stress -p 1 -m 10 --seed 3 >/dev/null || { kill "$pid"; return 1; }
+	"$CTL" stress -P 1 -m 10 --seed 3 >/dev/null || { kill "$pid"; return 1; }
 	stop_live "$pid" live.err live.jsonl \
 		"sum(1 for l in L if '\"event\":\"map_end\"' in l)" 10 || return 1
 	$PY - live.jsonl <<-'PYEOF'
@@ -138,7 +138,7 @@ live_text() {
 	"$TRACE" "${FORCE[@]}" -v -e map >live.txt 2>live-text.err &
 	local pid=$!
 	wait_attached "$pid" live-text.err || return 1
-	"$CTL" stress -p 1 -m 4 --seed 4 >/dev/null || { kill "$pid"; return 1; }
+	"$CTL" stress -P 1 -m 4 --seed 4 >/dev/null || { kill "$pid"; return 1; }
 	stop_live "$pid" live-text.err live.txt \
 		"sum(1 for l in L if ' map_end ' in l)" 4 || return 1
 	expect_eq "map_end lines" "$(grep -c ' map_end .*ret=ok lat=' live.txt)" 4 &&
@@ -152,7 +152,7 @@ pid_filter() {
 	target=$!
 	# tracing is on when the command starts: open the gate, add noise
 	record -p "$target" -o pid.ktr -- sh -c "echo go >'$FIFOS/gate';
-		'$CTL' stress -p 2 -m 5 --seed 5 >/dev/null;
+		'$CTL' stress -P 2 -m 5 --seed 5 >/dev/null;
 		while kill -0 $target 2>/dev/null; do sleep 0.1; done" || return 1
 	wait "$target" || return 1
 	"$TRACE" report --json pid.ktr >pid.json || return 1
@@ -213,17 +213,27 @@ perfetto() {
 	PYEOF
 }
 
+# size FILE: its bytes, 0 if it is not there
+size() {
+	stat -c %s "$1" 2>/dev/null || echo 0
+}
+
 kill9() {
 	local pid stress rc i
 	rm -f kill9.ktr
-	record -o kill9.ktr --drain-ms 20 -d 60 2>/dev/null &
+	# kvmmem-trace itself, not a subshell running it: that is what dies
+	"$TRACE" record "${FORCE[@]}" -o kill9.ktr --drain-ms 20 -d 60 2>/dev/null &
 	pid=$!
-	"$CTL" stress -p 2 -m 2000 --seed 9 >/dev/null 2>&1 &
+	# attached (the header is written), then chunks of events written:
+	# on a loaded machine neither takes a fixed time
+	i=0
+	while [[ $(size kill9.ktr) -eq 0 && $((i++)) -lt 300 ]]; do
+		sleep 0.1
+	done
+	"$CTL" stress -P 2 -m 2000 --seed 9 >/dev/null 2>&1 &
 	stress=$!
-	# killed once events are on disk (a header and some chunks), however
-	# long attaching takes
-	for ((i = 0; i < 300; i++)); do
-		[[ $(stat -c %s kill9.ktr 2>/dev/null || echo 0) -gt 8192 ]] && break
+	i=0
+	while [[ $(size kill9.ktr) -lt 16384 && $((i++)) -lt 300 ]]; do
 		sleep 0.1
 	done
 	kill -9 "$pid" || return 1
@@ -238,7 +248,7 @@ kill9() {
 }
 
 host_events() {
-	record -e all -o host.ktr -- "$CTL" stress -p 1 -m 6 --seed 6 >/dev/null || return 1
+	record -e all -o host.ktr -- "$CTL" stress -P 1 -m 6 --seed 6 >/dev/null || return 1
 	"$TRACE" report --json host.ktr >host.json || return 1
 	expect_eq host_maps "$(json_field host.json "[o['count'] for o in r['operations'] if o['op'] == 'host:MEM_MAP']")" "[6]" &&
 	expect_eq tokens "$(json_field host.json "[o['results'].get('ok') for o in r['operations'] if o['op'] == 'host:token']")" "[6]"
@@ -251,7 +261,7 @@ merge() {
 	# two sessions at once: the outer records the host side, the inner
 	# the guest side
 	record -e host -o merge-host.ktr -- "$TRACE" record "${FORCE[@]}" \
-		-o merge-guest.ktr -- "$CTL" stress -p 2 -m 100 --seed 11 \
+		-o merge-guest.ktr -- "$CTL" stress -P 2 -m 100 --seed 11 \
 		>/dev/null || return 1
 	"$TRACE" report --json merge-guest.ktr >merge-guest.json || return 1
 	"$TRACE" merge --json merge-guest.ktr merge-host.ktr >merge.json ||
@@ -296,7 +306,7 @@ merge() {
 host_view() {
 	echo 14 >"$HOSTSIM/fail_unmap_error" &&
 	echo 1 >"$HOSTSIM/fail_unmap_count" || return 1
-	record -e all -o hostview.ktr -- "$CTL" stress -p 2 -m 20 --seed 11 --expect-leaks 1 \
+	record -e all -o hostview.ktr -- "$CTL" stress -P 2 -m 20 --seed 11 --expect-leaks 1 \
 		>hostview.stress 2>&1 || { cat hostview.stress; return 1; }
 	"$TRACE" report --json hostview.ktr >hostview.json || return 1
 	"$TRACE" report hostview.ktr >hostview.txt || return 1
@@ -338,9 +348,122 @@ not_root() {
 	fi
 }
 
+# One command-line language: options that do not apply are refused,
+# recordings are not overwritten without -f, -V says the version.
+cli() {
+	local out rc t
+	out=$("$TRACE" -p 5 dump stress.ktr 2>&1)
+	rc=$?
+	[[ $rc -eq 2 && $out == *"--pid before 'dump'"* ]] ||
+		{ echo "-p before dump: exit $rc: $out"; return 1; }
+	out=$("$TRACE" -j report stress.ktr 2>&1)
+	rc=$?
+	[[ $rc -eq 2 && $out == *"-j before 'report'"* ]] ||
+		{ echo "-j before report: exit $rc: $out"; return 1; }
+	cp stress.ktr keep.ktr || return 1
+	out=$(record -o keep.ktr -d 0.2 2>&1)
+	rc=$?
+	[[ $rc -eq 2 && $out == *"keep.ktr exists: not overwritten"* ]] ||
+		{ echo "record over a recording: exit $rc: $out"; return 1; }
+	cmp -s stress.ktr keep.ktr || { echo "keep.ktr changed"; return 1; }
+	record -q -f -o keep.ktr -d 0.2 || return 1
+	"$TRACE" report keep.ktr >/dev/null || { echo "-f: no recording"; return 1; }
+	for t in kvmmem-trace kvmmem-top kvmmem-ctl; do
+		out=$("$OUT/$t" -V) && [[ $out == "$t 1" ]] ||
+			{ echo "$t -V: $out"; return 1; }
+	done
+	out=$("$OUT/kvmmem-top" -b -n 1 --nosuch 2>&1)
+	[[ $out == "kvmmem-top: unrecognized option '--nosuch'"* ]] ||
+		{ echo "the tool's name, not its path: $out"; return 1; }
+}
+
+# dump reads a pipe and "-" as it reads the file.
+pipes() {
+	"$TRACE" dump --json stress.ktr >file.jsonl || return 1
+	cat stress.ktr | "$TRACE" dump --json - >dash.jsonl || return 1
+	cmp file.jsonl dash.jsonl || return 1
+	cat stress.ktr | "$TRACE" report --json /dev/stdin >stdin.json || return 1
+	[[ $(json_field stdin.json "r['events']") == $(wc -l <file.jsonl) ]]
+}
+
+# A byte flipped in one chunk of a recording of several: that chunk is
+# skipped and said, exit 3, every other chunk's events dumped.
+damaged() {
+	local rc
+	record -q -o chunks.ktr --drain-ms 10 -- sh -c "for i in 1 2 3 4 5 6; do
+		'$CTL' stress -P 1 -m 3 --seed \$i >/dev/null; sleep 0.2; done" ||
+		return 1
+	$PY - chunks.ktr damaged.ktr >damaged.want <<-'PYEOF' || return 1
+	import struct, sys
+	d = bytearray(open(sys.argv[1], 'rb').read())
+	off, chunks = struct.unpack_from('<I', d, 12)[0], []
+	while off + 24 <= len(d):
+	    magic, typ, n, count = struct.unpack_from('<4I', d, off)
+	    if typ == 1 and count:
+	        chunks.append((off, count))
+	    off += 24 + n
+	if len(chunks) < 3:
+	    sys.exit(f'{len(chunks)} events chunks: want 3 or more')
+	off, count = chunks[1]
+	d[off + 24 + 3] ^= 0x40
+	open(sys.argv[2], 'wb').write(d)
+	print(sum(c for _, c in chunks) - count, off)
+	PYEOF
+	"$TRACE" dump damaged.ktr >damaged.txt 2>damaged.err
+	rc=$?
+	read -r want off <damaged.want
+	[[ $rc -eq 3 ]] || { echo "exit $rc, not 3"; cat damaged.err; return 1; }
+	grep -q "damaged data: [0-9]* bytes at offset $off (payload CRC mismatch)" \
+		damaged.err || { cat damaged.err; return 1; }
+	[[ $(($(wc -l <damaged.txt) - 1)) -eq $want ]] ||
+		{ echo "$(wc -l <damaged.txt) lines, want $want events"; return 1; }
+}
+
+# dump's filters keep exactly the events that match; -T prints the
+# wall-clock time the header's start gives.
+filters() {
+	local pid
+	"$TRACE" dump --json stress.ktr >all.jsonl || return 1
+	pid=$(json_field stress.json "[p['pid'] for p in r['processes'] if p['maps']][0]")
+	"$TRACE" dump --json -p "$pid" -e map --since 0.001 stress.ktr >some.jsonl ||
+		return 1
+	$PY - all.jsonl some.jsonl "$pid" <<-'PYEOF' || return 1
+	import json, sys
+	al = [json.loads(l) for l in open(sys.argv[1])]
+	some = [json.loads(l) for l in open(sys.argv[2])]
+	pid = int(sys.argv[3])
+	want = [e for e in al if e['event'] in ('map_start', 'map_end') and
+	        (e['pid'] == pid or e['tgid'] == pid) and e['time_s'] >= 0.001]
+	if not want or some != want:
+	    sys.exit(f'{len(some)} events, want {len(want)}')
+	PYEOF
+	[[ $("$TRACE" dump --json --until 0.000000001 stress.ktr | wc -l) -eq 0 ]] ||
+		{ echo "--until at the start keeps events"; return 1; }
+	"$TRACE" dump -T stress.ktr >wall.txt || return 1
+	grep -q -E '^[0-2][0-9]:[0-5][0-9]:[0-5][0-9]\.[0-9]{6} ' wall.txt ||
+		{ head -3 wall.txt; return 1; }
+	"$TRACE" dump -T -j stress.ktr >wall.jsonl || return 1
+	grep -q '"real_ns":' wall.jsonl || { echo "no real_ns with -T -j"; return 1; }
+	"$TRACE" report -p "$pid" --json stress.ktr >one.json || return 1
+	[[ $(json_field one.json "len(r['processes'])") -le 2 ]]
+}
+
+# kvmmem-ctl stats -j: the debugfs stats as one JSON object.
+ctl_stats_json() {
+	"$CTL" stats -j >stats.json || return 1
+	$PY - stats.json "$STATS" <<-'PYEOF'
+	import json, sys
+	j = json.load(open(sys.argv[1]))
+	kv = dict(l.split(None, 1) for l in open(sys.argv[2]) if l.strip())
+	missing = [k for k in kv if k not in j['kvmmem']]
+	if missing or not isinstance(j['files'], list):
+	    sys.exit(f'missing {missing}: {j}')
+	PYEOF
+}
+
 check stress_report_equals_workload stress_recorded stress \
 	-p 4 -m 64 --leave 8 --seed 42 --expect-leaks 1
-check kill_report_equals_workload stress_recorded kill -p 3 -m 50 --kill --seed 7
+check kill_report_equals_workload stress_recorded kill -P 3 -m 50 --kill --seed 7
 check live_json_has_every_map live_json
 check live_text_one_line_per_event live_text
 check pid_filter_keeps_one_process pid_filter
@@ -353,3 +476,8 @@ check host_events_with_e_all host_events
 check merge_pairs_every_hypercall_with_hostsim merge
 check host_view_from_emulated_host_matches_guest host_view
 check not_root_says_so not_root
+check options_mean_one_thing_in_every_tool cli
+check dump_reads_pipes_and_dash pipes
+check damaged_chunk_costs_only_itself damaged
+check ctl_stats_json_is_the_debugfs_stats ctl_stats_json
+check dump_filters_and_wall_clock filters

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * top.h - the model of kvmmem-top, independent of where the numbers come
- * from (part of libkvmmem; no BPF, no curses).
+ * from (no BPF, no curses: the unit tests run it).
  *
  * A source (the guest's BPF maps; later the host's) takes samples: per
  * row (a process) cumulative counters, cumulative log2 latency
@@ -136,6 +136,7 @@ struct top_row {
 /* Two samples made into what the outputs show. */
 struct top_frame {
 	uint64_t ts_ns;			/* the later sample's time */
+	uint64_t real_ns;		/* CLOCK_REALTIME then; 0: not known */
 	uint64_t interval_ns;
 	uint64_t cnt[TOP_NR_CNTS];	/* system-wide, cumulative */
 	double rate[TOP_NR_CNTS];
@@ -346,7 +347,8 @@ int top_print_text(FILE *out, const struct top_desc *d,
  * @seq:   frame number, from 1
  * @attach: "tp_btf", "raw_tp" ...: printed as "attach"
  *
- * {"seq", "ts_ns", "interval_s", "attach", "totals": {live, pinned,
+ * {"seq", "ts_ns", ["real_ns", "time": ISO 8601 UTC, when the frame has
+ * a real_ns,] "interval_s", "attach", "totals": {live, pinned,
  * leaked, maps, unmaps, teardowns, errors, drops, map_s, unmap_s,
  * errors_s}, "latency": {OP: {calls, timed, p50_ns, p99_ns}}, ROWS:
  * [{ID, NAME, live, pinned, leaked, maps, unmaps, teardowns, errors,
@@ -361,6 +363,23 @@ int top_print_text(FILE *out, const struct top_desc *d,
 int top_print_json(FILE *out, const struct top_desc *d,
 		   const struct top_frame *f, const struct top_row *rows,
 		   size_t n, unsigned int seq, const char *attach);
+
+/**
+ * top_print_csv() - a frame as CSV lines, one per row (kvm_stat -l -c style)
+ * @seq:    frame number, from 1: frame 1 prints the header line first
+ *
+ * Columns: time (ISO 8601 UTC, from the frame's real_ns; empty if not
+ * known), seq, ID, NAME (the desc's names), live, pinned, leaked, maps,
+ * unmaps, teardowns, errors, map_s, unmap_s, errors_s, timed, p50_ns,
+ * p99_ns, oldest_age_ns. NAME is quoted when it holds a comma, a quote
+ * or a blank (RFC 4180). A frame without rows prints nothing but the
+ * header.
+ *
+ * Return: 0 or -EIO.
+ */
+int top_print_csv(FILE *out, const struct top_desc *d,
+		  const struct top_frame *f, const struct top_row *rows,
+		  size_t n, unsigned int seq);
 
 /* ------------------------------------------------------------ host */
 

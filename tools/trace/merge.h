@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * trace_merge.h - guest and host recordings on one timeline (part of
- * libkvmmem): extract the hypercalls each side saw, align the two clocks
- * and pair every guest hypercall with its host handling, then split the
- * time of each call into guest driver work, transitions and host work.
+ * merge.h - guest and host recordings on one timeline: extract the
+ * hypercalls each side saw, align the two clocks and pair every guest
+ * hypercall with its host handling, then split the time of each call
+ * into guest driver work, transitions and host work.
  * docs/tools.md ("kvmmem-trace merge") explains the method and its error.
  *
- * Conventions as in trace.h: 0 or a negative errno, nothing printed.
+ * Conventions as in util.h: 0 or a negative errno, nothing printed.
  */
 #ifndef KVMMEM_TRACE_MERGE_H
 #define KVMMEM_TRACE_MERGE_H
@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "trace.h"
+#include "trace/analysis.h"
 
 #ifdef __cplusplus
 extern "C" {

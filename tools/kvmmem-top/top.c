@@ -3,13 +3,16 @@
  * top.c - kvmmem-top's model: frames from samples, sorting, and the
  * text and JSON outputs (see top.h).
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hist.h"
+#include "common/hist.h"
+#include "common/json.h"
+#include "common/timefmt.h"
 #include "top.h"
 
 _Static_assert(TOP_SLOTS <= KVMMEM_LOG2_SLOTS, "slots fit a log2 histogram");
@@ -243,6 +246,9 @@ int top_col_parse(const struct top_desc *d, const char *name)
 	for (c = 0; c < TOP_NR_COLS; c++)
 		if (!strcmp(name, top_col_key(d, (enum top_col)c)))
 			return c;
+	/* the name column by any of its names, whatever the rows are */
+	if (!strcmp(name, "name") || !strcmp(name, "comm") || !strcmp(name, "vm"))
+		return TOP_COL_NAME;
 	return -EINVAL;
 }
 
@@ -561,85 +567,153 @@ int top_print_text(FILE *out, const struct top_desc *d,
 
 /* -------------------------------------------------------------- JSON */
 
-static void json_rates(FILE *out, const uint64_t *cnt, const double *rate)
+static void json_rates(struct kvmmem_json *j, const uint64_t *cnt,
+		       const double *rate)
 {
-	fprintf(out, "\"maps\":%" PRIu64 ",\"unmaps\":%" PRIu64
-		",\"teardowns\":%" PRIu64 ",\"errors\":%" PRIu64
-		",\"map_s\":%.3f,\"unmap_s\":%.3f,\"errors_s\":%.3f",
-		cnt[TOP_MAPS], cnt[TOP_UNMAPS], cnt[TOP_TEARDOWNS],
-		cnt[TOP_ERRORS], rate[TOP_MAPS],
-		rate[TOP_UNMAPS] + rate[TOP_TEARDOWNS], rate[TOP_ERRORS]);
+	kvmmem_json_u64(j, "maps", cnt[TOP_MAPS]);
+	kvmmem_json_u64(j, "unmaps", cnt[TOP_UNMAPS]);
+	kvmmem_json_u64(j, "teardowns", cnt[TOP_TEARDOWNS]);
+	kvmmem_json_u64(j, "errors", cnt[TOP_ERRORS]);
+	kvmmem_json_double(j, "map_s", 3, rate[TOP_MAPS]);
+	kvmmem_json_double(j, "unmap_s", 3, rate[TOP_UNMAPS] + rate[TOP_TEARDOWNS]);
+	kvmmem_json_double(j, "errors_s", 3, rate[TOP_ERRORS]);
 }
 
-static void json_results(FILE *out, const struct top_desc *d,
+static void json_results(struct kvmmem_json *j, const struct top_desc *d,
 			 const struct top_row *r)
 {
 	unsigned int op, i;
 	char name[32];
 
-	fputs(",\"results\":{", out);
+	kvmmem_json_object(j, "results");
 	for (op = 0; op < d->nr_ops && op < TOP_MAX_OPS; op++) {
 		const struct top_results *res = &r->results[op];
 
-		fprintf(out, "%s", op ? "," : "");
-		kvmmem_json_string(out, d->op_names[op], SIZE_MAX);
-		fputs(":{", out);
-		for (i = 0; i < TOP_MAX_RESULTS && res->r[i].count; i++) {
-			fprintf(out, "%s", i ? "," : "");
-			kvmmem_json_string(out, d->result_name(res->r[i].ret, name),
-					   SIZE_MAX);
-			fprintf(out, ":%" PRIu64, res->r[i].count);
-		}
+		kvmmem_json_object(j, d->op_names[op]);
+		for (i = 0; i < TOP_MAX_RESULTS && res->r[i].count; i++)
+			kvmmem_json_u64(j, d->result_name(res->r[i].ret, name),
+					res->r[i].count);
 		if (res->other)
-			fprintf(out, "%s\"other\":%" PRIu64, i ? "," : "",
-				res->other);
-		fputc('}', out);
+			kvmmem_json_u64(j, "other", res->other);
+		kvmmem_json_end(j);
 	}
-	fputc('}', out);
+	kvmmem_json_end(j);
 }
 
 int top_print_json(FILE *out, const struct top_desc *d,
 		   const struct top_frame *f, const struct top_row *rows,
 		   size_t n, unsigned int seq, const char *attach)
 {
+	struct kvmmem_json j;
 	unsigned int op;
+	char iso[32];
 	size_t i;
 
-	fprintf(out, "{\"seq\":%u,\"ts_ns\":%" PRIu64 ",\"interval_s\":%.6f,"
-		"\"attach\":", seq, f->ts_ns, (double)f->interval_ns / 1e9);
-	kvmmem_json_string(out, attach ? attach : "", SIZE_MAX);
-	fprintf(out, ",\"totals\":{\"live\":%" PRId64 ",\"pinned\":%" PRIu64
-		",\"leaked\":%" PRIu64 ",\"drops\":%" PRIu64 ",", f->live,
-		f->pinned, f->leaked, f->drops);
-	json_rates(out, f->cnt, f->rate);
-	fputs("},\"latency\":{", out);
-	for (op = 0; op < d->nr_ops && op < TOP_MAX_OPS; op++) {
-		fprintf(out, "%s", op ? "," : "");
-		kvmmem_json_string(out, d->op_names[op], SIZE_MAX);
-		fprintf(out, ":{\"calls\":%" PRIu64 ",\"timed\":%" PRIu64
-			",\"p50_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64 "}",
-			f->lat[op].calls, f->lat[op].timed, f->lat[op].p50_ns,
-			f->lat[op].p99_ns);
+	kvmmem_json_init(&j, out);
+	kvmmem_json_object(&j, NULL);
+	kvmmem_json_u64(&j, "seq", seq);
+	kvmmem_json_u64(&j, "ts_ns", f->ts_ns);
+	if (f->real_ns) {
+		kvmmem_json_u64(&j, "real_ns", f->real_ns);
+		kvmmem_json_string(&j, "time", kvmmem_fmt_iso(iso, f->real_ns));
 	}
-	fprintf(out, "},\"%s\":[", d->rows_key);
+	kvmmem_json_double(&j, "interval_s", 6, (double)f->interval_ns / 1e9);
+	kvmmem_json_string(&j, "attach", attach ? attach : "");
+	kvmmem_json_object(&j, "totals");
+	kvmmem_json_i64(&j, "live", f->live);
+	kvmmem_json_u64(&j, "pinned", f->pinned);
+	kvmmem_json_u64(&j, "leaked", f->leaked);
+	kvmmem_json_u64(&j, "drops", f->drops);
+	json_rates(&j, f->cnt, f->rate);
+	kvmmem_json_end(&j);
+	kvmmem_json_object(&j, "latency");
+	for (op = 0; op < d->nr_ops && op < TOP_MAX_OPS; op++) {
+		kvmmem_json_object(&j, d->op_names[op]);
+		kvmmem_json_u64(&j, "calls", f->lat[op].calls);
+		kvmmem_json_u64(&j, "timed", f->lat[op].timed);
+		kvmmem_json_u64(&j, "p50_ns", f->lat[op].p50_ns);
+		kvmmem_json_u64(&j, "p99_ns", f->lat[op].p99_ns);
+		kvmmem_json_end(&j);
+	}
+	kvmmem_json_end(&j);
+	kvmmem_json_array(&j, d->rows_key);
 	for (i = 0; i < n; i++) {
 		const struct top_row *r = &rows[i];
 
-		fprintf(out, "%s{\"%s\":%" PRIu32 ",\"%s\":", i ? "," : "",
-			d->id_key, r->id, d->name_key);
-		kvmmem_json_string(out, r->name, TOP_NAME_LEN);
-		fprintf(out, ",\"live\":%" PRId64 ",\"pinned\":%" PRIu64
-			",\"leaked\":%" PRIu64 ",", r->live, r->pinned, r->leaked);
-		json_rates(out, r->cnt, r->rate);
-		fprintf(out, ",\"timed\":%" PRIu64 ",\"p50_ns\":%" PRIu64
-			",\"p99_ns\":%" PRIu64 ",\"oldest_age_ns\":%" PRIu64
-			",\"oldest_partial\":%s", r->lat.timed, r->lat.p50_ns,
-			r->lat.p99_ns, r->age_ns, r->age_partial ? "true" : "false");
+		kvmmem_json_object(&j, NULL);
+		kvmmem_json_u64(&j, d->id_key, r->id);
+		kvmmem_json_stringn(&j, d->name_key, r->name, TOP_NAME_LEN);
+		kvmmem_json_i64(&j, "live", r->live);
+		kvmmem_json_u64(&j, "pinned", r->pinned);
+		kvmmem_json_u64(&j, "leaked", r->leaked);
+		json_rates(&j, r->cnt, r->rate);
+		kvmmem_json_u64(&j, "timed", r->lat.timed);
+		kvmmem_json_u64(&j, "p50_ns", r->lat.p50_ns);
+		kvmmem_json_u64(&j, "p99_ns", r->lat.p99_ns);
+		kvmmem_json_u64(&j, "oldest_age_ns", r->age_ns);
+		kvmmem_json_bool(&j, "oldest_partial", r->age_partial);
 		if (d->result_name)
-			json_results(out, d, r);
-		fputc('}', out);
+			json_results(&j, d, r);
+		kvmmem_json_end(&j);
 	}
-	fputs("]}\n", out);
+	kvmmem_json_end(&j);
+	kvmmem_json_end(&j);
+	fputc('\n', out);
+	fflush(out);
+	return ferror(out) ? -EIO : 0;
+}
+
+/* -------------------------------------------------------------- CSV */
+
+/* @s as one CSV field: quoted if it must be (RFC 4180). */
+static void csv_field(FILE *out, const char *s, size_t len)
+{
+	size_t i, n = strnlen(s, len);
+	bool quote = false;
+
+	for (i = 0; i < n; i++)
+		quote |= s[i] == ',' || s[i] == '"' || s[i] == ' ' ||
+			 s[i] == '\t' || s[i] == '\r' || s[i] == '\n';
+	if (!quote) {
+		fprintf(out, "%.*s", (int)n, s);
+		return;
+	}
+	fputc('"', out);
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"')
+			fputc('"', out);
+		fputc(s[i], out);
+	}
+	fputc('"', out);
+}
+
+int top_print_csv(FILE *out, const struct top_desc *d,
+		  const struct top_frame *f, const struct top_row *rows,
+		  size_t n, unsigned int seq)
+{
+	char iso[32];
+	size_t i;
+
+	if (seq == 1)
+		fprintf(out, "time,seq,%s,%s,live,pinned,leaked,maps,unmaps,"
+			"teardowns,errors,map_s,unmap_s,errors_s,timed,p50_ns,"
+			"p99_ns,oldest_age_ns\n", d->id_key, d->name_key);
+	for (i = 0; i < n; i++) {
+		const struct top_row *r = &rows[i];
+
+		fprintf(out, "%s,%u,%" PRIu32 ",",
+			f->real_ns ? kvmmem_fmt_iso(iso, f->real_ns) : "", seq,
+			r->id);
+		csv_field(out, r->name, TOP_NAME_LEN);
+		fprintf(out, ",%" PRId64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+			",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.3f,%.3f,%.3f,%"
+			PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", r->live,
+			r->pinned, r->leaked, r->cnt[TOP_MAPS], r->cnt[TOP_UNMAPS],
+			r->cnt[TOP_TEARDOWNS], r->cnt[TOP_ERRORS], r->rate[TOP_MAPS],
+			r->rate[TOP_UNMAPS] + r->rate[TOP_TEARDOWNS],
+			r->rate[TOP_ERRORS], r->lat.timed, r->lat.p50_ns,
+			r->lat.p99_ns, r->age_ns);
+	}
 	fflush(out);
 	return ferror(out) ? -EIO : 0;
 }

@@ -14,7 +14,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "bpfutil.h"
+#include "common/bpfutil.h"
 
 #define SYS_MODULE	"/sys/module/"
 #define VMLINUX_BTF	"/sys/kernel/btf/vmlinux"

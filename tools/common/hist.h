@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * hist.h - histograms, percentiles and number formatting shared by the
- * kvmmem tools (part of libkvmmem). Nothing here touches a device or
- * prints except to a FILE * it is given.
+ * hist.h - log2 histograms and percentiles shared by the kvmmem tools.
+ * Nothing here touches a device or prints except to a FILE * it is given.
  */
 #ifndef KVMMEM_HIST_H
 #define KVMMEM_HIST_H
@@ -108,24 +107,6 @@ void kvmmem_samples_log2(const struct kvmmem_samples *s, uint64_t unit,
 
 /** kvmmem_samples_free() - release the values; @s is empty afterwards */
 void kvmmem_samples_free(struct kvmmem_samples *s);
-
-/**
- * kvmmem_fmt_ns() - a duration in ns as short text
- * @buf: receives "812ns", "12.3us", "4.56ms", "7.89s" (3 significant
- *       digits, the unit chosen so the number is below 1000, s above)
- *
- * Return: @buf.
- */
-char *kvmmem_fmt_ns(char buf[32], uint64_t ns);
-
-/**
- * kvmmem_json_string() - print @s as a JSON string, quotes included
- *
- * Escapes '"', '\\' and control characters (\\n, \\t, \\u00XX); bytes
- * >= 0x80 are printed as \\u00XX too, so the output is valid JSON
- * (ASCII) whatever @s holds. @len bytes, or up to the first NUL.
- */
-void kvmmem_json_string(FILE *f, const char *s, size_t len);
 
 #ifdef __cplusplus
 }

@@ -8,7 +8,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "cli.h"
+#include "common/cli.h"
+#include "common/timefmt.h"
 #include "util.h"
 
 const char *kvmmem_prog = "kvmmem";
@@ -42,6 +43,35 @@ uint64_t kvmmem_argp_u64(struct argp_state *state, const char *what,
 	else if (err)
 		argp_error(state, "%s '%s': not a number (decimal, or hex with 0x)",
 			   what, s);
+	return v;
+}
+
+void kvmmem_cli_init(const char *prog, char **argv, int exit_usage)
+{
+	static char version[64];
+
+	kvmmem_prog = prog;
+	argv[0] = (char *)prog;
+	snprintf(version, sizeof(version), "%s %s", prog, KVMMEM_VERSION);
+	argp_program_version = version;
+	argp_err_exit_status = exit_usage;
+}
+
+uint64_t kvmmem_argp_duration(struct argp_state *state, const char *what,
+			      const char *s, uint64_t unit_ns, uint64_t min_ns,
+			      uint64_t max_ns)
+{
+	char lo[32], hi[32];
+	uint64_t v = 0;
+
+	if (kvmmem_parse_duration(s, unit_ns, &v) || v < min_ns || v > max_ns)
+		argp_error(state, "%s '%s': a duration between %s and %s (a "
+			   "number of %s, or with a unit: ns, us, ms, s, m, h; "
+			   "e.g. 0.5, 500ms, 2m)", what, s,
+			   kvmmem_fmt_ns(lo, min_ns), kvmmem_fmt_ns(hi, max_ns),
+			   unit_ns == 1000000000 ? "seconds" :
+			   unit_ns == 1000000 ? "milliseconds" :
+			   unit_ns == 1000 ? "microseconds" : "nanoseconds");
 	return v;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * bpfutil.h - BPF plumbing shared by the kvmmem BPF tools (part of
- * libkvmmem, in its own object file: only tools that link libbpf use it,
+ * bpfutil.h - BPF plumbing shared by the kvmmem BPF tools (the tools'
+ * shared code, in its own object file: only tools that link libbpf use it,
  * so kvmmem-ctl and the unit tests never pull libbpf in).
  *
  * The tools follow the libbpf-tools pattern: every program of a

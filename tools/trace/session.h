@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * trace_session.h - a BPF session that sends struct kt_event (part of
- * libkvmmem, built only for the tools that link libbpf, since it
- * includes the BPF skeletons): in a guest, kvmmem_trace.bpf.c on the
+ * session.h - a BPF session that sends struct kt_event (its own
+ * archive, libkvmmem-session.a, built only for the tools that link
+ * libbpf, since it includes the BPF skeletons): in a guest, kvmmem_trace.bpf.c on the
  * kvmmem (and kvmmem_hostsim) tracepoints, tp_btf or raw_tp; on a KVM
  * host, kvmmem_host.bpf.c on KVM's tracepoints. Events are drained from
  * the ring buffer on a timer, never one wakeup per event.

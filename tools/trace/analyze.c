@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * trace_analyze.c - from a stream of kvmmem-trace events to counts per
+ * analyze.c - from a stream of kvmmem-trace events to counts per
  * operation and result, latencies, mapping lifetimes, per-process totals
- * and leaks (see trace.h).
+ * and leaks (see analysis.h).
  *
  * Pairing rules (docs/tracepoints.md): a start and its end are on the
  * same thread (map/unmap ioctl, a file's teardown, a hypercall); a
@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace.h"
+#include "trace/analysis.h"
+#include "util.h"
 
 enum { P_MAP, P_UNMAP, P_TEARDOWN, P_HC, P_HOST_HC, P_NR };
 
@@ -28,10 +29,10 @@ static const char *const op_names[KT_OP_NR] = {
 	[KT_OP_UNMAP] = "unmap",
 	[KT_OP_TEARDOWN_UNMAP] = "teardown_unmap",
 	[KT_OP_TEARDOWN] = "teardown",
-	[KT_OP_HC_MAP] = "hypercall:MEM_MAP",
-	[KT_OP_HC_UNMAP] = "hypercall:MEM_UNMAP",
-	[KT_OP_HOST_HC_MAP] = "host:MEM_MAP",
-	[KT_OP_HOST_HC_UNMAP] = "host:MEM_UNMAP",
+	[KT_OP_HC_MAP] = "hypercall:" KVMMEM_HC_MAP_NAME,
+	[KT_OP_HC_UNMAP] = "hypercall:" KVMMEM_HC_UNMAP_NAME,
+	[KT_OP_HOST_HC_MAP] = "host:" KVMMEM_HC_MAP_NAME,
+	[KT_OP_HOST_HC_UNMAP] = "host:" KVMMEM_HC_UNMAP_NAME,
 	[KT_OP_TOKEN] = "host:token",
 };
 
@@ -386,12 +387,12 @@ kvmmem_trace_host_map_get(const struct kvmmem_trace_vm *vm, uint64_t gpa)
 static int host_map_answer(struct kvmmem_trace_vm *vm, const struct kt_event *e)
 {
 	struct kvmmem_trace_host_map *m;
-	uint64_t gpa = e->tgid == 32 ? e->a2 : e->a0;
+	uint64_t gpa = e->tgid == KVM_HC_MEM_MAP ? e->a2 : e->a0;
 
 	if (e->ret)	/* refused (or unknown): nothing changed */
 		return 0;
 	m = kvmmem_trace_host_map_get(vm, gpa);
-	if (e->tgid == 33) {
+	if (e->tgid == KVM_HC_MEM_UNMAP) {
 		if (m && m->live) {
 			m->live = false;
 			vm->live--;
@@ -427,13 +428,13 @@ static int host_map_answer(struct kvmmem_trace_vm *vm, const struct kt_event *e)
 static int host_hc(struct kvmmem_trace_analysis *a, const struct kt_event *e,
 		   int64_t *lat)
 {
-	enum kvmmem_trace_hc hc = e->tgid == 32 ? KT_HC_MEM_MAP : KT_HC_MEM_UNMAP;
+	enum kvmmem_trace_hc hc = e->tgid == KVM_HC_MEM_MAP ? KT_HC_MEM_MAP : KT_HC_MEM_UNMAP;
 	bool enter = e->kind == KT_KVM_HC_ENTER || e->kind == KT_HOST_HC_ENTER;
 	struct kvmmem_trace_vm *vm;
 	struct kvmmem_trace_vcpu *vcpu;
 	int err;
 
-	if (e->tgid != 32 && e->tgid != 33)
+	if (e->tgid != KVM_HC_MEM_MAP && e->tgid != KVM_HC_MEM_UNMAP)
 		return 0;
 	vm = get_vm(a, e);
 	vcpu = vm ? get_vcpu(a, vm, e) : NULL;
@@ -557,7 +558,7 @@ int kvmmem_trace_analysis_add(struct kvmmem_trace_analysis *a,
 		err = op_start(a, e, P_HC);
 		break;
 	case KT_HC_EXIT:
-		op = e->tgid == 32 ? KT_OP_HC_MAP : KT_OP_HC_UNMAP;
+		op = e->tgid == KVM_HC_MEM_MAP ? KT_OP_HC_MAP : KT_OP_HC_UNMAP;
 		err = op_end(a, op, e, P_HC, &lat);
 		if (lat >= 0) {
 			proc->hypercalls++;

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * trace_session.c - load kvmmem_trace.bpf.c (guest: tp_btf or raw_tp) or
+ * session.c - load kvmmem_trace.bpf.c (guest: tp_btf or raw_tp) or
  * kvmmem_host.bpf.c (host: KVM's tracepoints, and fexit or kretprobe
  * for the answers), attach it, and drain its ring buffer on a timer
- * (see trace_session.h). Built only by tools/Makefile: it includes the
+ * (see session.h). Built only by tools/Makefile: it includes the
  * BPF skeletons.
  */
 #define _GNU_SOURCE
@@ -16,40 +16,37 @@
 
 #include <bpf/libbpf.h>
 
-#include "bpfutil.h"
-#include "cli.h"
-#include "trace_session.h"
+#include "common/bpfutil.h"
+#include "common/cli.h"
+#include "trace/kinds.h"
+#include "trace/session.h"
 #include "kvmmem_trace.skel.h"
 #include "kvmmem_host.skel.h"
 
-/* The tracepoints kvmmem-trace attaches to, and the kind each emits. */
-static const struct kvmmem_bpf_tp tracepoints[] = {
-	{ "kvmmem_map_start", "kvmmem" },
-	{ "kvmmem_map_end", "kvmmem" },
-	{ "kvmmem_unmap_start", "kvmmem" },
-	{ "kvmmem_unmap_end", "kvmmem" },
-	{ "kvmmem_teardown_unmap", "kvmmem" },
-	{ "kvmmem_page_leaked", "kvmmem" },
-	{ "kvmmem_teardown_start", "kvmmem" },
-	{ "kvmmem_teardown_end", "kvmmem" },
-	{ "kvmmem_hypercall_enter", "kvmmem" },
-	{ "kvmmem_hypercall_exit", "kvmmem" },
-	{ "kvmmem_hostsim_hypercall_enter", "kvmmem_hostsim" },
-	{ "kvmmem_hostsim_hypercall_exit", "kvmmem_hostsim" },
-	{ "kvmmem_hostsim_token", "kvmmem_hostsim" },
-	{ "sched_process_exit", NULL },
-};
+/*
+ * The guest's tracepoints, and the kind each emits: every kind of
+ * KT_KINDS() that is not a KVM host's, in its order (filled once).
+ */
+static struct kvmmem_bpf_tp tracepoints[KT_NR_KINDS];
+static enum kt_kind kinds[KT_NR_KINDS];
+static size_t nr_tracepoints;
 
-static const enum kt_kind kinds[] = {
-	KT_MAP_START, KT_MAP_END, KT_UNMAP_START, KT_UNMAP_END,
-	KT_TEARDOWN_UNMAP, KT_PAGE_LEAKED, KT_TEARDOWN_START, KT_TEARDOWN_END,
-	KT_HC_ENTER, KT_HC_EXIT, KT_HOST_HC_ENTER, KT_HOST_HC_EXIT,
-	KT_HOST_TOKEN, KT_PROC_EXIT,
-};
+static void list_tracepoints(void)
+{
+	const struct kvmmem_trace_kind *k;
+	unsigned int i;
 
-#define NR_TRACEPOINTS	(sizeof(tracepoints) / sizeof(tracepoints[0]))
-_Static_assert(sizeof(kinds) / sizeof(kinds[0]) == NR_TRACEPOINTS,
-	       "one kind per tracepoint");
+	if (nr_tracepoints)
+		return;
+	for (i = 1; i < KT_NR_KINDS; i++) {
+		k = kvmmem_trace_kind(i);
+		if (k->host)
+			continue;
+		tracepoints[nr_tracepoints].tp = k->tp;
+		tracepoints[nr_tracepoints].module = k->module;
+		kinds[nr_tracepoints++] = (enum kt_kind)i;
+	}
+}
 
 struct kvmmem_session {
 	struct kvmmem_trace_bpf *skel;	/* guest */
@@ -195,13 +192,16 @@ static int check_environment(const struct kvmmem_session *s,
 			     const struct kvmmem_session_opts *opts)
 {
 	int err = kvmmem_bpf_preflight(s->prog);
+	uint32_t hostsim = 0;
+	size_t i;
 
 	if (err)
 		return err;
-	if ((opts->kinds & (KT_KIND_BIT(KT_HOST_HC_ENTER) |
-			    KT_KIND_BIT(KT_HOST_HC_EXIT) |
-			    KT_KIND_BIT(KT_HOST_TOKEN))) &&
-	    !kvmmem_module_loaded("kvmmem_hostsim"))
+	for (i = 0; i < nr_tracepoints; i++)
+		if (tracepoints[i].module &&
+		    !strcmp(tracepoints[i].module, "kvmmem_hostsim"))
+			hostsim |= KT_KIND_BIT(kinds[i]);
+	if ((opts->kinds & hostsim) && !kvmmem_module_loaded("kvmmem_hostsim"))
 		swarn(s, "kvmmem_hostsim is not loaded: no host-side events "
 		      "(they exist only with the emulated host)");
 	return 0;
@@ -210,17 +210,18 @@ static int check_environment(const struct kvmmem_session *s,
 static int guest_open(struct kvmmem_session *s,
 		      const struct kvmmem_session_opts *opts)
 {
-	bool want[NR_TRACEPOINTS] = { false };
+	bool want[KT_NR_KINDS] = { false };
 	bool raw_tp;
 	size_t i;
 	int err;
 
+	list_tracepoints();
 	err = check_environment(s, opts);
 	if (err)
 		return err;
 	kvmmem_bpf_set_print(opts->verbose);
 
-	for (i = 0; i < NR_TRACEPOINTS; i++) {
+	for (i = 0; i < nr_tracepoints; i++) {
 		const char *mod = tracepoints[i].module;
 		enum kt_kind k = kinds[i];
 
@@ -231,7 +232,7 @@ static int guest_open(struct kvmmem_session *s,
 			want[i] = true;
 	}
 	raw_tp = opts->force_raw_tp ||
-		 !kvmmem_bpf_tp_btf_usable(tracepoints, want, NR_TRACEPOINTS,
+		 !kvmmem_bpf_tp_btf_usable(tracepoints, want, nr_tracepoints,
 					   s->prog, opts->verbose);
 	s->attach = raw_tp ? "raw_tp" : "tp_btf";
 
@@ -252,7 +253,7 @@ static int guest_open(struct kvmmem_session *s,
 		return err;
 	}
 
-	kvmmem_bpf_autoload(s->skel->obj, tracepoints, want, NR_TRACEPOINTS,
+	kvmmem_bpf_autoload(s->skel->obj, tracepoints, want, nr_tracepoints,
 			    raw_tp);
 
 	err = kvmmem_trace_bpf__load(s->skel);

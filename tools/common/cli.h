@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * cli.h - what every kvmmem command-line tool does the same way (part of
- * libkvmmem): messages on stderr prefixed with the tool's name, numeric
+ * cli.h - what every kvmmem command-line tool does the same way (the
+ * tools' shared code, not libkvmmem): messages on stderr prefixed with the tool's name, numeric
  * options parsed strictly for argp, and SIGINT/SIGTERM turned into a
  * flag the main loop polls.
  */
@@ -19,9 +19,40 @@ extern "C" {
 
 /*
  * The running tool's name, the prefix of its messages: each tool sets it
- * first thing in main() ("kvmmem-trace"); "kvmmem" until then.
+ * first thing in main() ("kvmmem-trace"), with kvmmem_cli_init(); "kvmmem"
+ * until then.
  */
 extern const char *kvmmem_prog;
+
+/* The version of the kvmmem tools (--version, and recordings' "tool"). */
+#define KVMMEM_VERSION	"1"
+
+/**
+ * kvmmem_cli_init() - what every tool's main() does first
+ * @prog:       the tool's name, "kvmmem-top"
+ * @argv:       main()'s; argv[0] becomes @prog, so that argp's and
+ *              getopt's messages ("unrecognized option") name the tool
+ *              as every other message does, not "./kvmmem-top"
+ * @exit_usage: the exit status of a bad command line
+ *
+ * Also sets argp's --version (-V): "@prog KVMMEM_VERSION".
+ */
+void kvmmem_cli_init(const char *prog, char **argv, int exit_usage);
+
+/**
+ * kvmmem_argp_duration() - parse a duration option or argp_error() (exits)
+ * @state:   argp's state
+ * @what:    the option, for the message ("--interval")
+ * @s:       kvmmem_parse_duration()'s syntax: "2", "0.5", "500ms", "1m"
+ * @unit_ns: what a number without a unit counts
+ * @min_ns:  shortest accepted
+ * @max_ns:  longest accepted
+ *
+ * Return: the duration in ns.
+ */
+uint64_t kvmmem_argp_duration(struct argp_state *state, const char *what,
+			      const char *s, uint64_t unit_ns, uint64_t min_ns,
+			      uint64_t max_ns);
 
 /**
  * kvmmem_vwarn() - print "@prog: " + message + newline on stderr

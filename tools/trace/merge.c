@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * trace_merge.c - pair a guest's hypercalls with the host's handling of
- * them and align the two clocks (see trace_merge.h).
+ * merge.c - pair a guest's hypercalls with the host's handling of
+ * them and align the two clocks (see merge.h).
  *
  * Everything works on sorted arrays: O(n log n), no hash tables, so a
  * recording of a million calls merges in a second.
@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace_merge.h"
+#include "trace/merge.h"
+#include "util.h"
 
 /* ------------------------------------------------------------ extraction */
 
@@ -840,17 +841,17 @@ int kvmmem_time_split(const struct kvmmem_hc_call *g, size_t ng,
 	size_t i;
 
 	memset(split, 0, 2 * sizeof(*split));
-	split[0].nr = 32;
-	split[1].nr = 33;
+	split[0].nr = KVM_HC_MEM_MAP;
+	split[1].nr = KVM_HC_MEM_UNMAP;
 	for (i = 0; i < ng; i++) {
 		const struct kvmmem_hc_call *gc = &g[i], *hc;
 		struct kvmmem_time_split *s;
 		uint64_t call, host;
 
-		if (gc->match < 0 || (gc->nr != 32 && gc->nr != 33))
+		if (gc->match < 0 || (gc->nr != KVM_HC_MEM_MAP && gc->nr != KVM_HC_MEM_UNMAP))
 			continue;
 		hc = &h[gc->match];
-		s = &split[gc->nr - 32];
+		s = &split[gc->nr - KVM_HC_MEM_MAP];
 		call = gc->exit - gc->enter;
 		host = hc->exit - hc->enter;
 		s->calls++;

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hist.c - histograms, percentiles, number formatting (see hist.h).
+ * hist.c - log2 histograms and percentiles (see hist.h).
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hist.h"
+#include "common/hist.h"
 
 unsigned int kvmmem_log2_slot(uint64_t v)
 {
@@ -172,46 +172,4 @@ void kvmmem_samples_free(struct kvmmem_samples *s)
 {
 	free(s->v);
 	memset(s, 0, sizeof(*s));
-}
-
-char *kvmmem_fmt_ns(char buf[32], uint64_t ns)
-{
-	static const struct { uint64_t div; const char *unit; } units[] = {
-		{ 1, "ns" }, { 1000, "us" }, { 1000000, "ms" }, { 1000000000, "s" },
-	};
-	unsigned int u = 0;
-	double v;
-
-	while (u < 3 && ns >= 1000 * units[u].div)
-		u++;
-	if (u == 0) {
-		snprintf(buf, 32, "%" PRIu64 "ns", ns);
-		return buf;
-	}
-	v = (double)ns / (double)units[u].div;
-	snprintf(buf, 32, "%.*f%s", v >= 100 ? 0 : v >= 10 ? 1 : 2, v,
-		 units[u].unit);
-	return buf;
-}
-
-void kvmmem_json_string(FILE *f, const char *s, size_t len)
-{
-	size_t i;
-
-	fputc('"', f);
-	for (i = 0; i < len && s[i]; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\t')
-			fputs("\\t", f);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
 }

@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hist.h"
+#include "common/hist.h"
 #include "top.h"
-#include "trace.h"
+#include "trace/analysis.h"
+#include "trace/kinds.h"
+#include "util.h"
 
 /* Answers as the host's BPF saw them: raw KVM codes ("KVM_ENOSYS"). */
 static const char *host_result_name(int64_t ret, char buf[32])
@@ -26,7 +28,7 @@ const struct top_desc top_host_desc = {
 	.name_key = "vm",
 	.rows_key = "vms",
 	.nr_ops = 2,
-	.op_names = { "MEM_MAP", "MEM_UNMAP" },
+	.op_names = { KVMMEM_HC_MAP_NAME, KVMMEM_HC_UNMAP_NAME },
 	.row_ops = 0x3,
 	.result_name = host_result_name,
 };
@@ -93,7 +95,7 @@ int top_host_add(struct top_host *h, const struct kt_event *e)
 	slot = kvmmem_log2_slot((uint64_t)lat);
 	if (slot >= TOP_SLOTS)
 		slot = TOP_SLOTS - 1;
-	h->hist[i][e->tgid == 32 ? 0 : 1][slot]++;
+	h->hist[i][e->tgid == KVM_HC_MEM_MAP ? 0 : 1][slot]++;
 	return 0;
 }
 

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kvmmem_kinds.h - every kind of event kvmmem-trace records, once.
+ *
+ * The BPF programs' enum kt_kind, kvmmem_trace.bpf.c's programs, the
+ * session's tracepoint list, the file format's kind names and schemas,
+ * the --events groups, the text and JSON printers and the Perfetto
+ * export are all generated from KT_KINDS(): adding a kind touches this
+ * table, the BPF program that emits it (if its shape is new) and
+ * docs/trace-format.md. selftests/unit/test_kinds.c fails if a consumer
+ * misses a kind.
+ *
+ * X(kind, nr, name, shape, group, module, tp, perfetto, schema):
+ *   kind      KT_<kind>, in enum kt_kind
+ *   nr        its number in recordings: never renumber, add at the end
+ *             (and see docs/trace-format.md on compatibility)
+ *   name      its short name: dump's "event", --events, the file header
+ *   shape     which fields of struct kt_event mean what (KT_SHAPE_*,
+ *             below): the BPF program's arguments, the printers' fields,
+ *             the Perfetto arguments
+ *   group     the --events group it belongs to
+ *   module    who defines the tracepoint: kvmmem, kvmmem_hostsim,
+ *             vmlinux (the kernel), or kvm (a KVM host's tracepoints:
+ *             kvmmem_host.bpf.c, not the guest session)
+ *   tp        the tracepoint (for the guest's kinds, also the BPF
+ *             program names: <tp>_btf and <tp>_raw)
+ *   perfetto  (role, category, name) in a Perfetto export: SLICE ends a
+ *             slice its start kind OPENS; HC_SLICE is a SLICE named
+ *             by the hypercall (name is a prefix); INSTANT an instant
+ *             event; NONE nothing of its own (a mapping's lifetime is
+ *             drawn from the analysis)
+ *   schema    the schema line in a recording's header: the reader
+ *             refuses a file whose schema of a kind differs
+ */
+#ifndef KVMMEM_KINDS_H
+#define KVMMEM_KINDS_H
+
+#define KT_KINDS(X)							\
+	X(MAP_START, 1, map_start, MAPPING, map, kvmmem,		\
+	  kvmmem_map_start, (OPENS, "", ""),				\
+	  "kvmmem:kvmmem_map_start id tgid=caller a0=gva a1=gpa a2=pa ret=errno") \
+	X(MAP_END, 2, map_end, MAPPING, map, kvmmem,			\
+	  kvmmem_map_end, (SLICE, "ioctl", "MAP"),			\
+	  "kvmmem:kvmmem_map_end id tgid=caller a0=gva a1=gpa a2=pa ret=errno") \
+	X(UNMAP_START, 3, unmap_start, MAPPING, unmap, kvmmem,		\
+	  kvmmem_unmap_start, (OPENS, "", ""),				\
+	  "kvmmem:kvmmem_unmap_start id tgid=caller a0=gva a1=gpa a2=pa ret=errno") \
+	X(UNMAP_END, 4, unmap_end, MAPPING, unmap, kvmmem,		\
+	  kvmmem_unmap_end, (SLICE, "ioctl", "UNMAP"),			\
+	  "kvmmem:kvmmem_unmap_end id tgid=caller a0=gva a1=gpa a2=pa ret=errno") \
+	X(TEARDOWN_UNMAP, 5, teardown_unmap, MAPPING, teardown, kvmmem, \
+	  kvmmem_teardown_unmap, (NONE, "", ""),			\
+	  "kvmmem:kvmmem_teardown_unmap id tgid=owner a0=gva a1=gpa a2=pa ret=errno") \
+	X(PAGE_LEAKED, 6, page_leaked, MAPPING, leak, kvmmem,		\
+	  kvmmem_page_leaked, (INSTANT, "kvmmem", "page leaked"),	\
+	  "kvmmem:kvmmem_page_leaked id tgid=owner a0=gva a1=gpa a2=pa ret=errno") \
+	X(TEARDOWN_START, 7, teardown_start, TEARDOWN, teardown, kvmmem, \
+	  kvmmem_teardown_start, (OPENS, "", ""),			\
+	  "kvmmem:kvmmem_teardown_start id=file tgid=closer a0=live a1=unmapped a2=leaked ret=0") \
+	X(TEARDOWN_END, 8, teardown_end, TEARDOWN, teardown, kvmmem,	\
+	  kvmmem_teardown_end, (SLICE, "teardown", "teardown"),		\
+	  "kvmmem:kvmmem_teardown_end id=file tgid=closer a0=live a1=unmapped a2=leaked ret=0") \
+	X(HC_ENTER, 9, hypercall_enter, HC, hypercall, kvmmem,		\
+	  kvmmem_hypercall_enter, (OPENS, "", ""),			\
+	  "kvmmem:kvmmem_hypercall_enter id tgid=nr a0 a1 a2 ret=kvm")	\
+	X(HC_EXIT, 10, hypercall_exit, HC, hypercall, kvmmem,		\
+	  kvmmem_hypercall_exit, (HC_SLICE, "hypercall", ""),		\
+	  "kvmmem:kvmmem_hypercall_exit id tgid=nr a0 a1 a2 ret=kvm")	\
+	X(HOST_HC_ENTER, 11, host_hypercall_enter, HOST_HC, host,	\
+	  kvmmem_hostsim, kvmmem_hostsim_hypercall_enter, (OPENS, "", ""), \
+	  "kvmmem_hostsim:kvmmem_hostsim_hypercall_enter tgid=nr a0 a1 a2 ret=kvm") \
+	X(HOST_HC_EXIT, 12, host_hypercall_exit, HOST_HC, host,		\
+	  kvmmem_hostsim, kvmmem_hostsim_hypercall_exit,		\
+	  (HC_SLICE, "host", "host "),					\
+	  "kvmmem_hostsim:kvmmem_hostsim_hypercall_exit tgid=nr a0 a1 a2 ret=kvm") \
+	X(HOST_TOKEN, 13, host_token, TOKEN, token, kvmmem_hostsim,	\
+	  kvmmem_hostsim_token, (NONE, "", ""),				\
+	  "kvmmem_hostsim:kvmmem_hostsim_token tgid=outstanding ret=errno") \
+	X(PROC_EXIT, 14, exit, EXIT, exit, vmlinux,			\
+	  sched_process_exit, (INSTANT, "kvmmem", "owner exited"),	\
+	  "sched:sched_process_exit tgid=process ret=exit_code")	\
+	X(KVM_HC_ENTER, 15, kvm_hypercall_enter, KVM_HC, kvm, kvm,	\
+	  kvm_exit, (OPENS, "", ""),					\
+	  "kvm:kvm_exit+kvm:kvm_hypercall id=vcpu_id tgid=nr a0 a1 a2 ret=0") \
+	X(KVM_HC_EXIT, 16, kvm_hypercall_exit, KVM_HC, kvm, kvm,	\
+	  kvm_entry, (HC_SLICE, "host", "host "),			\
+	  "kvm:kvm_entry id=vcpu_id tgid=nr a0 a1 a2 ret=rax")
+
+/*
+ * Shapes: which fields of an event mean what (see the table in
+ * kvmmem_trace.h). The BPF program of a shape takes its tracepoint's
+ * arguments; the printers print its fields (tools/trace/print.c).
+ *   MAPPING   id=mapping tgid=owner/caller a0=gva a1=gpa a2=pa ret=errno
+ *   TEARDOWN  id=file tgid=closer a0=live a1=unmapped a2=leaked
+ *   HC        id=mapping tgid=nr a0..a2 ret=the host's answer
+ *   HOST_HC   tgid=nr a0..a2 ret=the host's answer
+ *   TOKEN     tgid=outstanding tokens ret=errno
+ *   EXIT      tgid=the process ret=exit code
+ *   KVM_HC    id=vcpu_id tgid=nr a0..a2 ret=the guest's RAX
+ */
+#define KT_SHAPES(X)	X(MAPPING) X(TEARDOWN) X(HC) X(HOST_HC) X(TOKEN) \
+			X(EXIT) X(KVM_HC)
+
+#endif /* KVMMEM_KINDS_H */

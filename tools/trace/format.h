@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * format.h - the kvmmem-trace recording format (docs/trace-format.md): what
+ * the writer (writer.h) and the reader (reader.h) agree on (format.c).
+ */
+#ifndef KVMMEM_TRACE_FORMAT_H
+#define KVMMEM_TRACE_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kvmmem_trace.h"	/* bpf/: struct kt_event, the on-disk record */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+_Static_assert(sizeof(struct kt_event) == KT_EVENT_SIZE,
+	       "struct kt_event is the on-disk record: no padding");
+
+#define KVMMEM_TRACE_MAGIC		"KVMMTRC"	/* + NUL: 8 bytes */
+#define KVMMEM_TRACE_VERSION		1
+#define KVMMEM_TRACE_CHUNK_MAGIC	0x4b43544bU	/* "KTCK" little-endian */
+#define KVMMEM_TRACE_MAX_HEADER		(64 * 1024)
+#define KVMMEM_TRACE_MAX_CHUNK		(4 * 1024 * 1024)
+#define KVMMEM_TRACE_CHUNK_EVENTS	4096	/* the writer's chunk size */
+
+enum kvmmem_trace_chunk_type {
+	KVMMEM_TRACE_CHUNK_EVENTS_T = 1,
+	KVMMEM_TRACE_CHUNK_STATS = 2,
+	KVMMEM_TRACE_CHUNK_END = 3,
+	KVMMEM_TRACE_CHUNK_NAME = 4,	/* a process's name (host recordings) */
+};
+
+#define KVMMEM_TRACE_NAME_LEN	64
+
+/* A process named in a recording: a VMM, named from its command line. */
+struct kvmmem_trace_name {
+	uint32_t pid;
+	char name[KVMMEM_TRACE_NAME_LEN];	/* NUL-terminated */
+};
+
+/* What a recording's header says (all text in the file is ASCII). */
+struct kvmmem_trace_info {
+	uint32_t version;		/* filled by the reader */
+	char clock[32];			/* "CLOCK_MONOTONIC" */
+	char boot_id[40];		/* /proc/sys/kernel/random/boot_id */
+	char kernel[72];		/* uname -r */
+	char hostname[72];
+	char tool[32];			/* "kvmmem-trace 1" */
+	char attach[16];		/* "tp_btf" or "raw_tp" */
+	uint64_t start_mono_ns;		/* clock at start of recording */
+	uint64_t start_real_ns;		/* CLOCK_REALTIME at the same moment */
+	uint32_t pid_filter;		/* 0: every process */
+	uint32_t kinds;			/* KT_KIND_BIT()s recorded */
+	uint32_t event_size;		/* KT_EVENT_SIZE */
+	uint32_t nr_kinds;		/* KT_NR_KINDS */
+};
+
+/* On-disk layout of the parts after the header's text. */
+#define KVMMEM_TRACE_HDR_FIXED	16	/* magic[8], version, header length */
+#define KVMMEM_TRACE_CHUNK_HDR	24
+
+struct kvmmem_trace_chunk_hdr {
+	uint32_t magic;
+	uint32_t type;
+	uint32_t len;		/* payload bytes */
+	uint32_t count;		/* events in an events chunk, else 0 */
+	uint32_t payload_crc;
+	uint32_t hdr_crc;	/* of the 20 bytes before it */
+};
+
+/* The payload of a stats and of an end chunk. */
+struct kvmmem_trace_stats_payload {
+	uint64_t ts;
+	uint64_t events;	/* written before this chunk, cumulative */
+	uint64_t drops;		/* cumulative */
+	uint64_t reserved;
+};
+
+/* The payload of a name chunk. */
+struct kvmmem_trace_name_payload {
+	uint32_t pid;
+	uint32_t reserved;
+	char name[KVMMEM_TRACE_NAME_LEN];	/* NUL-terminated, NUL-padded */
+};
+
+_Static_assert(sizeof(struct kvmmem_trace_chunk_hdr) == KVMMEM_TRACE_CHUNK_HDR,
+	       "chunk header layout");
+_Static_assert(sizeof(struct kvmmem_trace_stats_payload) == 32,
+	       "stats payload layout");
+_Static_assert(sizeof(struct kvmmem_trace_name_payload) == 72,
+	       "name payload layout");
+
+/** kvmmem_crc32() - zlib's crc32() (CRC-32, IEEE 802.3) of @len bytes */
+uint32_t kvmmem_crc32(uint32_t crc, const void *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KVMMEM_TRACE_FORMAT_H */
