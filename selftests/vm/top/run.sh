@@ -187,9 +187,10 @@ unmap 0x2000
 unmap 0x1000 = ENOENT" || return 1
 	"$CTL" stress -P 2 -m 20 --leave 3 --seed 5 >stress.out 2>&1 ||
 		{ cat stress.out; kill "$pid"; return 1; }
-	# every count in a frame, however long the workload took; then stop
-	until_json known.jsonl "[F[-1]['totals'][k] for k in ('maps', 'unmaps', 'teardowns', 'errors')]" \
-		"[45, 35, 6, 3]" || { kill "$pid"; return 1; }
+	# every count in a frame, however long the workload took, and the
+	# exited stress children (20 maps each) pruned from it; then stop
+	until_json known.jsonl "[F[-1]['totals'][k] for k in ('maps', 'unmaps', 'teardowns', 'errors')] + [sum(p['maps'] == 20 for p in F[-1]['processes'])]" \
+		"[45, 35, 6, 3, 0]" || { kill "$pid"; return 1; }
 	stop_top "$pid" || { cat known.err; return 1; }
 	$PY - known.jsonl "$(cat hold.pid)" "$leaked0" "$(stat_of live_mappings)" \
 		"$(stat_of pinned_pages)" <<-'PYEOF'
