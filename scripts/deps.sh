@@ -276,6 +276,24 @@ verify_module_btf() {
 	rm -rf "$dir"
 }
 
+# stale_release DIR: must DIR be (re)built for $STAMP?
+stale_release() {
+	[[ "${KVMMEM_FORCE:-0}" == 1 || ! -f "$1/stamp" ||
+		"$(cat "$1/stamp")" != "$STAMP" ]]
+}
+
+# finish_release TMP DIR: stamp the finished TMP and swap it in as DIR (a
+# rebuild replaces the old one only now, so running VMs lose it for a
+# moment at most).
+finish_release() {
+	local tmp=$1 dir=$2
+	echo "$STAMP" >"$tmp/stamp"
+	rm -rf "$dir.old"
+	[[ -e "$dir" ]] && mv "$dir" "$dir.old"
+	mv "$tmp" "$dir"
+	rm -rf "$dir.old"
+}
+
 # prepare_release DIR: download + extract the image, extract vmlinux,
 # build the shadow objtree, verify module BTF.
 prepare_release() {
@@ -312,13 +330,7 @@ prepare_release() {
 
 	make_shadow_objtree "$hdrs" ../vmlinux "$tmp/kbuild"
 	verify_module_btf "$tmp/kbuild" "$tmp/vmlinux"
-	echo "$STAMP" >"$tmp/stamp"
-	# Swap in the finished directory (a rebuild replaces the old one only
-	# now, so running VMs lose it for a moment at most).
-	rm -rf "$dir.old"
-	[[ -e "$dir" ]] && mv "$dir" "$dir.old"
-	mv "$tmp" "$dir"
-	rm -rf "$dir.old"
+	finish_release "$tmp" "$dir"
 }
 
 # switch_release DIR: point release + symlinks at DIR, drop older releases.
@@ -346,8 +358,7 @@ prepare_guest_kernel() {
 	install_packages "$HDR_PKG=$IMG_VER"
 	dir=$CACHE/$REL
 	STAMP="format=$CACHE_FORMAT image=$IMG_PKG=$IMG_VER headers=$HDR_PKG=$IMG_VER"
-	if [[ "${KVMMEM_FORCE:-0}" == 1 || ! -f "$dir/stamp" ||
-		"$(cat "$dir/stamp")" != "$STAMP" ]]; then
+	if stale_release "$dir"; then
 		prepare_release "$dir"
 	fi
 	switch_release "$dir"
@@ -412,11 +423,7 @@ prepare_bpo_release() {
 		"linux-headers-$base-common" >"$hdrs/Makefile"
 	ln -s "hdrs/usr/src/linux-headers-$REL" "$tmp/kbuild"
 	verify_module_btf "$tmp/kbuild" "$tmp/vmlinux"
-	echo "$STAMP" >"$tmp/stamp"
-	rm -rf "$dir.old"
-	[[ -e "$dir" ]] && mv "$dir" "$dir.old"
-	mv "$tmp" "$dir"
-	rm -rf "$dir.old"
+	finish_release "$tmp" "$dir"
 }
 
 # prepare_612: the second guest kernel, in CACHE_612.
@@ -426,8 +433,7 @@ prepare_612() {
 	resolve_kernel 6.12
 	dir=$CACHE_612/$REL
 	STAMP="format=$CACHE_FORMAT image=$IMG_PKG=$IMG_VER headers=$HDR_PKG=$IMG_VER suite=bookworm-backports"
-	if [[ "${KVMMEM_FORCE:-0}" == 1 || ! -f "$dir/stamp" ||
-		"$(cat "$dir/stamp")" != "$STAMP" ]]; then
+	if stale_release "$dir"; then
 		prepare_bpo_release "$dir"
 	fi
 	CACHE=$CACHE_612 switch_release "$dir"
