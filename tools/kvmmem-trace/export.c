@@ -6,7 +6,11 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/json.h"
 #include "kvmmem-trace.h"
@@ -63,6 +67,72 @@ static error_t export_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+/* The streamed export: the output is begun at the first event. */
+struct export_stream {
+	struct perfetto x;
+	struct kvmmem_trace_analysis a;
+	const struct kvmmem_trace_file *tf;
+	FILE *f;
+	bool started;
+};
+
+static void export_start(struct export_stream *es, uint64_t first)
+{
+	uint64_t start = es->tf->info.start_mono_ns;
+
+	if (first < start)
+		start = first;
+	perfetto_begin(&es->x, es->f, start);
+	perfetto_stream_start(&es->x, start);
+	es->started = true;
+}
+
+static int export_events(void *ctx, const struct kt_event *ev, size_t n)
+{
+	struct export_stream *es = ctx;
+
+	if (!es->started)
+		export_start(es, ev[0].ts);
+	return perfetto_stream_events(&es->x, &es->a, ev, n);
+}
+
+/*
+ * Where the trace is written while the recording is read: a temporary
+ * file beside @out, renamed over it once the read is done, so that a
+ * recording that turns out unreadable leaves no half trace. An @out that
+ * exists and is not a regular file (/dev/stdout, a FIFO) is written to
+ * directly. Return the stream, with *@tmp the name to rename (or NULL).
+ */
+static FILE *open_output(const char *out, char **tmp)
+{
+	struct stat st;
+	FILE *f;
+	int fd;
+
+	*tmp = NULL;
+	if (!stat(out, &st) && !S_ISREG(st.st_mode))
+		return fopen(out, "w");
+	if (asprintf(tmp, "%s.XXXXXX", out) < 0) {
+		*tmp = NULL;
+		errno = ENOMEM;
+		return NULL;
+	}
+	fd = mkstemp(*tmp);
+	if (fd < 0 || fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
+		int e = errno;
+
+		if (fd >= 0) {
+			close(fd);
+			unlink(*tmp);
+		}
+		free(*tmp);
+		*tmp = NULL;
+		errno = e;
+		return NULL;
+	}
+	return f;
+}
+
 int cmd_export(int argc, char **argv)
 {
 	const struct argp_child children[] = {
@@ -73,48 +143,56 @@ int cmd_export(int argc, char **argv)
 		.options = export_options, .parser = export_parse,
 		.args_doc = "FILE", .doc = export_doc, .children = children,
 	};
-	struct kvmmem_trace_analysis a;
 	struct kvmmem_trace_file tf;
-	struct perfetto x;
-	uint64_t t0;
-	FILE *f;
-	int err, ret = EXIT_FAIL;
+	struct export_stream es = { .tf = &tf };
+	struct filtered fl = { .tf = &tf, .next = export_events, .next_ctx = &es };
+	char *tmp = NULL;
+	int err, werr, ret = EXIT_FAIL;
 
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
-	err = load_recording(exp_args.file, &tf);
-	kvmmem_trace_analysis_init(&a);
-	if (err < 0)
+	kvmmem_trace_analysis_init(&es.a);
+	es.f = open_output(exp_args.output, &tmp);
+	if (!es.f) {
+		kvmmem_warn("cannot create %s: %s", exp_args.output, strerror(errno));
+		memset(&tf, 0, sizeof(tf));
 		goto cleanup;
-	if (filter_loaded(&tf, exp_args.file)) {
+	}
+	err = stream_recording(exp_args.file, filter_events, &fl, &tf);
+	if (filter_done(&fl, exp_args.file)) {
 		ret = EXIT_USAGE;
 		goto cleanup;
 	}
-	f = fopen(exp_args.output, "w");
-	if (!f) {
-		kvmmem_warn("cannot create %s: %s", exp_args.output, strerror(errno));
-		goto cleanup;
-	}
-	t0 = tf.info.start_mono_ns;
-	if (tf.nr_events && tf.events[0].ts < t0)
-		t0 = tf.events[0].ts;
-	perfetto_begin(&x, f, t0);
-	if (perfetto_recording(&x, &tf, &a)) {
+	if (err == -ENOMEM)
 		kvmmem_warn("out of memory");
-		fclose(f);
+	if (err < 0)
+		goto cleanup;
+	if (!es.started)
+		export_start(&es, tf.info.start_mono_ns);
+	perfetto_stream_finish(&es.x, &tf, &es.a);
+	perfetto_other_data(&es.x);
+	kvmmem_json_string(&es.x.j, "source", exp_args.file);
+	kvmmem_json_stringn(&es.x.j, "kernel", tf.info.kernel, sizeof(tf.info.kernel));
+	kvmmem_json_string(&es.x.j, "complete", tf.complete ? "yes" : "no");
+	perfetto_end(&es.x);
+	werr = fclose(es.f) ? errno : 0;
+	es.f = NULL;
+	if (!werr && tmp && rename(tmp, exp_args.output))
+		werr = errno;
+	if (werr) {
+		kvmmem_warn("%s: %s", exp_args.output, strerror(werr));
 		goto cleanup;
 	}
-	perfetto_other_data(&x);
-	kvmmem_json_string(&x.j, "source", exp_args.file);
-	kvmmem_json_stringn(&x.j, "kernel", tf.info.kernel, sizeof(tf.info.kernel));
-	kvmmem_json_string(&x.j, "complete", tf.complete ? "yes" : "no");
-	perfetto_end(&x);
-	if (fclose(f)) {
-		kvmmem_warn("%s: %s", exp_args.output, strerror(errno));
-		goto cleanup;
-	}
+	free(tmp);
+	tmp = NULL;
 	ret = load_status(err);
 cleanup:
-	kvmmem_trace_analysis_free(&a);
+	if (es.f)
+		fclose(es.f);
+	if (tmp) {
+		unlink(tmp);
+		free(tmp);
+	}
+	kvmmem_trace_analysis_free(&es.a);
 	kvmmem_trace_file_free(&tf);
 	return ret;
 }

@@ -92,11 +92,24 @@ struct perfetto {
 	const void *shift_ctx;
 	uint32_t pid_base;
 	const char *label;
+	uint64_t start;		/* the current recording's first time */
+	uint64_t live;		/* its live mappings, last written */
 };
 
 /* Open the trace object and its event array. */
 void perfetto_begin(struct perfetto *x, FILE *f, uint64_t t0);
-/* Run @a (initialised by the caller) over @tf, writing its events. */
+/*
+ * One recording, streamed: start at @start (its start or first event,
+ * whichever is earlier), then its events in file order through @a
+ * (initialised by the caller), then finish with what only the whole
+ * recording tells (mappings, names). Memory: @a's, not the events'.
+ */
+void perfetto_stream_start(struct perfetto *x, uint64_t start);
+int perfetto_stream_events(struct perfetto *x, struct kvmmem_trace_analysis *a,
+			   const struct kt_event *ev, size_t n);
+void perfetto_stream_finish(struct perfetto *x, const struct kvmmem_trace_file *tf,
+			    struct kvmmem_trace_analysis *a);
+/* The three above over a loaded @tf. */
 int perfetto_recording(struct perfetto *x, const struct kvmmem_trace_file *tf,
 		       struct kvmmem_trace_analysis *a);
 /* One end of a flow arrow (start: "s", else "f") at @ts on pid/tid. */

@@ -207,30 +207,54 @@ void perfetto_begin(struct perfetto *x, FILE *f, uint64_t t0)
 	kvmmem_json_array(&x->j, "traceEvents");
 }
 
-int perfetto_recording(struct perfetto *x, const struct kvmmem_trace_file *tf,
-		       struct kvmmem_trace_analysis *a)
+void perfetto_stream_start(struct perfetto *x, uint64_t start)
 {
-	uint64_t start = tf->info.start_mono_ns, live = 0;
+	x->start = start;
+	x->live = 0;
+	counter(x, start, 0);
+}
+
+int perfetto_stream_events(struct perfetto *x, struct kvmmem_trace_analysis *a,
+			   const struct kt_event *ev, size_t n)
+{
 	int64_t lat;
 	size_t i;
 
-	if (tf->nr_events && tf->events[0].ts < start)
-		start = tf->events[0].ts;
-	counter(x, start, 0);
-	for (i = 0; i < tf->nr_events; i++) {
-		if (kvmmem_trace_analysis_add(a, &tf->events[i], &lat))
+	for (i = 0; i < n; i++) {
+		if (kvmmem_trace_analysis_add(a, &ev[i], &lat))
 			return -ENOMEM;
-		event(x, &tf->events[i], lat);
-		if (a->live != live) {
-			live = a->live;
-			counter(x, tf->events[i].ts, live);
+		event(x, &ev[i], lat);
+		if (a->live != x->live) {
+			x->live = a->live;
+			counter(x, ev[i].ts, x->live);
 		}
 	}
+	return 0;
+}
+
+void perfetto_stream_finish(struct perfetto *x, const struct kvmmem_trace_file *tf,
+			    struct kvmmem_trace_analysis *a)
+{
+	size_t i;
+
 	kvmmem_trace_analysis_finish(a, tf->end_ts);
 	kvmmem_trace_analysis_name_vms(a, tf->names, tf->nr_names);
 	for (i = 0; i < a->nr_maps; i++)
-		mapping(x, a, &a->maps[i], start);
+		mapping(x, a, &a->maps[i], x->start);
 	metadata(x, a);
+}
+
+int perfetto_recording(struct perfetto *x, const struct kvmmem_trace_file *tf,
+		       struct kvmmem_trace_analysis *a)
+{
+	uint64_t start = tf->info.start_mono_ns;
+
+	if (tf->nr_events && tf->events[0].ts < start)
+		start = tf->events[0].ts;
+	perfetto_stream_start(x, start);
+	if (perfetto_stream_events(x, a, tf->events, tf->nr_events))
+		return -ENOMEM;
+	perfetto_stream_finish(x, tf, a);
 	return 0;
 }
 
