@@ -98,6 +98,12 @@ Test(cli, options_that_exclude_each_other_are_refused)
 		"--until", "2", SMALL);
 }
 
+Test(cli, an_unknown_subcommand_is_named)
+{
+	REFUSED("unknown command 'bogus'", "kvmmem-trace", "bogus");
+	REFUSED("unknown command 'bogus'", "kvmmem-ctl", "bogus");
+}
+
 Test(cli, what_is_required_is_asked_for)
 {
 	REFUSED("-o FILE is required", "kvmmem-trace", "record", "--", "true");

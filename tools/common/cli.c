@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "common/cli.h"
 #include "common/timefmt.h"
@@ -55,6 +56,25 @@ void kvmmem_cli_init(const char *prog, char **argv, int exit_usage)
 	snprintf(version, sizeof(version), "%s %s", prog, KVMMEM_VERSION);
 	argp_program_version = version;
 	argp_err_exit_status = exit_usage;
+}
+
+int kvmmem_cli_dispatch(const struct kvmmem_cli_command *cmds, size_t n,
+			int argc, char **argv, int index, int exit_usage)
+{
+	static char name[64];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(argv[index], cmds[i].name))
+			continue;
+		snprintf(name, sizeof(name), "%s %s", kvmmem_prog, cmds[i].name);
+		argv[index] = name;
+		return cmds[i].fn(argc - index, argv + index);
+	}
+	fprintf(stderr, "%s: unknown command '%s'\n"
+		"Try '%s --help' for the list of commands.\n", kvmmem_prog,
+		argv[index], kvmmem_prog);
+	return exit_usage;
 }
 
 uint64_t kvmmem_argp_duration(struct argp_state *state, const char *what,

@@ -78,6 +78,27 @@ void kvmmem_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t kvmmem_argp_u64(struct argp_state *state, const char *what,
 			 const char *s, uint64_t min, uint64_t max);
 
+/* A subcommand: its name and its main(), argv[0] "tool NAME". */
+struct kvmmem_cli_command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+/**
+ * kvmmem_cli_dispatch() - run the subcommand named by @argv[@index]
+ * @cmds:   the tool's subcommands
+ * @n:      their number
+ * @argc:   main()'s
+ * @argv:   main()'s; the subcommand gets @argv + @index, its argv[0]
+ *          "kvmmem-ctl map" so that its usage and errors name it so
+ * @index:  where the subcommand's name is
+ * @exit_usage: returned, with a message, for a name that is no subcommand
+ *
+ * Return: the subcommand's exit status.
+ */
+int kvmmem_cli_dispatch(const struct kvmmem_cli_command *cmds, size_t n,
+			int argc, char **argv, int index, int exit_usage);
+
 /* The signal (SIGINT, SIGTERM) that asked to stop; 0 while none did. */
 extern volatile sig_atomic_t kvmmem_stop_signal;
 

@@ -771,10 +771,7 @@ static int cmd_stats(int argc, char **argv)
 
 /* --------------------------------------------------------------- main */
 
-static const struct {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-} commands[] = {
+static const struct kvmmem_cli_command commands[] = {
 	{ "token", cmd_token },
 	{ "map", cmd_map },
 	{ "read", cmd_read },
@@ -865,23 +862,10 @@ int main(int argc, char **argv)
 		.options = main_options, .parser = main_parse,
 		.args_doc = "COMMAND [ARG...]", .doc = main_doc,
 	};
-	char name[64];
-	size_t i;
 
 	kvmmem_cli_init("kvmmem-ctl", argv, EXIT_USAGE);
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL);
 
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(argv[main_args.cmd_index], commands[i].name))
-			continue;
-		/* "kvmmem-ctl map" in the command's usage and errors */
-		snprintf(name, sizeof(name), "%s %s", kvmmem_prog, commands[i].name);
-		argv[main_args.cmd_index] = name;
-		return commands[i].fn(argc - main_args.cmd_index,
-				      argv + main_args.cmd_index);
-	}
-	fprintf(stderr, "%s: unknown command '%s'\n"
-		"Try '%s --help' for the list of commands.\n", kvmmem_prog,
-		argv[main_args.cmd_index], kvmmem_prog);
-	return EXIT_USAGE;
+	return kvmmem_cli_dispatch(commands, sizeof(commands) / sizeof(commands[0]),
+				   argc, argv, main_args.cmd_index, EXIT_USAGE);
 }

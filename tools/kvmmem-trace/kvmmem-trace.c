@@ -289,10 +289,7 @@ static error_t main_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-} commands[] = {
+static const struct kvmmem_cli_command commands[] = {
 	{ "record", cmd_record },
 	{ "report", cmd_report },
 	{ "dump", cmd_dump },
@@ -312,8 +309,6 @@ int main(int argc, char **argv)
 		.children = children,
 	};
 	const char *cmd;
-	char name[64];
-	size_t i;
 
 	kvmmem_cli_init("kvmmem-trace", argv, EXIT_USAGE);
 	argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL);
@@ -333,16 +328,6 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(argv[main_args.cmd_index], commands[i].name))
-			continue;
-		snprintf(name, sizeof(name), "%s %s", kvmmem_prog, commands[i].name);
-		argv[main_args.cmd_index] = name;
-		return commands[i].fn(argc - main_args.cmd_index,
-				      argv + main_args.cmd_index);
-	}
-	fprintf(stderr, "%s: unknown command '%s'\n"
-		"Try '%s --help' for the list of commands.\n", kvmmem_prog,
-		argv[main_args.cmd_index], kvmmem_prog);
-	return EXIT_USAGE;
+	return kvmmem_cli_dispatch(commands, sizeof(commands) / sizeof(commands[0]),
+				   argc, argv, main_args.cmd_index, EXIT_USAGE);
 }
