@@ -469,24 +469,6 @@ static pid_t spawn(unsigned int slot, unsigned int gen, unsigned int threads)
 	return pid;
 }
 
-static int failures;
-
-static void check(bool ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		printf("%s: ok\n", name);
-		return;
-	}
-	failures++;
-	printf("%s: FAIL ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -604,24 +586,24 @@ int main(int argc, char **argv)
 		}
 	}
 
-	check(total >= (long long)ioctls, "fuzz_made_all_ioctls",
+	rel_check(total >= (long long)ioctls, "fuzz_made_all_ioctls",
 	      "%lld of %llu ioctls in %.0f s (timeout)", total,
 	      (unsigned long long)ioctls, elapsed);
-	check(bad_errnos == 0, "fuzz_errnos_are_documented",
+	rel_check(bad_errnos == 0, "fuzz_errnos_are_documented",
 	      "undocumented errors:%s", bad);
-	check(after.live == 0, "fuzz_no_live_mapping_left",
+	rel_check(after.live == 0, "fuzz_no_live_mapping_left",
 	      "live_mappings %lld", after.live);
-	check(after.files == 0, "fuzz_no_file_left", "%lld files open", after.files);
-	check(after.leaked - before.leaked == (long long)leaks,
+	rel_check(after.files == 0, "fuzz_no_file_left", "%lld files open", after.files);
+	rel_check(after.leaked - before.leaked == (long long)leaks,
 	      "fuzz_leaked_exactly_the_injected", "leaked %lld, injected %llu",
 	      after.leaked - before.leaked, (unsigned long long)leaks);
-	check(after.pinned == after.leaked, "fuzz_pinned_pages_are_the_leaked",
+	rel_check(after.pinned == after.leaked, "fuzz_pinned_pages_are_the_leaked",
 	      "pinned_pages %lld, leaked_pages %lld", after.pinned, after.leaked);
-	check(after.pins - before.pins == (long long)leaks,
+	rel_check(after.pins - before.pins == (long long)leaks,
 	      "fuzz_kernel_pin_count_balanced",
 	      "nr_foll_pin acquired-released grew by %lld, %llu leaks injected",
 	      after.pins - before.pins, (unsigned long long)leaks);
-	check(after.maps - before.maps ==
+	rel_check(after.maps - before.maps ==
 	      (after.unmaps - before.unmaps) +
 	      (after.teardown_unmaps - before.teardown_unmaps) +
 	      (after.leaked - before.leaked),
@@ -630,15 +612,15 @@ int main(int argc, char **argv)
 	      after.maps - before.maps, after.unmaps - before.unmaps,
 	      after.teardown_unmaps - before.teardown_unmaps,
 	      after.leaked - before.leaked);
-	check((after.host_maps - before.host_maps) -
+	rel_check((after.host_maps - before.host_maps) -
 	      (after.host_unmaps - before.host_unmaps) == (long long)leaks,
 	      "fuzz_host_holds_only_the_leaked",
 	      "hostsim maps %lld - unmaps %lld != %llu",
 	      after.host_maps - before.host_maps,
 	      after.host_unmaps - before.host_unmaps, (unsigned long long)leaks);
-	check(atomic_load(&sh->execs) > 0, "fuzz_forks_execed_with_mappings",
+	rel_check(atomic_load(&sh->execs) > 0, "fuzz_forks_execed_with_mappings",
 	      "no fork child exec'd");
-	check(atomic_load(&sh->maps_ok) > 0 && atomic_load(&sh->unmaps_ok) > 0,
+	rel_check(atomic_load(&sh->maps_ok) > 0 && atomic_load(&sh->unmaps_ok) > 0,
 	      "fuzz_valid_requests_succeeded", "maps ok %lld, unmaps ok %lld",
 	      (long long)atomic_load(&sh->maps_ok),
 	      (long long)atomic_load(&sh->unmaps_ok));
@@ -667,11 +649,11 @@ int main(int argc, char **argv)
 			printf(" %s=%lld", name ? name : "?", n);
 	}
 	printf("\n");
-	if (failures)
+	if (rel_failures)
 		printf("fuzz: %d checks failed; replay with: fuzz -s %llu -n %llu -p %llu -t %llu -k %llu --leaks %llu --churn %u\n",
-		       failures, (unsigned long long)seed,
+		       rel_failures, (unsigned long long)seed,
 		       (unsigned long long)ioctls, (unsigned long long)procs,
 		       (unsigned long long)threads, (unsigned long long)kill_ms,
 		       (unsigned long long)leaks, churn);
-	return failures ? 1 : 0;
+	return rel_failures ? 1 : 0;
 }

@@ -131,24 +131,6 @@ static void child_main(unsigned int slot, uint64_t rng)
 	}
 }
 
-static int failures;
-
-static void check(bool ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		printf("%s: ok\n", name);
-		return;
-	}
-	failures++;
-	printf("%s: FAIL ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -238,11 +220,11 @@ int main(int argc, char **argv)
 	for (i = 0; i < helpers; i++)
 		alive += atomic_load(&sh->helpers[i]) > 0 &&
 			 kill(atomic_load(&sh->helpers[i]), 0) == 0;
-	check(alive > 0 && after.live == 0 && after.pinned == before.pinned,
+	rel_check(alive > 0 && after.live == 0 && after.pinned == before.pinned,
 	      "killstorm_mappings_die_with_mapper_not_helper",
 	      "%d helpers alive, live_mappings %lld, pinned_pages %lld (was %lld)",
 	      alive, after.live, after.pinned, before.pinned);
-	check(atomic_load(&sh->helper_eperm) > 0 &&
+	rel_check(atomic_load(&sh->helper_eperm) > 0 &&
 	      atomic_load(&sh->helper_eperm) <= atomic_load(&sh->nr_helpers),
 	      "killstorm_helpers_get_eperm", "%lld of %d helpers got EPERM",
 	      (long long)atomic_load(&sh->helper_eperm),
@@ -256,18 +238,18 @@ int main(int argc, char **argv)
 	elapsed = rel_now() - start;
 	rel_counters_read(&after);
 
-	check(after.live == 0, "killstorm_no_live_mapping_left",
+	rel_check(after.live == 0, "killstorm_no_live_mapping_left",
 	      "live_mappings %lld", after.live);
-	check(after.pinned == before.pinned, "killstorm_no_page_left_pinned",
+	rel_check(after.pinned == before.pinned, "killstorm_no_page_left_pinned",
 	      "pinned_pages %lld, was %lld", after.pinned, before.pinned);
-	check(after.pins == before.pins, "killstorm_kernel_pin_count_balanced",
+	rel_check(after.pins == before.pins, "killstorm_kernel_pin_count_balanced",
 	      "nr_foll_pin acquired-released %lld, was %lld", after.pins,
 	      before.pins);
-	check(after.files == 0, "killstorm_no_file_left", "%lld files open",
+	rel_check(after.files == 0, "killstorm_no_file_left", "%lld files open",
 	      after.files);
-	check(after.leaked == before.leaked, "killstorm_nothing_leaked",
+	rel_check(after.leaked == before.leaked, "killstorm_nothing_leaked",
 	      "leaked_pages %lld, was %lld", after.leaked, before.leaked);
-	check(after.maps - before.maps ==
+	rel_check(after.maps - before.maps ==
 	      (after.unmaps - before.unmaps) +
 	      (after.teardown_unmaps - before.teardown_unmaps),
 	      "killstorm_every_map_undone_once",
@@ -278,7 +260,7 @@ int main(int argc, char **argv)
 	 * A client killed between its MAP's return and its own count loses
 	 * that one count: at most one per process.
 	 */
-	check(after.maps - before.maps >= atomic_load(&sh->maps_ok) &&
+	rel_check(after.maps - before.maps >= atomic_load(&sh->maps_ok) &&
 	      after.maps - before.maps <= atomic_load(&sh->maps_ok) + spawned +
 	      atomic_load(&sh->forks),
 	      "killstorm_driver_counted_every_map",
@@ -286,18 +268,18 @@ int main(int argc, char **argv)
 	      after.maps - before.maps, (long long)atomic_load(&sh->maps_ok),
 	      spawned + (long long)atomic_load(&sh->forks));
 	/* a child killed before its open() returned has no file */
-	check(after.teardowns - before.teardowns >= atomic_load(&sh->opened) &&
+	rel_check(after.teardowns - before.teardowns >= atomic_load(&sh->opened) &&
 	      after.teardowns - before.teardowns <= spawned +
 	      atomic_load(&sh->forks),
 	      "killstorm_every_file_torn_down",
 	      "teardowns %lld, files opened %lld, processes %lld",
 	      after.teardowns - before.teardowns,
 	      (long long)atomic_load(&sh->opened), spawned);
-	check(killed_mapped > 0 && after.teardown_unmaps > before.teardown_unmaps,
+	rel_check(killed_mapped > 0 && after.teardown_unmaps > before.teardown_unmaps,
 	      "killstorm_killed_processes_held_mappings",
 	      "killed with mappings %lld, teardown_unmaps %lld", killed_mapped,
 	      after.teardown_unmaps - before.teardown_unmaps);
-	check(atomic_load(&sh->execs) > 0, "killstorm_some_processes_execed",
+	rel_check(atomic_load(&sh->execs) > 0, "killstorm_some_processes_execed",
 	      "no process execve'd with mappings");
 	printf("killstorm-result: seed=%llu procs=%lld killed_with_mappings=%lld helpers=%d execs=%lld seconds=%.1f maps=%lld unmaps=%lld teardown_unmaps=%lld teardowns=%lld\n",
 	       (unsigned long long)seed, spawned, killed_mapped,
@@ -306,10 +288,10 @@ int main(int argc, char **argv)
 	       after.maps - before.maps, after.unmaps - before.unmaps,
 	       after.teardown_unmaps - before.teardown_unmaps,
 	       after.teardowns - before.teardowns);
-	if (failures)
+	if (rel_failures)
 		printf("killstorm: %d checks failed; replay with: killstorm -s %llu -n %llu -c %llu -d %llu\n",
-		       failures, (unsigned long long)seed,
+		       rel_failures, (unsigned long long)seed,
 		       (unsigned long long)nprocs, (unsigned long long)conc,
 		       (unsigned long long)max_delay_ms);
-	return failures ? 1 : 0;
+	return rel_failures ? 1 : 0;
 }

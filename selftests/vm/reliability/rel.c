@@ -236,3 +236,21 @@ bool rel_trace_has(const char *event, ...)
 	free(text);
 	return found;
 }
+
+int rel_failures;
+
+void rel_check(bool ok, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok) {
+		printf("%s: ok\n", name);
+		return;
+	}
+	rel_failures++;
+	printf("%s: FAIL ", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}

@@ -92,6 +92,13 @@ static inline uint64_t rel_substream(uint64_t seed, uint64_t a, uint64_t b)
 	return rel_rand(&s);
 }
 
+/* Cases that failed so far, counted by rel_check(). */
+extern int rel_failures;
+
+/* Print "NAME: ok", or "NAME: FAIL <fmt...>" and count a failure. */
+void rel_check(bool ok, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 double rel_now(void);
 
 /* Tracing of the kvmmem events: enable, clear, read. */
