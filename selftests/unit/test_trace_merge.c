@@ -65,6 +65,75 @@ Test(calls, enter_exit_pair_per_thread_and_carry_the_ioctl)
 	free(c);
 }
 
+/* What a streamed read (merge's) builds, chunk by chunk of @chunk events. */
+static void build_streamed(size_t chunk, struct kvmmem_hc_call **c, size_t *n)
+{
+	struct kvmmem_hc_builder b;
+	size_t i;
+
+	cr_assert_eq(kvmmem_hc_builder_init(&b, KT_HC_ENTER, KT_HC_EXIT, 0), 0);
+	for (i = 0; i < nev; i += chunk)
+		cr_assert_eq(kvmmem_hc_builder_add(&b, evs + i,
+				nev - i < chunk ? nev - i : chunk), 0);
+	kvmmem_hc_builder_finish(&b, c, n);
+	kvmmem_hc_builder_free(&b);
+}
+
+/*
+ * Two threads each in a MAP ioctl of one call, their calls completing in
+ * the other order: each ioctl's end goes to its own thread's call (a
+ * streamed build once gave it to whichever call came next).
+ */
+Test(calls, interleaved_threads_keep_their_own_ioctl)
+{
+	struct kvmmem_hc_call *c, *s;
+	size_t n, ns, chunk, i;
+
+	add(100, KT_MAP_START, 1, 10, 0, 0, 0);
+	add(101, KT_HC_ENTER, 1, 10, 32, 0xa, 0);	/* slow host */
+	add(102, KT_MAP_START, 2, 20, 0, 0, 0);
+	add(103, KT_HC_ENTER, 2, 20, 32, 0xb, 0);
+	add(104, KT_HC_EXIT, 2, 20, 32, 0xb, 0);
+	add(105, KT_MAP_END, 2, 20, 0, 0, 0);
+	add(106, KT_MAP_START, 2, 20, 0, 0, 0);		/* two calls: no split */
+	add(107, KT_HC_ENTER, 2, 20, 33, 0xc, 0);
+	add(108, KT_HC_EXIT, 2, 20, 33, 0xc, 0);
+	add(109, KT_HC_ENTER, 2, 20, 33, 0xd, 0);
+	add(110, KT_HC_EXIT, 2, 20, 33, 0xd, 0);
+	add(111, KT_MAP_END, 2, 20, 0, 0, 0);
+	add(190, KT_HC_EXIT, 1, 10, 32, 0xa, 0);
+	add(200, KT_MAP_END, 1, 10, 0, 0, 0);
+	cr_assert_eq(kvmmem_hc_calls(evs, nev, KT_HC_ENTER, KT_HC_EXIT, 0, &c, &n), 0);
+	cr_assert_eq(n, 4);
+	cr_expect_eq(c[0].a0, 0xa);
+	cr_expect_eq(c[0].op_start, 100);
+	cr_expect_eq(c[0].op_end, 200);
+	cr_expect_eq(c[1].a0, 0xb);
+	cr_expect_eq(c[1].op_start, 102);
+	cr_expect_eq(c[1].op_end, 105);
+	cr_expect_eq(c[2].op_start, 106);
+	cr_expect_eq(c[2].op_end, 0, "an ioctl of two calls does not split");
+	cr_expect_eq(c[3].op_end, 0);
+	for (chunk = 1; chunk <= nev; chunk++) {
+		build_streamed(chunk, &s, &ns);
+		cr_assert_eq(ns, n, "chunks of %zu", chunk);
+		for (i = 0; i < n; i++)
+			cr_expect(!memcmp(&s[i], &c[i], sizeof(c[i])),
+				  "chunks of %zu: call %zu differs", chunk, i);
+		free(s);
+	}
+	free(c);
+}
+
+Test(calls, the_builder_refuses_kinds_that_are_no_pair)
+{
+	struct kvmmem_hc_builder b;
+
+	cr_expect_eq(kvmmem_hc_builder_init(&b, 0, KT_HC_EXIT, 0), -EINVAL);
+	cr_expect_eq(kvmmem_hc_builder_init(&b, KT_HC_EXIT, KT_HC_EXIT, 0), -EINVAL);
+	cr_expect_eq(kvmmem_hc_builder_init(&b, KT_NR_KINDS, KT_HC_EXIT, 0), -EINVAL);
+}
+
 Test(calls, unpaired_enters_and_exits_are_dropped)
 {
 	struct kvmmem_hc_call *c;

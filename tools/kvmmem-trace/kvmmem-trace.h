@@ -60,17 +60,17 @@ struct filtered {
 int filter_events(void *ctx, const struct kt_event *ev, size_t n);
 /* After the read: 0, or -EINVAL if the filter's times were bad (said). */
 int filter_done(struct filtered *fl, const char *path);
-/* Keep the events of a loaded @tf that pass; 0 or -EINVAL (said). */
-int filter_loaded(struct kvmmem_trace_file *tf, const char *path);
 
 /*
- * Load FILE ("-": standard input), saying on stderr what is wrong; return
- * 0, INCOMPLETE or <0. stream_recording() hands @cb the events one chunk
- * at a time instead of keeping them (memory: one chunk).
+ * Read FILE ("-": standard input), handing @cb the events one chunk at a
+ * time (memory: one chunk) and saying on stderr what is wrong; return 0,
+ * INCOMPLETE or <0. stream_recording_fd() reads an open @fd, named @name
+ * in the messages.
  */
-int load_recording(const char *path, struct kvmmem_trace_file *tf);
 int stream_recording(const char *path, kvmmem_trace_events_cb cb, void *ctx,
 		     struct kvmmem_trace_file *tf);
+int stream_recording_fd(const char *name, int fd, kvmmem_trace_events_cb cb,
+			void *ctx, struct kvmmem_trace_file *tf);
 /* Exit status for a recording that loaded: 0, or EXIT_INCOMPLETE. */
 int load_status(int err);
 
@@ -109,9 +109,6 @@ int perfetto_stream_events(struct perfetto *x, struct kvmmem_trace_analysis *a,
 			   const struct kt_event *ev, size_t n);
 void perfetto_stream_finish(struct perfetto *x, const struct kvmmem_trace_file *tf,
 			    struct kvmmem_trace_analysis *a);
-/* The three above over a loaded @tf. */
-int perfetto_recording(struct perfetto *x, const struct kvmmem_trace_file *tf,
-		       struct kvmmem_trace_analysis *a);
 /* One end of a flow arrow (start: "s", else "f") at @ts on pid/tid. */
 void perfetto_flow(struct perfetto *x, bool start, uint64_t id,
 		   const char *name, uint32_t pid, uint32_t tid, uint64_t ts);

@@ -8,9 +8,12 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/json.h"
 #include "common/timefmt.h"
@@ -101,33 +104,155 @@ static error_t merge_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-/* The enter/exit kinds of the host's side of hypercalls in @tf. */
-static bool host_kinds(const struct kvmmem_trace_file *tf, unsigned int *enter,
-		       unsigned int *exit)
-{
-	size_t i;
+/*
+ * One recording, as merge reads it: streamed once to build its hypercalls
+ * (and, on the host side, to learn which kinds carry them), and once more
+ * for -o, to write its events. A pipe or standard input is spooled to an
+ * unlinked temporary file for that second read. Memory: the calls, not
+ * the events.
+ */
+struct side {
+	const char *path;
+	int fd;
+	bool host;
+	struct kvmmem_trace_file tf;
+	bool any;
+	uint64_t first_ts;
+	unsigned int host_exit;		/* the first host exit kind seen */
+	struct kvmmem_hc_builder b[2];	/* guest; host: hostsim, --host */
+	int nb;
+};
 
-	for (i = 0; i < tf->nr_events; i++) {
-		if (tf->events[i].kind == KT_HOST_HC_EXIT) {
-			*enter = KT_HOST_HC_ENTER;
-			*exit = KT_HOST_HC_EXIT;
-			return true;
-		}
-		if (tf->events[i].kind == KT_KVM_HC_EXIT) {	/* --host */
-			*enter = KT_KVM_HC_ENTER;
-			*exit = KT_KVM_HC_EXIT;
-			return true;
-		}
+static int side_events(void *ctx, const struct kt_event *ev, size_t n)
+{
+	struct side *sd = ctx;
+	size_t i;
+	int k, err;
+
+	if (!sd->any) {
+		sd->any = true;
+		sd->first_ts = ev[0].ts;
 	}
-	return false;
+	for (i = 0; i < n && sd->host && !sd->host_exit; i++)
+		if (ev[i].kind == KT_HOST_HC_EXIT || ev[i].kind == KT_KVM_HC_EXIT)
+			sd->host_exit = ev[i].kind;
+	for (k = 0; k < sd->nb; k++) {
+		err = kvmmem_hc_builder_add(&sd->b[k], ev, n);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
-static uint64_t start_of(const struct kvmmem_trace_file *tf)
+/* Copy the stream @fd to an unlinked temporary file; its fd, or -errno. */
+static int spool(int fd)
 {
-	uint64_t t = tf->info.start_mono_ns;
+	const char *dir = getenv("TMPDIR");
+	char path[4096], buf[65536];
+	ssize_t n, w, off;
+	int t;
 
-	if (tf->nr_events && tf->events[0].ts < t)
-		t = tf->events[0].ts;
+	snprintf(path, sizeof(path), "%s/kvmmem-merge.XXXXXX",
+		 dir && *dir ? dir : "/tmp");
+	t = mkstemp(path);
+	if (t < 0)
+		return -errno;
+	unlink(path);
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		for (off = 0; off < n; off += w) {
+			w = write(t, buf + off, (size_t)(n - off));
+			if (w < 0)
+				goto fail;
+		}
+	}
+	if (lseek(t, 0, SEEK_SET) == 0)
+		return t;
+fail:
+	n = -errno;
+	close(t);
+	return (int)n;
+}
+
+/* Open @sd's recording (spooled if it cannot be read twice and @twice). */
+static int side_open(struct side *sd, bool twice)
+{
+	struct stat st;
+	int fd;
+
+	fd = strcmp(sd->path, "-") ? open(sd->path, O_RDONLY | O_CLOEXEC) :
+				     dup(STDIN_FILENO);
+	if (fd < 0) {
+		kvmmem_warn("cannot read %s: %s", sd->path, strerror(errno));
+		return -errno;
+	}
+	if (twice && (fstat(fd, &st) || !S_ISREG(st.st_mode))) {
+		int t = spool(fd);
+
+		close(fd);
+		if (t < 0) {
+			kvmmem_warn("%s: cannot keep a copy to read it twice: %s",
+				    sd->path, strerror(-t));
+			return t;
+		}
+		fd = t;
+	}
+	sd->fd = fd;
+	return 0;
+}
+
+/* The first read: 0, INCOMPLETE or <0 (said). */
+static int side_read(struct side *sd, uint32_t vm)
+{
+	int err;
+
+	if (sd->host) {
+		kvmmem_hc_builder_init(&sd->b[0], KT_HOST_HC_ENTER, KT_HOST_HC_EXIT, vm);
+		kvmmem_hc_builder_init(&sd->b[1], KT_KVM_HC_ENTER, KT_KVM_HC_EXIT, vm);
+		sd->nb = 2;
+	} else {
+		kvmmem_hc_builder_init(&sd->b[0], KT_HC_ENTER, KT_HC_EXIT, 0);
+		sd->nb = 1;
+	}
+	err = stream_recording_fd(sd->path, sd->fd, side_events, sd, &sd->tf);
+	if (err == -ENOMEM)
+		kvmmem_warn("out of memory");
+	return err;
+}
+
+/* Its hypercalls (the host's: of the kinds it has); false: it has none. */
+static bool side_calls(struct side *sd, struct kvmmem_hc_call **c, size_t *n)
+{
+	int k = sd->host && sd->host_exit == KT_KVM_HC_EXIT;
+
+	if (sd->host && !sd->host_exit)
+		return false;
+	kvmmem_hc_builder_finish(&sd->b[k], c, n);
+	return true;
+}
+
+static void side_free(struct side *sd)
+{
+	int k;
+
+	for (k = 0; k < sd->nb; k++)
+		kvmmem_hc_builder_free(&sd->b[k]);
+	if (sd->fd >= 0)
+		close(sd->fd);
+	kvmmem_trace_file_free(&sd->tf);
+}
+
+/* Where its time starts: its start, or its first event if that is earlier. */
+static uint64_t start_of(const struct side *sd)
+{
+	uint64_t t = sd->tf.info.start_mono_ns;
+
+	if (sd->any && sd->first_ts < t)
+		t = sd->first_ts;
 	return t;
 }
 
@@ -163,11 +288,11 @@ static uint64_t guest_time(const struct kvmmem_merge *m, uint64_t ts)
 
 /* Unpaired guest calls made while the host was recording. */
 static size_t unpaired_in_range(const struct kvmmem_hc_call *g, size_t ng,
-				const struct kvmmem_trace_file *hf,
+				const struct side *hs,
 				const struct kvmmem_merge *m)
 {
-	uint64_t from = guest_time(m, start_of(hf));
-	uint64_t to = guest_time(m, hf->end_ts);
+	uint64_t from = guest_time(m, start_of(hs));
+	uint64_t to = guest_time(m, hs->tf.end_ts);
 	size_t i, n = 0;
 
 	for (i = 0; i < ng; i++)
@@ -298,19 +423,52 @@ static int64_t host_shift(const void *ctx, uint64_t ts)
 	return kvmmem_merge_offset_at(ctx, ts);
 }
 
+struct perfetto_pass {
+	struct perfetto *x;
+	struct kvmmem_trace_analysis *a;
+};
+
+static int pass_events(void *ctx, const struct kt_event *ev, size_t n)
+{
+	struct perfetto_pass *p = ctx;
+
+	return perfetto_stream_events(p->x, p->a, ev, n);
+}
+
+/* The second read of @sd: its events into @x, through @a. */
+static int side_write(struct side *sd, struct perfetto *x,
+		      struct kvmmem_trace_analysis *a)
+{
+	struct perfetto_pass p = { x, a };
+	struct kvmmem_trace_file tf;
+	int err;
+
+	if (lseek(sd->fd, 0, SEEK_SET)) {
+		kvmmem_warn("%s: cannot read it again: %s", sd->path, strerror(errno));
+		return -errno;
+	}
+	perfetto_stream_start(x, start_of(sd));
+	err = stream_recording_fd(sd->path, sd->fd, pass_events, &p, &tf);
+	if (err == -ENOMEM)
+		kvmmem_warn("out of memory");
+	if (err >= 0)
+		perfetto_stream_finish(x, &tf, a);
+	kvmmem_trace_file_free(&tf);
+	return err < 0 ? err : 0;
+}
+
 /* Both recordings and the flows between them, as one Chrome JSON trace. */
-static int write_perfetto(const struct kvmmem_trace_file *gf,
-			  const struct kvmmem_trace_file *hf,
+static int write_perfetto(struct side *gs, struct side *hs,
 			  const struct kvmmem_hc_call *g, size_t ng,
 			  const struct kvmmem_hc_call *h,
 			  const struct kvmmem_merge *m)
 {
 	struct kvmmem_trace_analysis ga, ha;
-	uint64_t t0 = start_of(gf), ht0 = guest_time(m, start_of(hf));
+	uint64_t t0 = start_of(gs), ht0 = guest_time(m, start_of(hs));
 	struct perfetto x;
 	size_t i;
 	FILE *f;
-	int err = -ENOMEM;
+	int err;
 
 	f = fopen(mrg_args.output, "w");
 	if (!f) {
@@ -322,13 +480,15 @@ static int write_perfetto(const struct kvmmem_trace_file *gf,
 	kvmmem_trace_analysis_init(&ha);
 	perfetto_begin(&x, f, ht0 < t0 ? ht0 : t0);
 	x.label = "guest ";
-	if (perfetto_recording(&x, gf, &ga))
+	err = side_write(gs, &x, &ga);
+	if (err)
 		goto out;
 	x.label = "host ";
 	x.pid_base = HOST_PID_BASE;
 	x.shift_at = host_shift;
 	x.shift_ctx = m;
-	if (perfetto_recording(&x, hf, &ha))
+	err = side_write(hs, &x, &ha);
+	if (err)
 		goto out;
 	for (i = 0; i < ng; i++) {
 		const struct kvmmem_hc_call *hc;
@@ -352,10 +512,7 @@ static int write_perfetto(const struct kvmmem_trace_file *gf,
 	kvmmem_json_u64(&x.j, "pairs", m->pairs);
 	kvmmem_json_u64(&x.j, "host_pid_base", HOST_PID_BASE);
 	perfetto_end(&x);
-	err = 0;
 out:
-	if (err)
-		kvmmem_warn("out of memory");
 	if (fclose(f) && !err) {
 		err = -errno;
 		kvmmem_warn("%s: %s", mrg_args.output, strerror(errno));
@@ -372,35 +529,34 @@ int cmd_merge(int argc, char **argv)
 		.args_doc = "GUEST HOST", .doc = merge_doc,
 	};
 	struct kvmmem_hc_call *g = NULL, *h = NULL;
-	struct kvmmem_trace_file gf = { 0 }, hf = { 0 };
+	struct side gs = { .fd = -1 }, hs = { .fd = -1, .host = true };
 	struct kvmmem_time_split split[2] = { 0 };
-	unsigned int enter = 0, exit = 0;
 	struct kvmmem_merge m = { 0 };
 	size_t ng = 0, nh = 0;
 	int gerr, herr, err, ret = EXIT_FAIL;
 
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
-	gerr = load_recording(mrg_args.guest, &gf);
+	gs.path = mrg_args.guest;
+	hs.path = mrg_args.host;
+	if (!strcmp(gs.path, "-") && !strcmp(hs.path, "-")) {
+		kvmmem_warn("GUEST and HOST cannot both be standard input");
+		return EXIT_USAGE;
+	}
+	if (side_open(&gs, mrg_args.output) || side_open(&hs, mrg_args.output))
+		goto out;
+	gerr = side_read(&gs, 0);
 	if (gerr < 0)
 		goto out;
-	herr = load_recording(mrg_args.host, &hf);
+	herr = side_read(&hs, mrg_args.vm);
 	if (herr < 0)
 		goto out;
-	if (!host_kinds(&hf, &enter, &exit)) {
+	if (!side_calls(&hs, &h, &nh)) {
 		kvmmem_warn("%s has no host side of any hypercall: record it with "
 		     "'kvmmem-trace record --host' on the host (or -e host in a "
 		     "guest with kvmmem_hostsim)", mrg_args.host);
 		goto out;
 	}
-	err = kvmmem_hc_calls(gf.events, gf.nr_events, KT_HC_ENTER, KT_HC_EXIT,
-			      0, &g, &ng);
-	if (!err)
-		err = kvmmem_hc_calls(hf.events, hf.nr_events, enter, exit,
-				      mrg_args.vm, &h, &nh);
-	if (err) {
-		kvmmem_warn("out of memory");
-		goto out;
-	}
+	side_calls(&gs, &g, &ng);
 	if (!ng) {
 		kvmmem_warn("%s has no guest hypercall (record the guest with the "
 		     "default events, or -e hypercall)", mrg_args.guest);
@@ -418,12 +574,12 @@ int cmd_merge(int argc, char **argv)
 		kvmmem_warn("out of memory");
 		goto out;
 	}
-	in_range = unpaired_in_range(g, ng, &hf, &m);
+	in_range = unpaired_in_range(g, ng, &hs, &m);
 	if (mrg_args.json)
 		print_json(stdout, &m, ng, nh, split);
 	else
 		print_text(stdout, &m, ng, nh, split);
-	if (mrg_args.output && write_perfetto(&gf, &hf, g, ng, h, &m))
+	if (mrg_args.output && write_perfetto(&gs, &hs, g, ng, h, &m))
 		goto out;
 	ret = load_status(gerr) ? load_status(gerr) : load_status(herr);
 	if (!ret && in_range) {
@@ -437,7 +593,7 @@ out:
 	kvmmem_merge_free(&m);
 	free(g);
 	free(h);
-	kvmmem_trace_file_free(&gf);
-	kvmmem_trace_file_free(&hf);
+	side_free(&gs);
+	side_free(&hs);
 	return ret;
 }

@@ -22,9 +22,11 @@ static int said(const char *path, struct kvmmem_trace_file *tf, int err)
 	return err;
 }
 
-int load_recording(const char *path, struct kvmmem_trace_file *tf)
+int stream_recording_fd(const char *name, int fd, kvmmem_trace_events_cb cb,
+			void *ctx, struct kvmmem_trace_file *tf)
 {
-	return said(path, tf, kvmmem_trace_load(path, tf));
+	memset(tf, 0, sizeof(*tf));
+	return said(name, tf, kvmmem_trace_read_fd(fd, cb, ctx, tf));
 }
 
 int stream_recording(const char *path, kvmmem_trace_events_cb cb, void *ctx,

@@ -244,20 +244,6 @@ void perfetto_stream_finish(struct perfetto *x, const struct kvmmem_trace_file *
 	metadata(x, a);
 }
 
-int perfetto_recording(struct perfetto *x, const struct kvmmem_trace_file *tf,
-		       struct kvmmem_trace_analysis *a)
-{
-	uint64_t start = tf->info.start_mono_ns;
-
-	if (tf->nr_events && tf->events[0].ts < start)
-		start = tf->events[0].ts;
-	perfetto_stream_start(x, start);
-	if (perfetto_stream_events(x, a, tf->events, tf->nr_events))
-		return -ENOMEM;
-	perfetto_stream_finish(x, tf, a);
-	return 0;
-}
-
 void perfetto_flow(struct perfetto *x, bool start, uint64_t id,
 		   const char *name, uint32_t pid, uint32_t tid, uint64_t ts)
 {

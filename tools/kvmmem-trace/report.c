@@ -128,24 +128,6 @@ int filter_done(struct filtered *fl, const char *path)
 	return err;
 }
 
-int filter_loaded(struct kvmmem_trace_file *tf, const char *path)
-{
-	char msg[256];
-	size_t i, m = 0;
-
-	if (kvmmem_trace_filter_resolve(&file_filter, &tf->info, msg, sizeof(msg))) {
-		kvmmem_warn("%s: %s", path, msg);
-		return -EINVAL;
-	}
-	if (!kvmmem_trace_filter_active(&file_filter))
-		return 0;
-	for (i = 0; i < tf->nr_events; i++)
-		if (kvmmem_trace_filter_match(&file_filter, &tf->events[i]))
-			tf->events[m++] = tf->events[i];
-	tf->nr_events = m;
-	return 0;
-}
-
 /* ------------------------------------------------------------- options */
 
 static struct {

@@ -51,92 +51,209 @@ static bool is_op_end(unsigned int kind)
 	return kind == KT_MAP_END || kind == KT_UNMAP_END;
 }
 
+/* What a thread has open: a hypercall's enter, and the ioctl around it. */
+struct hc_thread {
+	uint32_t tid;
+	bool used;
+	bool entered;
+	uint64_t enter_ts;
+	uint32_t enter_nr;
+	uint64_t op_start;		/* 0: no ioctl open */
+	size_t op_first, op_calls;	/* its first call (index), how many */
+};
+
+int kvmmem_hc_builder_init(struct kvmmem_hc_builder *b, unsigned int enter_kind,
+			   unsigned int exit_kind, uint32_t pid)
+{
+	memset(b, 0, sizeof(*b));
+	if (!enter_kind || enter_kind >= KT_NR_KINDS ||
+	    !exit_kind || exit_kind >= KT_NR_KINDS || enter_kind == exit_kind)
+		return -EINVAL;
+	b->enter_kind = enter_kind;
+	b->exit_kind = exit_kind;
+	b->pid = pid;
+	b->guest = enter_kind == KT_HC_ENTER;
+	return 0;
+}
+
+static size_t tid_slot(uint32_t tid, size_t cap)
+{
+	return (size_t)((tid * 2654435761U) & (cap - 1));
+}
+
+/* The state of thread @tid (created, all zero, if new); NULL: no memory. */
+static struct hc_thread *hc_thread(struct kvmmem_hc_builder *b, uint32_t tid)
+{
+	struct hc_thread *t;
+	size_t i;
+
+	if (b->nr_threads * 2 >= b->cap_threads) {
+		size_t cap = b->cap_threads ? b->cap_threads * 2 : 64, k;
+		struct hc_thread *nt = calloc(cap, sizeof(*nt));
+
+		if (!nt)
+			return NULL;
+		for (k = 0; k < b->cap_threads; k++) {
+			struct hc_thread *o = &b->threads[k];
+
+			if (!o->used)
+				continue;
+			for (i = tid_slot(o->tid, cap); nt[i].used; i = (i + 1) & (cap - 1))
+				;
+			nt[i] = *o;
+		}
+		free(b->threads);
+		b->threads = nt;
+		b->cap_threads = cap;
+	}
+	for (i = tid_slot(tid, b->cap_threads);; i = (i + 1) & (b->cap_threads - 1)) {
+		t = &b->threads[i];
+		if (t->used && t->tid == tid)
+			return t;
+		if (!t->used)
+			break;
+	}
+	t->used = true;
+	t->tid = tid;
+	b->nr_threads++;
+	return t;
+}
+
+static struct kvmmem_hc_call *new_call(struct kvmmem_hc_builder *b)
+{
+	if (b->nr == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 256;
+		struct kvmmem_hc_call *c = realloc(b->calls, cap * sizeof(*c));
+
+		if (!c)
+			return NULL;
+		b->calls = c;
+		b->cap = cap;
+	}
+	return &b->calls[b->nr++];
+}
+
+/* Is @e one of the events @b follows? */
+static bool hc_relevant(const struct kvmmem_hc_builder *b,
+			const struct kt_event *e)
+{
+	if (b->pid && e->pid != b->pid)
+		return false;
+	return e->kind == b->enter_kind || e->kind == b->exit_kind ||
+	       (b->guest && (is_op_start(e->kind) || is_op_end(e->kind)));
+}
+
+/* One event of its thread, in that thread's order. */
+static int hc_step(struct kvmmem_hc_builder *b, const struct kt_event *e)
+{
+	struct kvmmem_hc_call *call;
+	struct hc_thread *t = hc_thread(b, e->tid);
+
+	if (!t)
+		return -ENOMEM;
+	if (is_op_start(e->kind) && b->guest) {
+		t->op_start = e->ts;
+		t->op_calls = 0;
+	} else if (is_op_end(e->kind) && b->guest) {
+		/* only an ioctl of one call splits cleanly */
+		if (t->op_start && t->op_calls == 1)
+			b->calls[t->op_first].op_end = e->ts;
+		t->op_start = 0;
+		t->op_calls = 0;
+	} else if (e->kind == b->enter_kind) {
+		t->entered = true;
+		t->enter_ts = e->ts;
+		t->enter_nr = e->tgid;
+	} else if (t->entered && t->enter_nr == e->tgid) {
+		call = new_call(b);
+		if (!call)
+			return -ENOMEM;
+		call->enter = t->enter_ts;
+		call->exit = e->ts;
+		call->op_start = t->op_start;
+		call->op_end = 0;
+		call->a0 = e->a0;
+		call->a1 = e->a1;
+		call->a2 = e->a2;
+		call->ret = e->ret;
+		call->id = e->id;
+		call->nr = e->tgid;
+		call->pid = e->pid;
+		call->tid = e->tid;
+		memcpy(call->comm, e->comm, KT_COMM_LEN);
+		call->match = -1;
+		if (t->op_start && !t->op_calls++)
+			t->op_first = b->nr - 1;	/* other threads' calls interleave */
+		t->entered = false;
+	} else {
+		t->entered = false;	/* an exit without its enter */
+	}
+	return 0;
+}
+
+int kvmmem_hc_builder_add(struct kvmmem_hc_builder *b, const struct kt_event *ev,
+			  size_t n)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		if (!hc_relevant(b, &ev[i]))
+			continue;
+		err = hc_step(b, &ev[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+void kvmmem_hc_builder_finish(struct kvmmem_hc_builder *b,
+			      struct kvmmem_hc_call **calls, size_t *nr)
+{
+	if (b->nr)
+		qsort(b->calls, b->nr, sizeof(*b->calls), cmp_call_enter);
+	*calls = b->calls;
+	*nr = b->nr;
+	b->calls = NULL;
+	b->nr = b->cap = 0;
+}
+
+void kvmmem_hc_builder_free(struct kvmmem_hc_builder *b)
+{
+	free(b->calls);
+	free(b->threads);
+	memset(b, 0, sizeof(*b));
+}
+
 int kvmmem_hc_calls(const struct kt_event *ev, size_t n, unsigned int enter_kind,
 		    unsigned int exit_kind, uint32_t pid,
 		    struct kvmmem_hc_call **calls, size_t *nr)
 {
-	bool guest = enter_kind == KT_HC_ENTER;
-	struct kvmmem_hc_call *c = NULL;
+	struct kvmmem_hc_builder b;
 	struct ev_ref *refs;
-	size_t nrefs = 0, nc = 0, i;
+	size_t nrefs = 0, i;
+	int err;
 
 	*calls = NULL;
 	*nr = 0;
-	if (!enter_kind || enter_kind >= KT_NR_KINDS ||
-	    !exit_kind || exit_kind >= KT_NR_KINDS || enter_kind == exit_kind)
-		return -EINVAL;
+	err = kvmmem_hc_builder_init(&b, enter_kind, exit_kind, pid);
+	if (err)
+		return err;
+	/* each thread's events in time order (file order for equal times) */
 	refs = calloc(n ? n : 1, sizeof(*refs));
 	if (!refs)
 		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		unsigned int k = ev[i].kind;
-
-		if (pid && ev[i].pid != pid)
-			continue;
-		if (k == enter_kind || k == exit_kind ||
-		    (guest && (is_op_start(k) || is_op_end(k))))
+	for (i = 0; i < n; i++)
+		if (hc_relevant(&b, &ev[i]))
 			refs[nrefs++] = (struct ev_ref){ ev[i].tid, ev[i].ts, i };
-	}
 	qsort(refs, nrefs, sizeof(*refs), cmp_ev_ref);
-
-	/* at most one call per enter event */
-	c = calloc(nrefs ? nrefs : 1, sizeof(*c));
-	if (!c) {
-		free(refs);
-		return -ENOMEM;
-	}
-	for (i = 0; i < nrefs; i++) {
-		/* per thread: the open enter, the open ioctl and its calls */
-		static const size_t none = (size_t)-1;
-		size_t enter = none, op_first = 0, op_calls = 0, j;
-		uint64_t op_start = 0;
-		uint32_t tid = refs[i].tid;
-
-		for (j = i; j < nrefs && refs[j].tid == tid; j++) {
-			const struct kt_event *e = &ev[refs[j].i];
-			struct kvmmem_hc_call *call;
-
-			if (is_op_start(e->kind)) {
-				op_start = e->ts;
-				op_first = nc;
-				op_calls = 0;
-			} else if (is_op_end(e->kind)) {
-				/* only an ioctl of one call splits cleanly */
-				if (op_start && op_calls == 1)
-					c[op_first].op_end = e->ts;
-				op_start = 0;
-				op_calls = 0;
-			} else if (e->kind == enter_kind) {
-				enter = refs[j].i;
-			} else if (enter != none && ev[enter].tgid == e->tgid) {
-				call = &c[nc++];
-				call->enter = ev[enter].ts;
-				call->exit = e->ts;
-				call->op_start = op_start;
-				call->a0 = e->a0;
-				call->a1 = e->a1;
-				call->a2 = e->a2;
-				call->ret = e->ret;
-				call->id = e->id;
-				call->nr = e->tgid;
-				call->pid = e->pid;
-				call->tid = e->tid;
-				memcpy(call->comm, e->comm, KT_COMM_LEN);
-				call->match = -1;
-				if (op_start)
-					op_calls++;
-				enter = none;
-			} else {
-				enter = none;	/* an exit without its enter */
-			}
-		}
-		i = j - 1;
-	}
+	for (i = 0; i < nrefs && !err; i++)
+		err = hc_step(&b, &ev[refs[i].i]);
 	free(refs);
-	qsort(c, nc, sizeof(*c), cmp_call_enter);
-	*calls = c;
-	*nr = nc;
-	return 0;
+	if (!err)
+		kvmmem_hc_builder_finish(&b, calls, nr);
+	kvmmem_hc_builder_free(&b);
+	return err;
 }
 
 /* -------------------------------------------------------------- pairing */

@@ -35,6 +35,33 @@ struct kvmmem_hc_call {
 	long match;			/* paired call on the other side, or -1 */
 };
 
+/*
+ * The hypercalls of a recording, built as it streams: each thread's
+ * events must come in that thread's order, as a recording holds them
+ * (one ring buffer, each event reserved by the thread that made it).
+ * Memory: the calls and one small state per thread, not the events.
+ */
+struct kvmmem_hc_builder {
+	unsigned int enter_kind, exit_kind;
+	uint32_t pid;
+	bool guest;
+	struct kvmmem_hc_call *calls;
+	size_t nr, cap;
+	struct hc_thread *threads;	/* open-addressed by tid */
+	size_t nr_threads, cap_threads;
+};
+
+/* As kvmmem_hc_calls()'s kinds and @pid; 0 or -EINVAL. */
+int kvmmem_hc_builder_init(struct kvmmem_hc_builder *b, unsigned int enter_kind,
+			   unsigned int exit_kind, uint32_t pid);
+/* Feed @n events in file order (a kvmmem_trace_events_cb's); 0 or -ENOMEM. */
+int kvmmem_hc_builder_add(struct kvmmem_hc_builder *b, const struct kt_event *ev,
+			  size_t n);
+/* Hand over the calls in enter order (free() them); @b stays to be freed. */
+void kvmmem_hc_builder_finish(struct kvmmem_hc_builder *b,
+			      struct kvmmem_hc_call **calls, size_t *nr);
+void kvmmem_hc_builder_free(struct kvmmem_hc_builder *b);
+
 /**
  * kvmmem_hc_calls() - the hypercalls in a recording
  * @ev:         events in timestamp order
