@@ -12,9 +12,12 @@
 # Prints one line per case and "guest: N passed, N failed"; exits
 # non-zero on any failure.
 #
-# Usage: guest-lane.sh [--kernel stock|debug]. With debug, the same boots
-# run on the debug kernel (make debug-kernel) with the modules built
+# Usage: guest-lane.sh [--kernel stock|6.12|debug]. With debug, the same
+# boots run on the debug kernel (make debug-kernel) with the modules built
 # against it; vmrun also fails them on KASAN, lockdep and kmemleak reports.
+# With 6.12, every boot (the tools' too) runs on bookworm-backports' 6.12
+# kernel with the modules of `make modules-6.12` and the very same tool
+# binaries and BPF objects; the closing line is then "guest-6.12: ...".
 set -uo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -25,13 +28,26 @@ KERNEL=stock
 if [[ ${1:-} == --kernel ]]; then
 	KERNEL=${2:-}
 fi
+NAME=guest
 MODDIR=$TOP/kernel
-if [[ $KERNEL == debug ]]; then
+case $KERNEL in
+stock) ;;
+debug)
 	MODDIR=$OUT/debug-modules
 	LOG=$OUT/guest-lane-debug
-	# driver/run.sh loads modules by hand in the backend boot
-	export KVMMEM_MODULE_DIR=$MODDIR
-fi
+	;;
+6.12)
+	NAME=guest-6.12
+	MODDIR=$OUT/modules-6.12
+	LOG=$OUT/guest-lane-6.12
+	;;
+*)
+	echo "guest-lane.sh: unknown --kernel '$KERNEL' (stock, 6.12 or debug)" >&2
+	exit 2
+	;;
+esac
+# driver/run.sh and top/run.sh load the modules by hand in some cases
+[[ $KERNEL == stock ]] || export KVMMEM_MODULE_DIR=$MODDIR
 mkdir -p "$LOG"
 
 passed=0
@@ -77,15 +93,15 @@ boot() {
 
 if [[ ! -f $MODDIR/kvmmem.ko || ! -x $OUT/vm/test_driver || ! -x $OUT/kvmmem-trace ||
       ! -x $OUT/kvmmem-top ]]; then
-	echo "guest: FAIL not built: run make" >&2
-	echo "guest: 0 passed, 1 failed"
+	echo "$NAME: FAIL not built: run make (for 6.12: make modules-6.12)" >&2
+	echo "$NAME: 0 passed, 1 failed"
 	exit 1
 fi
 
 boot driver
 boot leak
 boot backend --no-load
-if [[ $KERNEL == stock ]]; then
+if [[ $KERNEL != debug ]]; then
 	# kvmmem-trace: its report must equal a known workload, tp_btf and raw_tp
 	boot trace-btf
 	boot trace-raw
@@ -94,5 +110,5 @@ if [[ $KERNEL == stock ]]; then
 	boot top
 fi
 
-echo "guest: $passed passed, $failed failed"
+echo "$NAME: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
