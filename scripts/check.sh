@@ -56,7 +56,9 @@ lane lint "$TOP/scripts/lint.sh"
 lane unit make -C "$TOP/selftests/unit" unit
 lane runner "$TOP/selftests/vm/runner/run-tests.sh"
 lane guest "$TOP/selftests/vm/guest-lane.sh"
+lane guest-6.12 "$TOP/selftests/vm/guest-lane.sh" --kernel 6.12
 lane host "$TOP/selftests/vm/host/host-lane.sh"
+lane host-6.12 "$TOP/selftests/vm/host/host-lane.sh" --l1-kernel 6.12
 lane docs "$TOP/selftests/docs/run.sh"
 lane debug "$TOP/selftests/vm/reliability/debug-lane.sh"
 

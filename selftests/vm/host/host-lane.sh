@@ -11,11 +11,28 @@
 # Recordings, reports and logs stay in build/host-lane.
 #
 # Prints one line per case and "host: N passed, N failed".
+#
+# Usage: host-lane.sh [--l1-kernel stock|6.12]. With 6.12, L1 (the KVM
+# host, where the host recorders and kvmmem-top --host run) boots
+# bookworm-backports' 6.12 kernel, with the same tool binaries and BPF
+# objects; the L2 guests stay on the stock kernel. The closing line is
+# then "host-6.12: ...", the logs in build/host-lane-6.12.
 set -uo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 OUT=${OUT:-$TOP/build}
-LOG=$OUT/host-lane
+L1_KERNEL=stock
+if [[ ${1:-} == --l1-kernel ]]; then
+	L1_KERNEL=${2:-}
+fi
+case $L1_KERNEL in
+stock) NAME=host LOG=$OUT/host-lane ;;
+6.12) NAME=host-6.12 LOG=$OUT/host-lane-6.12 ;;
+*)
+	echo "host-lane.sh: unknown --l1-kernel '$L1_KERNEL' (stock or 6.12)" >&2
+	exit 2
+	;;
+esac
 MAPS=${KVMMEM_HOST_MAPS:-1000}
 mkdir -p "$LOG"
 export KVMMEM_HOST_LOG=$LOG
@@ -31,15 +48,15 @@ show_kept() {
 	local d
 	for d in "$KEPT"/*/; do
 		[[ -d $d ]] || continue
-		echo "host: kept logs of a failed VM: $d"
+		echo "$NAME: kept logs of a failed VM: $d"
 		tail -n 40 "$d/console.log" 2>/dev/null | tr -d '\r' |
-			sed "s|^|host:   ${d%/}: console: |"
+			sed "s|^|$NAME:   ${d%/}: console: |"
 	done
 }
 
 # run_l1: boot L1 and run l1.sh in it; vmrun's exit status
 run_l1() {
-	"$TOP/selftests/vm/vmrun" --nested --timeout 420 -- \
+	"$TOP/selftests/vm/vmrun" --kernel "$L1_KERNEL" --nested --timeout 420 -- \
 		"$TOP/selftests/vm/host/l1.sh" "$MAPS" 2>&1 | tee "$LOG/l1.log"
 	return "${PIPESTATUS[0]}"
 }
@@ -55,9 +72,9 @@ retried=
 if [[ $rc -ne 0 ]] && ! grep -q '^l1/l2_guest_ran:' "$LOG/l1.log" &&
 	grep -q 'soft lockup\|rcu_preempt detected stalls' "$LOG/l1.log"; then
 	mv "$LOG/l1.log" "$LOG/l1-hung.log"
-	echo "host: L1 hung before L2 ran (vmrun exited $rc; kernel lockup," \
+	echo "$NAME: L1 hung before L2 ran (vmrun exited $rc; kernel lockup," \
 		"log in $LOG/l1-hung.log): booting L1 once more" >&2
-	retried="host: NOTE L1 booted twice: the first boot hung before L2 ran ($LOG/l1-hung.log)"
+	retried="$NAME: NOTE L1 booted twice: the first boot hung before L2 ran ($LOG/l1-hung.log)"
 	run_l1
 	rc=$?
 fi
@@ -72,12 +89,12 @@ else
 	failed=$((failed + 1))
 fi
 if [[ $((passed + failed)) -le 1 ]]; then
-	echo "host: FAIL no test case ran"
+	echo "$NAME: FAIL no test case ran"
 	failed=$((failed + 1))
 fi
 if [[ $failed -ne 0 || -n $retried ]]; then
 	show_kept
 fi
 [[ -n $retried ]] && echo "$retried"
-echo "host: $passed passed, $failed failed"
+echo "$NAME: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
