@@ -4,7 +4,9 @@
 # lint.sh - the kernel code's style and static checks, one line per case:
 #   checkpatch --strict on every file of kernel/ (checkpatch.pl comes from
 #   Debian's linux-source-6.1 tarball, extracted once into the cache),
-#   a W=1 build with no warning, and sparse (C=2) with no warning.
+#   a W=1 build with no warning, and sparse (C=2) with no warning, against
+#   the headers of both guest kernels (6.1 and bookworm-backports' 6.12;
+#   6.12 in a copy of the sources, so that kernel/ keeps its 6.1 objects).
 # Ends with "lint: N passed, N failed"; exits non-zero on any failure.
 
 set -uo pipefail
@@ -12,6 +14,7 @@ set -uo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${KVMMEM_CACHE:-$TOP/.cache/guest}
 KDIR=$CACHE/kbuild
+KDIR_612=${KVMMEM_CACHE_612:-$TOP/.cache/guest-6.12}/kbuild
 SRC_TAR=/usr/src/linux-source-6.1.tar.xz
 CP_DIR=$CACHE/checkpatch
 LOG=$(mktemp -d)
@@ -39,11 +42,12 @@ get_checkpatch() {
 	rm -rf "$CP_DIR" && mv "$CP_DIR.tmp" "$CP_DIR"
 }
 
-# A kbuild run is clean when it prints no warning or error line.
+# kbuild_clean NAME KDIR M [ARG...]: a kbuild run is clean when it
+# prints no warning or error line.
 kbuild_clean() {
-	local name=$1 log=$LOG/$1.log
-	shift
-	if ! make -C "$KDIR" M="$TOP/kernel" "$@" modules >"$log" 2>&1; then
+	local name=$1 kdir=$2 m=$3 log=$LOG/${1//[^a-zA-Z0-9.=-]/_}.log
+	shift 3
+	if ! make -C "$kdir" M="$m" "$@" modules >"$log" 2>&1; then
 		fail "$name" "build failed" "$log"
 	elif grep -E -q 'warning:|error:' "$log"; then
 		fail "$name" "warnings" <(grep -E -A3 'warning:|error:' "$log")
@@ -69,8 +73,20 @@ fi
 
 # Rebuild from clean so that every file is compiled with W=1.
 make -C "$KDIR" M="$TOP/kernel" clean >/dev/null 2>&1
-kbuild_clean "build W=1" W=1
-kbuild_clean "sparse C=2" C=2
+kbuild_clean "build W=1" "$KDIR" "$TOP/kernel" W=1
+kbuild_clean "sparse C=2" "$KDIR" "$TOP/kernel" C=2
+
+if [[ -d $KDIR_612 ]]; then
+	k612=$LOG/kernel-6.12
+	mkdir -p "$k612/uapi/linux"
+	cp "$TOP"/kernel/Kbuild "$TOP"/kernel/*.[ch] "$k612/"
+	rm -f "$k612"/*.mod.c
+	cp "$TOP"/kernel/uapi/linux/*.h "$k612/uapi/linux/"
+	kbuild_clean "6.12: build W=1" "$KDIR_612" "$k612" W=1
+	kbuild_clean "6.12: sparse C=2" "$KDIR_612" "$k612" C=2
+else
+	fail "6.12 headers" "no $KDIR_612: run make deps" /dev/null
+fi
 
 echo "lint: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
