@@ -98,6 +98,24 @@ if [[ ! -f $MODDIR/kvmmem.ko || ! -x $OUT/vm/test_driver || ! -x $OUT/kvmmem-tra
 	exit 1
 fi
 
+# The tools and BPF objects this lane runs: the 6.12 lane must run the
+# very files the stock lane ran (one build, CO-RE), not a build of its own.
+(cd "$OUT" && sha256sum kvmmem-ctl kvmmem-trace kvmmem-top bpf/*.bpf.o) \
+	>"$LOG/tools.sha256"
+if [[ $KERNEL == 6.12 ]]; then
+	if [[ ! -f $OUT/guest-lane/tools.sha256 ]]; then
+		echo "tools_same_as_stock_lane: FAIL no $OUT/guest-lane/tools.sha256 (run the stock guest lane first)"
+		failed=$((failed + 1))
+	elif cmp -s "$OUT/guest-lane/tools.sha256" "$LOG/tools.sha256"; then
+		echo "tools_same_as_stock_lane: ok"
+		passed=$((passed + 1))
+	else
+		echo "tools_same_as_stock_lane: FAIL the tools or BPF objects differ from the stock lane's:"
+		diff "$OUT/guest-lane/tools.sha256" "$LOG/tools.sha256" | sed 's/^/    /'
+		failed=$((failed + 1))
+	fi
+fi
+
 boot driver
 boot leak
 boot backend --no-load
