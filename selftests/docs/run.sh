@@ -2,11 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # run.sh - the docs lane: tests that fail when the docs drift from the
-# code. For now: an independent reader of the recording format, written
-# from docs/trace-format.md alone (ktr.py), must agree with
-# `kvmmem-trace dump --json` on every corpus file, on every recording the
-# other lanes left in the build directory, and on a damaged copy per row
-# of the page's damage table (check_reader.py).
+# code, the binaries and the tree. Runs on the build machine, no VM:
+#  - check_reader.py: an independent reader of the recording format,
+#    written from docs/trace-format.md alone (ktr.py), must agree with
+#    `kvmmem-trace dump --json` on every corpus file, on every recording
+#    the other lanes left in the build directory, and on a damaged copy
+#    per row of the page's damage table;
+#  - check_abi.py: docs/abi.md's module parameters against modinfo of
+#    the built modules, the errno tables of docs/abi.md and
+#    docs/hostsim.md against kernel/errnos.txt and that list against the
+#    -E constants of kernel/*.c, the debugfs files against the code;
 #
 # Prints one line per case and "docs: N passed, N failed".
 set -uo pipefail
@@ -17,21 +22,31 @@ TOOL=$OUT/kvmmem-trace
 
 log=$(mktemp) || exit 1
 trap 'rm -f "$log"' EXIT
-if [[ ! -x $TOOL ]]; then
-	echo "docs/reader: FAIL $TOOL not built (make)"
-	echo "docs: 0 passed, 1 failed"
-	exit 1
+if [[ -x $TOOL ]]; then
+	mapfile -t corpus < <(ls "$TOP"/selftests/fuzz/corpus/trace/*.ktr)
+	# recordings the guest, host and demo runs leave behind (none if they did not run)
+	mapfile -t made < <(find "$OUT" -name '*.ktr' -newer "$TOOL" \
+		-not -path '*/flake-check/*' 2>/dev/null | sort)
+	python3 "$TOP/selftests/docs/check_reader.py" "$TOOL" "${corpus[@]}" \
+		"${made[@]}" >>"$log" 2>&1
+	rc=$?
+	[[ $rc -le 1 ]] || echo "docs/reader: FAIL check_reader.py exited $rc" >>"$log"
+	echo "docs: NOTE ${#corpus[@]} corpus files and ${#made[@]} recordings of this build's lanes read" >>"$log"
+else
+	echo "docs/reader: FAIL $TOOL not built (make)" >>"$log"
 fi
-mapfile -t corpus < <(ls "$TOP"/selftests/fuzz/corpus/trace/*.ktr)
-# recordings the guest, host and demo runs leave behind (none if they did not run)
-mapfile -t made < <(find "$OUT" -name '*.ktr' -newer "$TOOL" \
-	-not -path '*/flake-check/*' 2>/dev/null | sort)
-python3 "$TOP/selftests/docs/check_reader.py" "$TOOL" "${corpus[@]}" \
-	"${made[@]}" >"$log" 2>&1
-rc=$?
-[[ $rc -le 1 ]] || echo "docs/reader: FAIL check_reader.py exited $rc" >>"$log"
+
+# Each check prints its own cases; an exit status above 1 is a crash.
+check() {
+	local name=$1 rc
+	shift
+	python3 "$@" >>"$log" 2>&1
+	rc=$?
+	[[ $rc -le 1 ]] || echo "docs/$name: FAIL ${1##*/} exited $rc" >>"$log"
+}
+check abi "$TOP/selftests/docs/check_abi.py" "$TOP" "$TOP/kernel"
+
 cat "$log"
-echo "docs: NOTE ${#corpus[@]} corpus files and ${#made[@]} recordings of this build's lanes read"
 passed=$(grep -c ': ok$' "$log")
 failed=$(grep -c ': FAIL' "$log")
 echo "docs: $passed passed, $failed failed"
