@@ -12,6 +12,8 @@
 #    the built modules, the errno tables of docs/abi.md and
 #    docs/hostsim.md against kernel/errnos.txt and that list against the
 #    -E constants of kernel/*.c, the debugfs files against the code;
+#  - check_tree.py: docs/architecture.md's tree table against git
+#    ls-files, at directory level.
 #
 # Prints one line per case and "docs: N passed, N failed".
 set -uo pipefail
@@ -45,6 +47,7 @@ check() {
 	[[ $rc -le 1 ]] || echo "docs/$name: FAIL ${1##*/} exited $rc" >>"$log"
 }
 check abi "$TOP/selftests/docs/check_abi.py" "$TOP" "$TOP/kernel"
+check tree "$TOP/selftests/docs/check_tree.py" "$TOP"
 
 cat "$log"
 passed=$(grep -c ': ok$' "$log")
