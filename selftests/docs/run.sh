@@ -14,6 +14,10 @@
 #    -E constants of kernel/*.c, the debugfs files against the code;
 #  - check_tree.py: docs/architecture.md's tree table against git
 #    ls-files, at directory level.
+#  - check_options.py: every option and command of each built tool's
+#    --help (and its commands') is in docs/tools.md, and every one
+#    documented there is in a --help, or is an old spelling still
+#    accepted (or refused) as its table says.
 #
 # Prints one line per case and "docs: N passed, N failed".
 set -uo pipefail
@@ -48,6 +52,7 @@ check() {
 }
 check abi "$TOP/selftests/docs/check_abi.py" "$TOP" "$TOP/kernel"
 check tree "$TOP/selftests/docs/check_tree.py" "$TOP"
+check options "$TOP/selftests/docs/check_options.py" "$TOP" "$OUT"
 
 cat "$log"
 passed=$(grep -c ': ok$' "$log")
