@@ -16,6 +16,13 @@ Cases (one line each, "docs/NAME: ok" or "docs/NAME: FAIL why"):
                          for FILE equal the -E... constants in kernel/FILE
   docs/abi/debugfs/FILE   the debugfs files FILE creates are the ones its
                          page documents, and no other
+  docs/abi/stats         the keys of debugfs kvmmem/stats (counter names,
+                         per-op and per-errno counters) and the columns of
+                         kvmmem/files and kvmmem/leaked, as the code prints
+                         them, against abi.md; the errnos counted one by
+                         one are the ioctl errnos of kernel/errnos.txt
+  docs/abi/sysfs         the device attributes against abi.md's
+                         /sys/class/misc/kvmmem/ files
 
 The code check is grep-level: it sees which -E constants a file writes,
 not which call returns them (a constant in a comparison, `ret == -EBUSY`,
@@ -201,8 +208,85 @@ def check_debugfs():
         case(f"abi/debugfs/{file}", problems)
 
 
+# ---------------------------------------------------- stats, files, sysfs
+def section(text, heading):
+    out, inside = [], False
+    for line in text.splitlines():
+        if line.startswith("#"):
+            inside = line.lstrip("#").strip() == heading
+        elif inside:
+            out.append(line)
+    return "\n".join(out)
+
+
+def func_body(src, name):
+    m = re.search(r"\b" + name + r"\([^)]*\)\s*\{(.*?)\n\}", src, re.S)
+    return m.group(1) if m else ""
+
+
+def check_stats(lst):
+    src = strip_c_comments(read("kernel/kvmmem_main.c"))
+    doc = read("docs/abi.md")
+    sec = section(doc, "Counters (debugfs)")
+    ctrs = re.findall(r"\[KVMMEM_CTR_\w+\]\s*=\s*\"(\w+)\"", src)
+    ops = re.findall(r"\[KVMMEM_OP_\w+\]\s*=\s*\"(\w+)\"", src)
+    counted = set(re.findall(r"\{\s*E\w+,\s*\"(E\w+)\"\s*\}", src))
+    body = func_body(src, "kvmmem_stats_show")
+    keys = set(re.findall(r"seq_printf\(s,\s*\"(\w+) %", body)) | set(ctrs)
+    if '"%s_errors' in body:
+        keys |= {o + "_errors" for o in ops}
+    problems = []
+    if not ctrs or not ops or not counted or not body:
+        problems.append("cannot find the counters in kernel/kvmmem_main.c")
+    doc_keys = set()
+    for r in md_tables(sec, "Counters (debugfs)") or [
+            [c.strip() for c in l.strip().strip("|").split("|")]
+            for l in sec.splitlines() if l.startswith("|")]:
+        if r[0] != "key" and not set(r[0]) <= set("-: "):
+            doc_keys |= set(ticks(r[0]))
+    doc_keys.discard("errors_<ERRNO>")
+    keys.discard("errors_other")
+    if "errors_other" not in sec:
+        problems.append("errors_other is not in abi.md's counters")
+    for k in sorted(keys - doc_keys):
+        problems.append(f"stats key {k} is not in abi.md's counters table")
+    for k in sorted(doc_keys - keys):
+        problems.append(f"abi.md's counters table has {k}, which stats does not print")
+    ioctl = {e for (f, cs, e, _) in lst if f == "kvmmem_main.c"
+             and cs & {"MAP", "UNMAP", "any"}}
+    for e in sorted(ioctl - counted):
+        problems.append(f"{e} (an ioctl errno of kernel/errnos.txt) has no errors_{e} counter")
+    for e in sorted(counted - ioctl):
+        problems.append(f"errors_{e} counts an errno no ioctl returns (kernel/errnos.txt)")
+    for fn, first in (("kvmmem_files_show", "file"), ("kvmmem_leaked_show", "id")):
+        b = func_body(src, fn)
+        # the header: its seq_puts() strings, and the counter names
+        # where a loop prints kvmmem_ctr_names[] between them
+        head = b.split("_lock(")[0]
+        parts = re.findall(r"seq_puts\(s,\s*\"([^\"]*)\"|(kvmmem_ctr_names\[)", head)
+        cols = []
+        for text, names in parts:
+            cols += ctrs if names else text.replace("\\n", " ").split()
+        m = re.search(r"`(" + first + r" tgid [^`]*)`", sec)
+        documented = m.group(1).split() if m else []
+        if cols != documented:
+            problems.append(f"{fn}'s columns are '{' '.join(cols)}', abi.md says '{' '.join(documented)}'")
+    case("abi/stats", problems)
+
+
+def check_sysfs():
+    src = strip_c_comments(read("kernel/kvmmem_main.c"))
+    made = set(re.findall(r"DEVICE_ATTR_\w+\((\w+)\)", src))
+    documented = set(re.findall(r"/sys/class/misc/kvmmem/(\w+)", read("docs/abi.md")))
+    problems = [f"{n} is created, not in abi.md" for n in sorted(made - documented)]
+    problems += [f"{n} is in abi.md, not created" for n in sorted(documented - made)]
+    case("abi/sysfs", problems)
+
+
 check_params()
 lst = errno_list()
+check_stats(lst)
+check_sysfs()
 check_errnos(lst)
 check_errnos_code(lst)
 check_debugfs()

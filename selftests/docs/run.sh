@@ -11,7 +11,8 @@
 #  - check_abi.py: docs/abi.md's module parameters against modinfo of
 #    the built modules, the errno tables of docs/abi.md and
 #    docs/hostsim.md against kernel/errnos.txt and that list against the
-#    -E constants of kernel/*.c, the debugfs files against the code;
+#    -E constants of kernel/*.c, the debugfs and sysfs files, the stats
+#    keys and the files/leaked columns against the code;
 #  - check_tree.py: docs/architecture.md's tree table against git
 #    ls-files, at directory level.
 #  - check_options.py: every option and command of each built tool's
