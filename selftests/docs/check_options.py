@@ -30,9 +30,16 @@ Cases, per tool:
                                      accepted, a "gone" one refused, any
                                      other is in --help (its new meaning)
 
-Limits: a tool's options are compared as one set, not per command (an
-option documented for `record` that only `dump` has passes), and an
-option documented only in prose, outside code, does not count.
+  docs/options/TOOL/per-command      every option of `TOOL C --help` is
+                                     documented where C is (see
+                                     per_command()), and the option
+                                     table gives C no option C lacks
+
+Limits: "where C is" is a paragraph or table row that names C, so an
+option written in a paragraph that names two commands counts for both;
+the table's rows are the only per-command claims checked in the other
+direction; an option written only in prose, outside code, does not
+count.
 """
 import os
 import re
@@ -43,6 +50,8 @@ TOP, BUILD = sys.argv[1], os.path.abspath(sys.argv[2])
 TOOLS = ("kvmmem-ctl", "kvmmem-trace", "kvmmem-top")
 OPT_RE = re.compile(r"(?<![\w\-/.])(--[a-z][a-z0-9-]*|-[A-Za-z](?![\w])|-\?(?!\w))")
 ok = True
+PER_CMD = {}  # tool -> {command ("" for the tool's own --help): options}
+STANDARD = {"-?", "--help", "--usage", "-V", "--version"}
 
 
 def case(name, problems):
@@ -107,8 +116,10 @@ def tool_help(tool):
         return {}, [], [f"{path} --help exited {rc} ({err.strip()[:80]}; make?)"]
     opts = {o: ["--help"] for o in help_options(out)}
     cmds = help_commands(tool, out)
+    PER_CMD[tool] = {"": help_options(out)}
     for c in cmds:
         _, sub, _ = run([path, c, "--help"])
+        PER_CMD[tool][c] = help_options(sub)
         for o in help_options(sub):
             opts.setdefault(o, []).append(f"{c} --help")
     return opts, cmds, []
@@ -199,6 +210,69 @@ def doc_for(tool, cmds, secs):
     return opts, doc_cmds, old
 
 
+def blocks(text):
+    """Paragraphs, and each table row on its own."""
+    out = []
+    for para in re.split(r"\n\s*\n", text):
+        if para.lstrip().startswith("|"):
+            out += [line for line in para.splitlines() if line.startswith("|")]
+        else:
+            out.append(para)
+    return out
+
+
+def per_command(tool, cmds, secs):
+    """Problems: options of `TOOL C --help` not documented where C is.
+
+    Where C is: the blocks of the tool's section that name it (`C ...`
+    in code, or C in a list such as "(live and record)"), and the rows
+    of the option table whose column for the tool names C (outside
+    parentheses), or names no command at all (then the row is for all
+    of them). Conversely, a row
+    that names C must only hold options `C --help` has ("live": the
+    tool's own --help)."""
+    body = "\n".join(v for k, v in secs.items() if k.split()[0] == tool)
+    lang = tables(secs.get("One command-line language", ""))
+    problems = []
+    names = {"live": ""} | {c: c for c in cmds}
+    for head, rows in lang:
+        if tool not in head:
+            continue
+        col = head.index(tool)
+        for r in rows:
+            if col >= len(r):
+                continue
+            words = set(re.findall(r"[a-z][a-z0-9-]*", re.sub(r"\([^)]*\)", "", r[col])))
+            row_opts = set(OPT_RE.findall(" ".join(re.findall(r"`([^`]+)`", r[0]))))
+            for w in sorted(words & set(names)):
+                lacking = row_opts - PER_CMD[tool].get(names[w], set())
+                if lacking:
+                    problems.append(f"the option table gives {w} {', '.join(sorted(lacking))}, "
+                                    f"not in '{tool} {names[w]} --help'".replace("  ", " "))
+    for c in cmds:
+        pat = re.compile(r"`" + re.escape(c) + r"\b|[(,] ?" + re.escape(c) +
+                         r"\b|\band " + re.escape(c) + r"\b")
+        doc = set()
+        for b in blocks(body):
+            if pat.search(b):
+                for span in code_spans(b):
+                    doc |= span_options(span, tool, cmds)
+        for head, rows in lang:
+            if tool not in head:
+                continue
+            col = head.index(tool)
+            for r in rows:
+                if col >= len(r) or not r[col]:
+                    continue
+                words = set(re.findall(r"[a-z][a-z0-9-]*", re.sub(r"\([^)]*\)", "", r[col])))
+                if c in words or not words & set(names):
+                    doc |= set(OPT_RE.findall(" ".join(re.findall(r"`([^`]+)`", r[0]))))
+        lacking = PER_CMD[tool][c] - STANDARD - doc
+        if lacking:
+            problems.append(f"{c}: {', '.join(sorted(lacking))} not documented where {c} is")
+    return problems
+
+
 def old_spellings(secs):
     """Rows (tool, command or None, [spellings], state) of the table."""
     rows = []
@@ -240,6 +314,8 @@ for tool in TOOLS:
     if extra_cmds:
         msg.append(f"commands documented, not in --help: {', '.join(extra_cmds)}")
     case(f"{tool}/docs-in-help", problems + msg)
+    if cmds:
+        case(f"{tool}/per-command", per_command(tool, cmds, secs))
 
 problems = []
 if not old_rows:
