@@ -35,6 +35,10 @@ Cases, per tool:
                                      per_command()), and the option
                                      table gives C no option C lacks
 
+  docs/options/TOOL/man               once a man page TOOL.1 (or TOOL.1.md,
+                                     ...) is tracked: every option and
+                                     command of the --help pages is in it
+
 Limits: "where C is" is a paragraph or table row that names C, so an
 option written in a paragraph that names two commands counts for both;
 the table's rows are the only per-command claims checked in the other
@@ -273,6 +277,24 @@ def per_command(tool, cmds, secs):
     return problems
 
 
+def man_pages(tool):
+    """Tracked man page sources of tool: TOOL.1, TOOL.1.md, TOOL.1.scd..."""
+    out = subprocess.run(["git", "-C", TOP, "ls-files"], capture_output=True,
+                         text=True).stdout.split()
+    return [f for f in out if re.search(r"(^|/)" + re.escape(tool) + r"\.1(\.\w+)?$", f)]
+
+
+def man_problems(tool, page, opts, cmds):
+    with open(os.path.join(TOP, page), encoding="utf-8", errors="replace") as f:
+        text = f.read()
+    # roff: \- is a minus, \fB...\fR fonts; markdown and scdoc: as is
+    text = re.sub(r"\\f[BIRP]|\\f\(\w\w|\\&", "", text).replace("\\-", "-")
+    found = set(OPT_RE.findall(text))
+    missing = [o for o in sorted(opts) if o not in found]
+    missing += [f"command {c}" for c in cmds if not re.search(r"\b" + re.escape(c) + r"\b", text)]
+    return [f"not in {page}: {', '.join(missing)}"] if missing else []
+
+
 def old_spellings(secs):
     """Rows (tool, command or None, [spellings], state) of the table."""
     rows = []
@@ -316,6 +338,8 @@ for tool in TOOLS:
     case(f"{tool}/docs-in-help", problems + msg)
     if cmds:
         case(f"{tool}/per-command", per_command(tool, cmds, secs))
+    for page in man_pages(tool):
+        case(f"{tool}/man", problems + man_problems(tool, page, opts, cmds))
 
 problems = []
 if not old_rows:
