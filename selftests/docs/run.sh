@@ -29,19 +29,6 @@ TOOL=$OUT/kvmmem-trace
 
 log=$(mktemp) || exit 1
 trap 'rm -f "$log"' EXIT
-if [[ -x $TOOL ]]; then
-	mapfile -t corpus < <(ls "$TOP"/selftests/fuzz/corpus/trace/*.ktr)
-	# recordings the guest, host and demo runs leave behind (none if they did not run)
-	mapfile -t made < <(find "$OUT" -name '*.ktr' -newer "$TOOL" \
-		-not -path '*/flake-check/*' 2>/dev/null | sort)
-	python3 "$TOP/selftests/docs/check_reader.py" "$TOOL" "${corpus[@]}" \
-		"${made[@]}" >>"$log" 2>&1
-	rc=$?
-	[[ $rc -le 1 ]] || echo "docs/reader: FAIL check_reader.py exited $rc" >>"$log"
-	echo "docs: NOTE ${#corpus[@]} corpus files and ${#made[@]} recordings of this build's lanes read" >>"$log"
-else
-	echo "docs/reader: FAIL $TOOL not built (make)" >>"$log"
-fi
 
 # Each check prints its own cases and exits 1 if one failed; any other
 # exit (a Python traceback exits 1 too, printing no case) is a crash.
@@ -55,6 +42,19 @@ check() {
 		echo "docs/$name: FAIL ${1##*/} exited $rc" >>"$log"
 	fi
 }
+
+if [[ -x $TOOL ]]; then
+	mapfile -t corpus < <(ls "$TOP"/selftests/fuzz/corpus/trace/*.ktr)
+	# recordings the guest, host and demo runs leave behind (none if they did not run)
+	mapfile -t made < <(find "$OUT" -name '*.ktr' -newer "$TOOL" \
+		-not -path '*/flake-check/*' 2>/dev/null | sort)
+	check reader "$TOP/selftests/docs/check_reader.py" "$TOOL" "${corpus[@]}" \
+		"${made[@]}"
+	echo "docs: NOTE ${#corpus[@]} corpus files and ${#made[@]} recordings of this build's lanes read" >>"$log"
+else
+	echo "docs/reader: FAIL $TOOL not built (make)" >>"$log"
+fi
+
 check abi "$TOP/selftests/docs/check_abi.py" "$TOP" "$TOP/kernel"
 check tree "$TOP/selftests/docs/check_tree.py" "$TOP"
 check options "$TOP/selftests/docs/check_options.py" "$TOP" "$OUT"
