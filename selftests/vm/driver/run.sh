@@ -88,8 +88,23 @@ compat32() {
 	fi
 }
 
+# abi_live: check_abi_live.py's cases; a checker that dies (a traceback,
+# no FAIL line of its own) is a failure too.
+abi_live() {
+	local out rc
+	out=$(python3 "$TOP/selftests/docs/check_abi_live.py" "$TOP" 2>&1)
+	rc=$?
+	echo "$out"
+	if [[ $rc -ne 0 ]] && ! grep -q ': FAIL' <<<"$out"; then
+		echo "abi_live_checker_ran: FAIL exit $rc"
+	fi
+}
+
 case ${1:-} in
 driver)
+	# first, while the modules are as loaded: docs/abi.md's and
+	# docs/hostsim.md's files, parameters and keys are the kernel's
+	abi_live
 	criterion test_driver
 	compat32
 	check kvmmem_ctl_token_is_64_hex_digits token_is_hex
