@@ -32,7 +32,7 @@ LIBKVMMEM_ROOT := $(abspath $(LIBKVMMEM_DIR)/../..)
 LIBKVMMEM_SRCS := lib/libkvmmem.c lib/stats.c lib/util.c
 # bpfutil.c needs libbpf's headers; only the tools that link libbpf call
 # it, and static linking pulls in just the objects a program uses.
-KVMMEM_COMMON_SRCS := common/cli.c common/bpfutil.c common/hist.c \
+KVMMEM_COMMON_SRCS := common/cli.c common/bpfutil.c common/caps.c common/hist.c \
 		      common/json.c common/timefmt.c common/vmm.c
 KVMMEM_TRACE_SRCS := trace/kinds.c trace/format.c trace/writer.c \
 		     trace/reader.c trace/analyze.c trace/merge.c trace/print.c \
