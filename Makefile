@@ -3,7 +3,8 @@
 # kvmmem - top-level build.
 #
 #   make deps      install Debian packages, prepare the guest kernel cache
-#   make           modules (kernel/), BPF programs (bpf/), tools (build/)
+#   make           modules (kernel/), BPF programs (bpf/), tools and man
+#                  pages (build/)
 #   make demo      boot the guest VM and run a traced introspection workload
 #   make check     deps if needed, build, then every test lane
 #   make lint      checkpatch --strict, sparse, W=1 on kernel/
@@ -37,11 +38,15 @@ export OUT
 
 KMAKE		= $(MAKE) -C $(KDIR) M=$(TOP)/kernel
 KERNEL_SRCS	:= $(wildcard $(TOP)/kernel/*.[ch] $(TOP)/kernel/uapi/linux/*.h)
+# Man pages: docs/man/NAME.SECTION.scd -> $(OUT)/man/NAME.SECTION (scdoc),
+# dated by the last commit (SOURCE_DATE_EPOCH) so that builds repeat.
+MAN_PAGES	:= $(notdir $(basename $(wildcard $(TOP)/docs/man/*.scd)))
+MAN_DATE	:= $(shell git -C $(TOP) log -1 --format=%ct 2>/dev/null)
 
-.PHONY: all deps modules bpf tools lint check clean install uninstall bench \
-	demo fuzz debug-kernel reliability modules-6.12
+.PHONY: all deps modules bpf tools man lint check clean install uninstall \
+	bench demo fuzz debug-kernel reliability modules-6.12
 
-all: modules bpf tools
+all: modules bpf tools man
 
 # The guest kernel cache (headers, image, vmlinux, shadow objtree). The
 # stamp is the release file deps.sh writes last.
@@ -76,6 +81,13 @@ bpf:
 
 tools: bpf
 	$(MAKE) -C $(TOP)/tools
+
+man: $(addprefix $(OUT)/man/,$(MAN_PAGES))
+
+$(OUT)/man/%: $(TOP)/docs/man/%.scd
+	@mkdir -p $(@D)
+	$(if $(MAN_DATE),SOURCE_DATE_EPOCH=$(MAN_DATE)) scdoc < $< > $@.tmp
+	mv $@.tmp $@
 
 vmlinux.h: | $(CACHE)/release
 	$(TOP)/scripts/gen-vmlinux-h.sh $(CACHE)/vmlinux > $@.tmp && mv $@.tmp $@

@@ -72,6 +72,8 @@ PACKAGES=(
 	gcc-multilib
 	# the debug guest kernel (scripts/debug-kernel.sh)
 	bc bison flex libssl-dev
+	# man pages (docs/man/*.scd) and their test (groff -ww)
+	scdoc groff-base
 	# used by these scripts themselves
 	binutils coreutils findutils grep
 )

@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # run.sh - the docs lane: tests that fail when the docs drift from the
-# code. For now: an independent reader of the recording format, written
+# code. An independent reader of the recording format, written
 # from docs/trace-format.md alone (ktr.py), must agree with
 # `kvmmem-trace dump --json` on every corpus file, on every recording the
 # other lanes left in the build directory, and on a damaged copy per row
-# of the page's damage table (check_reader.py).
+# of the page's damage table (check_reader.py). The man pages render
+# without a groff warning and name every option of every --help, every
+# libkvmmem function and every errno of docs/abi.md (check_man.py).
 #
 # Prints one line per case and "docs: N passed, N failed".
 set -uo pipefail
@@ -30,6 +32,9 @@ python3 "$TOP/selftests/docs/check_reader.py" "$TOOL" "${corpus[@]}" \
 	"${made[@]}" >"$log" 2>&1
 rc=$?
 [[ $rc -le 1 ]] || echo "docs/reader: FAIL check_reader.py exited $rc" >>"$log"
+python3 "$TOP/selftests/docs/check_man.py" "$TOP" "$OUT" >>"$log" 2>&1
+rc=$?
+[[ $rc -le 1 ]] || echo "docs/man: FAIL check_man.py exited $rc" >>"$log"
 cat "$log"
 echo "docs: NOTE ${#corpus[@]} corpus files and ${#made[@]} recordings of this build's lanes read"
 passed=$(grep -c ': ok$' "$log")
