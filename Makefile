@@ -20,6 +20,8 @@
 #   make install   tools, library, headers, man pages, udev rule and
 #                  modules under $(DESTDIR)$(PREFIX) (see install:);
 #                  make uninstall removes them
+#   make dkms-source   the modules' sources and dkms.conf in
+#                  /usr/src/kvmmem-VERSION (docs/install.md)
 #   make modules-6.12  the modules built against the second guest kernel
 #                  (Debian 12's 6.12 from bookworm-backports), in
 #                  build/modules-6.12, for vmrun --kernel 6.12
@@ -44,6 +46,7 @@ MAN_PAGES	:= $(notdir $(basename $(wildcard $(TOP)/docs/man/*.scd)))
 MAN_DATE	:= $(shell git -C $(TOP) log -1 --format=%ct 2>/dev/null)
 
 .PHONY: all deps modules bpf tools man lint check clean install uninstall \
+	dkms-source dkms-source-uninstall \
 	bench demo fuzz debug-kernel reliability modules-6.12
 
 all: modules bpf tools man
@@ -183,6 +186,23 @@ ifeq ($(DESTDIR),)
 	-depmod -a $(KRELEASE)
 	-ldconfig
 endif
+
+# make dkms-source [DESTDIR=...]: the modules' sources with dkms.conf in
+# /usr/src/kvmmem-VERSION, for `dkms add/build/install kvmmem/VERSION`
+# (docs/install.md). make dkms-source-uninstall removes them.
+DKMS_SRC	= /usr/src/kvmmem-$(KVMMEM_VERSION)
+DKMS_FILES	:= Kbuild dkms-btf.sh $(filter-out %.mod.c,$(notdir $(wildcard $(TOP)/kernel/*.[ch])))
+
+dkms-source:
+	install -d $(DESTDIR)$(DKMS_SRC)/uapi/linux
+	install -m 0644 $(addprefix $(TOP)/kernel/,$(DKMS_FILES)) $(DESTDIR)$(DKMS_SRC)/
+	install -m 0644 $(addprefix $(TOP)/kernel/uapi/linux/,$(INST_UAPI)) \
+		$(DESTDIR)$(DKMS_SRC)/uapi/linux/
+	sed -e 's|@VERSION@|$(KVMMEM_VERSION)|' $(TOP)/kernel/dkms.conf.in \
+		> $(DESTDIR)$(DKMS_SRC)/dkms.conf
+
+dkms-source-uninstall:
+	rm -rf $(DESTDIR)$(DKMS_SRC)
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(INST_TOOLS)) \

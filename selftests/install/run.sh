@@ -8,7 +8,8 @@
 # soname; a program (mapone.c) built against the installed libkvmmem
 # with pkg-config only (PKG_CONFIG_PATH and PKG_CONFIG_SYSROOT_DIR into
 # DESTDIR), shared and static, which runs and fails as it should without
-# a device; then `make uninstall` leaves no file behind.
+# a device; then `make uninstall` leaves no file behind. Then
+# `make dkms-source` and a DKMS build from it (dkms_case below).
 #
 # Prints one line per case and "install: N passed, N failed".
 set -uo pipefail
@@ -105,6 +106,15 @@ check_installed() {
 			fail "$name/$t-version" "'$v', expected '$t $VERSION'"
 		fi
 	done
+	# man finds the installed pages (as `man kvmmem-trace` does once
+	# PREFIX/share/man is in its path)
+	local page sect out
+	for page in $MAN_PAGES; do
+		sect=${page##*.}
+		out=$(man -M "$dest$prefix/share/man" -w "$sect" "${page%.*}" 2>&1)
+		[[ $out == "$dest$prefix/share/man/man$sect/$page" ]] &&
+			ok "$name/man-$page" || fail "$name/man-$page" "man -w: '$out'"
+	done
 	so=$(readelf -d "$dest$prefix/lib/libkvmmem.so.$VERSION" 2>&1 |
 		sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
 	[[ $so == libkvmmem.so.0 ]] && ok "$name/soname" ||
@@ -120,7 +130,7 @@ check_installed() {
 	if cc -std=c11 -Wall -Wextra -Werror $cflags -o "$tmp/mapone-$name" \
 		"$HERE/mapone.c" $libs 2>"$tmp/cc.log"; then
 		ok "$name/pkg-config-build-shared"
-		readelf -d "$tmp/mapone-$name" | grep -q 'NEEDED.*\[libkvmmem.so.0\]' &&
+		grep -q 'NEEDED.*\[libkvmmem.so.0\]' <<<"$(readelf -d "$tmp/mapone-$name")" &&
 			ok "$name/needs-soname" ||
 			fail "$name/needs-soname" "mapone does not NEED libkvmmem.so.0"
 		run_mapone "$name/shared-runs" env \
@@ -152,11 +162,72 @@ run_mapone() {
 	fi
 }
 
+# dkms_case: `make dkms-source` into a DESTDIR (exact listing), then
+# dkms add + build from there with private DKMS trees (nothing of the
+# system's DKMS state changes but its MOK key, made on first use) for
+# the guest kernel, with its vmlinux as BTF base: both modules built,
+# for that release, with module BTF describing kvmmem's tracepoints.
+dkms_case() {
+	local dest=$tmp/dkms-stage tree=$tmp/dkms-tree src f log=$tmp/dkms.log
+	local vmlinux=$TOP/.cache/guest/vmlinux
+	src=/usr/src/kvmmem-$VERSION
+	if ! make -C "$TOP" dkms-source DESTDIR="$dest" >"$log" 2>&1; then
+		fail dkms/make-dkms-source "exit $? (tail: $(tail -n 3 "$log" | tr '\n' ' '))"
+		return
+	fi
+	ok dkms/make-dkms-source
+	{
+		for f in Kbuild dkms-btf.sh dkms.conf kvmmem.h kvmmem_main.c \
+			kvmmem_trace.h kvmmem_hostsim.c kvmmem_hostsim_trace.h \
+			kvmmem_kunit.c kvmmem_hostsim_kunit.c \
+			uapi/linux/kvmmem.h uapi/linux/kvmmem_hostsim.h; do
+			echo "f 644 $src/$f"
+		done
+	} | sort >"$tmp/dkms.expected"
+	if diff -u "$tmp/dkms.expected" <(listing "$dest") >"$tmp/diff"; then
+		ok dkms/source-listing
+	else
+		fail dkms/source-listing "differs (- expected, + installed):"
+		sed 's/^/    /' "$tmp/diff"
+	fi
+	if ! command -v dkms >/dev/null; then
+		fail dkms/build "dkms is not installed (scripts/deps.sh installs it)"
+		return
+	fi
+	if [[ ! -d /lib/modules/$krel/build ]]; then
+		fail dkms/build "no headers in /lib/modules/$krel/build (scripts/deps.sh installs them)"
+		return
+	fi
+	mkdir -p "$tree"
+	if ! dkms add --sourcetree "$dest/usr/src" --dkmstree "$tree" \
+		"kvmmem/$VERSION" >"$log" 2>&1 ||
+		! KVMMEM_BTF_BASE=$vmlinux dkms build --sourcetree "$dest/usr/src" \
+		--dkmstree "$tree" "kvmmem/$VERSION" -k "$krel" >>"$log" 2>&1; then
+		fail dkms/build "(tail: $(tail -n 5 "$log" | tr '\n' ' '))"
+		return
+	fi
+	ok dkms/build
+	local mod=$tree/kvmmem/$VERSION/$krel/$(uname -m)/module ko v
+	for ko in kvmmem kvmmem_hostsim; do
+		v=$(tr '\0' '\n' <"$mod/$ko.ko" 2>/dev/null | sed -n 's/^vermagic=\([^ ]*\).*/\1/p')
+		[[ $v == "$krel" ]] && ok "dkms/$ko-built-for-$krel" ||
+			fail "dkms/$ko-built-for-$krel" "vermagic '$v' ($mod/$ko.ko)"
+	done
+	# (not piped into grep -q: pipefail would see bpftool's SIGPIPE)
+	bpftool btf dump file "$mod/kvmmem.ko" -B "$vmlinux" >"$tmp/btf" 2>&1
+	if grep -q "'btf_trace_kvmmem_map_start'" "$tmp/btf"; then
+		ok dkms/kvmmem-has-module-btf
+	else
+		fail dkms/kvmmem-has-module-btf "no btf_trace_kvmmem_map_start in $mod/kvmmem.ko's BTF"
+	fi
+}
+
 if [[ -z $krel ]]; then
 	fail modules "no vermagic in $KO (make first)"
 else
 	install_case local /usr/local /etc/udev/rules.d /etc/sysusers.d
 	install_case usr /usr /usr/lib/udev/rules.d /usr/lib/sysusers.d
+	dkms_case
 fi
 
 echo "install: $passed passed, $failed failed"
