@@ -3,7 +3,8 @@
 # kvmmem - top-level build.
 #
 #   make deps      install Debian packages, prepare the guest kernel cache
-#   make           modules (kernel/), BPF programs (bpf/), tools (build/)
+#   make           modules (kernel/), BPF programs (bpf/), tools and man
+#                  pages (build/)
 #   make demo      boot the guest VM and run a traced introspection workload
 #   make check     deps if needed, build, then every test lane
 #   make lint      checkpatch --strict, sparse, W=1 on kernel/
@@ -16,7 +17,11 @@
 #                  outside the checkout) and the modules built against it
 #   make reliability   long fuzz/kill-storm/fault runs on the debug kernel;
 #                  rewrites docs/reliability.md
-#   make install   tools, library and headers under $(PREFIX)
+#   make install   tools, library, headers, man pages, udev rule and
+#                  modules under $(DESTDIR)$(PREFIX) (see install:);
+#                  make uninstall removes them
+#   make dkms-source   the modules' sources and dkms.conf in
+#                  /usr/src/kvmmem-VERSION (docs/install.md)
 #   make modules-6.12  the modules built against the second guest kernel
 #                  (Debian 12's 6.12 from bookworm-backports), in
 #                  build/modules-6.12, for vmrun --kernel 6.12
@@ -35,11 +40,16 @@ export OUT
 
 KMAKE		= $(MAKE) -C $(KDIR) M=$(TOP)/kernel
 KERNEL_SRCS	:= $(wildcard $(TOP)/kernel/*.[ch] $(TOP)/kernel/uapi/linux/*.h)
+# Man pages: docs/man/NAME.SECTION.scd -> $(OUT)/man/NAME.SECTION (scdoc),
+# dated by the last commit (SOURCE_DATE_EPOCH) so that builds repeat.
+MAN_PAGES	:= $(notdir $(basename $(wildcard $(TOP)/docs/man/*.scd)))
+MAN_DATE	:= $(shell git -C $(TOP) log -1 --format=%ct 2>/dev/null)
 
-.PHONY: all deps modules bpf tools lint check clean install bench demo fuzz \
-	debug-kernel reliability modules-6.12
+.PHONY: all deps modules bpf tools man lint check clean install uninstall \
+	dkms-source dkms-source-uninstall \
+	bench demo fuzz debug-kernel reliability modules-6.12
 
-all: modules bpf tools
+all: modules bpf tools man
 
 # The guest kernel cache (headers, image, vmlinux, shadow objtree). The
 # stamp is the release file deps.sh writes last.
@@ -75,6 +85,13 @@ bpf:
 tools: bpf
 	$(MAKE) -C $(TOP)/tools
 
+man: $(addprefix $(OUT)/man/,$(MAN_PAGES))
+
+$(OUT)/man/%: $(TOP)/docs/man/%.scd
+	@mkdir -p $(@D)
+	$(if $(MAN_DATE),SOURCE_DATE_EPOCH=$(MAN_DATE)) scdoc < $< > $@.tmp
+	mv $@.tmp $@
+
 vmlinux.h: | $(CACHE)/release
 	$(TOP)/scripts/gen-vmlinux-h.sh $(CACHE)/vmlinux > $@.tmp && mv $@.tmp $@
 
@@ -105,16 +122,104 @@ bench: all
 	$(TOP)/selftests/vm/vmrun --nested --timeout 1800 -- \
 		$(TOP)/selftests/vm/host/bench.sh
 
+# make install [DESTDIR=/staging] [PREFIX=/usr/local] [KDIR=...]: the
+# tools, libkvmmem (shared with its soname, and static), its headers and
+# libkvmmem.pc, the man pages, the udev rule and sysusers.d group of
+# /dev/kvmmem, and the modules (built against KDIR, installed by kbuild
+# under /lib/modules/RELEASE/extra, unsigned: the distribution's key is
+# not ours; for Secure Boot see docs/install.md). Each directory can be
+# overridden.
+# udev and systemd-sysusers read only /usr/lib and /etc: under /usr the
+# rule and the group go to /usr/lib, under any other prefix to /etc.
+# `make uninstall` (same variables) removes exactly what install wrote.
+BINDIR		?= $(PREFIX)/bin
+LIBDIR		?= $(PREFIX)/lib
+INCLUDEDIR	?= $(PREFIX)/include
+PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
+MANDIR		?= $(PREFIX)/share/man
+ifeq ($(PREFIX),/usr)
+UDEVRULESDIR	?= /usr/lib/udev/rules.d
+SYSUSERSDIR	?= /usr/lib/sysusers.d
+else
+UDEVRULESDIR	?= /etc/udev/rules.d
+SYSUSERSDIR	?= /etc/sysusers.d
+endif
+# the release the modules were built for (their vermagic), as kbuild installs them
+KRELEASE	= $(shell tr "\0" "\n" < $(TOP)/kernel/kvmmem.ko 2>/dev/null | sed -n "s/^vermagic=\([^ ]*\).*/\1/p")
+MODDIR		= /lib/modules/$(KRELEASE)/extra
+
+include $(TOP)/tools/lib/lib.mk
+
+INST_TOOLS	:= kvmmem-ctl kvmmem-trace kvmmem-top
+INST_SO		:= libkvmmem.so.$(KVMMEM_VERSION)
+INST_SO_LINKS	:= libkvmmem.so.$(LIBKVMMEM_SOVERSION) libkvmmem.so
+INST_HEADERS	:= libkvmmem.h util.h stats.h
+INST_UAPI	:= kvmmem.h kvmmem_hostsim.h
+INST_MODULES	:= kvmmem.ko kvmmem_hostsim.ko
+INST_MAN	:= $(MAN_PAGES)
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
-	install -m 0755 $(OUT)/kvmmem-ctl $(OUT)/kvmmem-top $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 $(OUT)/libkvmmem.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 0644 $(TOP)/tools/lib/libkvmmem.h $(TOP)/tools/lib/util.h \
-		$(TOP)/tools/lib/stats.h $(DESTDIR)$(PREFIX)/include/
-	install -m 0644 $(TOP)/kernel/uapi/linux/kvmmem.h \
-		$(TOP)/kernel/uapi/linux/kvmmem_hostsim.h \
-		$(DESTDIR)$(PREFIX)/include/linux/
-	$(KMAKE) INSTALL_MOD_PATH=$(DESTDIR) modules_install
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(INCLUDEDIR)/kvmmem \
+		$(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(UDEVRULESDIR) \
+		$(DESTDIR)$(SYSUSERSDIR) \
+		$(sort $(foreach m,$(INST_MAN),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))))
+	install -m 0755 $(addprefix $(OUT)/,$(INST_TOOLS)) $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(OUT)/$(INST_SO) $(DESTDIR)$(LIBDIR)/
+	$(foreach l,$(INST_SO_LINKS),ln -sf $(INST_SO) $(DESTDIR)$(LIBDIR)/$(l) &&) true
+	install -m 0644 $(OUT)/libkvmmem.a $(DESTDIR)$(LIBDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(KVMMEM_VERSION)|' \
+		$(TOP)/tools/lib/libkvmmem.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/libkvmmem.pc
+	install -m 0644 $(addprefix $(TOP)/tools/lib/,$(INST_HEADERS)) \
+		$(DESTDIR)$(INCLUDEDIR)/kvmmem/
+	install -m 0644 $(addprefix $(TOP)/kernel/uapi/linux/,$(INST_UAPI)) \
+		$(DESTDIR)$(INCLUDEDIR)/linux/
+	$(foreach m,$(INST_MAN),install -m 0644 $(OUT)/man/$(m) \
+		$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/ &&) true
+	install -m 0644 $(TOP)/kernel/60-kvmmem.rules $(DESTDIR)$(UDEVRULESDIR)/
+	install -m 0644 $(TOP)/kernel/kvmmem.sysusers \
+		$(DESTDIR)$(SYSUSERSDIR)/kvmmem.conf
+	$(KMAKE) INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=extra DEPMOD=true \
+		CONFIG_MODULE_SIG_ALL= modules_install
+ifeq ($(DESTDIR),)
+	-depmod -a $(KRELEASE)
+	-ldconfig
+endif
+
+# make dkms-source [DESTDIR=...]: the modules' sources with dkms.conf in
+# /usr/src/kvmmem-VERSION, for `dkms add/build/install kvmmem/VERSION`
+# (docs/install.md). make dkms-source-uninstall removes them.
+DKMS_SRC	= /usr/src/kvmmem-$(KVMMEM_VERSION)
+DKMS_FILES	:= Kbuild dkms-btf.sh $(filter-out %.mod.c,$(notdir $(wildcard $(TOP)/kernel/*.[ch])))
+
+dkms-source:
+	install -d $(DESTDIR)$(DKMS_SRC)/uapi/linux
+	install -m 0644 $(addprefix $(TOP)/kernel/,$(DKMS_FILES)) $(DESTDIR)$(DKMS_SRC)/
+	install -m 0644 $(addprefix $(TOP)/kernel/uapi/linux/,$(INST_UAPI)) \
+		$(DESTDIR)$(DKMS_SRC)/uapi/linux/
+	sed -e 's|@VERSION@|$(KVMMEM_VERSION)|' $(TOP)/kernel/dkms.conf.in \
+		> $(DESTDIR)$(DKMS_SRC)/dkms.conf
+
+dkms-source-uninstall:
+	rm -rf $(DESTDIR)$(DKMS_SRC)
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(INST_TOOLS)) \
+		$(addprefix $(DESTDIR)$(LIBDIR)/,$(INST_SO) $(INST_SO_LINKS) libkvmmem.a) \
+		$(DESTDIR)$(PKGCONFIGDIR)/libkvmmem.pc \
+		$(addprefix $(DESTDIR)$(INCLUDEDIR)/kvmmem/,$(INST_HEADERS)) \
+		$(addprefix $(DESTDIR)$(INCLUDEDIR)/linux/,$(INST_UAPI)) \
+		$(foreach m,$(INST_MAN),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(m)) \
+		$(DESTDIR)$(UDEVRULESDIR)/60-kvmmem.rules \
+		$(DESTDIR)$(SYSUSERSDIR)/kvmmem.conf \
+		$(addprefix $(DESTDIR)$(MODDIR)/,$(INST_MODULES))
+	if [ -d $(DESTDIR)$(INCLUDEDIR)/kvmmem ]; then \
+		rmdir $(DESTDIR)$(INCLUDEDIR)/kvmmem; fi
+ifeq ($(DESTDIR),)
+	-depmod -a $(KRELEASE)
+	-ldconfig
+endif
 
 clean:
 	-[ -d $(KDIR) ] && $(KMAKE) clean

@@ -54,6 +54,7 @@ mkdir -p "$LOG"
 lane build build
 lane lint "$TOP/scripts/lint.sh"
 lane unit make -C "$TOP/selftests/unit" unit
+lane install "$TOP/selftests/install/run.sh"
 lane runner "$TOP/selftests/vm/runner/run-tests.sh"
 lane guest "$TOP/selftests/vm/guest-lane.sh"
 lane guest-6.12 "$TOP/selftests/vm/guest-lane.sh" --kernel 6.12

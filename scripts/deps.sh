@@ -72,6 +72,10 @@ PACKAGES=(
 	gcc-multilib
 	# the debug guest kernel (scripts/debug-kernel.sh)
 	bc bison flex libssl-dev
+	# man pages (docs/man/*.scd) and their test (groff -ww, man)
+	scdoc groff-base man-db
+	# the install lane's DKMS build (kernel/dkms.conf.in)
+	dkms
 	# used by these scripts themselves
 	binutils coreutils findutils grep
 )

@@ -19,6 +19,9 @@
 #    --help (and its commands') is in docs/tools.md, and every one
 #    documented there is in a --help, or is an old spelling still
 #    accepted (or refused) as its table says.
+#  - check_man.py: the man pages render without a groff warning and name
+#    every option of every --help, every libkvmmem function and every
+#    errno of docs/abi.md.
 #
 # Prints one line per case and "docs: N passed, N failed".
 set -uo pipefail
@@ -58,6 +61,7 @@ fi
 check abi "$TOP/selftests/docs/check_abi.py" "$TOP" "$TOP/kernel"
 check tree "$TOP/selftests/docs/check_tree.py" "$TOP"
 check options "$TOP/selftests/docs/check_options.py" "$TOP" "$OUT"
+check man "$TOP/selftests/docs/check_man.py" "$TOP" "$OUT"
 
 cat "$log"
 passed=$(grep -c ': ok$' "$log")

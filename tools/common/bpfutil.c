@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "common/bpfutil.h"
+#include "common/caps.h"
 
 #define SYS_MODULE	"/sys/module/"
 #define VMLINUX_BTF	"/sys/kernel/btf/vmlinux"
@@ -43,14 +44,39 @@ bool kvmmem_module_loaded(const char *name)
 	return !access(path, F_OK);
 }
 
-/* Root, then @module (@missing says what to do), then the kernel's BTF. */
-static int preflight(const char *prog, const char *module, const char *missing)
+/* The capabilities @use needs, by name, and how to get them. */
+static int check_caps(const char *prog, enum kvmmem_caps_use use)
 {
-	if (geteuid() != 0) {
-		fprintf(stderr, "%s: needs root (BPF programs and tracepoints "
-			"need CAP_BPF and CAP_PERFMON): run it with sudo\n", prog);
-		return -EPERM;
+	char missing[64];
+	uint64_t caps;
+	int err;
+
+	err = kvmmem_caps_effective(&caps);
+	if (err) {
+		fprintf(stderr, "%s: cannot read my capabilities: %s\n", prog,
+			strerror(-err));
+		return err;
 	}
+	if (!kvmmem_caps_missing(caps, use, missing, sizeof(missing)))
+		return 0;
+	fprintf(stderr, "%s: missing %s: BPF tracing programs need CAP_BPF "
+		"and CAP_PERFMON%s: run it as root, or with them, e.g. "
+		"setcap cap_bpf,cap_perfmon%s+ep $(command -v %s)\n", prog,
+		missing, use == KVMMEM_CAPS_HOST ?
+		", and --host CAP_SYS_ADMIN (libbpf reads the kvm module's BTF "
+		"by id)" : "", use == KVMMEM_CAPS_HOST ? ",cap_sys_admin" : "",
+		prog);
+	return -EPERM;
+}
+
+/* Capabilities, then @module (@missing says what to do), then the kernel's BTF. */
+static int preflight(const char *prog, enum kvmmem_caps_use use,
+		     const char *module, const char *missing)
+{
+	int err = check_caps(prog, use);
+
+	if (err)
+		return err;
 	if (!kvmmem_module_loaded(module)) {
 		fprintf(stderr, "%s: the %s module is not loaded: %s\n", prog,
 			module, missing);
@@ -67,13 +93,13 @@ static int preflight(const char *prog, const char *module, const char *missing)
 
 int kvmmem_bpf_preflight(const char *prog)
 {
-	return preflight(prog, "kvmmem", "insmod kernel/kvmmem.ko (and "
+	return preflight(prog, KVMMEM_CAPS_GUEST, "kvmmem", "insmod kernel/kvmmem.ko (and "
 			 "kernel/kvmmem_hostsim.ko for the emulated host)");
 }
 
 int kvmmem_bpf_preflight_kvm(const char *prog)
 {
-	int err = preflight(prog, "kvm", "this is not a KVM host (modprobe "
+	int err = preflight(prog, KVMMEM_CAPS_HOST, "kvm", "this is not a KVM host (modprobe "
 			    "kvm-intel or kvm-amd), or run without --host in a "
 			    "guest that has kvmmem");
 
@@ -114,11 +140,21 @@ bool kvmmem_bpf_tp_btf_usable(const struct kvmmem_bpf_tp *tps,
 {
 	struct btf *vmlinux = btf__load_vmlinux_btf();
 	bool ok = vmlinux != NULL;
+	uint64_t caps = 0;
 	size_t i;
 
+	kvmmem_caps_effective(&caps);
 	for (i = 0; ok && i < n; i++) {
 		if (!want[i])
 			continue;
+		if (tps[i].module && !kvmmem_caps_module_btf(caps)) {
+			if (verbose)
+				fprintf(stderr, "%s: no CAP_SYS_ADMIN: libbpf "
+					"cannot read the %s module's BTF: "
+					"using raw_tp\n", prog, tps[i].module);
+			ok = false;
+			break;
+		}
 		ok = tp_has_btf(vmlinux, tps[i].module, tps[i].tp);
 		if (!ok && verbose)
 			fprintf(stderr, "%s: no BTF for tracepoint %s (%s): "

@@ -48,10 +48,12 @@ bool kvmmem_module_loaded(const char *name);
  * @prog: the tool's name, for messages
  *
  * Checks, in this order, and says on stderr what to do about the first
- * that fails: running as root; the kvmmem module loaded; the kernel's
- * BTF (/sys/kernel/btf/vmlinux) present, which CO-RE needs.
+ * that fails: the capabilities BPF tracing needs (CAP_BPF, CAP_PERFMON:
+ * common/caps.h), named if missing; the kvmmem module loaded; the
+ * kernel's BTF (/sys/kernel/btf/vmlinux) present, which CO-RE needs.
  *
- * Return: 0; -EPERM (not root); -ENOENT (module or BTF missing).
+ * Return: 0; -EPERM (a capability missing); -ENOENT (module or BTF
+ * missing).
  */
 int kvmmem_bpf_preflight(const char *prog);
 
@@ -59,11 +61,13 @@ int kvmmem_bpf_preflight(const char *prog);
  * kvmmem_bpf_preflight_kvm() - kvmmem_bpf_preflight() for a KVM host
  * @prog: the tool's name, for messages
  *
- * The same checks with the kvm module instead of kvmmem, then the kvm
- * module's BTF (/sys/kernel/btf/kvm), which the host programs relocate
- * KVM's tracepoint records against.
+ * The same checks with the kvm module instead of kvmmem, and
+ * CAP_SYS_ADMIN too (libbpf needs it to read a module's BTF), then the
+ * kvm module's BTF (/sys/kernel/btf/kvm), which the host programs
+ * relocate KVM's tracepoint records against.
  *
- * Return: 0; -EPERM (not root); -ENOENT (kvm, or a BTF, missing).
+ * Return: 0; -EPERM (a capability missing); -ENOENT (kvm, or a BTF,
+ * missing).
  */
 int kvmmem_bpf_preflight_kvm(const char *prog);
 
@@ -76,7 +80,8 @@ int kvmmem_bpf_preflight_kvm(const char *prog);
  * @verbose: say which tracepoint lacks BTF
  *
  * A tracepoint can use tp_btf when its module's BTF (or the kernel's)
- * has the type btf_trace_<tp>.
+ * has the type btf_trace_<tp> and, for a module's, the process has
+ * CAP_SYS_ADMIN (without it libbpf cannot find module BTF: caps.h).
  *
  * Return: true if all can; false (use raw_tp for all) otherwise.
  */

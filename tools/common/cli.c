@@ -13,6 +13,10 @@
 #include "common/timefmt.h"
 #include "util.h"
 
+#ifndef KVMMEM_VERSION
+#error "KVMMEM_VERSION: build with tools/lib/lib.mk (it comes from VERSION)"
+#endif
+
 const char *kvmmem_prog = "kvmmem";
 
 void kvmmem_vwarn(const char *prog, const char *fmt, va_list ap)

@@ -24,8 +24,11 @@ extern "C" {
  */
 extern const char *kvmmem_prog;
 
-/* The version of the kvmmem tools (--version, and recordings' "tool"). */
-#define KVMMEM_VERSION	"1"
+/*
+ * KVMMEM_VERSION, the version of the kvmmem tools (--version), is the
+ * top-level VERSION file: tools/lib/lib.mk passes it to common/cli.c
+ * only, so that changing it rebuilds one object.
+ */
 
 /**
  * kvmmem_cli_init() - what every tool's main() does first
@@ -35,7 +38,8 @@ extern const char *kvmmem_prog;
  *              as every other message does, not "./kvmmem-top"
  * @exit_usage: the exit status of a bad command line
  *
- * Also sets argp's --version (-V): "@prog KVMMEM_VERSION".
+ * Also sets argp's --version (-V): "@prog KVMMEM_VERSION", e.g.
+ * "kvmmem-top 0.1.0".
  */
 void kvmmem_cli_init(const char *prog, char **argv, int exit_usage);
 

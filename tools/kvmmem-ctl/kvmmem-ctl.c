@@ -59,7 +59,9 @@ void explain_open(int err)
 		break;
 	case EACCES:
 	case EPERM:
-		kvmmem_warn("cannot open %s: %s: run as root (the device is mode 0600)",
+		kvmmem_warn("cannot open %s: %s: run as root or as a member of group "
+		      "kvmmem (the udev rule 60-kvmmem.rules makes the device "
+		      "root:kvmmem 0660; without it, it is root's, 0600)",
 		      path, err_str(err));
 		break;
 	default:
@@ -84,7 +86,8 @@ void explain_token(int err)
 		break;
 	case EACCES:
 	case EPERM:
-		kvmmem_warn("no token: cannot open %s: %s: run as root", path,
+		kvmmem_warn("no token: cannot open %s: %s: run as root or as a "
+		      "member of group kvmmem (60-kvmmem.rules)", path,
 		      err_str(err));
 		break;
 	case EAGAIN:
@@ -796,7 +799,8 @@ static const char main_doc[] =
 "  stress -P P -m M      P processes x M mappings, exact summary\n"
 "  stats                 the driver's debugfs statistics\n"
 "'kvmmem-ctl COMMAND --help' describes each. Numbers are decimal or hex\n"
-"with 0x. Needs root, kvmmem.ko and, for tokens, kvmmem_hostsim.ko.\n"
+"with 0x. Needs read/write access to the devices (root, or group kvmmem\n"
+"with the udev rule), kvmmem.ko and, for tokens, kvmmem_hostsim.ko.\n"
 "Exit status: 0 ok, 1 an operation failed, 2 bad usage.\n"
 "\n"
 "EXAMPLES:\n"

@@ -32,7 +32,7 @@ LIBKVMMEM_ROOT := $(abspath $(LIBKVMMEM_DIR)/../..)
 LIBKVMMEM_SRCS := lib/libkvmmem.c lib/stats.c lib/util.c
 # bpfutil.c needs libbpf's headers; only the tools that link libbpf call
 # it, and static linking pulls in just the objects a program uses.
-KVMMEM_COMMON_SRCS := common/cli.c common/bpfutil.c common/hist.c \
+KVMMEM_COMMON_SRCS := common/cli.c common/bpfutil.c common/caps.c common/hist.c \
 		      common/json.c common/timefmt.c common/vmm.c
 KVMMEM_TRACE_SRCS := trace/kinds.c trace/format.c trace/writer.c \
 		     trace/reader.c trace/analyze.c trace/merge.c trace/print.c \
@@ -49,6 +49,13 @@ LIBKVMMEM_INCLUDES := -I$(LIBKVMMEM_DIR) -I$(KVMMEM_TOOLS_DIR) \
 		      -I$(LIBKVMMEM_ROOT)/kernel/uapi -I$(LIBKVMMEM_ROOT)/bpf
 KVMMEM_WARN := -std=c11 -Wall -Wextra -Werror
 
+# The one version of kvmmem: the top-level VERSION file. The tools'
+# --version (common/cli.c), libkvmmem's file name and libkvmmem.pc take it
+# from here; the soname changes only with LIBKVMMEM_SOVERSION, when the
+# library's ABI breaks.
+KVMMEM_VERSION := $(shell cat $(LIBKVMMEM_ROOT)/VERSION)
+LIBKVMMEM_SOVERSION := 0
+
 define kvmmem_archive_rules
 $(2): $(addprefix $(1)/,$(4:.c=.o))
 	@mkdir -p $$(@D)
@@ -57,7 +64,12 @@ $(2): $(addprefix $(1)/,$(4:.c=.o))
 
 $(addprefix $(1)/,$(4:.c=.o)): $(1)/%.o: $(KVMMEM_TOOLS_DIR)/%.c
 	@mkdir -p $$(@D)
-	$$(CC) $(3) -MMD -MP -c -o $$@ $$<
+	$$(CC) $(3) $$(KVMMEM_OBJ_CPPFLAGS) -MMD -MP -c -o $$@ $$<
+
+# --version: rebuilt when VERSION changes
+$(filter %/common/cli.o,$(addprefix $(1)/,$(4:.c=.o))): $(LIBKVMMEM_ROOT)/VERSION
+$(filter %/common/cli.o,$(addprefix $(1)/,$(4:.c=.o))): \
+	KVMMEM_OBJ_CPPFLAGS := -DKVMMEM_VERSION='"$(KVMMEM_VERSION)"'
 
 -include $(addprefix $(1)/,$(4:.c=.d))
 endef

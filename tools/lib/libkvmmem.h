@@ -125,7 +125,8 @@ struct kvmmem;
  * @kmp:  receives the handle
  *
  * Return: 0; -ENOENT (/dev/kvmmem absent: kvmmem.ko not loaded); -EACCES
- * or -EPERM (not allowed: usually not root); -ENODEV/-ENXIO (node exists
+ * or -EPERM (not allowed: neither root nor in group kvmmem, see
+ * 60-kvmmem.rules); -ENODEV/-ENXIO (node exists
  * but no driver behind it); -EINVAL (bad @opts); -ENOMEM; other -errno
  * from open(2).
  */
@@ -240,7 +241,8 @@ unsigned long kvmmem_lock_fallbacks(const struct kvmmem *km);
  * @path: NULL for KVMMEM_HOSTSIM_DEV_PATH
  *
  * Return: an fd (close it with close(2)); -ENOENT (kvmmem_hostsim.ko not
- * loaded); -EACCES/-EPERM (not root); other -errno from open(2).
+ * loaded); -EACCES/-EPERM (neither root nor in group kvmmem); other
+ * -errno from open(2).
  */
 int kvmmem_hostsim_open(const char *path);
 

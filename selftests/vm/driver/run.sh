@@ -7,6 +7,7 @@
 #   run.sh driver    behaviour and errno tests, then module unload
 #   run.sh leak      injected unmap failures (leaves kvmmem loaded)
 #   run.sh backend   started with --no-load: no backend, then hostsim
+#   run.sh nonroot   only the non-root cases (also part of driver)
 set -uo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
@@ -77,6 +78,64 @@ unload() {
 		[[ ! -e /dev/kvmmem && ! -e /dev/kvmmem-hostsim ]]
 }
 
+# The devices as kernel/60-kvmmem.rules makes them (no udevd in the
+# guest, and the shared root's /etc/group is the build machine's: a
+# numeric group stands for kvmmem), for a user that is not root.
+NONROOT_GID=4242
+as_group_devices() {
+	chgrp "$NONROOT_GID" /dev/kvmmem /dev/kvmmem-hostsim &&
+		chmod 0660 /dev/kvmmem /dev/kvmmem-hostsim
+}
+as_root_devices() {
+	chgrp 0 /dev/kvmmem /dev/kvmmem-hostsim &&
+		chmod 0600 /dev/kvmmem /dev/kvmmem-hostsim
+}
+# as_user GROUP COMMAND...: nobody, no capabilities, in GROUP ("": none)
+as_user() {
+	local groups=--clear-groups
+	[[ -n $1 ]] && groups=--groups=$1
+	shift
+	setpriv --reuid=65534 --regid=65534 "$groups" --inh-caps=-all \
+		--bounding-set=-all "$@"
+}
+
+group_member_maps_and_unmaps() {
+	local out
+	as_group_devices || return 1
+	out=$(as_user "$NONROOT_GID" "$OUT/kvmmem-ctl" read 0x1000 --verify --quiet 2>&1)
+	local rc=$?
+	as_root_devices
+	[[ $rc -eq 0 ]] || { echo "exit $rc: $out"; return 1; }
+}
+
+group_member_runs_a_script() {
+	as_group_devices || return 1
+	as_user "$NONROOT_GID" "$OUT/kvmmem-ctl" run <<-EOF
+	map 0x2000
+	verify 0x2000
+	unmap 0x2000
+	EOF
+	local rc=$?
+	as_root_devices
+	return $rc
+}
+
+not_member_is_told_the_group() {
+	local out rc
+	as_group_devices || return 1
+	out=$(as_user "" "$OUT/kvmmem-ctl" read 0x1000 2>&1)
+	rc=$?
+	as_root_devices
+	[[ $rc -eq 1 && $out == *"EACCES"*"group kvmmem"* ]] ||
+		{ echo "exit $rc: $out"; return 1; }
+}
+
+nonroot() {
+	check nonroot_group_member_maps_and_unmaps group_member_maps_and_unmaps
+	check nonroot_group_member_runs_a_script group_member_runs_a_script
+	check nonroot_not_member_is_told_the_group not_member_is_told_the_group
+}
+
 # compat32: the 32-bit client prints its own cases; no output is a failure.
 compat32() {
 	local out rc
@@ -113,7 +172,11 @@ driver)
 		"$OUT/kvmmem-ctl" stress -p 4 -m 100 --leave 10 --seed 1
 	check kvmmem_ctl_stress_kill_9_leaves_nothing \
 		"$OUT/kvmmem-ctl" stress -p 4 -m 100 --kill --seed 2
+	nonroot
 	check module_unload_after_use unload
+	;;
+nonroot)
+	nonroot
 	;;
 leak)
 	criterion test_leak
@@ -130,7 +193,7 @@ backend)
 		sh -c 'rmmod kvmmem && [ ! -e /dev/kvmmem ]'
 	;;
 *)
-	echo "usage: $0 driver|leak|backend" >&2
+	echo "usage: $0 driver|leak|backend|nonroot" >&2
 	exit 2
 	;;
 esac

@@ -120,7 +120,13 @@ not_root() {
 	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$KTOP" -b -n 1 2>&1)
 	rc=$?
 	expect_eq "exit status" $rc 1 || return 1
-	[[ $out == *"needs root"* ]] || { echo "$out"; return 1; }
+	[[ $out == *"missing CAP_BPF,CAP_PERFMON:"* ]] || { echo "$out"; return 1; }
+	# CAP_BPF alone: the other one is named
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=+bpf --ambient-caps=+bpf "$KTOP" -b -n 1 2>&1)
+	rc=$?
+	expect_eq "exit status" $rc 1 || return 1
+	[[ $out == *"missing CAP_PERFMON:"* ]] || { echo "$out"; return 1; }
 }
 
 not_a_terminal() {

@@ -347,8 +347,27 @@ not_root() {
 	local out rc
 	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$TRACE" -d 1 2>&1)
 	rc=$?
-	if [[ $rc -ne 1 || $out != *"needs root"* ]]; then
+	if [[ $rc -ne 1 || $out != *"missing CAP_BPF,CAP_PERFMON:"* ]]; then
 		echo "exit status $rc (expected 1): $out"
+		return 1
+	fi
+	# with CAP_BPF and CAP_PERFMON but no uid 0 it records (raw_tp:
+	# without CAP_SYS_ADMIN libbpf cannot read kvmmem's module BTF)
+	local dir
+	dir=$(mktemp -d) && chmod 0777 "$dir" || return 1
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon \
+		"$TRACE" record -q -o "$dir/caps.ktr" -d 0.2 2>&1)
+	rc=$?
+	if [[ $rc -ne 0 ]]; then
+		rm -rf "$dir"
+		echo "with CAP_BPF+CAP_PERFMON: exit status $rc (expected 0): $out"
+		return 1
+	fi
+	out=$("$TRACE" report "$dir/caps.ktr" 2>&1)
+	rm -rf "$dir"
+	if [[ $out != *"attached as raw_tp"* ]]; then
+		echo "with CAP_BPF+CAP_PERFMON: not raw_tp: $out"
 		return 1
 	fi
 }
