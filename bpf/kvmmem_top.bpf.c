@@ -212,6 +212,7 @@ static __always_inline void ktop_op_end(enum ktop_op op)
 		slot = KTOP_SLOTS - 1;
 	/* the mask is a no-op the verifier needs to bound the index */
 	__sync_fetch_and_add(&h->slots[slot & (KTOP_SLOTS - 1)], 1);
+	__sync_fetch_and_add(&h->sum_ns, delta);
 }
 
 /* The counters of process @tgid, created on first use. */

@@ -80,6 +80,7 @@ struct ktop_hist_key {
 
 struct ktop_hist {
 	__u64 slots[KTOP_SLOTS];
+	__u64 sum_ns;	/* of the latencies in slots, for Prometheus' _sum */
 };
 
 /*

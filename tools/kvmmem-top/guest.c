@@ -262,6 +262,7 @@ static int sample_procs(struct guest *g, struct top_sample *s)
 		r->cnt[TOP_ERRORS] = p.errors;
 		r->live = p.live;
 		r->leaked = p.leaked;
+		r->cnt[TOP_LEAKS] = p.leaked;
 	}
 	return 0;
 }
@@ -282,6 +283,7 @@ static int sample_hists(struct guest *g, struct top_sample *s)
 		if (!r)
 			return -ENOMEM;
 		memcpy(r->hist[key.op], h.slots, sizeof(h.slots));
+		r->hist_sum_ns[key.op] = h.sum_ns;
 	}
 	return 0;
 }
@@ -425,6 +427,7 @@ static int guest_sample(struct top_source *src, struct top_sample *s)
 	s->cnt[TOP_UNMAPS] = (uint64_t)ctr(g, KTOP_C_UNMAPS);
 	s->cnt[TOP_TEARDOWNS] = (uint64_t)ctr(g, KTOP_C_TEARDOWNS);
 	s->cnt[TOP_ERRORS] = (uint64_t)ctr(g, KTOP_C_ERRORS);
+	s->cnt[TOP_LEAKS] = (uint64_t)ctr(g, KTOP_C_LEAKED);
 	s->drops = (uint64_t)ctr(g, KTOP_C_DROPS);
 	s->calls[KTOP_OP_HC_MAP] = (uint64_t)ctr(g, KTOP_C_HC_MAP);
 	s->calls[KTOP_OP_HC_UNMAP] = (uint64_t)ctr(g, KTOP_C_HC_UNMAP);

@@ -154,6 +154,8 @@ int top_frame_build(const struct top_desc *d, const struct top_sample *prev,
 				if (d->row_ops & (1U << op))
 					lat[i] += v;
 			}
+			f->hist_sum_ns[op] += delta(p ? p->hist_sum_ns[op] : 0,
+						    c->hist_sum_ns[op]);
 		}
 		lat_of(&r->lat, lat);
 		memcpy(r->results, c->results, sizeof(r->results));

@@ -45,6 +45,7 @@ enum top_cnt {
 	TOP_UNMAPS,	/* UNMAPs that succeeded */
 	TOP_TEARDOWNS,	/* mappings unmapped by a teardown (close, exit) */
 	TOP_ERRORS,	/* MAPs and UNMAPs that failed */
+	TOP_LEAKS,	/* pages leaked (the host failed to unmap them) */
 	TOP_NR_CNTS,
 };
 
@@ -78,6 +79,7 @@ struct top_sample_row {
 	bool oldest_partial;	/* some live mappings predate the source:
 				 * the oldest is at least that old */
 	uint64_t hist[TOP_MAX_OPS][TOP_SLOTS];	/* cumulative */
+	uint64_t hist_sum_ns[TOP_MAX_OPS];	/* of what hist holds */
 	struct top_results results[TOP_MAX_OPS];	/* if desc->result_name */
 };
 
@@ -146,6 +148,7 @@ struct top_frame {
 	uint64_t drops;
 	struct top_lat lat[TOP_MAX_OPS];	/* system-wide, per op */
 	uint64_t hist[TOP_MAX_OPS][TOP_SLOTS];	/* system-wide, interval */
+	uint64_t hist_sum_ns[TOP_MAX_OPS];	/* of hist's calls, interval */
 	struct top_row *rows;
 	size_t n;
 };
@@ -396,9 +399,14 @@ struct kt_event;
  * local GPAs the host backs with a remote page; LEAKED what a VM that
  * exited left mapped.
  */
+struct top_host_hist {
+	uint64_t slots[2][TOP_SLOTS];
+	uint64_t sum_ns[2];
+};
+
 struct top_host {
 	struct kvmmem_trace_analysis *a;
-	uint64_t (*hist)[2][TOP_SLOTS];	/* per VM, in a->vms order */
+	struct top_host_hist *hist;	/* per VM, in a->vms order */
 	size_t cap;
 };
 
