@@ -38,7 +38,7 @@ KVMMEM_TRACE_SRCS := trace/kinds.c trace/format.c trace/writer.c \
 		     trace/reader.c trace/analyze.c trace/merge.c trace/print.c \
 		     trace/filter.c
 # kvmmem-top's model (frames, sorting, outputs): unit-tested like a library
-KVMMEM_TOP_SRCS := kvmmem-top/top.c kvmmem-top/top_host.c
+KVMMEM_TOP_SRCS := kvmmem-top/top.c kvmmem-top/top_host.c kvmmem-top/prom.c
 # The shared code of the tools, as one archive (not installed)
 KVMMEM_TOOLS_SRCS := $(KVMMEM_COMMON_SRCS) $(KVMMEM_TRACE_SRCS)
 # trace/session.c includes the BPF skeletons ($(OUT)/bpf/*.skel.h): only
