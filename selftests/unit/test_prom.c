@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -473,4 +474,31 @@ Test(prom, host_rows_are_labelled_vm_and_vmm_pid)
 	cr_assert_eq(value_of("kvmmem_maps_total{vmm_pid=\"300\",vm=\"l2a\"}"), 4);
 	cr_assert_eq(value_of("kvmmem_maps_total{vm=\"other\"}"), 0);
 	cr_assert_null(strstr(write_text(PROM_TEXT), "teardown"));
+}
+
+/*
+ * promtool check metrics (Debian's prometheus package, which make deps
+ * installs) has no complaint: its output is only the exit status.
+ */
+Test(prom, promtool_check_metrics_has_no_complaint)
+{
+	char path[64], cmd[192], out[4096];
+	size_t n;
+	FILE *f;
+
+	known_model();
+	snprintf(path, sizeof(path), "/tmp/test_prom.%d", (int)getpid());
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(write_text(PROM_TEXT), f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "promtool check metrics <%s 2>&1; echo \"exit $?\"",
+		 path);
+	f = popen(cmd, "r");
+	cr_assert_not_null(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	pclose(f);
+	unlink(path);
+	cr_assert_str_eq(out, "exit 0\n", "promtool (from make deps): %s", out);
 }
