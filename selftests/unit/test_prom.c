@@ -502,3 +502,41 @@ Test(prom, promtool_check_metrics_has_no_complaint)
 	unlink(path);
 	cr_assert_str_eq(out, "exit 0\n", "promtool (from make deps): %s", out);
 }
+
+/* Run @cmd in the directory of this file; its output, then "exit N". */
+static void run_in_here(const char *cmd, char *out, size_t size)
+{
+	char full[1024];
+	size_t n;
+	FILE *f;
+
+	snprintf(full, sizeof(full), "cd \"$(dirname '%s')\" && %s 2>&1; "
+		 "echo \"exit $?\"", __FILE__, cmd);
+	f = popen(full, "r");
+	cr_assert_not_null(f);
+	n = fread(out, 1, size - 1, f);
+	out[n] = '\0';
+	pclose(f);
+}
+
+Test(prom, the_alert_rules_pass_promtool_check_rules)
+{
+	char out[4096];
+
+	run_in_here("promtool check rules "
+		    "../../tools/kvmmem-top/prometheus/kvmmem-alerts.yml", out,
+		    sizeof(out));
+	cr_assert_not_null(strstr(out, "SUCCESS: 5 rules found\n"), "%s", out);
+	cr_assert_not_null(strstr(out, "exit 0\n"), "%s", out);
+}
+
+/* kvmmem-alerts.test.yml: a leak fires KvmmemPageLeaked for an hour. */
+Test(prom, the_alerts_fire_as_promtool_test_rules_expects)
+{
+	char out[4096];
+
+	run_in_here("promtool test rules kvmmem-alerts.test.yml", out,
+		    sizeof(out));
+	cr_assert_not_null(strstr(out, "SUCCESS\n"), "%s", out);
+	cr_assert_not_null(strstr(out, "exit 0\n"), "%s", out);
+}

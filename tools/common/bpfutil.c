@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -43,12 +45,29 @@ bool kvmmem_module_loaded(const char *name)
 	return !access(path, F_OK);
 }
 
-/* Root, then @module (@missing says what to do), then the kernel's BTF. */
+/* Is capability @cap in effect? */
+static bool capable(unsigned int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { 0 };
+
+	if (cap >= 32 * _LINUX_CAPABILITY_U32S_3 || syscall(SYS_capget, &hdr, data))
+		return false;
+	return data[cap / 32].effective & (1U << (cap % 32));
+}
+
+/*
+ * Root (or CAP_BPF and CAP_PERFMON), then @module (@missing says what to
+ * do), then the kernel's BTF.
+ */
 static int preflight(const char *prog, const char *module, const char *missing)
 {
-	if (geteuid() != 0) {
+	if (geteuid() != 0 && !(capable(CAP_BPF) && capable(CAP_PERFMON))) {
 		fprintf(stderr, "%s: needs root (BPF programs and tracepoints "
-			"need CAP_BPF and CAP_PERFMON): run it with sudo\n", prog);
+			"need CAP_BPF and CAP_PERFMON): run it with sudo, or give "
+			"it those capabilities\n", prog);
 		return -EPERM;
 	}
 	if (!kvmmem_module_loaded(module)) {
@@ -119,6 +138,19 @@ bool kvmmem_bpf_tp_btf_usable(const struct kvmmem_bpf_tp *tps,
 	for (i = 0; ok && i < n; i++) {
 		if (!want[i])
 			continue;
+		/*
+		 * libbpf finds a module's BTF by walking the kernel's BTF ids
+		 * (BPF_BTF_GET_NEXT_ID), which needs CAP_SYS_ADMIN: a service
+		 * with CAP_BPF and CAP_PERFMON only gets raw_tp.
+		 */
+		if (tps[i].module && geteuid() != 0 && !capable(CAP_SYS_ADMIN)) {
+			if (verbose)
+				fprintf(stderr, "%s: without CAP_SYS_ADMIN, libbpf "
+					"cannot find %s's BTF: using raw_tp\n",
+					prog, tps[i].module);
+			ok = false;
+			break;
+		}
 		ok = tp_has_btf(vmlinux, tps[i].module, tps[i].tp);
 		if (!ok && verbose)
 			fprintf(stderr, "%s: no BTF for tracepoint %s (%s): "

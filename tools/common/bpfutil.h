@@ -48,10 +48,12 @@ bool kvmmem_module_loaded(const char *name);
  * @prog: the tool's name, for messages
  *
  * Checks, in this order, and says on stderr what to do about the first
- * that fails: running as root; the kvmmem module loaded; the kernel's
- * BTF (/sys/kernel/btf/vmlinux) present, which CO-RE needs.
+ * that fails: running as root, or with CAP_BPF and CAP_PERFMON in
+ * effect (a service's ambient capabilities); the kvmmem module loaded;
+ * the kernel's BTF (/sys/kernel/btf/vmlinux) present, which CO-RE needs.
  *
- * Return: 0; -EPERM (not root); -ENOENT (module or BTF missing).
+ * Return: 0; -EPERM (neither root nor capable); -ENOENT (module or BTF
+ * missing).
  */
 int kvmmem_bpf_preflight(const char *prog);
 

@@ -182,7 +182,7 @@ static const char doc[] =
 "While kvmmem-top runs, its BPF programs hold a reference on kvmmem:\n"
 "rmmod kvmmem fails with 'in use' until kvmmem-top exits. If the module\n"
 "goes anyway (rmmod -f), kvmmem-top says so and exits with status 3.\n"
-"Needs root and a kernel with BTF.\n"
+"Needs root (or CAP_BPF and CAP_PERFMON) and a kernel with BTF.\n"
 "\n"
 "--host, on a KVM host (the kvm module and its BTF; no kvmmem): a row per\n"
 "VM instead, from KVM's tracepoints (the host side kvmmem-trace --host\n"
