@@ -64,6 +64,14 @@ static int fake_check(struct top_source *src, char *why, size_t len)
 	return 0;
 }
 
+/* As if kernel.bpf_stats_enabled were 1: 1.5 us per sample. */
+static int fake_bpf_run_time(struct top_source *src, uint64_t *run_ns)
+{
+	*run_ns = ((struct fake *)src)->n * 1500;
+	return 0;
+}
+
+static bool with_run_time;
 static pid_t child = -1;
 static uint16_t port;
 static char textfile[64];
@@ -89,6 +97,8 @@ static void start(const char *tf, unsigned int timeout_ms)
 		struct fake f = { .src = { .desc = &desc, .attach = "fake",
 					   .sample = fake_sample,
 					   .check = fake_check } };
+		if (with_run_time)
+			f.src.bpf_run_time = fake_bpf_run_time;
 		int status;
 
 		kvmmem_catch_stop_signals();
@@ -235,6 +245,29 @@ Test(exporter, serves_the_classic_format_by_default)
 				  "charset=utf-8\r\n"));
 	cr_assert_not_null(strstr(r, "# TYPE kvmmem_maps_total counter\n"));
 	cr_assert_null(strstr(r, "# EOF"));
+	free(r);
+}
+
+Test(exporter, no_bpf_run_time_while_the_kernel_does_not_count_it)
+{
+	char *r;
+
+	start(NULL, 0);
+	r = get("/metrics", NULL);
+	cr_assert_null(strstr(r, "kvmmem_bpf_run_seconds_total"));
+	free(r);
+}
+
+Test(exporter, bpf_run_time_in_seconds_when_the_source_has_it)
+{
+	char *r, *v;
+
+	with_run_time = true;
+	start(NULL, 0);
+	r = get("/metrics", NULL);
+	v = strstr(r, "\nkvmmem_bpf_run_seconds_total 0.0000");
+	cr_assert_not_null(v, "%s", r);
+	cr_assert_not_null(strstr(r, "# TYPE kvmmem_bpf_run_seconds_total counter\n"));
 	free(r);
 }
 

@@ -135,6 +135,14 @@ static const char expected_om[] =
 "# HELP kvmmem_hypercalls Hypercalls made, by operation (all of them, timed or not)\n"
 "# TYPE kvmmem_hypercalls counter\n"
 "kvmmem_hypercalls_total{op=\"MEM_MAP\"} 12\n"
+"# HELP kvmmem_ioctl_errors MAP and UNMAP ioctls that failed, by errno\n"
+"# TYPE kvmmem_ioctl_errors counter\n"
+"kvmmem_ioctl_errors_total{op=\"MAP\",errno=\"EEXIST\"} 1\n"
+"kvmmem_ioctl_errors_total{op=\"UNMAP\",errno=\"ENOENT\"} 2\n"
+"# HELP kvmmem_hypercall_results Hypercalls by operation and the host's answer\n"
+"# TYPE kvmmem_hypercall_results counter\n"
+"kvmmem_hypercall_results_total{op=\"MEM_MAP\",result=\"ok\"} 11\n"
+"kvmmem_hypercall_results_total{op=\"MEM_MAP\",result=\"KVM_ENOSYS\"} 1\n"
 "# HELP kvmmem_hypercall_duration_seconds kvmmem hypercalls, as the guest sees them (a sample unless --time-all)\n"
 "# TYPE kvmmem_hypercall_duration_seconds histogram\n"
 "# UNIT kvmmem_hypercall_duration_seconds seconds\n"
@@ -210,6 +218,12 @@ static void known_model(void)
 	frame.hist[0][10] = 10;		/* [1024, 2047] ns */
 	frame.hist[0][31] = 1;		/* 2^31 ns and more */
 	frame.hist_sum_ns[0] = 3000015001ULL;
+	/* in no order: the exposition sorts them */
+	frame.answers[0] = (struct top_answer){ TOP_ANS_HC_MAP, -1000, 1 };
+	frame.answers[1] = (struct top_answer){ TOP_ANS_UNMAP, -ENOENT, 2 };
+	frame.answers[2] = (struct top_answer){ TOP_ANS_HC_MAP, 0, 11 };
+	frame.answers[3] = (struct top_answer){ TOP_ANS_MAP, -EEXIST, 1 };
+	frame.nr_answers = 4;
 	cr_assert_eq(prom_update(&st, &frame), 0);
 }
 
@@ -270,6 +284,23 @@ Test(prom, histograms_add_up_the_intervals_of_every_frame)
 			      "{op=\"MEM_MAP\"}"), 3);
 	cr_assert_not_null(strstr(write_text(PROM_TEXT),
 		"kvmmem_hypercall_duration_seconds_sum{op=\"MEM_MAP\"} 0.0000045\n"));
+}
+
+Test(prom, answers_are_cumulative_and_stay_when_a_sample_lacks_them)
+{
+	cr_assert_eq(prom_init(&st, &desc, 0, false), 0);
+	frame_of(0, 0, 0);
+	frame.answers[0] = (struct top_answer){ TOP_ANS_HC_UNMAP, -14, 3 };
+	frame.nr_answers = 1;
+	cr_assert_eq(prom_update(&st, &frame), 0);
+	frame.answers[0] = (struct top_answer){ TOP_ANS_HC_UNMAP, 0, 5 };
+	cr_assert_eq(prom_update(&st, &frame), 0);
+	frame.answers[0] = (struct top_answer){ TOP_ANS_HC_UNMAP, -14, 2 };
+	cr_assert_eq(prom_update(&st, &frame), 0);
+	cr_assert_eq(value_of("kvmmem_hypercall_results_total{op=\"MEM_UNMAP\","
+			      "result=\"KVM_EFAULT\"}"), 3);
+	cr_assert_eq(value_of("kvmmem_hypercall_results_total{op=\"MEM_UNMAP\","
+			      "result=\"ok\"}"), 5);
 }
 
 Test(prom, seconds_are_exact_decimals)

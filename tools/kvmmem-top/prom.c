@@ -11,6 +11,8 @@
 #include <strings.h>
 
 #include "prom.h"
+#include "trace/kinds.h"
+#include "util.h"
 
 const char prom_ctype_openmetrics[] =
 	"application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -163,6 +165,37 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
+/* By op, then 0 (ok) first and the errors from the smallest code. */
+static int cmp_answer(const void *pa, const void *pb)
+{
+	const struct top_answer *a = pa, *b = pb;
+
+	if (a->op != b->op)
+		return a->op < b->op ? -1 : 1;
+	return a->ret > b->ret ? -1 : a->ret < b->ret;
+}
+
+/* The frame's answers into @p's: cumulative, so never below what was. */
+static void update_answers(struct prom_state *p, const struct top_frame *f)
+{
+	size_t i, j;
+
+	for (i = 0; i < f->nr_answers && i < TOP_MAX_ANSWERS; i++) {
+		const struct top_answer *a = &f->answers[i];
+
+		if (a->op >= TOP_NR_ANSWER_OPS)
+			continue;
+		for (j = 0; j < p->nr_answers; j++)
+			if (p->answers[j].op == a->op && p->answers[j].ret == a->ret)
+				break;
+		if (j < p->nr_answers)
+			p->answers[j].count = max_u64(p->answers[j].count, a->count);
+		else if (p->nr_answers < TOP_MAX_ANSWERS)
+			p->answers[p->nr_answers++] = *a;
+	}
+	qsort(p->answers, p->nr_answers, sizeof(p->answers[0]), cmp_answer);
+}
+
 int prom_update(struct prom_state *p, const struct top_frame *f)
 {
 	const struct top_row **cand = NULL;
@@ -249,6 +282,7 @@ int prom_update(struct prom_state *p, const struct top_frame *f)
 			p->other_age_ns = max_u64(p->other_age_ns, f->rows[i].age_ns);
 
 	p->drops = max_u64(p->drops, f->drops);
+	update_answers(p, f);
 	for (op = 0; op < p->d->nr_ops && op < TOP_MAX_OPS; op++) {
 		p->calls[op] += f->lat[op].calls;
 		p->hist_sum_ns[op] += f->hist_sum_ns[op];
@@ -484,6 +518,42 @@ static void histogram(FILE *out, const struct prom_state *p,
 	}
 }
 
+/* Failed ioctls by errno; hypercalls by result (the guest's answers). */
+static void answers(FILE *out, const struct prom_state *p, enum prom_format fmt)
+{
+	static const char *const ops[TOP_NR_ANSWER_OPS] = {
+		[TOP_ANS_MAP] = "MAP", [TOP_ANS_UNMAP] = "UNMAP",
+		[TOP_ANS_HC_MAP] = KVMMEM_HC_MAP_NAME,
+		[TOP_ANS_HC_UNMAP] = KVMMEM_HC_UNMAP_NAME,
+	};
+	const char *name;
+	char buf[32];
+	size_t i;
+
+	family(out, fmt, "kvmmem_ioctl_errors", COUNTER,
+	       "MAP and UNMAP ioctls that failed, by errno");
+	for (i = 0; i < p->nr_answers; i++) {
+		const struct top_answer *a = &p->answers[i];
+
+		if (a->op != TOP_ANS_MAP && a->op != TOP_ANS_UNMAP)
+			continue;
+		name = kvmmem_trace_result_name(KT_MAP_END, a->ret, buf);
+		fprintf(out, "kvmmem_ioctl_errors_total{op=\"%s\",errno=\"%s\"} %"
+			PRIu64 "\n", ops[a->op], name, a->count);
+	}
+	family(out, fmt, "kvmmem_hypercall_results", COUNTER,
+	       "Hypercalls by operation and the host's answer");
+	for (i = 0; i < p->nr_answers; i++) {
+		const struct top_answer *a = &p->answers[i];
+
+		if (a->op != TOP_ANS_HC_MAP && a->op != TOP_ANS_HC_UNMAP)
+			continue;
+		name = kvmmem_trace_result_name(KT_HC_EXIT, a->ret, buf);
+		fprintf(out, "kvmmem_hypercall_results_total{op=\"%s\",result=\"%s\"} %"
+			PRIu64 "\n", ops[a->op], name, a->count);
+	}
+}
+
 int prom_write(FILE *out, const struct prom_state *p,
 	       const struct prom_self *self, enum prom_format fmt)
 {
@@ -523,6 +593,8 @@ int prom_write(FILE *out, const struct prom_state *p,
 	for (op = 0; op < p->d->nr_ops && op < TOP_MAX_OPS; op++)
 		fprintf(out, "kvmmem_hypercalls_total{op=\"%s\"} %" PRIu64 "\n",
 			p->d->op_names[op], p->calls[op]);
+	if (!host)
+		answers(out, p, fmt);
 	histogram(out, p, fmt);
 	family(out, fmt, "kvmmem_lost_updates", COUNTER, host ?
 	       "Events the BPF session lost" :
@@ -537,7 +609,8 @@ int prom_write(FILE *out, const struct prom_state *p,
 	fprintf(out, "kvmmem_exporter_scrapes_total %" PRIu64 "\n", self->scrapes);
 	if (self->have_bpf_run) {
 		family(out, fmt, "kvmmem_bpf_run_seconds", COUNTER,
-		       "In-kernel run time of the exporter's BPF programs");
+		       "In-kernel run time of the exporter's BPF programs "
+		       "(while sysctl kernel.bpf_stats_enabled is 1)");
 		fprintf(out, "kvmmem_bpf_run_seconds_total %s\n",
 			prom_fmt_seconds(sec, self->bpf_run_ns));
 	}

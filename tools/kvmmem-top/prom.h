@@ -68,6 +68,8 @@ struct prom_state {
 	uint64_t calls[TOP_MAX_OPS];
 	uint64_t hist[TOP_MAX_OPS][TOP_SLOTS];
 	uint64_t hist_sum_ns[TOP_MAX_OPS];
+	struct top_answer answers[TOP_MAX_ANSWERS];	/* sorted: op, ret */
+	size_t nr_answers;
 	uint64_t frames;		/* prom_update() calls that worked */
 };
 

@@ -67,6 +67,26 @@ struct top_desc {
 	const char *(*result_name)(int64_t ret, char buf[32]);
 };
 
+/*
+ * Answers by value, system-wide and cumulative (the guest source only):
+ * failed MAP and UNMAP ioctls by errno, hypercalls by result.
+ */
+enum top_answer_op {
+	TOP_ANS_MAP,		/* MAP ioctls that failed: ret is -errno */
+	TOP_ANS_UNMAP,		/* UNMAP ioctls that failed */
+	TOP_ANS_HC_MAP,		/* MEM_MAP hypercalls: ret is the host's */
+	TOP_ANS_HC_UNMAP,	/* MEM_UNMAP hypercalls */
+	TOP_NR_ANSWER_OPS,
+};
+
+#define TOP_MAX_ANSWERS	64
+
+struct top_answer {
+	uint32_t op;		/* enum top_answer_op */
+	int64_t ret;
+	uint64_t count;
+};
+
 /* One row of a sample. */
 struct top_sample_row {
 	uint32_t id;				/* pid */
@@ -96,6 +116,8 @@ struct top_sample {
 	uint64_t calls[TOP_MAX_OPS];	/* calls of each op, cumulative, all
 					 * of them (histograms may hold a
 					 * sample) */
+	struct top_answer answers[TOP_MAX_ANSWERS];
+	size_t nr_answers;
 };
 
 /**
@@ -149,6 +171,8 @@ struct top_frame {
 	struct top_lat lat[TOP_MAX_OPS];	/* system-wide, per op */
 	uint64_t hist[TOP_MAX_OPS][TOP_SLOTS];	/* system-wide, interval */
 	uint64_t hist_sum_ns[TOP_MAX_OPS];	/* of hist's calls, interval */
+	struct top_answer answers[TOP_MAX_ANSWERS];	/* the later sample's */
+	size_t nr_answers;
 	struct top_row *rows;
 	size_t n;
 };

@@ -173,8 +173,9 @@ loopback_and_detach() {
 }
 
 # The workload of known counts while Prometheus scrapes (top/run.sh's
-# known_json: 45 maps, 35 unmaps, 6 teardowns, 3 errors, 1 leak; MEM_MAP
-# 45 hypercalls, MEM_UNMAP 42).
+# known_json: 45 maps, 35 unmaps, 6 teardowns, 3 errors (MAP EEXIST,
+# UNMAP EIO, UNMAP ENOENT), 1 leak; MEM_MAP 45 hypercalls, MEM_UNMAP 42,
+# one of them answered KVM_EFAULT).
 start_prometheus() {
 	cat >"$TMP/prometheus.yml" <<-EOF
 	global:
@@ -190,6 +191,8 @@ start_prometheus() {
 		--storage.tsdb.path="$TMP/data" --web.listen-address=127.0.0.1:9090 \
 		--log.level=warn >prometheus.out 2>&1 &
 	echo $! >prometheus.pid
+	# the kernel counts the programs' run time: kvmmem_bpf_run_seconds_total
+	echo 1 >/proc/sys/kernel/bpf_stats_enabled || return 1
 	start_exporter known --time-all -i 0.5
 }
 
@@ -205,10 +208,12 @@ map 0x3000
 map 0x4000
 map 0x5000
 remap 0x3000 = EEXIST
-unmap 0x1000 = EFAULT
+unmap 0x1000 = EIO
 unmap 0x2000
 unmap 0x1000 = ENOENT" || return 1
 	hold=$(cat hold.pid)
+	# the driver answers a host unmap failure with EIO (a leaked page)
+	grep -q UNEXPECTED hold.out && { cat hold.out; return 1; }
 	"$CTL" stress -P 2 -m 20 --leave 3 --seed 5 >stress.out 2>&1 ||
 		{ cat stress.out; return 1; }
 	until_q 'sum(kvmmem_maps_total)' 45 || return 1
@@ -219,6 +224,13 @@ unmap 0x1000 = ENOENT" || return 1
 	until_q 'kvmmem_hypercall_duration_seconds_count{op="MEM_MAP"}' 45 || return 1
 	until_q 'kvmmem_hypercall_duration_seconds_count{op="MEM_UNMAP"}' 42 || return 1
 	until_q 'kvmmem_hypercalls_total' "42 45" || return 1
+	# errors by operation and errno, hypercalls by result
+	until_q 'kvmmem_ioctl_errors_total{op="MAP",errno="EEXIST"}' 1 || return 1
+	until_q 'kvmmem_ioctl_errors_total{op="UNMAP"}' "1 1" || return 1
+	until_q 'count(kvmmem_ioctl_errors_total{op="UNMAP",errno=~"EIO|ENOENT"})' 2 || return 1
+	until_q 'kvmmem_hypercall_results_total{op="MEM_MAP"}' 45 || return 1
+	until_q 'kvmmem_hypercall_results_total{op="MEM_UNMAP",result="ok"}' 41 || return 1
+	until_q 'kvmmem_hypercall_results_total{op="MEM_UNMAP",result="KVM_EFAULT"}' 1 || return 1
 	# the stress children exited: their counts are in "other", the
 	# holder has its own series
 	until_q "kvmmem_maps_total{pid=\"$hold\"}" 5 || return 1
@@ -227,6 +239,7 @@ unmap 0x1000 = ENOENT" || return 1
 	until_q "kvmmem_leaked_pages{pid=\"$hold\"}" 1 || return 1
 	until_q 'kvmmem_maps_total{comm="other"}' 40 || return 1
 	until_q 'sum(kvmmem_lost_updates_total)' 0 || return 1
+	until_q 'count(kvmmem_bpf_run_seconds_total > 0)' 1 || return 1
 	t1=$(date +%s)
 	# rate() was non-zero during the run, and no counter went backwards
 	curl -s --get --data-urlencode 'query=sum(rate(kvmmem_maps_total[5s]))' \
