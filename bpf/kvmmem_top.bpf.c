@@ -53,6 +53,13 @@ struct {
 	__type(value, struct ktop_hist);
 } ktop_hists SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KTOP_MAX_RESULTS);
+	__type(key, struct ktop_result_key);
+	__type(value, __u64);
+} ktop_results SEC(".maps");
+
 /*
  * Live mappings made while traced, a slot per mapping id modulo the
  * size (a power of two, set by user space: --max-live): an array is a
@@ -212,6 +219,25 @@ static __always_inline void ktop_op_end(enum ktop_op op)
 		slot = KTOP_SLOTS - 1;
 	/* the mask is a no-op the verifier needs to bound the index */
 	__sync_fetch_and_add(&h->slots[slot & (KTOP_SLOTS - 1)], 1);
+	__sync_fetch_and_add(&h->sum_ns, delta);
+}
+
+/* One more answer @ret to @op (enum ktop_rop). */
+static __always_inline void ktop_result(__u32 op, long ret)
+{
+	struct ktop_result_key k = { .op = op, .ret = (__s32)ret };
+	static const __u64 zero;
+	__u64 *n = bpf_map_lookup_elem(&ktop_results, &k);
+
+	if (!n) {
+		bpf_map_update_elem(&ktop_results, &k, &zero, BPF_NOEXIST);
+		n = bpf_map_lookup_elem(&ktop_results, &k);
+		if (!n) {
+			ktop_count(KTOP_C_DROPS, 1);
+			return;
+		}
+	}
+	__sync_fetch_and_add(n, 1);
 }
 
 /* The counters of process @tgid, created on first use. */
@@ -240,6 +266,7 @@ static __always_inline int ktop_map_end(__u64 id, __u32 tgid, int ret)
 	p = ktop_proc(tgid);
 	if (ret) {
 		ktop_count(KTOP_C_ERRORS, 1);
+		ktop_result(KTOP_R_MAP, ret);
 		if (p)
 			__sync_fetch_and_add(&p->errors, 1);
 		return 0;
@@ -284,6 +311,7 @@ static __always_inline int ktop_unmap_end(__u64 id, __u32 tgid, int ret)
 	if (ret) {
 		/* a host failure was already counted by kvmmem_page_leaked */
 		ktop_count(KTOP_C_ERRORS, 1);
+		ktop_result(KTOP_R_UNMAP, ret);
 		p = ktop_proc(tgid);
 		if (p)
 			__sync_fetch_and_add(&p->errors, 1);
@@ -325,9 +353,10 @@ static __always_inline enum ktop_op ktop_hc_op(__u32 nr)
 	return nr == KVM_HC_MEM_MAP ? KTOP_OP_HC_MAP : KTOP_OP_HC_UNMAP;
 }
 
-static __always_inline void ktop_hc_exit(__u32 nr)
+static __always_inline void ktop_hc_exit(__u32 nr, long ret)
 {
 	ktop_count(nr == KVM_HC_MEM_MAP ? KTOP_C_HC_MAP : KTOP_C_HC_UNMAP, 1);
+	ktop_result(nr == KVM_HC_MEM_MAP ? KTOP_R_HC_MAP : KTOP_R_HC_UNMAP, ret);
 	ktop_op_end(ktop_hc_op(nr));
 }
 
@@ -352,6 +381,6 @@ KTOP_PROG(kvmmem_teardown_unmap, ktop_teardown_unmap(id, tgid, ret),
 	  MAPPING_ARGS)
 KTOP_PROG(kvmmem_page_leaked, ktop_page_leaked(id, tgid), MAPPING_ARGS)
 KTOP_PROG(kvmmem_hypercall_enter, ktop_op_start(ktop_hc_op(nr)), HC_ARGS)
-KTOP_PROG(kvmmem_hypercall_exit, ktop_hc_exit(nr), HC_ARGS)
+KTOP_PROG(kvmmem_hypercall_exit, ktop_hc_exit(nr, ret), HC_ARGS)
 
 char LICENSE[] SEC("license") = "GPL";

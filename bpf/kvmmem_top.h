@@ -80,7 +80,28 @@ struct ktop_hist_key {
 
 struct ktop_hist {
 	__u64 slots[KTOP_SLOTS];
+	__u64 sum_ns;	/* of the latencies in slots, for Prometheus' _sum */
 };
+
+/*
+ * Answers by value, system-wide (key: struct ktop_result_key, value: a
+ * __u64 count): the failed MAP and UNMAP ioctls by errno, and every
+ * hypercall by its result (0 included). Entries are never deleted.
+ */
+enum ktop_rop {
+	KTOP_R_MAP,		/* MAP ioctl that failed: ret is -errno */
+	KTOP_R_UNMAP,		/* UNMAP ioctl that failed */
+	KTOP_R_HC_MAP,		/* MEM_MAP hypercall: ret is the host's */
+	KTOP_R_HC_UNMAP,	/* MEM_UNMAP hypercall */
+	KTOP_NR_ROPS,
+};
+
+struct ktop_result_key {
+	__u32 op;	/* enum ktop_rop */
+	__s32 ret;
+};
+
+#define KTOP_MAX_RESULTS	256
 
 /*
  * A live mapping, in slot (id & live_mask) of the ktop_live array (ids

@@ -68,6 +68,8 @@ PACKAGES=(
 	zlib1g-dev clang llvm dwarves sparse trace-cmd bpftrace tmux
 	libcriterion-dev busybox-static cpio kmod xz-utils pkg-config
 	libncurses-dev python3 linux-source-6.1
+	# promtool for the unit tests; the guest lane's Prometheus server
+	prometheus curl
 	# the 32-bit (-m32 -static) client of the compat ioctl test
 	gcc-multilib
 	# the debug guest kernel (scripts/debug-kernel.sh)

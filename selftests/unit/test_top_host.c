@@ -10,6 +10,7 @@
 #include <criterion/criterion.h>
 
 #include "common/hist.h"
+#include "kvmmem-top/prom.h"
 #include "kvmmem-top/top.h"
 #include "trace/analysis.h"
 
@@ -191,4 +192,42 @@ Test(top_host, answers_by_value_per_vm_and_op)
 	cr_assert_eq(r->results[1].r[0].count, 1);
 	cr_assert_str_eq(top_host_desc.result_name(-1000, buf), "KVM_ENOSYS");
 	cr_assert_str_eq(top_host_desc.result_name(0, buf), "ok");
+}
+
+/* --host --prometheus: a series per VM, labelled vmm_pid and vm. */
+Test(top_host, prometheus_series_per_vm_with_exact_latency_sums)
+{
+	struct top_frame f = { 0 };
+	struct prom_state p;
+	struct prom_self self = { .version = "1" };
+	char *text = NULL;
+	size_t len;
+	FILE *out;
+
+	call(500, 32, 0x1000, 3000, -1000);
+	call(500, 32, 0x2000, 3000, -1000);
+	call(600, 32, 0x1000, 2500, 0);
+	call(600, 33, 0x1000, 1500, 0);
+	top_host_name(&h, 600, "introspected");
+	cr_assert_eq(top_host_sample(&h, now, 0, &s), 0);
+	cr_assert_eq(top_frame_build(&top_host_desc, NULL, &s, s.ts_ns, &f), 0);
+	cr_assert_eq(prom_init(&p, &top_host_desc, 10, true), 0);
+	cr_assert_eq(prom_update(&p, &f), 0);
+	out = open_memstream(&text, &len);
+	cr_assert_not_null(out);
+	cr_assert_eq(prom_write(out, &p, &self, PROM_TEXT), 0);
+	fclose(out);
+	cr_assert_not_null(strstr(text, "\nkvmmem_maps_total{vmm_pid=\"500\",vm=\"qemu500\"} 2\n"),
+			   "%s", text);
+	cr_assert_not_null(strstr(text, "\nkvmmem_errors_total{vmm_pid=\"500\",vm=\"qemu500\"} 2\n"));
+	cr_assert_not_null(strstr(text, "\nkvmmem_maps_total{vmm_pid=\"600\",vm=\"introspected\"} 1\n"));
+	cr_assert_not_null(strstr(text, "\nkvmmem_unmaps_total{vmm_pid=\"600\",vm=\"introspected\"} 1\n"));
+	cr_assert_not_null(strstr(text, "\nkvmmem_maps_total{vm=\"other\"} 0\n"));
+	cr_assert_not_null(strstr(text, "\nkvmmem_hypercall_duration_seconds_sum{op=\"MEM_MAP\"} 0.0000085\n"));
+	cr_assert_not_null(strstr(text, "\nkvmmem_hypercall_duration_seconds_count{op=\"MEM_MAP\"} 3\n"));
+	cr_assert_not_null(strstr(text, "\nkvmmem_hypercalls_total{op=\"MEM_UNMAP\"} 1\n"));
+	cr_assert_null(strstr(text, "kvmmem_ioctl_errors"));	/* guest only */
+	free(text);
+	prom_free(&p);
+	top_frame_free(&f);
 }

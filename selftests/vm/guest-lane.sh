@@ -66,8 +66,8 @@ count() {
 }
 
 # boot MODE [VMRUN OPTION...]: one guest running driver/run.sh MODE,
-# trace/run.sh X for MODE trace-X (kvmmem-trace), or top/run.sh for MODE
-# top (kvmmem-top).
+# trace/run.sh X for MODE trace-X (kvmmem-trace), top/run.sh for MODE
+# top (kvmmem-top), or top/prom.sh for MODE top-prom (its exporter).
 boot() {
 	local mode=$1 rc script=$TOP/selftests/vm/driver/run.sh arg=("$1")
 	shift
@@ -76,6 +76,9 @@ boot() {
 		arg=("${mode#trace-}")
 	elif [[ $mode == top ]]; then
 		script=$TOP/selftests/vm/top/run.sh
+		arg=()
+	elif [[ $mode == top-prom ]]; then
+		script=$TOP/selftests/vm/top/prom.sh
 		arg=()
 	fi
 	"$VMRUN" --kernel "$KERNEL" "$@" --timeout 600 -- \
@@ -126,6 +129,9 @@ if [[ $KERNEL != debug ]]; then
 	# kvmmem-top: batch and JSON numbers equal a known workload; the
 	# interactive view in tmux; rmmod/insmod while it runs
 	boot top
+	# kvmmem-top --prometheus scraped by a real Prometheus server: its
+	# totals equal a known workload; hostile clients; --textfile
+	boot top-prom
 fi
 
 echo "$NAME: $passed passed, $failed failed"

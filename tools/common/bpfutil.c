@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>

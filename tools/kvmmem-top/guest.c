@@ -262,6 +262,7 @@ static int sample_procs(struct guest *g, struct top_sample *s)
 		r->cnt[TOP_ERRORS] = p.errors;
 		r->live = p.live;
 		r->leaked = p.leaked;
+		r->cnt[TOP_LEAKS] = p.leaked;
 	}
 	return 0;
 }
@@ -282,8 +283,32 @@ static int sample_hists(struct guest *g, struct top_sample *s)
 		if (!r)
 			return -ENOMEM;
 		memcpy(r->hist[key.op], h.slots, sizeof(h.slots));
+		r->hist_sum_ns[key.op] = h.sum_ns;
 	}
 	return 0;
+}
+
+_Static_assert((int)KTOP_R_MAP == (int)TOP_ANS_MAP &&
+	       (int)KTOP_R_HC_UNMAP == (int)TOP_ANS_HC_UNMAP &&
+	       (int)KTOP_NR_ROPS == (int)TOP_NR_ANSWER_OPS, "one list of answer ops");
+
+/* The answers by value; beyond TOP_MAX_ANSWERS, the rest are dropped. */
+static void sample_results(struct guest *g, struct top_sample *s)
+{
+	int fd = bpf_map__fd(g->skel->maps.ktop_results);
+	struct ktop_result_key key, next, *prev = NULL;
+	uint64_t n;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (key.op >= KTOP_NR_ROPS || bpf_map_lookup_elem(fd, &key, &n) ||
+		    s->nr_answers == TOP_MAX_ANSWERS)
+			continue;
+		s->answers[s->nr_answers++] = (struct top_answer){
+			.op = key.op, .ret = key.ret, .count = n,
+		};
+	}
 }
 
 /* The oldest live mapping per process: a pass over the mmapped slots. */
@@ -389,6 +414,7 @@ static int guest_sample(struct top_source *src, struct top_sample *s)
 	err = sample_procs(g, s);
 	if (!err)
 		err = sample_hists(g, s);
+	sample_results(g, s);
 	if (err)
 		return err;
 	/* the mappings that predate us, in the rows of their processes */
@@ -425,6 +451,7 @@ static int guest_sample(struct top_source *src, struct top_sample *s)
 	s->cnt[TOP_UNMAPS] = (uint64_t)ctr(g, KTOP_C_UNMAPS);
 	s->cnt[TOP_TEARDOWNS] = (uint64_t)ctr(g, KTOP_C_TEARDOWNS);
 	s->cnt[TOP_ERRORS] = (uint64_t)ctr(g, KTOP_C_ERRORS);
+	s->cnt[TOP_LEAKS] = (uint64_t)ctr(g, KTOP_C_LEAKED);
 	s->drops = (uint64_t)ctr(g, KTOP_C_DROPS);
 	s->calls[KTOP_OP_HC_MAP] = (uint64_t)ctr(g, KTOP_C_HC_MAP);
 	s->calls[KTOP_OP_HC_UNMAP] = (uint64_t)ctr(g, KTOP_C_HC_UNMAP);
@@ -457,6 +484,30 @@ static int guest_check(struct top_source *src, char *why, size_t len)
 	snprintf(why, len, "the kvmmem module was unloaded: nothing left to "
 		 "watch (load it and start kvmmem-top again)");
 	return -ENODEV;
+}
+
+static int guest_bpf_run_time(struct top_source *src, uint64_t *run_ns)
+{
+	struct guest *g = (struct guest *)src;
+	struct bpf_program *p;
+	char *text = NULL;
+	bool on;
+
+	on = kvmmem_read_file("/proc/sys/kernel/bpf_stats_enabled", &text) > 0 &&
+	     text[0] != '0';
+	free(text);
+	if (!on)
+		return -ENODATA;
+	*run_ns = 0;
+	bpf_object__for_each_program(p, g->skel->obj) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(p);
+
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			*run_ns += info.run_time_ns;
+	}
+	return 0;
 }
 
 static void guest_close(struct top_source *src)
@@ -499,6 +550,7 @@ int guest_source_open(const struct guest_opts *opts, struct top_source **srcp)
 	g->src.attach = raw_tp ? "raw_tp" : "tp_btf";
 	g->src.sample = guest_sample;
 	g->src.check = guest_check;
+	g->src.bpf_run_time = guest_bpf_run_time;
 	g->src.close = guest_close;
 	g->max_live = opts->max_live;
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/cli.h"
+#include "exporter.h"
 #include "kvmmem-top.h"
 #include "util.h"
 
@@ -141,11 +142,15 @@ enum {
 	OPT_FORCE_RAW_TP,
 	OPT_HOST,
 	OPT_TIME_ALL,
+	OPT_PROMETHEUS,
+	OPT_TEXTFILE,
+	OPT_TOP,
 };
 
 static struct {
 	struct view_opts view;
 	struct guest_opts guest;
+	struct exporter_opts prom;
 	const char *sort;	/* parsed once the source is known */
 	bool host;
 	bool batch;
@@ -154,6 +159,7 @@ static struct {
 } args = {
 	.view = { .interval_ns = 1000000000ULL, .sort = TOP_COL_PINNED },
 	.guest = { .max_live = 262144 },
+	.prom = { .top_n = PROM_TOP_N_DEFAULT },
 };
 
 static const char doc[] =
@@ -189,6 +195,16 @@ static const char doc[] =
 "error), P50/P99 of the host's handling (VM exit to VM entry), OLDEST\n"
 "mapped GPA. Sort keys: pid, vm and the rest as above.\n"
 "\n"
+"--prometheus [ADDR:]PORT serves the same numbers as metrics for\n"
+"Prometheus at http://ADDR:PORT/metrics (ADDR 127.0.0.1 unless given:\n"
+"0.0.0.0 or [::] for every interface), in the OpenMetrics text format\n"
+"or the classic one, as the scraper asks; --textfile PATH writes them\n"
+"every interval for node_exporter's textfile collector (PATH ending in\n"
+".prom). The --top most active processes (VMs with --host) have their\n"
+"own series; the rest, and those that exited, are in one 'other' series.\n"
+"Both run until Ctrl-C or SIGTERM (or -d); docs/tools.md lists the\n"
+"metrics.\n"
+"\n"
 "Options mean what they mean in kvmmem-trace and kvmmem-ctl (the table\n"
 "in docs/tools.md): -p PID, -d DURATION (stop after), -i INTERVAL, -j,\n"
 "-v, -V. DURATION and INTERVAL are seconds, with a fraction or a unit:\n"
@@ -202,7 +218,11 @@ static const char doc[] =
 "    kvmmem-top -b -n 1 -p 1234      # one frame, process 1234 only\n"
 "    kvmmem-top --csv -i 5 -d 1h >top.csv   # an hour, a CSV line per row\n"
 "    kvmmem-top --host               # on a KVM host: a row per VM\n"
-"    kvmmem-top --host --json -n 5   # ... as JSON, 5 frames\n";
+"    kvmmem-top --host --json -n 5   # ... as JSON, 5 frames\n"
+"    kvmmem-top --prometheus 9469    # metrics at 127.0.0.1:9469/metrics\n"
+"    kvmmem-top --prometheus 0.0.0.0:9469 --top 20 -i 5\n"
+"    kvmmem-top --textfile /var/lib/prometheus/node-exporter/kvmmem.prom\n"
+"    kvmmem-top --host --prometheus 9469  # on a KVM host, per VM\n";
 
 static const struct argp_option options[] = {
 	{ "interval", 'i', "INTERVAL", 0, "Refresh every INTERVAL (100ms-1h, "
@@ -231,6 +251,12 @@ static const struct argp_option options[] = {
 	  "even when module BTF allows tp_btf", 0 },
 	{ "host", OPT_HOST, NULL, 0, "On a KVM host: a row per VM (its VMM "
 	  "process), from KVM's tracepoints", 0 },
+	{ "prometheus", OPT_PROMETHEUS, "[ADDR:]PORT", 0, "Serve Prometheus "
+	  "metrics on ADDR:PORT (ADDR: 127.0.0.1 unless given)", 0 },
+	{ "textfile", OPT_TEXTFILE, "PATH", 0, "Write the metrics to PATH every "
+	  "interval, atomically (node_exporter's textfile collector)", 0 },
+	{ "top", OPT_TOP, "N", 0, "With --prometheus or --textfile: series for "
+	  "the N most active rows, the rest in 'other' (default 10)", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf's messages and the verifier's log", 0 },
 	{},
 };
@@ -297,6 +323,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_TIME_ALL:
 		args.guest.time_all = true;
 		break;
+	case OPT_PROMETHEUS:
+		args.prom.listen = arg;
+		break;
+	case OPT_TEXTFILE:
+		args.prom.textfile = arg;
+		break;
+	case OPT_TOP:
+		args.prom.top_n = (unsigned int)kvmmem_argp_u64(state, "--top", arg,
+								0, 1000);
+		break;
 	case 'v':
 		verbose = true;
 		break;
@@ -315,33 +351,57 @@ int main(int argc, char **argv)
 		.options = options, .parser = parse_opt, .doc = doc,
 	};
 	struct top_source *src = NULL;
+	struct exporter *exp = NULL;
+	bool export;
 	int err, status;
 
 	kvmmem_cli_init("kvmmem-top", argv, EXIT_USAGE);
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return EXIT_USAGE;
+	export = args.prom.listen || args.prom.textfile;
+	if (export && (args.batch || args.json || args.csv || args.view.count ||
+		       args.view.pid)) {
+		kvmmem_warn("--prometheus and --textfile export every row for as long "
+			    "as they run: without -b, -j, --csv, -n or -p");
+		return EXIT_USAGE;
+	}
 	if (args.json + args.csv > 1 || (args.batch && args.json)) {
 		kvmmem_warn("-b (--batch), -j (--json) and --csv (batch as CSV): "
 			    "choose one");
 		return EXIT_USAGE;
 	}
-	if (!args.batch && !args.json && !args.csv && !isatty(STDOUT_FILENO)) {
+	if (!export && !args.batch && !args.json && !args.csv &&
+	    !isatty(STDOUT_FILENO)) {
 		kvmmem_warn("standard output is not a terminal: use -b (text frames) "
 		     "or -j (JSON)");
 		return EXIT_USAGE;
 	}
 
+	if (export) {
+		args.prom.host = args.host;
+		args.prom.interval_ns = args.view.interval_ns;
+		args.prom.duration_ns = args.view.duration_ns;
+		/* the port first: a port in use is said before BPF is loaded */
+		if (exporter_open(&exp, &args.prom, args.host ? &top_host_desc :
+				  &guest_top_desc))
+			return EXIT_FAIL;
+	}
 	err = args.host ? host_source_open(&src) :
 			  guest_source_open(&args.guest, &src);
-	if (err)
+	if (err) {
+		exporter_close(exp);
 		return EXIT_FAIL;
+	}
 	kvmmem_catch_stop_signals();
-	if (args.batch || args.json || args.csv)
+	if (exp)
+		status = exporter_run(exp, src);
+	else if (args.batch || args.json || args.csv)
 		status = run_batch(src, &args.view, args.json ? TOP_OUT_JSON :
 				   args.csv ? TOP_OUT_CSV : TOP_OUT_TEXT);
 	else
 		status = run_view(src, &args.view);
 	src->close(src);
+	exporter_close(exp);
 	return status;
 }

@@ -121,6 +121,8 @@ int top_frame_build(const struct top_desc *d, const struct top_sample *prev,
 	f->pinned = cur->pinned;
 	f->leaked = cur->leaked;
 	f->drops = cur->drops;
+	memcpy(f->answers, cur->answers, sizeof(f->answers));
+	f->nr_answers = cur->nr_answers;
 
 	for (j = 0; j < cur->n; j++) {
 		const struct top_sample_row *c = &cur->rows[j], *p = NULL;
@@ -154,6 +156,8 @@ int top_frame_build(const struct top_desc *d, const struct top_sample *prev,
 				if (d->row_ops & (1U << op))
 					lat[i] += v;
 			}
+			f->hist_sum_ns[op] += delta(p ? p->hist_sum_ns[op] : 0,
+						    c->hist_sum_ns[op]);
 		}
 		lat_of(&r->lat, lat);
 		memcpy(r->results, c->results, sizeof(r->results));

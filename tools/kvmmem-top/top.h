@@ -45,6 +45,7 @@ enum top_cnt {
 	TOP_UNMAPS,	/* UNMAPs that succeeded */
 	TOP_TEARDOWNS,	/* mappings unmapped by a teardown (close, exit) */
 	TOP_ERRORS,	/* MAPs and UNMAPs that failed */
+	TOP_LEAKS,	/* pages leaked (the host failed to unmap them) */
 	TOP_NR_CNTS,
 };
 
@@ -66,6 +67,26 @@ struct top_desc {
 	const char *(*result_name)(int64_t ret, char buf[32]);
 };
 
+/*
+ * Answers by value, system-wide and cumulative (the guest source only):
+ * failed MAP and UNMAP ioctls by errno, hypercalls by result.
+ */
+enum top_answer_op {
+	TOP_ANS_MAP,		/* MAP ioctls that failed: ret is -errno */
+	TOP_ANS_UNMAP,		/* UNMAP ioctls that failed */
+	TOP_ANS_HC_MAP,		/* MEM_MAP hypercalls: ret is the host's */
+	TOP_ANS_HC_UNMAP,	/* MEM_UNMAP hypercalls */
+	TOP_NR_ANSWER_OPS,
+};
+
+#define TOP_MAX_ANSWERS	64
+
+struct top_answer {
+	uint32_t op;		/* enum top_answer_op */
+	int64_t ret;
+	uint64_t count;
+};
+
 /* One row of a sample. */
 struct top_sample_row {
 	uint32_t id;				/* pid */
@@ -78,6 +99,7 @@ struct top_sample_row {
 	bool oldest_partial;	/* some live mappings predate the source:
 				 * the oldest is at least that old */
 	uint64_t hist[TOP_MAX_OPS][TOP_SLOTS];	/* cumulative */
+	uint64_t hist_sum_ns[TOP_MAX_OPS];	/* of what hist holds */
 	struct top_results results[TOP_MAX_OPS];	/* if desc->result_name */
 };
 
@@ -94,6 +116,8 @@ struct top_sample {
 	uint64_t calls[TOP_MAX_OPS];	/* calls of each op, cumulative, all
 					 * of them (histograms may hold a
 					 * sample) */
+	struct top_answer answers[TOP_MAX_ANSWERS];
+	size_t nr_answers;
 };
 
 /**
@@ -146,6 +170,9 @@ struct top_frame {
 	uint64_t drops;
 	struct top_lat lat[TOP_MAX_OPS];	/* system-wide, per op */
 	uint64_t hist[TOP_MAX_OPS][TOP_SLOTS];	/* system-wide, interval */
+	uint64_t hist_sum_ns[TOP_MAX_OPS];	/* of hist's calls, interval */
+	struct top_answer answers[TOP_MAX_ANSWERS];	/* the later sample's */
+	size_t nr_answers;
 	struct top_row *rows;
 	size_t n;
 };
@@ -396,9 +423,14 @@ struct kt_event;
  * local GPAs the host backs with a remote page; LEAKED what a VM that
  * exited left mapped.
  */
+struct top_host_hist {
+	uint64_t slots[2][TOP_SLOTS];
+	uint64_t sum_ns[2];
+};
+
 struct top_host {
 	struct kvmmem_trace_analysis *a;
-	uint64_t (*hist)[2][TOP_SLOTS];	/* per VM, in a->vms order */
+	struct top_host_hist *hist;	/* per VM, in a->vms order */
 	size_t cap;
 };
 

@@ -65,7 +65,7 @@ int top_host_init(struct top_host *h)
 int top_host_add(struct top_host *h, const struct kt_event *e)
 {
 	struct kvmmem_trace_vm *vm;
-	unsigned int slot;
+	unsigned int slot, op;
 	int64_t lat;
 	size_t i, ncap;
 	int err;
@@ -95,7 +95,9 @@ int top_host_add(struct top_host *h, const struct kt_event *e)
 	slot = kvmmem_log2_slot((uint64_t)lat);
 	if (slot >= TOP_SLOTS)
 		slot = TOP_SLOTS - 1;
-	h->hist[i][e->tgid == KVM_HC_MEM_MAP ? 0 : 1][slot]++;
+	op = e->tgid == KVM_HC_MEM_MAP ? 0 : 1;
+	h->hist[i].slots[op][slot]++;
+	h->hist[i].sum_ns[op] += (uint64_t)lat;
 	return 0;
 }
 
@@ -128,6 +130,7 @@ int top_host_sample(const struct top_host *h, uint64_t ts_ns, uint64_t drops,
 		r->cnt[TOP_UNMAPS] = vm->hc[KT_HC_MEM_UNMAP].count;
 		r->cnt[TOP_ERRORS] = vm->hc[KT_HC_MEM_MAP].errors +
 				     vm->hc[KT_HC_MEM_UNMAP].errors;
+		r->cnt[TOP_LEAKS] = vm->exit_ts ? vm->live : 0;
 		/* what a VM that exited left mapped is leaked, not live */
 		if (vm->exit_ts)
 			r->leaked = vm->live;
@@ -140,8 +143,11 @@ int top_host_sample(const struct top_host *h, uint64_t ts_ns, uint64_t drops,
 		results_of(&r->results[0], &vm->hc[KT_HC_MEM_MAP]);
 		results_of(&r->results[1], &vm->hc[KT_HC_MEM_UNMAP]);
 		if (i < h->cap)
-			for (op = 0; op < 2; op++)
-				memcpy(r->hist[op], h->hist[i][op], sizeof(r->hist[op]));
+			for (op = 0; op < 2; op++) {
+				memcpy(r->hist[op], h->hist[i].slots[op],
+				       sizeof(r->hist[op]));
+				r->hist_sum_ns[op] = h->hist[i].sum_ns[op];
+			}
 		for (op = 0; op < TOP_NR_CNTS; op++)
 			s->cnt[op] += r->cnt[op];
 		/* every call is timed here: the histograms hold them all */

@@ -20,7 +20,7 @@
 #                     errno names, hexdump, the driver's debugfs stats
 #   tools/common/     what the tools share: messages and options (cli),
 #                     BPF plumbing, histograms, time and JSON output,
-#                     VMM names
+#                     VMM names, a small HTTP server (metrics)
 #   tools/trace/      recordings: event kinds, file format, writer,
 #                     reader, analysis, merge, and the BPF session
 #   tools/kvmmem-*/   one directory per tool
@@ -33,12 +33,14 @@ LIBKVMMEM_SRCS := lib/libkvmmem.c lib/stats.c lib/util.c
 # bpfutil.c needs libbpf's headers; only the tools that link libbpf call
 # it, and static linking pulls in just the objects a program uses.
 KVMMEM_COMMON_SRCS := common/cli.c common/bpfutil.c common/caps.c common/hist.c \
-		      common/json.c common/timefmt.c common/vmm.c
+		      common/json.c common/timefmt.c common/vmm.c common/httpd.c
 KVMMEM_TRACE_SRCS := trace/kinds.c trace/format.c trace/writer.c \
 		     trace/reader.c trace/analyze.c trace/merge.c trace/print.c \
 		     trace/filter.c
-# kvmmem-top's model (frames, sorting, outputs): unit-tested like a library
-KVMMEM_TOP_SRCS := kvmmem-top/top.c kvmmem-top/top_host.c
+# kvmmem-top's model (frames, sorting, outputs, Prometheus series and the
+# exporter's loop): unit-tested like a library
+KVMMEM_TOP_SRCS := kvmmem-top/top.c kvmmem-top/top_host.c kvmmem-top/prom.c \
+		   kvmmem-top/exporter.c
 # The shared code of the tools, as one archive (not installed)
 KVMMEM_TOOLS_SRCS := $(KVMMEM_COMMON_SRCS) $(KVMMEM_TRACE_SRCS)
 # trace/session.c includes the BPF skeletons ($(OUT)/bpf/*.skel.h): only

@@ -19,6 +19,7 @@ Usage: check_host.py L1.json L2.json N MERGE.json TOP.json LIVE.jsonl
   KRETPROBE.json, NONE.json  reports of recordings made at the same time
               with --answer-via kretprobe and --answer-via none
   PERFETTO.json, DUMP.jsonl  export --perfetto and dump --json of L1.ktr
+  PROM.txt    (optional) a scrape of kvmmem-top --host --prometheus at the end
 """
 import json
 import sys
@@ -68,6 +69,38 @@ def flows_outside(events):
             outside += 1
             worst = max(worst, d)
     return (checked, outside), worst
+
+
+def prom_series(path):
+    """{(name, {label: value}): value} of a classic-format exposition"""
+    out = {}
+    for line in open(path):
+        if line.startswith('#') or '{' not in line:
+            continue
+        name, rest = line.split('{', 1)
+        labels, value = rest.rsplit('} ', 1)
+        lab = dict(kv.split('=', 1) for kv in labels.split(','))
+        out[(name, tuple(sorted((k, v.strip('"')) for k, v in lab.items())))] = float(value)
+    return out
+
+
+def prom_per_vm(vms, path):
+    """kvmmem-top --host --prometheus: a series per VM, the recorded counts"""
+    try:
+        series = prom_series(path)
+    except (OSError, ValueError) as e:
+        print(f'l1/prometheus_scrape: FAIL {e}')
+        return
+    for name in (L2_NAME, BUSY_NAME):
+        vm = vms.get(name, {})
+        hc = vm.get('hypercalls', {})
+        key = tuple(sorted({'vmm_pid': str(vm.get('pid')), 'vm': name}.items()))
+        case(f'prometheus_series_of_{name.replace("-", "_")}_count_what_the_host_recorded',
+             tuple(series.get((m, key)) for m in
+                   ('kvmmem_maps_total', 'kvmmem_unmaps_total', 'kvmmem_errors_total')),
+             (hc.get('MEM_MAP', {}).get('count'), hc.get('MEM_UNMAP', {}).get('count'),
+              hc.get('MEM_MAP', {}).get('errors', 0) +
+              hc.get('MEM_UNMAP', {}).get('errors', 0)))
 
 
 def main():
@@ -202,6 +235,9 @@ def main():
              sum(1 for e in dump if e['pid'] == vm['pid'] and
                  e['event'] in ('kvm_hypercall_enter', 'kvm_hypercall_exit')),
              2 * n)
+
+    if len(sys.argv) > 13:
+        prom_per_vm(vms, sys.argv[13])
 
     busy = vms.get(BUSY_NAME)
     if busy is None:

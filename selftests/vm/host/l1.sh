@@ -12,7 +12,8 @@
 # then checks that the host recording counts every hypercall L2 made, by
 # nr, with the answers L2 saw, and reports the killed VM's exit (and its
 # leaked pages: none on stock KVM, where every map fails), and that
-# kvmmem-top --host, running alongside, shows the same counts per VM.
+# kvmmem-top --host, running alongside, shows the same counts per VM, as
+# does a scrape of kvmmem-top --host --prometheus.
 # Results come
 # out through files in $KVMMEM_HOST_LOG, not L2's console. One line per
 # case.
@@ -73,6 +74,10 @@ fi
 top=$!
 "$OUT/kvmmem-trace" --host --json >"$LOG/live.jsonl" 2>"$LOG/live.err" &
 live=$!
+# kvmmem-top --host --prometheus too: scraped once the VMs are gone
+ip link set lo up
+"$OUT/kvmmem-top" --host --prometheus 127.0.0.1:9469 -i 1 >"$LOG/prom.out" 2>"$LOG/prom.err" &
+prom=$!
 
 # L2 is quiet: every character it prints costs a nested exit.
 "$VMRUN" --accel kvm --no-load --mem 128 --smp 1 --name kvmmem-l2 \
@@ -105,7 +110,17 @@ else
 fi
 wait "$busy"
 sleep 1.5	# a drain of the recorder and a frame of kvmmem-top after the exit
+curl -sf http://127.0.0.1:9469/metrics >"$LOG/prom.txt" ||
+	fail prometheus_scrape "curl: $? $(cat "$LOG/prom.err")"
 kill -INT "$rec" "$top" "$live" "$rec_kret" "$rec_none"
+kill -TERM "$prom"
+wait "$prom"
+rc=$?
+if [[ $rc -eq 0 ]]; then
+	ok kvmmem_top_host_prometheus_stopped_cleanly
+else
+	fail kvmmem_top_host_prometheus_stopped_cleanly "exit $rc: $(cat "$LOG/prom.err")"
+fi
 wait "$rec_kret" "$rec_none"
 wait "$live"
 rc=$?
@@ -170,4 +185,4 @@ done
 python3 "$HERE/check_host.py" "$LOG/l1.json" "$LOG/l2.json" "$N" "$LOG/merge.json" \
 	"$LOG/top-last.json" "$LOG/live.jsonl" "$LOG/l1-kretprobe.json" "$LOG/l1-none.json" \
 	"$LOG/l1.perfetto.json" "$LOG/l1.dump.jsonl" "$LOG/merge-default.json" \
-	"$LOG/merge.perfetto.json"
+	"$LOG/merge.perfetto.json" "$LOG/prom.txt"
