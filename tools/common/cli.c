@@ -17,6 +17,8 @@
 #error "KVMMEM_VERSION: build with tools/lib/lib.mk (it comes from VERSION)"
 #endif
 
+const char kvmmem_version[] = KVMMEM_VERSION;
+
 const char *kvmmem_prog = "kvmmem";
 
 void kvmmem_vwarn(const char *prog, const char *fmt, va_list ap)

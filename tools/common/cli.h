@@ -27,8 +27,10 @@ extern const char *kvmmem_prog;
 /*
  * KVMMEM_VERSION, the version of the kvmmem tools (--version), is the
  * top-level VERSION file: tools/lib/lib.mk passes it to common/cli.c
- * only, so that changing it rebuilds one object.
+ * only, so that changing it rebuilds one object; everyone else reads it
+ * here.
  */
+extern const char kvmmem_version[];
 
 /**
  * kvmmem_cli_init() - what every tool's main() does first

@@ -74,7 +74,7 @@ int exporter_open(struct exporter **ep, const struct exporter_opts *o,
 	if (!e)
 		return -ENOMEM;
 	e->o = *o;
-	e->self.version = KVMMEM_VERSION;
+	e->self.version = kvmmem_version;
 	err = prom_init(&e->st, d, o->top_n, o->host);
 	if (err) {
 		kvmmem_warn("%s", strerror(-err));

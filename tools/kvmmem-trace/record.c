@@ -154,8 +154,7 @@ static void fill_info(struct kvmmem_trace_info *info, const char *attach,
 		snprintf(info->kernel, sizeof(info->kernel), "%s", u.release);
 		snprintf(info->hostname, sizeof(info->hostname), "%s", u.nodename);
 	}
-	snprintf(info->tool, sizeof(info->tool), "kvmmem-trace %d",
-		 KVMMEM_TRACE_VERSION);
+	snprintf(info->tool, sizeof(info->tool), "kvmmem-trace %s", kvmmem_version);
 	snprintf(info->attach, sizeof(info->attach), "%s", attach);
 	info->start_mono_ns = start_mono;
 	info->start_real_ns = start_real;
