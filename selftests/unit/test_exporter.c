@@ -20,6 +20,7 @@
 
 #include <criterion/criterion.h>
 
+#include "common/cli.h"
 #include "kvmmem-top/exporter.h"
 #include "util.h"
 
@@ -220,6 +221,7 @@ static void sleep_ms(long ms)
 
 Test(exporter, serves_openmetrics_when_asked)
 {
+	char want[128];
 	char *r;
 
 	start(NULL, 0);
@@ -229,7 +231,9 @@ Test(exporter, serves_openmetrics_when_asked)
 	cr_assert_not_null(strstr(r, "\r\nContent-Type: application/openmetrics-text; "
 				  "version=1.0.0; charset=utf-8\r\n"));
 	cr_assert_not_null(strstr(r, "\nkvmmem_maps_total{pid=\"1234\",comm=\"fake\"} "));
-	cr_assert_not_null(strstr(r, "kvmmem_build_info{version=\"1\",attach=\"fake\"} 1\n"));
+	snprintf(want, sizeof(want), "kvmmem_build_info{version=\"%s\",attach=\"fake\"} 1\n",
+		 kvmmem_version);
+	cr_assert_not_null(strstr(r, want), "no %s", want);
 	cr_assert_str_eq(r + strlen(r) - 6, "# EOF\n");
 	free(r);
 }
