@@ -140,9 +140,11 @@ MANDIR		?= $(PREFIX)/share/man
 ifeq ($(PREFIX),/usr)
 UDEVRULESDIR	?= /usr/lib/udev/rules.d
 SYSUSERSDIR	?= /usr/lib/sysusers.d
+SYSTEMDUNITDIR	?= /usr/lib/systemd/system
 else
 UDEVRULESDIR	?= /etc/udev/rules.d
 SYSUSERSDIR	?= /etc/sysusers.d
+SYSTEMDUNITDIR	?= /etc/systemd/system
 endif
 # the release the modules were built for (their vermagic), as kbuild installs them
 KRELEASE	= $(shell tr "\0" "\n" < $(TOP)/kernel/kvmmem.ko 2>/dev/null | sed -n "s/^vermagic=\([^ ]*\).*/\1/p")
@@ -162,7 +164,7 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(INCLUDEDIR)/kvmmem \
 		$(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(UDEVRULESDIR) \
-		$(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
 		$(sort $(foreach m,$(INST_MAN),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))))
 	install -m 0755 $(addprefix $(OUT)/,$(INST_TOOLS)) $(DESTDIR)$(BINDIR)/
 	install -m 0755 $(OUT)/$(INST_SO) $(DESTDIR)$(LIBDIR)/
@@ -180,6 +182,10 @@ install: all
 	install -m 0644 $(TOP)/kernel/60-kvmmem.rules $(DESTDIR)$(UDEVRULESDIR)/
 	install -m 0644 $(TOP)/kernel/kvmmem.sysusers \
 		$(DESTDIR)$(SYSUSERSDIR)/kvmmem.conf
+	sed -e 's|/usr/local/bin/|$(BINDIR)/|' \
+		$(TOP)/tools/kvmmem-top/prometheus/kvmmem-exporter.service \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/kvmmem-exporter.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/kvmmem-exporter.service
 	$(KMAKE) INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=extra DEPMOD=true \
 		CONFIG_MODULE_SIG_ALL= modules_install
 ifeq ($(DESTDIR),)
@@ -213,6 +219,7 @@ uninstall:
 		$(foreach m,$(INST_MAN),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(m)) \
 		$(DESTDIR)$(UDEVRULESDIR)/60-kvmmem.rules \
 		$(DESTDIR)$(SYSUSERSDIR)/kvmmem.conf \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/kvmmem-exporter.service \
 		$(addprefix $(DESTDIR)$(MODDIR)/,$(INST_MODULES))
 	if [ -d $(DESTDIR)$(INCLUDEDIR)/kvmmem ]; then \
 		rmdir $(DESTDIR)$(INCLUDEDIR)/kvmmem; fi

@@ -32,9 +32,9 @@ trap 'rm -rf "$tmp"' EXIT
 # the release the modules were built for (kbuild installs by it)
 krel=$(tr '\0' '\n' <"$KO" 2>/dev/null | sed -n 's/^vermagic=\([^ ]*\).*/\1/p')
 
-# expected PREFIX UDEVDIR SYSUSERSDIR: the listing, "TYPE MODE PATH[ -> TARGET]"
+# expected PREFIX UDEVDIR SYSUSERSDIR UNITDIR: the listing, "TYPE MODE PATH[ -> TARGET]"
 expected() {
-	local p=$1 udev=$2 sysusers=$3 m
+	local p=$1 udev=$2 sysusers=$3 units=$4 m
 	{
 		for m in kvmmem-ctl kvmmem-trace kvmmem-top; do
 			echo "f 755 $p/bin/$m"
@@ -54,6 +54,7 @@ expected() {
 		done
 		echo "f 644 $udev/60-kvmmem.rules"
 		echo "f 644 $sysusers/kvmmem.conf"
+		echo "f 644 $units/kvmmem-exporter.service"
 		echo "f 644 /lib/modules/$krel/extra/kvmmem.ko"
 		echo "f 644 /lib/modules/$krel/extra/kvmmem_hostsim.ko"
 	} | sort
@@ -67,7 +68,7 @@ listing() {
 		sed -e 's/ -> $//' | sort
 }
 
-# install_case NAME PREFIX UDEVDIR SYSUSERSDIR: install, compare, uninstall
+# install_case NAME PREFIX UDEVDIR SYSUSERSDIR UNITDIR: install, compare, uninstall
 install_case() {
 	local name=$1 prefix=$2 dest=$tmp/$1 log=$tmp/$1.log
 	if ! make -C "$TOP" install DESTDIR="$dest" PREFIX="$prefix" >"$log" 2>&1; then
@@ -75,11 +76,19 @@ install_case() {
 		return
 	fi
 	ok "$name/make-install"
-	if diff -u <(expected "$prefix" "$3" "$4") <(listing "$dest") >"$tmp/diff"; then
+	if diff -u <(expected "$prefix" "$3" "$4" "$5") <(listing "$dest") >"$tmp/diff"; then
 		ok "$name/listing"
 	else
 		fail "$name/listing" "differs (- expected, + installed):"
 		sed 's/^/    /' "$tmp/diff"
+	fi
+	# the exporter's unit runs the kvmmem-top this install put in place
+	if grep -qx "ExecStart=$prefix/bin/kvmmem-top --prometheus .*" \
+		"$dest$5/kvmmem-exporter.service" 2>/dev/null; then
+		ok "$name/exporter-unit-runs-installed-kvmmem-top"
+	else
+		fail "$name/exporter-unit-runs-installed-kvmmem-top" \
+			"$(grep ExecStart "$dest$5/kvmmem-exporter.service" 2>&1)"
 	fi
 	check_installed "$name" "$dest" "$prefix"
 	if ! make -C "$TOP" uninstall DESTDIR="$dest" PREFIX="$prefix" >"$log" 2>&1; then
@@ -225,8 +234,8 @@ dkms_case() {
 if [[ -z $krel ]]; then
 	fail modules "no vermagic in $KO (make first)"
 else
-	install_case local /usr/local /etc/udev/rules.d /etc/sysusers.d
-	install_case usr /usr /usr/lib/udev/rules.d /usr/lib/sysusers.d
+	install_case local /usr/local /etc/udev/rules.d /etc/sysusers.d /etc/systemd/system
+	install_case usr /usr /usr/lib/udev/rules.d /usr/lib/sysusers.d /usr/lib/systemd/system
 	dkms_case
 fi
 
