@@ -43,11 +43,19 @@ struct {
 	__type(value, __u8);
 } kt_owners SEC(".maps");
 
+/*
+ * Does the filter keep an event of @kind made by process @pid, whose
+ * tgid field is @tgid? The process is matched on @pid, and on @tgid
+ * only for kinds whose tgid is a process (KT_PID_KINDS: a mapping's
+ * owner, a file's closer, an exited process): for hypercalls it is the
+ * nr, for tokens a count. @kind is a constant after inlining.
+ */
 static __always_inline bool kt_wanted(enum kt_kind kind, __u32 pid, __u32 tgid)
 {
 	if (!(targ_kinds & KT_KIND_BIT(kind)))
 		return false;
-	return !targ_tgid || pid == targ_tgid || tgid == targ_tgid;
+	return !targ_tgid || pid == targ_tgid ||
+	       ((KT_PID_KINDS & KT_KIND_BIT(kind)) && tgid == targ_tgid);
 }
 
 static __always_inline void kt_drop(void)

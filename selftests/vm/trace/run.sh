@@ -162,6 +162,22 @@ pid_filter() {
 	expect_eq pid_filter "$(json_field pid.json "r['header']['pid_filter']")" "$target"
 }
 
+# -p tests pids only: a hypercall's tgid field is its nr (32 for
+# MEM_MAP), a token's the tokens outstanding (1 here): -p 32 or -p 1 must
+# not let another process's hypercalls or tokens through.
+pid_not_nr() {
+	local p
+	for p in 32 1; do
+		record -e all -p "$p" -o "pidnr$p.ktr" -- \
+			"$CTL" stress -P 1 -m 5 --seed 12 >/dev/null || return 1
+		"$TRACE" dump --json "pidnr$p.ktr" >"pidnr$p.jsonl" || return 1
+		expect_eq "-p $p: events of other processes" \
+			"$($PY -c "import json, sys
+print(sum(1 for l in open(sys.argv[1]) if json.loads(l)['pid'] != $p))" "pidnr$p.jsonl")" 0 ||
+			return 1
+	done
+}
+
 live_at_end() {
 	# the recording ends when sh does: once the page is mapped, 3 s early
 	mkfifo "$FIFOS/ready" || return 1
@@ -472,6 +488,7 @@ check kill_report_equals_workload stress_recorded kill -P 3 -m 50 --kill --seed 
 check live_json_has_every_map live_json
 check live_text_one_line_per_event live_text
 check pid_filter_keeps_one_process pid_filter
+check pid_filter_tests_pids_not_nr_or_token_counts pid_not_nr
 check live_mapping_at_end_is_reported live_at_end
 sleep 3	# that mapping's process ends (its teardown unrecorded)
 check mapping_dies_with_its_owner_not_orphaned orphan
