@@ -293,9 +293,7 @@ int cmd_record(int argc, char **argv)
 			PRIu64 " bytes, %.3f s -> %s (%s)\n", kvmmem_prog, r.w.events,
 			drops, r.w.bytes, (double)(t_end - info.start_mono_ns) / 1e9,
 			rec_args.output, kvmmem_session_attach(s));
-	if (drops)
-		kvmmem_warn("%" PRIu64 " events were dropped (ring buffer full): use a "
-		     "bigger --buffer or a shorter --drain-ms", drops);
+	kvmmem_session_warn_drops(s);
 
 	if (child > 0) {
 		if (!child_done) {

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +59,30 @@ struct kvmmem_session {
 	const char *prog;		/* for messages */
 	unsigned int drain_ms;
 	const char *attach;		/* how the programs are attached */
+	uint32_t max_owners;		/* processes whose exit is tracked */
 };
+
+/*
+ * Size the table of processes whose exit is recorded (kt_owners):
+ * KVMMEM_TEST_MAX_OWNERS=N, a test's way to fill it without N
+ * processes, or the BPF object's size.
+ */
+static int size_owners(struct kvmmem_session *s, struct bpf_map *owners)
+{
+	const char *env = getenv("KVMMEM_TEST_MAX_OWNERS");
+	unsigned long n;
+	char *end;
+
+	s->max_owners = bpf_map__max_entries(owners);
+	if (!env)
+		return 0;
+	errno = 0;
+	n = strtoul(env, &end, 10);
+	if (errno || end == env || *end || !n || n > UINT32_MAX)
+		return -EINVAL;
+	s->max_owners = (uint32_t)n;
+	return bpf_map__set_max_entries(owners, s->max_owners);
+}
 
 __attribute__((format(printf, 2, 3)))
 static void swarn(const struct kvmmem_session *s, const char *fmt, ...)
@@ -112,6 +136,11 @@ static int host_try(struct kvmmem_session *s,
 	if (err) {
 		swarn(s, "bad ring buffer size %llu: %s",
 		      (unsigned long long)opts->buffer_bytes, strerror(-err));
+		goto err_destroy;
+	}
+	err = size_owners(s, skel->maps.kt_owners);
+	if (err) {
+		swarn(s, "bad KVMMEM_TEST_MAX_OWNERS: %s", strerror(-err));
 		goto err_destroy;
 	}
 	bpf_object__for_each_program(p, skel->obj) {
@@ -252,6 +281,11 @@ static int guest_open(struct kvmmem_session *s,
 		      (unsigned long long)opts->buffer_bytes, strerror(-err));
 		return err;
 	}
+	err = size_owners(s, s->skel->maps.kt_owners);
+	if (err) {
+		swarn(s, "bad KVMMEM_TEST_MAX_OWNERS: %s", strerror(-err));
+		return err;
+	}
 
 	kvmmem_bpf_autoload(s->skel->obj, tracepoints, want, nr_tracepoints,
 			    raw_tp);
@@ -329,15 +363,31 @@ int kvmmem_session_poll(struct kvmmem_session *s)
 	return kvmmem_session_drain(s);
 }
 
-uint64_t kvmmem_session_drops(struct kvmmem_session *s)
+/* The drops of slot @why (enum kt_drop), over every CPU. */
+static uint64_t drops_of(struct kvmmem_session *s, uint32_t why)
 {
 	uint64_t sum = 0;
-	uint32_t zero = 0;
 
-	if (kvmmem_bpf_percpu_u64_sum(s->drops, &zero,
-				      sizeof(zero), &sum))
+	if (kvmmem_bpf_percpu_u64_sum(s->drops, &why, sizeof(why), &sum))
 		return 0;
 	return sum;
+}
+
+uint64_t kvmmem_session_drops(struct kvmmem_session *s)
+{
+	return drops_of(s, KT_DROP_RING) + drops_of(s, KT_DROP_EXIT);
+}
+
+void kvmmem_session_warn_drops(struct kvmmem_session *s)
+{
+	uint64_t ring = drops_of(s, KT_DROP_RING), exits = drops_of(s, KT_DROP_EXIT);
+
+	if (ring)
+		swarn(s, "%" PRIu64 " events were dropped (ring buffer full): use a "
+		      "bigger --buffer or a shorter --drain-ms", ring);
+	if (exits)
+		swarn(s, "%" PRIu64 " process exits were dropped: more than %u "
+		      "processes had mappings", exits, s->max_owners);
 }
 
 const char *kvmmem_session_attach(const struct kvmmem_session *s)

@@ -64,8 +64,18 @@ int kvmmem_session_poll(struct kvmmem_session *s);
 /** kvmmem_session_drain() - drain what is buffered now */
 int kvmmem_session_drain(struct kvmmem_session *s);
 
-/** kvmmem_session_drops() - events lost so far (ring buffer full) */
+/**
+ * kvmmem_session_drops() - events lost so far: the ring buffer full, or
+ * process exits not tracked (more processes with mappings than the
+ * table of them holds)
+ */
 uint64_t kvmmem_session_drops(struct kvmmem_session *s);
+
+/**
+ * kvmmem_session_warn_drops() - say on stderr which events were lost and
+ * what to do about it; nothing if none were
+ */
+void kvmmem_session_warn_drops(struct kvmmem_session *s);
 
 /**
  * kvmmem_session_attach() - how the programs are attached: "tp_btf" or

@@ -178,6 +178,27 @@ print(sum(1 for l in open(sys.argv[1]) if json.loads(l)['pid'] != $p))" "pidnr$p
 	done
 }
 
+# More processes with mappings than the table of those whose exit is
+# recorded (shrunk to 2 by a test hook): each one that did not fit is an
+# exit lost, counted as a drop and said.
+exit_table_full() {
+	local i
+	mkfifo "$FIFOS/held" || return 1
+	KVMMEM_TEST_MAX_OWNERS=2 record -e all -o owners.ktr -- sh -c "
+		for i in 1 2 3 4; do
+			$PY '$HERE/mapper.py' hold 0x\${i}0000 8000 >'$FIFOS/held' &
+		done
+		cat '$FIFOS/held' >held.out; wait" 2>owners.err ||
+		{ cat owners.err; return 1; }
+	"$TRACE" dump --json owners.ktr >owners.jsonl || return 1
+	"$TRACE" report --json owners.ktr >owners.json || return 1
+	expect_eq mapped "$(grep -c '^mapped ' held.out)" 4 &&
+	expect_eq "exits recorded" "$(grep -c '"event":"exit"' owners.jsonl)" 2 &&
+	expect_eq drops "$(json_field owners.json "r['drops']")" 2 &&
+	grep -q '^kvmmem-trace: 2 process exits were dropped: more than 2 processes had mappings$' \
+		owners.err || { cat owners.err; return 1; }
+}
+
 live_at_end() {
 	# the recording ends when sh does: once the page is mapped, 3 s early
 	mkfifo "$FIFOS/ready" || return 1
@@ -489,6 +510,7 @@ check live_json_has_every_map live_json
 check live_text_one_line_per_event live_text
 check pid_filter_keeps_one_process pid_filter
 check pid_filter_tests_pids_not_nr_or_token_counts pid_not_nr
+check exit_table_full_counts_exits_as_drops exit_table_full
 check live_mapping_at_end_is_reported live_at_end
 sleep 3	# that mapping's process ends (its teardown unrecorded)
 check mapping_dies_with_its_owner_not_orphaned orphan
