@@ -236,6 +236,67 @@ static int check_environment(const struct kvmmem_session *s,
 	return 0;
 }
 
+/*
+ * Open, load and attach kvmmem_trace.bpf.c's @want programs as raw_tp
+ * (@raw_tp) or tp_btf. On failure the skeleton is gone; only a raw_tp
+ * failure is said here (a tp_btf one is the caller's to fall back from).
+ */
+static int guest_load(struct kvmmem_session *s,
+		      const struct kvmmem_session_opts *opts, const bool *want,
+		      bool raw_tp)
+{
+	const char *attach = raw_tp ? "raw_tp" : "tp_btf";
+	int err;
+
+	s->skel = kvmmem_trace_bpf__open();
+	if (!s->skel) {
+		err = -errno;
+		swarn(s, "cannot open the BPF object: %s", strerror(errno));
+		return err;
+	}
+	s->skel->rodata->targ_tgid = opts->pid;
+	s->skel->rodata->targ_kinds = opts->kinds;
+	s->skel->rodata->wakeup_bytes = opts->buffer_bytes / 2;
+	err = bpf_map__set_max_entries(s->skel->maps.kt_events,
+				       (uint32_t)opts->buffer_bytes);
+	if (err) {
+		swarn(s, "bad ring buffer size %llu: %s",
+		      (unsigned long long)opts->buffer_bytes, strerror(-err));
+		goto err_destroy;
+	}
+	err = size_owners(s, s->skel->maps.kt_owners);
+	if (err) {
+		swarn(s, "bad KVMMEM_TEST_MAX_OWNERS: %s", strerror(-err));
+		goto err_destroy;
+	}
+	kvmmem_bpf_autoload(s->skel->obj, tracepoints, want, nr_tracepoints,
+			    raw_tp);
+	if (!raw_tp)
+		kvmmem_bpf_test_break_tp_btf(s->skel->obj);
+
+	err = kvmmem_trace_bpf__load(s->skel);
+	if (err) {
+		if (raw_tp)
+			swarn(s, "cannot load the BPF programs (%s): %s; run with "
+			      "-v for the verifier's log", attach, strerror(-err));
+		goto err_destroy;
+	}
+	err = kvmmem_trace_bpf__attach(s->skel);
+	if (err) {
+		if (raw_tp)
+			swarn(s, "cannot attach to the kvmmem tracepoints (%s): %s",
+			      attach, strerror(-err));
+		goto err_destroy;
+	}
+	s->attach = attach;
+	return 0;
+
+err_destroy:
+	kvmmem_trace_bpf__destroy(s->skel);
+	s->skel = NULL;
+	return err;
+}
+
 static int guest_open(struct kvmmem_session *s,
 		      const struct kvmmem_session_opts *opts)
 {
@@ -263,46 +324,16 @@ static int guest_open(struct kvmmem_session *s,
 	raw_tp = opts->force_raw_tp ||
 		 !kvmmem_bpf_tp_btf_usable(tracepoints, want, nr_tracepoints,
 					   s->prog, opts->verbose);
-	s->attach = raw_tp ? "raw_tp" : "tp_btf";
-
-	s->skel = kvmmem_trace_bpf__open();
-	if (!s->skel) {
-		err = -errno;
-		swarn(s, "cannot open the BPF object: %s", strerror(errno));
-		return err;
+	kvmmem_bpf_set_quiet(!raw_tp);
+	err = guest_load(s, opts, want, raw_tp);
+	kvmmem_bpf_set_quiet(false);
+	if (err && !raw_tp) {
+		/* BTF there but unusable (stale module BTF, an old kernel) */
+		kvmmem_bpf_note_raw_tp_fallback(s->prog, err);
+		err = guest_load(s, opts, want, true);
 	}
-	s->skel->rodata->targ_tgid = opts->pid;
-	s->skel->rodata->targ_kinds = opts->kinds;
-	s->skel->rodata->wakeup_bytes = opts->buffer_bytes / 2;
-	err = bpf_map__set_max_entries(s->skel->maps.kt_events,
-				       (uint32_t)opts->buffer_bytes);
-	if (err) {
-		swarn(s, "bad ring buffer size %llu: %s",
-		      (unsigned long long)opts->buffer_bytes, strerror(-err));
+	if (err)
 		return err;
-	}
-	err = size_owners(s, s->skel->maps.kt_owners);
-	if (err) {
-		swarn(s, "bad KVMMEM_TEST_MAX_OWNERS: %s", strerror(-err));
-		return err;
-	}
-
-	kvmmem_bpf_autoload(s->skel->obj, tracepoints, want, nr_tracepoints,
-			    raw_tp);
-
-	err = kvmmem_trace_bpf__load(s->skel);
-	if (err) {
-		swarn(s, "cannot load the BPF programs (%s): %s; run with -v for "
-		      "the verifier's log%s", s->attach, strerror(-err),
-		      raw_tp ? "" : ", or try --force-raw-tp");
-		return err;
-	}
-	err = kvmmem_trace_bpf__attach(s->skel);
-	if (err) {
-		swarn(s, "cannot attach to the kvmmem tracepoints (%s): %s",
-		      s->attach, strerror(-err));
-		return err;
-	}
 	s->events = s->skel->maps.kt_events;
 	s->drops = s->skel->maps.kt_drops;
 	return 0;

@@ -199,6 +199,19 @@ exit_table_full() {
 		owners.err || { cat owners.err; return 1; }
 }
 
+# Where the tp_btf programs fail to load (a test hook breaks them),
+# kvmmem-trace uses raw_tp on its own, and says so once.
+tp_btf_fallback() {
+	KVMMEM_TEST_BREAK_TP_BTF=1 record -o fallback.ktr -- \
+		"$CTL" stress -P 1 -m 3 --seed 14 >/dev/null 2>fallback.err ||
+		{ cat fallback.err; return 1; }
+	"$TRACE" report --json fallback.ktr >fallback.json || return 1
+	expect_eq "fallback notes" "$(grep -c 'tp_btf programs did not load or attach' fallback.err)" 1 &&
+	expect_eq "libbpf's lines without -v" "$(grep -c '^libbpf:' fallback.err)" 0 &&
+	expect_eq attach "$(json_field fallback.json "r['header']['attach']")" raw_tp &&
+	expect_eq maps "$(json_field fallback.json "r['totals']['maps']")" 3
+}
+
 live_at_end() {
 	# the recording ends when sh does: once the page is mapped, 3 s early
 	mkfifo "$FIFOS/ready" || return 1
@@ -511,6 +524,7 @@ check live_text_one_line_per_event live_text
 check pid_filter_keeps_one_process pid_filter
 check pid_filter_tests_pids_not_nr_or_token_counts pid_not_nr
 check exit_table_full_counts_exits_as_drops exit_table_full
+[[ $MODE == btf ]] && check tp_btf_load_failure_falls_back_to_raw_tp tp_btf_fallback
 check live_mapping_at_end_is_reported live_at_end
 sleep 3	# that mapping's process ends (its teardown unrecorded)
 check mapping_dies_with_its_owner_not_orphaned orphan
