@@ -182,6 +182,29 @@ void kvmmem_bpf_note_raw_tp_fallback(const char *prog, int err)
 		strerror(-err));
 }
 
+int kvmmem_bpf_run_stats(struct bpf_object *obj, uint64_t *run_ns,
+			 uint64_t *runs)
+{
+	struct bpf_program *p;
+
+	*run_ns = 0;
+	*runs = 0;
+	bpf_object__for_each_program(p, obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(p);
+
+		if (fd < 0)
+			continue;	/* not loaded */
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len))
+			return -errno;
+		*run_ns += info.run_time_ns;
+		*runs += info.run_cnt;
+	}
+	return 0;
+}
+
 int kvmmem_bpf_percpu_u64_sum(const struct bpf_map *map, const void *key,
 			      size_t key_size, uint64_t *sum)
 {

@@ -128,6 +128,21 @@ void kvmmem_bpf_test_break_tp_btf(struct bpf_object *obj);
 void kvmmem_bpf_note_raw_tp_fallback(const char *prog, int err);
 
 /**
+ * kvmmem_bpf_run_stats() - what @obj's loaded programs cost so far
+ * @obj:    a loaded object
+ * @run_ns: receives the sum of their run_time_ns
+ * @runs:   receives the sum of their run_cnt
+ *
+ * The kernel counts both only while BPF statistics are enabled
+ * (kernel.bpf_stats_enabled=1, or a BPF_ENABLE_STATS fd): otherwise
+ * both are 0, or what was counted while they were.
+ *
+ * Return: 0, or a negative errno from reading a program's info.
+ */
+int kvmmem_bpf_run_stats(struct bpf_object *obj, uint64_t *run_ns,
+			 uint64_t *runs);
+
+/**
  * kvmmem_bpf_percpu_u64_sum() - sum of a per-CPU __u64 map value
  * @map:      a BPF_MAP_TYPE_PERCPU_ARRAY or _HASH of __u64 values
  * @key:      the key

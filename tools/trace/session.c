@@ -421,6 +421,13 @@ void kvmmem_session_warn_drops(struct kvmmem_session *s)
 		      "processes had mappings", exits, s->max_owners);
 }
 
+int kvmmem_session_run_stats(const struct kvmmem_session *s, uint64_t *run_ns,
+			     uint64_t *runs)
+{
+	return kvmmem_bpf_run_stats(s->skel ? s->skel->obj : s->host->obj,
+				    run_ns, runs);
+}
+
 const char *kvmmem_session_attach(const struct kvmmem_session *s)
 {
 	return s->attach;

@@ -78,6 +78,13 @@ uint64_t kvmmem_session_drops(struct kvmmem_session *s);
 void kvmmem_session_warn_drops(struct kvmmem_session *s);
 
 /**
+ * kvmmem_session_run_stats() - the session's programs' run time and runs
+ * so far (kvmmem_bpf_run_stats(): 0 unless BPF statistics are enabled)
+ */
+int kvmmem_session_run_stats(const struct kvmmem_session *s, uint64_t *run_ns,
+			     uint64_t *runs);
+
+/**
  * kvmmem_session_attach() - how the programs are attached: "tp_btf" or
  * "raw_tp"; on a host "tp+fexit", "tp+kretprobe" or "tp" (answers unknown)
  */

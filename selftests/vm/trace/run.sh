@@ -212,6 +212,22 @@ tp_btf_fallback() {
 	expect_eq maps "$(json_field fallback.json "r['totals']['maps']")" 3
 }
 
+# With BPF statistics on, a recording ends saying what its programs
+# cost in the kernel; with them off (the default), it says nothing.
+run_stats() {
+	local rc
+	echo 1 >/proc/sys/kernel/bpf_stats_enabled || return 1
+	record -o cost.ktr -- "$CTL" stress -P 1 -m 4 --seed 15 >/dev/null 2>cost.err
+	rc=$?
+	echo 0 >/proc/sys/kernel/bpf_stats_enabled
+	[[ $rc -eq 0 ]] || { cat cost.err; return 1; }
+	grep -q -E '^kvmmem-trace: in-kernel cost [0-9.]+ ms: [1-9][0-9]* program runs, [1-9][0-9]* ns a run, [1-9][0-9]* ns an event \(bpf_stats\)$' \
+		cost.err || { cat cost.err; return 1; }
+	record -f -o cost.ktr -- "$CTL" stress -P 1 -m 4 --seed 15 >/dev/null 2>cost.err ||
+		{ cat cost.err; return 1; }
+	expect_eq "cost lines with bpf_stats off" "$(grep -c 'in-kernel cost' cost.err)" 0
+}
+
 live_at_end() {
 	# the recording ends when sh does: once the page is mapped, 3 s early
 	mkfifo "$FIFOS/ready" || return 1
@@ -525,6 +541,7 @@ check pid_filter_keeps_one_process pid_filter
 check pid_filter_tests_pids_not_nr_or_token_counts pid_not_nr
 check exit_table_full_counts_exits_as_drops exit_table_full
 [[ $MODE == btf ]] && check tp_btf_load_failure_falls_back_to_raw_tp tp_btf_fallback
+check recording_says_its_in_kernel_cost_with_bpf_stats run_stats
 check live_mapping_at_end_is_reported live_at_end
 sleep 3	# that mapping's process ends (its teardown unrecorded)
 check mapping_dies_with_its_owner_not_orphaned orphan
