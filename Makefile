@@ -118,7 +118,7 @@ reliability: all
 bench: all
 	$(MAKE) -C $(TOP)/selftests/bench
 	$(TOP)/selftests/vm/vmrun -- $(OUT)/bench/mapbench
-	$(TOP)/selftests/vm/vmrun --timeout 1800 -- $(TOP)/selftests/vm/trace/bench.sh
+	$(TOP)/selftests/vm/trace/bench.sh
 	$(TOP)/selftests/vm/vmrun --nested --timeout 1800 -- \
 		$(TOP)/selftests/vm/host/bench.sh
 

@@ -24,17 +24,19 @@ struct {
 	__uint(max_entries, 4 << 20);	/* resized by user space */
 } kt_events SEC(".maps");
 
-/* Events lost because the ring buffer was full: one counter per CPU. */
+/* Events lost, per enum kt_drop: counters per CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, KT_NR_DROPS);
 	__type(key, __u32);
 	__type(value, __u64);
 } kt_drops SEC(".maps");
 
 /*
  * Processes whose exit is worth an event: those that made a mapping
- * (guest), or a kvmmem hypercall (host: VMMs).
+ * (guest), or a kvmmem hypercall (host: VMMs). A process that does not
+ * fit is counted in kt_drops[KT_DROP_EXIT]: its exit is an event lost.
+ * User space may resize it before load.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -43,17 +45,25 @@ struct {
 	__type(value, __u8);
 } kt_owners SEC(".maps");
 
+/*
+ * Does the filter keep an event of @kind made by process @pid, whose
+ * tgid field is @tgid? The process is matched on @pid, and on @tgid
+ * only for kinds whose tgid is a process (KT_PID_KINDS: a mapping's
+ * owner, a file's closer, an exited process): for hypercalls it is the
+ * nr, for tokens a count. @kind is a constant after inlining.
+ */
 static __always_inline bool kt_wanted(enum kt_kind kind, __u32 pid, __u32 tgid)
 {
 	if (!(targ_kinds & KT_KIND_BIT(kind)))
 		return false;
-	return !targ_tgid || pid == targ_tgid || tgid == targ_tgid;
+	return !targ_tgid || pid == targ_tgid ||
+	       ((KT_PID_KINDS & KT_KIND_BIT(kind)) && tgid == targ_tgid);
 }
 
-static __always_inline void kt_drop(void)
+static __always_inline void kt_drop(enum kt_drop why)
 {
-	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&kt_drops, &zero);
+	__u32 key = why;
+	__u64 *n = bpf_map_lookup_elem(&kt_drops, &key);
 
 	if (n)
 		*n += 1;
@@ -94,7 +104,7 @@ static __always_inline int kt_record(__u64 ts, bool btf, enum kt_kind kind,
 
 	e = bpf_ringbuf_reserve(&kt_events, sizeof(*e), 0);
 	if (!e) {
-		kt_drop();
+		kt_drop(KT_DROP_RING);
 		return 0;
 	}
 	e->ts = ts;
@@ -133,14 +143,18 @@ static __always_inline int kt_emit_as(bool btf, enum kt_kind kind, __u64 id,
 			 ret);
 }
 
-/* Process @pid's exit is worth an event (if exits are recorded). */
+/*
+ * Process @pid's exit is worth an event (if exits are recorded). If
+ * kt_owners is full, that exit event is lost: count it now.
+ */
 static __always_inline void kt_own(__u32 pid)
 {
 	__u8 one = 1;
 
 	if ((targ_kinds & KT_KIND_BIT(KT_PROC_EXIT)) &&
-	    !bpf_map_lookup_elem(&kt_owners, &pid))
-		bpf_map_update_elem(&kt_owners, &pid, &one, BPF_ANY);
+	    !bpf_map_lookup_elem(&kt_owners, &pid) &&
+	    bpf_map_update_elem(&kt_owners, &pid, &one, BPF_ANY))
+		kt_drop(KT_DROP_EXIT);
 }
 
 static __always_inline int kt_proc_exit(bool btf)

@@ -101,4 +101,23 @@
 #define KT_SHAPES(X)	X(MAPPING) X(TEARDOWN) X(HC) X(HOST_HC) X(TOKEN) \
 			X(EXIT) X(KVM_HC)
 
+/*
+ * Does a shape's tgid field name a process (1) or hold something else,
+ * a hypercall nr or a count of tokens (0)? A pid filter (-p, --pid)
+ * tests the tgid field only where it is a process: -p 32 must not let
+ * every MEM_MAP hypercall (nr 32) through.
+ */
+#define KT_TGID_IS_PID_MAPPING	1	/* the mapping's owner / the caller */
+#define KT_TGID_IS_PID_TEARDOWN	1	/* the process closing the file */
+#define KT_TGID_IS_PID_HC	0	/* nr */
+#define KT_TGID_IS_PID_HOST_HC	0	/* nr */
+#define KT_TGID_IS_PID_TOKEN	0	/* tokens outstanding */
+#define KT_TGID_IS_PID_EXIT	1	/* the process that exited */
+#define KT_TGID_IS_PID_KVM_HC	0	/* nr */
+
+#define KT_PID_KIND_BIT(kind, nr, name, shape, ...)			\
+	| (KT_TGID_IS_PID_##shape ? 1U << (nr) : 0U)
+/* The kinds whose tgid field is a process: a mask of 1 << kind. */
+#define KT_PID_KINDS	(0U KT_KINDS(KT_PID_KIND_BIT))
+
 #endif /* KVMMEM_KINDS_H */

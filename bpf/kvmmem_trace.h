@@ -88,4 +88,16 @@ struct kt_event {
 
 #define KT_EVENT_SIZE	80
 
+/*
+ * The slots of the kt_drops counters (kvmmem_emit.bpf.h): events lost
+ * because the ring buffer was full; and process exits that will not be
+ * recorded because the table of processes whose exit is worth an event
+ * (kt_owners) was full when the process made its first mapping.
+ */
+enum kt_drop {
+	KT_DROP_RING,
+	KT_DROP_EXIT,
+	KT_NR_DROPS,
+};
+
 #endif /* KVMMEM_TRACE_H */

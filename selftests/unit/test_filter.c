@@ -113,6 +113,54 @@ Test(filter, pid_comm_kinds_and_window_each_narrow)
 	cr_assert_not(kvmmem_trace_filter_match(&f, &mine), "before --since");
 }
 
+/*
+ * -p tests pids only: a hypercall's tgid field is its nr (32, 33), a
+ * token's the tokens outstanding, and neither names a process.
+ */
+Test(filter, pid_matches_processes_not_nr_or_token_counts)
+{
+	struct kvmmem_trace_filter f = { .pid = 32 };
+	static const uint16_t not_pids[] = { KT_HC_ENTER, KT_HC_EXIT,
+		KT_HOST_HC_ENTER, KT_HOST_HC_EXIT, KT_HOST_TOKEN,
+		KT_KVM_HC_ENTER, KT_KVM_HC_EXIT };
+	static const uint16_t pids[] = { KT_MAP_START, KT_MAP_END,
+		KT_UNMAP_START, KT_UNMAP_END, KT_TEARDOWN_UNMAP,
+		KT_PAGE_LEAKED, KT_TEARDOWN_START, KT_TEARDOWN_END,
+		KT_PROC_EXIT };
+	struct kt_event e;
+	size_t i;
+
+	for (i = 0; i < sizeof(not_pids) / sizeof(not_pids[0]); i++) {
+		e = ev(not_pids[i], 500, 32, 2000000000ULL, "other");
+		cr_assert_not(kvmmem_trace_filter_match(&f, &e),
+			      "kind %u: tgid 32 is not a process", not_pids[i]);
+		e = ev(not_pids[i], 32, 33, 2000000000ULL, "mine");
+		cr_assert(kvmmem_trace_filter_match(&f, &e),
+			  "kind %u made by pid 32", not_pids[i]);
+	}
+	for (i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
+		e = ev(pids[i], 500, 32, 2000000000ULL, "other");
+		cr_assert(kvmmem_trace_filter_match(&f, &e),
+			  "kind %u: tgid 32 is the process", pids[i]);
+	}
+	f.pid = 1;
+	e = ev(KT_HOST_TOKEN, 500, 1, 2000000000ULL, "other");
+	cr_assert_not(kvmmem_trace_filter_match(&f, &e), "1 token outstanding");
+	e = ev(99, 500, 1, 2000000000ULL, "other");
+	cr_assert_not(kvmmem_trace_filter_match(&f, &e), "an unknown kind");
+}
+
+/* The BPF filter's mask (KT_PID_KINDS) and the shapes agree. */
+Test(filter, pid_kinds_are_the_shapes_whose_tgid_is_a_process)
+{
+	cr_assert_eq(KT_PID_KINDS,
+		     KT_KIND_BIT(KT_MAP_START) | KT_KIND_BIT(KT_MAP_END) |
+		     KT_KIND_BIT(KT_UNMAP_START) | KT_KIND_BIT(KT_UNMAP_END) |
+		     KT_KIND_BIT(KT_TEARDOWN_UNMAP) | KT_KIND_BIT(KT_PAGE_LEAKED) |
+		     KT_KIND_BIT(KT_TEARDOWN_START) | KT_KIND_BIT(KT_TEARDOWN_END) |
+		     KT_KIND_BIT(KT_PROC_EXIT));
+}
+
 Test(filter, a_bad_window_says_which_bound)
 {
 	struct kvmmem_trace_filter f = { .since = "5", .until = "2" };

@@ -23,11 +23,12 @@
 #define VMLINUX_BTF	"/sys/kernel/btf/vmlinux"
 
 static bool print_verbose;
+static bool print_quiet;	/* not even warnings (unless verbose) */
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list args)
 {
-	if (level != LIBBPF_WARN && !print_verbose)
+	if ((level != LIBBPF_WARN || print_quiet) && !print_verbose)
 		return 0;
 	return vfprintf(stderr, fmt, args);
 }
@@ -36,6 +37,11 @@ void kvmmem_bpf_set_print(bool verbose)
 {
 	print_verbose = verbose;
 	libbpf_set_print(libbpf_print);
+}
+
+void kvmmem_bpf_set_quiet(bool quiet)
+{
+	print_quiet = quiet;
 }
 
 bool kvmmem_module_loaded(const char *name)
@@ -190,6 +196,51 @@ void kvmmem_bpf_autoload(struct bpf_object *obj,
 		}
 		bpf_program__set_autoload(p, load);
 	}
+}
+
+void kvmmem_bpf_test_break_tp_btf(struct bpf_object *obj)
+{
+	struct bpf_program *p;
+
+	if (!getenv("KVMMEM_TEST_BREAK_TP_BTF"))
+		return;
+	bpf_object__for_each_program(p, obj)
+		if (bpf_program__autoload(p) &&
+		    bpf_program__type(p) == BPF_PROG_TYPE_TRACING &&
+		    bpf_program__expected_attach_type(p) == BPF_TRACE_RAW_TP)
+			/* libbpf then looks for a function of the
+			 * tracepoint's name, finds none: -ESRCH at load */
+			bpf_program__set_expected_attach_type(p, BPF_TRACE_FENTRY);
+}
+
+void kvmmem_bpf_note_raw_tp_fallback(const char *prog, int err)
+{
+	fprintf(stderr, "%s: the tp_btf programs did not load or attach (%s): "
+		"using raw_tp (run with -v for libbpf's reasons)\n", prog,
+		strerror(-err));
+}
+
+int kvmmem_bpf_run_stats(struct bpf_object *obj, uint64_t *run_ns,
+			 uint64_t *runs)
+{
+	struct bpf_program *p;
+
+	*run_ns = 0;
+	*runs = 0;
+	bpf_object__for_each_program(p, obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(p);
+
+		if (fd < 0)
+			continue;	/* not loaded */
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len))
+			return -errno;
+		*run_ns += info.run_time_ns;
+		*runs += info.run_cnt;
+	}
+	return 0;
 }
 
 int kvmmem_bpf_percpu_u64_sum(const struct bpf_map *map, const void *key,

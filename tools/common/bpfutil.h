@@ -39,6 +39,13 @@ struct kvmmem_bpf_tp {
 void kvmmem_bpf_set_print(bool verbose);
 
 /**
+ * kvmmem_bpf_set_quiet() - silence libbpf's warnings too (unless verbose)
+ * @quiet: true while trying something whose failure the tool handles
+ *         (loading tp_btf programs, with raw_tp to fall back to)
+ */
+void kvmmem_bpf_set_quiet(bool quiet);
+
+/**
  * kvmmem_module_loaded() - is module @name loaded (/sys/module/@name)?
  */
 bool kvmmem_module_loaded(const char *name);
@@ -104,6 +111,41 @@ bool kvmmem_bpf_tp_btf_usable(const struct kvmmem_bpf_tp *tps,
 void kvmmem_bpf_autoload(struct bpf_object *obj,
 			 const struct kvmmem_bpf_tp *tps, const bool *want,
 			 size_t n, bool raw_tp);
+
+/**
+ * kvmmem_bpf_test_break_tp_btf() - make the tp_btf programs of @obj fail to load
+ * @obj: the opened, not yet loaded, object, autoload set
+ *
+ * A test's hook: only if KVMMEM_TEST_BREAK_TP_BTF is set in the
+ * environment, every tp_btf program to be loaded is made an fentry
+ * program of a function named after its tracepoint, which does not
+ * exist: its load fails (as a tp_btf load does where a module's BTF
+ * does not match the kernel), and the tool's fallback to raw_tp can be
+ * tested on any kernel. Otherwise does nothing.
+ */
+void kvmmem_bpf_test_break_tp_btf(struct bpf_object *obj);
+
+/**
+ * kvmmem_bpf_note_raw_tp_fallback() - say once that tp_btf failed, raw_tp is used
+ * @prog: the tool's name
+ * @err:  the tp_btf load's or attach's error (negative errno)
+ */
+void kvmmem_bpf_note_raw_tp_fallback(const char *prog, int err);
+
+/**
+ * kvmmem_bpf_run_stats() - what @obj's loaded programs cost so far
+ * @obj:    a loaded object
+ * @run_ns: receives the sum of their run_time_ns
+ * @runs:   receives the sum of their run_cnt
+ *
+ * The kernel counts both only while BPF statistics are enabled
+ * (kernel.bpf_stats_enabled=1, or a BPF_ENABLE_STATS fd): otherwise
+ * both are 0, or what was counted while they were.
+ *
+ * Return: 0, or a negative errno from reading a program's info.
+ */
+int kvmmem_bpf_run_stats(struct bpf_object *obj, uint64_t *run_ns,
+			 uint64_t *runs);
 
 /**
  * kvmmem_bpf_percpu_u64_sum() - sum of a per-CPU __u64 map value

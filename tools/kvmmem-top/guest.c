@@ -524,6 +524,57 @@ static void guest_close(struct top_source *src)
 	free(g);
 }
 
+/*
+ * Open, load and attach kvmmem_top.bpf.c's programs as raw_tp (@raw_tp)
+ * or tp_btf into @g. On failure the skeleton is gone; only a raw_tp
+ * failure is said here (a tp_btf one is the caller's to fall back from).
+ */
+static int guest_load(struct guest *g, const struct guest_opts *opts,
+		      const bool *want, bool raw_tp)
+{
+	const char *attach = raw_tp ? "raw_tp" : "tp_btf";
+	int err;
+
+	g->skel = kvmmem_top_bpf__open();
+	if (!g->skel) {
+		err = -errno;
+		kvmmem_warn("cannot open the BPF object: %s", strerror(errno));
+		return err;
+	}
+	g->skel->rodata->time_gap_jiffies = opts->time_all ? 0 : 1;
+	g->skel->rodata->live_mask = g->max_live - 1;	/* a power of 2 */
+	err = bpf_map__set_max_entries(g->skel->maps.ktop_live, g->max_live);
+	if (err) {
+		kvmmem_warn("bad --max-live %u: %s", g->max_live, strerror(-err));
+		goto err_destroy;
+	}
+	kvmmem_bpf_autoload(g->skel->obj, tracepoints, want, NR_TRACEPOINTS,
+			    raw_tp);
+	if (!raw_tp)
+		kvmmem_bpf_test_break_tp_btf(g->skel->obj);
+	err = kvmmem_top_bpf__load(g->skel);
+	if (err) {
+		if (raw_tp)
+			kvmmem_warn("cannot load the BPF programs (%s): %s; run "
+				    "with -v for the verifier's log", attach,
+				    strerror(-err));
+		goto err_destroy;
+	}
+	err = kvmmem_top_bpf__attach(g->skel);
+	if (err) {
+		if (raw_tp)
+			kvmmem_warn("cannot attach to the kvmmem tracepoints (%s): %s",
+				    attach, strerror(-err));
+		goto err_destroy;
+	}
+	return 0;
+
+err_destroy:
+	kvmmem_top_bpf__destroy(g->skel);
+	g->skel = NULL;
+	return err;
+}
+
 int guest_source_open(const struct guest_opts *opts, struct top_source **srcp)
 {
 	bool want[NR_TRACEPOINTS];
@@ -554,34 +605,18 @@ int guest_source_open(const struct guest_opts *opts, struct top_source **srcp)
 	g->src.close = guest_close;
 	g->max_live = opts->max_live;
 
-	g->skel = kvmmem_top_bpf__open();
-	if (!g->skel) {
-		err = -errno;
-		kvmmem_warn("cannot open the BPF object: %s", strerror(errno));
-		goto err_close;
+	kvmmem_bpf_set_quiet(!raw_tp);
+	err = guest_load(g, opts, want, raw_tp);
+	kvmmem_bpf_set_quiet(false);
+	if (err && !raw_tp) {
+		/* BTF there but unusable (stale module BTF, an old kernel) */
+		kvmmem_bpf_note_raw_tp_fallback(kvmmem_prog, err);
+		raw_tp = true;
+		g->src.attach = "raw_tp";
+		err = guest_load(g, opts, want, raw_tp);
 	}
-	g->skel->rodata->time_gap_jiffies = opts->time_all ? 0 : 1;
-	g->skel->rodata->live_mask = g->max_live - 1;	/* a power of 2 */
-	err = bpf_map__set_max_entries(g->skel->maps.ktop_live, g->max_live);
-	if (err) {
-		kvmmem_warn("bad --max-live %u: %s", g->max_live, strerror(-err));
+	if (err)
 		goto err_close;
-	}
-	kvmmem_bpf_autoload(g->skel->obj, tracepoints, want, NR_TRACEPOINTS,
-			    raw_tp);
-	err = kvmmem_top_bpf__load(g->skel);
-	if (err) {
-		kvmmem_warn("cannot load the BPF programs (%s): %s; run with -v for "
-		     "the verifier's log%s", g->src.attach, strerror(-err),
-		     raw_tp ? "" : ", or try --force-raw-tp");
-		goto err_close;
-	}
-	err = kvmmem_top_bpf__attach(g->skel);
-	if (err) {
-		kvmmem_warn("cannot attach to the kvmmem tracepoints (%s): %s",
-		     g->src.attach, strerror(-err));
-		goto err_close;
-	}
 	g->live_bytes = (size_t)g->max_live * sizeof(struct ktop_live);
 	g->live = mmap(NULL, g->live_bytes, PROT_READ, MAP_SHARED,
 		       bpf_map__fd(g->skel->maps.ktop_live), 0);

@@ -204,9 +204,7 @@ int cmd_live(const struct kvmmem_session_opts *opts, bool json, bool wall,
 	fflush(stdout);
 	fprintf(stderr, "%s: %" PRIu64 " events, %" PRIu64 " dropped\n", kvmmem_prog,
 		l.events, drops);
-	if (drops)
-		kvmmem_warn("%" PRIu64 " events were dropped (ring buffer full): use a "
-		     "bigger --buffer or a shorter --drain-ms", drops);
+	kvmmem_session_warn_drops(s);
 	kvmmem_session_close(s);
 	kvmmem_trace_analysis_free(&l.a);
 	return err && err != -EINTR ? EXIT_FAIL : 0;

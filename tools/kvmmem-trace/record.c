@@ -187,6 +187,25 @@ static pid_t start_command(char **cmd)
 	return pid;
 }
 
+/*
+ * What the programs cost in the kernel over the recording, from the BPF
+ * statistics: only when they are on (kernel.bpf_stats_enabled=1), since
+ * turning them on costs two clock reads per program run.
+ */
+static void print_run_stats(const struct kvmmem_session *s, uint64_t events)
+{
+	uint64_t ns, runs;
+
+	if (kvmmem_session_run_stats(s, &ns, &runs) || !runs || !ns)
+		return;
+	fprintf(stderr, "%s: in-kernel cost %.3f ms: %" PRIu64 " program runs, "
+		"%.0f ns a run", kvmmem_prog, (double)ns / 1e6, runs,
+		(double)ns / (double)runs);
+	if (events)
+		fprintf(stderr, ", %.0f ns an event", (double)ns / (double)events);
+	fprintf(stderr, " (bpf_stats)\n");
+}
+
 static void explain_write(int err, const char *path)
 {
 	if (err == -ENOSPC)
@@ -292,9 +311,9 @@ int cmd_record(int argc, char **argv)
 			PRIu64 " bytes, %.3f s -> %s (%s)\n", kvmmem_prog, r.w.events,
 			drops, r.w.bytes, (double)(t_end - info.start_mono_ns) / 1e9,
 			rec_args.output, kvmmem_session_attach(s));
-	if (drops)
-		kvmmem_warn("%" PRIu64 " events were dropped (ring buffer full): use a "
-		     "bigger --buffer or a shorter --drain-ms", drops);
+	kvmmem_session_warn_drops(s);
+	if (!rec_args.quiet)
+		print_run_stats(s, r.w.events);
 
 	if (child > 0) {
 		if (!child_done) {

@@ -127,10 +127,7 @@ int kvmmem_trace_filter_resolve(struct kvmmem_trace_filter *f,
 /* Does @e's tgid name a process (its owner, its closer, the one that exited)? */
 static bool tgid_is_a_process(const struct kt_event *e)
 {
-	const struct kvmmem_trace_kind *k = kvmmem_trace_kind(e->kind);
-
-	return k && (k->shape == KT_SHAPE_MAPPING || k->shape == KT_SHAPE_TEARDOWN ||
-		     k->shape == KT_SHAPE_EXIT);
+	return e->kind < 32 && (KT_PID_KINDS & KT_KIND_BIT(e->kind));
 }
 
 bool kvmmem_trace_filter_match(const struct kvmmem_trace_filter *f,

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +59,30 @@ struct kvmmem_session {
 	const char *prog;		/* for messages */
 	unsigned int drain_ms;
 	const char *attach;		/* how the programs are attached */
+	uint32_t max_owners;		/* processes whose exit is tracked */
 };
+
+/*
+ * Size the table of processes whose exit is recorded (kt_owners):
+ * KVMMEM_TEST_MAX_OWNERS=N, a test's way to fill it without N
+ * processes, or the BPF object's size.
+ */
+static int size_owners(struct kvmmem_session *s, struct bpf_map *owners)
+{
+	const char *env = getenv("KVMMEM_TEST_MAX_OWNERS");
+	unsigned long n;
+	char *end;
+
+	s->max_owners = bpf_map__max_entries(owners);
+	if (!env)
+		return 0;
+	errno = 0;
+	n = strtoul(env, &end, 10);
+	if (errno || end == env || *end || !n || n > UINT32_MAX)
+		return -EINVAL;
+	s->max_owners = (uint32_t)n;
+	return bpf_map__set_max_entries(owners, s->max_owners);
+}
 
 __attribute__((format(printf, 2, 3)))
 static void swarn(const struct kvmmem_session *s, const char *fmt, ...)
@@ -112,6 +136,11 @@ static int host_try(struct kvmmem_session *s,
 	if (err) {
 		swarn(s, "bad ring buffer size %llu: %s",
 		      (unsigned long long)opts->buffer_bytes, strerror(-err));
+		goto err_destroy;
+	}
+	err = size_owners(s, skel->maps.kt_owners);
+	if (err) {
+		swarn(s, "bad KVMMEM_TEST_MAX_OWNERS: %s", strerror(-err));
 		goto err_destroy;
 	}
 	bpf_object__for_each_program(p, skel->obj) {
@@ -207,6 +236,67 @@ static int check_environment(const struct kvmmem_session *s,
 	return 0;
 }
 
+/*
+ * Open, load and attach kvmmem_trace.bpf.c's @want programs as raw_tp
+ * (@raw_tp) or tp_btf. On failure the skeleton is gone; only a raw_tp
+ * failure is said here (a tp_btf one is the caller's to fall back from).
+ */
+static int guest_load(struct kvmmem_session *s,
+		      const struct kvmmem_session_opts *opts, const bool *want,
+		      bool raw_tp)
+{
+	const char *attach = raw_tp ? "raw_tp" : "tp_btf";
+	int err;
+
+	s->skel = kvmmem_trace_bpf__open();
+	if (!s->skel) {
+		err = -errno;
+		swarn(s, "cannot open the BPF object: %s", strerror(errno));
+		return err;
+	}
+	s->skel->rodata->targ_tgid = opts->pid;
+	s->skel->rodata->targ_kinds = opts->kinds;
+	s->skel->rodata->wakeup_bytes = opts->buffer_bytes / 2;
+	err = bpf_map__set_max_entries(s->skel->maps.kt_events,
+				       (uint32_t)opts->buffer_bytes);
+	if (err) {
+		swarn(s, "bad ring buffer size %llu: %s",
+		      (unsigned long long)opts->buffer_bytes, strerror(-err));
+		goto err_destroy;
+	}
+	err = size_owners(s, s->skel->maps.kt_owners);
+	if (err) {
+		swarn(s, "bad KVMMEM_TEST_MAX_OWNERS: %s", strerror(-err));
+		goto err_destroy;
+	}
+	kvmmem_bpf_autoload(s->skel->obj, tracepoints, want, nr_tracepoints,
+			    raw_tp);
+	if (!raw_tp)
+		kvmmem_bpf_test_break_tp_btf(s->skel->obj);
+
+	err = kvmmem_trace_bpf__load(s->skel);
+	if (err) {
+		if (raw_tp)
+			swarn(s, "cannot load the BPF programs (%s): %s; run with "
+			      "-v for the verifier's log", attach, strerror(-err));
+		goto err_destroy;
+	}
+	err = kvmmem_trace_bpf__attach(s->skel);
+	if (err) {
+		if (raw_tp)
+			swarn(s, "cannot attach to the kvmmem tracepoints (%s): %s",
+			      attach, strerror(-err));
+		goto err_destroy;
+	}
+	s->attach = attach;
+	return 0;
+
+err_destroy:
+	kvmmem_trace_bpf__destroy(s->skel);
+	s->skel = NULL;
+	return err;
+}
+
 static int guest_open(struct kvmmem_session *s,
 		      const struct kvmmem_session_opts *opts)
 {
@@ -234,41 +324,16 @@ static int guest_open(struct kvmmem_session *s,
 	raw_tp = opts->force_raw_tp ||
 		 !kvmmem_bpf_tp_btf_usable(tracepoints, want, nr_tracepoints,
 					   s->prog, opts->verbose);
-	s->attach = raw_tp ? "raw_tp" : "tp_btf";
-
-	s->skel = kvmmem_trace_bpf__open();
-	if (!s->skel) {
-		err = -errno;
-		swarn(s, "cannot open the BPF object: %s", strerror(errno));
-		return err;
+	kvmmem_bpf_set_quiet(!raw_tp);
+	err = guest_load(s, opts, want, raw_tp);
+	kvmmem_bpf_set_quiet(false);
+	if (err && !raw_tp) {
+		/* BTF there but unusable (stale module BTF, an old kernel) */
+		kvmmem_bpf_note_raw_tp_fallback(s->prog, err);
+		err = guest_load(s, opts, want, true);
 	}
-	s->skel->rodata->targ_tgid = opts->pid;
-	s->skel->rodata->targ_kinds = opts->kinds;
-	s->skel->rodata->wakeup_bytes = opts->buffer_bytes / 2;
-	err = bpf_map__set_max_entries(s->skel->maps.kt_events,
-				       (uint32_t)opts->buffer_bytes);
-	if (err) {
-		swarn(s, "bad ring buffer size %llu: %s",
-		      (unsigned long long)opts->buffer_bytes, strerror(-err));
+	if (err)
 		return err;
-	}
-
-	kvmmem_bpf_autoload(s->skel->obj, tracepoints, want, nr_tracepoints,
-			    raw_tp);
-
-	err = kvmmem_trace_bpf__load(s->skel);
-	if (err) {
-		swarn(s, "cannot load the BPF programs (%s): %s; run with -v for "
-		      "the verifier's log%s", s->attach, strerror(-err),
-		      raw_tp ? "" : ", or try --force-raw-tp");
-		return err;
-	}
-	err = kvmmem_trace_bpf__attach(s->skel);
-	if (err) {
-		swarn(s, "cannot attach to the kvmmem tracepoints (%s): %s",
-		      s->attach, strerror(-err));
-		return err;
-	}
 	s->events = s->skel->maps.kt_events;
 	s->drops = s->skel->maps.kt_drops;
 	return 0;
@@ -329,15 +394,38 @@ int kvmmem_session_poll(struct kvmmem_session *s)
 	return kvmmem_session_drain(s);
 }
 
-uint64_t kvmmem_session_drops(struct kvmmem_session *s)
+/* The drops of slot @why (enum kt_drop), over every CPU. */
+static uint64_t drops_of(struct kvmmem_session *s, uint32_t why)
 {
 	uint64_t sum = 0;
-	uint32_t zero = 0;
 
-	if (kvmmem_bpf_percpu_u64_sum(s->drops, &zero,
-				      sizeof(zero), &sum))
+	if (kvmmem_bpf_percpu_u64_sum(s->drops, &why, sizeof(why), &sum))
 		return 0;
 	return sum;
+}
+
+uint64_t kvmmem_session_drops(struct kvmmem_session *s)
+{
+	return drops_of(s, KT_DROP_RING) + drops_of(s, KT_DROP_EXIT);
+}
+
+void kvmmem_session_warn_drops(struct kvmmem_session *s)
+{
+	uint64_t ring = drops_of(s, KT_DROP_RING), exits = drops_of(s, KT_DROP_EXIT);
+
+	if (ring)
+		swarn(s, "%" PRIu64 " events were dropped (ring buffer full): use a "
+		      "bigger --buffer or a shorter --drain-ms", ring);
+	if (exits)
+		swarn(s, "%" PRIu64 " process exits were dropped: more than %u "
+		      "processes had mappings", exits, s->max_owners);
+}
+
+int kvmmem_session_run_stats(const struct kvmmem_session *s, uint64_t *run_ns,
+			     uint64_t *runs)
+{
+	return kvmmem_bpf_run_stats(s->skel ? s->skel->obj : s->host->obj,
+				    run_ns, runs);
 }
 
 const char *kvmmem_session_attach(const struct kvmmem_session *s)

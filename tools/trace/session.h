@@ -64,8 +64,25 @@ int kvmmem_session_poll(struct kvmmem_session *s);
 /** kvmmem_session_drain() - drain what is buffered now */
 int kvmmem_session_drain(struct kvmmem_session *s);
 
-/** kvmmem_session_drops() - events lost so far (ring buffer full) */
+/**
+ * kvmmem_session_drops() - events lost so far: the ring buffer full, or
+ * process exits not tracked (more processes with mappings than the
+ * table of them holds)
+ */
 uint64_t kvmmem_session_drops(struct kvmmem_session *s);
+
+/**
+ * kvmmem_session_warn_drops() - say on stderr which events were lost and
+ * what to do about it; nothing if none were
+ */
+void kvmmem_session_warn_drops(struct kvmmem_session *s);
+
+/**
+ * kvmmem_session_run_stats() - the session's programs' run time and runs
+ * so far (kvmmem_bpf_run_stats(): 0 unless BPF statistics are enabled)
+ */
+int kvmmem_session_run_stats(const struct kvmmem_session *s, uint64_t *run_ns,
+			     uint64_t *runs);
 
 /**
  * kvmmem_session_attach() - how the programs are attached: "tp_btf" or

@@ -323,6 +323,16 @@ raw_tp() {
 	expect_eq "MEM_MAP timed" "$(json raw.jsonl "0 < sum(f['latency']['MEM_MAP']['timed'] for f in F) <= 9")" True
 }
 
+# Where the tp_btf programs fail to load (a test hook breaks them),
+# kvmmem-top uses raw_tp on its own, and says so once.
+tp_btf_fallback() {
+	KVMMEM_TEST_BREAK_TP_BTF=1 "$KTOP" --json -i 0.3 -n 1 >fallback.jsonl \
+		2>fallback.err || { cat fallback.err; return 1; }
+	expect_eq "fallback notes" "$(grep -c 'tp_btf programs did not load or attach' fallback.err)" 1 &&
+	expect_eq "libbpf's lines without -v" "$(grep -c '^libbpf:' fallback.err)" 0 &&
+	expect_eq attach "$(json fallback.jsonl "F[-1]['attach']")" raw_tp
+}
+
 signal_stops() {
 	local pid rc
 	"$KTOP" -b -i 0.3 >sig.txt 2>&1 &
@@ -431,5 +441,6 @@ check batch_rows_and_header_equal_the_driver known_batch
 check csv_and_wall_clock_time csv_and_time
 check mappings_before_start_are_counted before_start
 check raw_tp_counts_every_map raw_tp
+check tp_btf_load_failure_falls_back_to_raw_tp tp_btf_fallback
 check sigterm_ends_batch_cleanly signal_stops
 check interactive_sort_filter_histograms_resize_quit interactive

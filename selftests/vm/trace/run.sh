@@ -162,6 +162,72 @@ pid_filter() {
 	expect_eq pid_filter "$(json_field pid.json "r['header']['pid_filter']")" "$target"
 }
 
+# -p tests pids only: a hypercall's tgid field is its nr (32 for
+# MEM_MAP), a token's the tokens outstanding (1 here): -p 32 or -p 1 must
+# not let another process's hypercalls or tokens through.
+pid_not_nr() {
+	local p
+	for p in 32 1; do
+		record -e all -p "$p" -o "pidnr$p.ktr" -- \
+			"$CTL" stress -P 1 -m 5 --seed 12 >/dev/null || return 1
+		"$TRACE" dump --json "pidnr$p.ktr" >"pidnr$p.jsonl" || return 1
+		expect_eq "-p $p: events of other processes" \
+			"$($PY -c "import json, sys
+print(sum(1 for l in open(sys.argv[1]) if json.loads(l)['pid'] != $p))" "pidnr$p.jsonl")" 0 ||
+			return 1
+	done
+}
+
+# More processes with mappings than the table of those whose exit is
+# recorded (shrunk to 2 by a test hook): each one that did not fit is an
+# exit lost, counted as a drop and said.
+exit_table_full() {
+	local i
+	mkfifo "$FIFOS/held" || return 1
+	KVMMEM_TEST_MAX_OWNERS=2 record -e all -o owners.ktr -- sh -c "
+		for i in 1 2 3 4; do
+			$PY '$HERE/mapper.py' hold 0x\${i}0000 8000 >'$FIFOS/held' &
+		done
+		cat '$FIFOS/held' >held.out; wait" 2>owners.err ||
+		{ cat owners.err; return 1; }
+	"$TRACE" dump --json owners.ktr >owners.jsonl || return 1
+	"$TRACE" report --json owners.ktr >owners.json || return 1
+	expect_eq mapped "$(grep -c '^mapped ' held.out)" 4 &&
+	expect_eq "exits recorded" "$(grep -c '"event":"exit"' owners.jsonl)" 2 &&
+	expect_eq drops "$(json_field owners.json "r['drops']")" 2 &&
+	grep -q '^kvmmem-trace: 2 process exits were dropped: more than 2 processes had mappings$' \
+		owners.err || { cat owners.err; return 1; }
+}
+
+# Where the tp_btf programs fail to load (a test hook breaks them),
+# kvmmem-trace uses raw_tp on its own, and says so once.
+tp_btf_fallback() {
+	KVMMEM_TEST_BREAK_TP_BTF=1 record -o fallback.ktr -- \
+		"$CTL" stress -P 1 -m 3 --seed 14 >/dev/null 2>fallback.err ||
+		{ cat fallback.err; return 1; }
+	"$TRACE" report --json fallback.ktr >fallback.json || return 1
+	expect_eq "fallback notes" "$(grep -c 'tp_btf programs did not load or attach' fallback.err)" 1 &&
+	expect_eq "libbpf's lines without -v" "$(grep -c '^libbpf:' fallback.err)" 0 &&
+	expect_eq attach "$(json_field fallback.json "r['header']['attach']")" raw_tp &&
+	expect_eq maps "$(json_field fallback.json "r['totals']['maps']")" 3
+}
+
+# With BPF statistics on, a recording ends saying what its programs
+# cost in the kernel; with them off (the default), it says nothing.
+run_stats() {
+	local rc
+	echo 1 >/proc/sys/kernel/bpf_stats_enabled || return 1
+	record -o cost.ktr -- "$CTL" stress -P 1 -m 4 --seed 15 >/dev/null 2>cost.err
+	rc=$?
+	echo 0 >/proc/sys/kernel/bpf_stats_enabled
+	[[ $rc -eq 0 ]] || { cat cost.err; return 1; }
+	grep -q -E '^kvmmem-trace: in-kernel cost [0-9.]+ ms: [1-9][0-9]* program runs, [1-9][0-9]* ns a run, [1-9][0-9]* ns an event \(bpf_stats\)$' \
+		cost.err || { cat cost.err; return 1; }
+	record -f -o cost.ktr -- "$CTL" stress -P 1 -m 4 --seed 15 >/dev/null 2>cost.err ||
+		{ cat cost.err; return 1; }
+	expect_eq "cost lines with bpf_stats off" "$(grep -c 'in-kernel cost' cost.err)" 0
+}
+
 live_at_end() {
 	# the recording ends when sh does: once the page is mapped, 3 s early
 	mkfifo "$FIFOS/ready" || return 1
@@ -491,6 +557,10 @@ check kill_report_equals_workload stress_recorded kill -P 3 -m 50 --kill --seed 
 check live_json_has_every_map live_json
 check live_text_one_line_per_event live_text
 check pid_filter_keeps_one_process pid_filter
+check pid_filter_tests_pids_not_nr_or_token_counts pid_not_nr
+check exit_table_full_counts_exits_as_drops exit_table_full
+[[ $MODE == btf ]] && check tp_btf_load_failure_falls_back_to_raw_tp tp_btf_fallback
+check recording_says_its_in_kernel_cost_with_bpf_stats run_stats
 check live_mapping_at_end_is_reported live_at_end
 sleep 3	# that mapping's process ends (its teardown unrecorded)
 check mapping_dies_with_its_owner_not_orphaned orphan
