@@ -21,23 +21,33 @@
  * failure; none prints. Errno values coming from the driver keep the
  * driver's meaning:
  *
- *   MAP:   -EFAULT  nothing mapped at the page, or bad argument pointer
+ *   MAP:   -EFAULT  nothing mapped at the page, bad argument pointer,
+ *                   or the host could not read the token or the page
  *          -EINVAL  gpa/page not page-aligned, page not a user address,
- *                   VM_IO/VM_PFNMAP mapping, or the host says the remote
- *                   gpa is invalid
+ *                   not anonymous memory (a file's page, VM_IO/VM_PFNMAP,
+ *                   hugetlb), or the host says the remote gpa is invalid
  *          -EACCES  the page is not writable
- *          -EEXIST  the page is already mapped through this fd
+ *          -EEXIST  the page is already mapped (through any fd, at any
+ *                   alias) or was quarantined
  *          -ENOSPC  the per-fd mapping cap is reached
- *          -ENOMEM  out of memory
+ *          -ENOMEM  RLIMIT_MEMLOCK reached (without CAP_IPC_LOCK), or
+ *                   out of memory here or on the host
+ *          -EDQUOT  the driver's leaked-page budget is used up
+ *          -EPERM   the fd belongs to another address space
+ *          -EIO     the fd's address space is gone, or the host gave an
+ *                   unknown answer (the page was unmapped or quarantined)
  *          -ENODEV  kvmmem has no host backend
  *          -EOPNOTSUPP  the host has no KVMI
  *          -EKEYREJECTED  token unknown, already used or expired
  *          -EAGAIN/-EBUSY  transient host answer (retried, see below)
- *          -EIO     any other host error
+ *          -E2BIG   the host's -KVM_E2BIG
+ *          -EINTR   a fatal signal arrived
  *   UNMAP: -ENOENT  nothing mapped at the page through this fd
- *          -EPERM   the mapping belongs to another process
+ *          -EPERM   the fd belongs to another address space
  *          -EINVAL  page not page-aligned
- *          a host error: the driver keeps the page pinned ("leaked")
+ *          -EIO     the host failed to unmap: the driver keeps the page
+ *                   pinned ("leaked")
+ *   docs/abi.md's errno table is the full list (kvmmem(4) too).
  *
  * A struct kvmmem may be used by one thread at a time. Mappings made
  * through it live until unmapped or until kvmmem_close() (the driver
