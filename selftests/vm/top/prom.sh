@@ -322,7 +322,7 @@ capabilities_only() {
 	done
 	wait "$pid" || { echo "exit status $? with $caps:"; cat caps.out; return 1; }
 	# without CAP_SYS_ADMIN libbpf cannot find module BTF: raw_tp
-	[[ $out == *'kvmmem_build_info{version="1",attach="raw_tp"} 1'* ]] ||
+	[[ $out == *"kvmmem_build_info{version=\"$(<"$TOP/VERSION")\",attach=\"raw_tp\"} 1"* ]] ||
 		{ echo "scrape: $out"; cat caps.out; return 1; }
 	# the driver's debugfs was readable: the leaked page of
 	# real_prometheus is in the gauges (fresh BPF programs never saw it)

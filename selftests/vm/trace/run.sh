@@ -459,7 +459,7 @@ cli() {
 	record -q -f -o keep.ktr -d 0.2 || return 1
 	"$TRACE" report keep.ktr >/dev/null || { echo "-f: no recording"; return 1; }
 	for t in kvmmem-trace kvmmem-top kvmmem-ctl; do
-		out=$("$OUT/$t" -V) && [[ $out == "$t 1" ]] ||
+		out=$("$OUT/$t" -V) && [[ $out == "$t $(<"$TOP/VERSION")" ]] ||
 			{ echo "$t -V: $out"; return 1; }
 	done
 	out=$("$OUT/kvmmem-top" -b -n 1 --nosuch 2>&1)
