@@ -355,16 +355,17 @@ Test(exporter, an_oversized_request_gets_431)
 
 Test(exporter, a_client_that_never_finishes_stops_neither_others_nor_sampling)
 {
-	long long before, after;
+	long long before, after = 0;
 	char buf[16];
-	int slow;
+	int slow, i;
 
 	start(NULL, 1000);
 	slow = connect_to();
 	send_all(slow, "GET /metr", 9);
 	before = samples_now();
-	sleep_ms(300);
-	after = samples_now();
+	/* sampling goes on (polled, not slept: a busy machine is slow) */
+	for (i = 0; i < 500 && (after = samples_now()) <= before; i++)
+		sleep_ms(20);
 	cr_assert_gt(after, before, "samples %lld then %lld", before, after);
 	/* after its second, the slow one is closed without an answer */
 	cr_assert_eq(recv(slow, buf, sizeof(buf), 0), 0);
@@ -419,34 +420,53 @@ Test(exporter, sigterm_exits_cleanly)
 		  status);
 }
 
+/*
+ * The textfile's text once its samples counter is above @after (-1: as
+ * soon as it exists), polling for up to @ms; NULL if it never is.
+ */
+static char *read_textfile_after(long long after, unsigned int ms)
+{
+	unsigned int waited;
+
+	for (waited = 0; waited < ms; waited += 20, sleep_ms(20)) {
+		char *t = NULL;
+		size_t n = 0;
+		FILE *f = fopen(textfile, "r");
+
+		if (!f)
+			continue;
+		if (getdelim(&t, &n, '\0', f) > 0 &&
+		    value_in(t, "kvmmem_exporter_samples_total") > after) {
+			fclose(f);
+			return t;
+		}
+		fclose(f);
+		free(t);
+	}
+	return NULL;
+}
+
 Test(exporter, the_textfile_is_replaced_atomically_each_interval)
 {
-	char *a = NULL, *b = NULL, cmd[128];
+	char *a, *b, cmd[128];
 	struct stat st;
 	int status;
 	long long va, vb;
-	FILE *f;
-	size_t n = 0;
 
 	snprintf(textfile, sizeof(textfile), "/tmp/test_exporter.%d.prom",
 		 (int)getpid());
 	start(textfile, 0);
-	sleep_ms(200);
+	/* the first file, then a later one (waits, not sleeps: a busy
+	 * machine may not run the exporter for a while) */
+	a = read_textfile_after(-1, 20000);
+	cr_assert_not_null(a, "no %s within 20 s", textfile);
 	cr_assert_eq(stat(textfile, &st), 0);
 	cr_assert_eq(st.st_mode & 0777, 0644);
-	f = fopen(textfile, "r");
-	cr_assert_not_null(f);
-	cr_assert_geq(getdelim(&a, &n, '\0', f), 0);
-	fclose(f);
-	sleep_ms(200);
-	f = fopen(textfile, "r");
-	cr_assert_not_null(f);
-	n = 0;
-	cr_assert_geq(getdelim(&b, &n, '\0', f), 0);
-	fclose(f);
 	va = value_in(a, "kvmmem_exporter_samples_total");
-	vb = value_in(b, "kvmmem_exporter_samples_total");
 	cr_assert_gt(va, 0);
+	b = read_textfile_after(va, 20000);
+	cr_assert_not_null(b, "%s not rewritten within 20 s", textfile);
+	vb = value_in(b, "kvmmem_exporter_samples_total");
 	cr_assert_gt(vb, va);
 	cr_assert_not_null(strstr(b, "# TYPE kvmmem_maps_total counter\n"));
 	/*
