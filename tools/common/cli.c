@@ -7,7 +7,10 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/cli.h"
 #include "common/timefmt.h"
@@ -115,4 +118,30 @@ void kvmmem_catch_stop_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+}
+
+FILE *kvmmem_tmpfile_beside(const char *path, mode_t mode, char **tmp)
+{
+	FILE *f = NULL;
+	int fd, e;
+
+	if (asprintf(tmp, "%s.XXXXXX", path) < 0) {
+		*tmp = NULL;
+		errno = ENOMEM;
+		return NULL;
+	}
+	fd = mkstemp(*tmp);
+	if (fd >= 0 && !fchmod(fd, mode))
+		f = fdopen(fd, "w");
+	if (f)
+		return f;
+	e = errno;
+	if (fd >= 0) {
+		close(fd);
+		unlink(*tmp);
+	}
+	free(*tmp);
+	*tmp = NULL;
+	errno = e;
+	return NULL;
 }

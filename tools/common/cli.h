@@ -12,6 +12,8 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -104,6 +106,17 @@ struct kvmmem_cli_command {
  */
 int kvmmem_cli_dispatch(const struct kvmmem_cli_command *cmds, size_t n,
 			int argc, char **argv, int index, int exit_usage);
+
+/**
+ * kvmmem_tmpfile_beside() - a stream on a new temporary file beside @path,
+ * to be renamed over it once written (so a reader never sees half a file)
+ * @path: the file to replace
+ * @mode: the temporary file's mode (mkstemp() makes it 0600)
+ * @tmp:  receives its name (free() it; unlink() it if not renamed)
+ *
+ * Return: the stream, or NULL with errno set (and *@tmp NULL).
+ */
+FILE *kvmmem_tmpfile_beside(const char *path, mode_t mode, char **tmp);
 
 /* The signal (SIGINT, SIGTERM) that asked to stop; 0 while none did. */
 extern volatile sig_atomic_t kvmmem_stop_signal;

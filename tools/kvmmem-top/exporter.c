@@ -113,21 +113,13 @@ static int write_textfile(struct exporter *e)
 {
 	const char *path = e->o.textfile;
 	char *tmp = NULL;
-	FILE *f = NULL;
-	int fd, err = 0;
+	FILE *f;
+	int err = 0;
 
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-		return -ENOMEM;
-	fd = mkstemp(tmp);
-	if (fd < 0) {
+	/* mode 0644: node_exporter may run as another user */
+	f = kvmmem_tmpfile_beside(path, 0644, &tmp);
+	if (!f) {
 		err = -errno;
-		goto out;
-	}
-	/* node_exporter may run as another user */
-	if (fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
-		err = -errno;
-		close(fd);
-		unlink(tmp);
 		goto out;
 	}
 	err = prom_write(f, &e->st, &e->self, PROM_TEXT);

@@ -106,31 +106,11 @@ static int export_events(void *ctx, const struct kt_event *ev, size_t n)
 static FILE *open_output(const char *out, char **tmp)
 {
 	struct stat st;
-	FILE *f;
-	int fd;
 
 	*tmp = NULL;
 	if (!stat(out, &st) && !S_ISREG(st.st_mode))
 		return fopen(out, "w");
-	if (asprintf(tmp, "%s.XXXXXX", out) < 0) {
-		*tmp = NULL;
-		errno = ENOMEM;
-		return NULL;
-	}
-	fd = mkstemp(*tmp);
-	if (fd < 0 || fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
-		int e = errno;
-
-		if (fd >= 0) {
-			close(fd);
-			unlink(*tmp);
-		}
-		free(*tmp);
-		*tmp = NULL;
-		errno = e;
-		return NULL;
-	}
-	return f;
+	return kvmmem_tmpfile_beside(out, 0644, tmp);
 }
 
 int cmd_export(int argc, char **argv)
