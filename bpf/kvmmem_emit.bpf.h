@@ -60,6 +60,18 @@ static __always_inline bool kt_wanted(enum kt_kind kind, __u32 pid, __u32 tgid)
 	       ((KT_PID_KINDS & KT_KIND_BIT(kind)) && tgid == targ_tgid);
 }
 
+/*
+ * The same for an operation's end event that brings back the kinds
+ * @kinds (KT_*_OP_KINDS): kept if any of them may be. User space
+ * filters the events it expands into one by one (tools/trace/expand.c).
+ */
+static __always_inline bool kt_op_wanted(__u32 kinds, __u32 pid, __u32 tgid)
+{
+	if (!(targ_kinds & kinds))
+		return false;
+	return !targ_tgid || pid == targ_tgid || tgid == targ_tgid;
+}
+
 static __always_inline void kt_drop(enum kt_drop why)
 {
 	__u32 key = why;
@@ -89,26 +101,14 @@ static __always_inline void kt_comm(char *dst, bool btf)
 	bpf_get_current_comm(dst, KT_COMM_LEN);
 }
 
-/* One event with timestamp @ts (see struct kt_event for the fields). */
-static __always_inline int kt_record(__u64 ts, bool btf, enum kt_kind kind,
-				     __u64 id, __u32 tgid, __u64 a0, __u64 a1,
-				     __u64 a2, __s64 ret)
+/* Fill @e, an event of @kind with timestamp @ts (see struct kt_event). */
+static __always_inline void kt_fill(struct kt_event *e, __u64 pid_tgid,
+				    __u64 ts, bool btf, enum kt_kind kind,
+				    __u64 id, __u32 tgid, __u64 a0, __u64 a1,
+				    __u64 a2, __s64 ret)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 pid = pid_tgid >> 32;
-	struct kt_event *e;
-	__u64 flags;
-
-	if (!kt_wanted(kind, pid, tgid))
-		return 0;
-
-	e = bpf_ringbuf_reserve(&kt_events, sizeof(*e), 0);
-	if (!e) {
-		kt_drop(KT_DROP_RING);
-		return 0;
-	}
 	e->ts = ts;
-	e->pid = pid;
+	e->pid = pid_tgid >> 32;
 	e->tid = (__u32)pid_tgid;
 	e->kind = kind;
 	e->cpu = bpf_get_smp_processor_id();
@@ -119,10 +119,36 @@ static __always_inline int kt_record(__u64 ts, bool btf, enum kt_kind kind,
 	e->a2 = a2;
 	e->ret = ret;
 	kt_comm(e->comm, btf);
+}
+
+/* Submit a filled record, waking user space only past wakeup_bytes. */
+static __always_inline void kt_submit(void *e)
+{
+	__u64 flags;
 
 	flags = bpf_ringbuf_query(&kt_events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
 		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	bpf_ringbuf_submit(e, flags);
+}
+
+/* One event with timestamp @ts (see struct kt_event for the fields). */
+static __always_inline int kt_record(__u64 ts, bool btf, enum kt_kind kind,
+				     __u64 id, __u32 tgid, __u64 a0, __u64 a1,
+				     __u64 a2, __s64 ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct kt_event *e;
+
+	if (!kt_wanted(kind, pid_tgid >> 32, tgid))
+		return 0;
+
+	e = bpf_ringbuf_reserve(&kt_events, sizeof(*e), 0);
+	if (!e) {
+		kt_drop(KT_DROP_RING);
+		return 0;
+	}
+	kt_fill(e, pid_tgid, ts, btf, kind, id, tgid, a0, a1, a2, ret);
+	kt_submit(e);
 	return 0;
 }
 

@@ -39,16 +39,16 @@
 	X(MAP_START, 1, map_start, MAPPING, map, kvmmem,		\
 	  kvmmem_map_start, (OPENS, "", ""),				\
 	  "kvmmem:kvmmem_map_start id tgid=caller a0=gva a1=gpa a2=pa ret=errno") \
-	X(MAP_END, 2, map_end, MAPPING, map, kvmmem,			\
+	X(MAP_END, 2, map_end, OP, map, kvmmem,			\
 	  kvmmem_map_end, (SLICE, "ioctl", "MAP"),			\
 	  "kvmmem:kvmmem_map_end id tgid=caller a0=gva a1=gpa a2=pa ret=errno") \
 	X(UNMAP_START, 3, unmap_start, MAPPING, unmap, kvmmem,		\
 	  kvmmem_unmap_start, (OPENS, "", ""),				\
 	  "kvmmem:kvmmem_unmap_start id tgid=caller a0=gva a1=gpa a2=pa ret=errno") \
-	X(UNMAP_END, 4, unmap_end, MAPPING, unmap, kvmmem,		\
+	X(UNMAP_END, 4, unmap_end, OP, unmap, kvmmem,		\
 	  kvmmem_unmap_end, (SLICE, "ioctl", "UNMAP"),			\
 	  "kvmmem:kvmmem_unmap_end id tgid=caller a0=gva a1=gpa a2=pa ret=errno") \
-	X(TEARDOWN_UNMAP, 5, teardown_unmap, MAPPING, teardown, kvmmem, \
+	X(TEARDOWN_UNMAP, 5, teardown_unmap, OP, teardown, kvmmem, \
 	  kvmmem_teardown_unmap, (NONE, "", ""),			\
 	  "kvmmem:kvmmem_teardown_unmap id tgid=owner a0=gva a1=gpa a2=pa ret=errno") \
 	X(PAGE_LEAKED, 6, page_leaked, MAPPING, leak, kvmmem,		\
@@ -91,6 +91,10 @@
  * kvmmem_trace.h). The BPF program of a shape takes its tracepoint's
  * arguments; the printers print its fields (tools/trace/print.c).
  *   MAPPING   id=mapping tgid=owner/caller a0=gva a1=gpa a2=pa ret=errno
+ *   OP        a MAPPING event that ends an operation: its tracepoint
+ *             also carries the operation's timings (struct
+ *             kvmmem_op_times), from which one program run recovers
+ *             the start and hypercall events (bpf/kvmmem_trace.h)
  *   TEARDOWN  id=file tgid=closer a0=live a1=unmapped a2=leaked
  *   HC        id=mapping tgid=nr a0..a2 ret=the host's answer
  *   HOST_HC   tgid=nr a0..a2 ret=the host's answer
@@ -98,7 +102,7 @@
  *   EXIT      tgid=the process ret=exit code
  *   KVM_HC    id=vcpu_id tgid=nr a0..a2 ret=the guest's RAX
  */
-#define KT_SHAPES(X)	X(MAPPING) X(TEARDOWN) X(HC) X(HOST_HC) X(TOKEN) \
+#define KT_SHAPES(X)	X(MAPPING) X(OP) X(TEARDOWN) X(HC) X(HOST_HC) X(TOKEN) \
 			X(EXIT) X(KVM_HC)
 
 /*
@@ -108,6 +112,7 @@
  * every MEM_MAP hypercall (nr 32) through.
  */
 #define KT_TGID_IS_PID_MAPPING	1	/* the mapping's owner / the caller */
+#define KT_TGID_IS_PID_OP	1	/* the same */
 #define KT_TGID_IS_PID_TEARDOWN	1	/* the process closing the file */
 #define KT_TGID_IS_PID_HC	0	/* nr */
 #define KT_TGID_IS_PID_HOST_HC	0	/* nr */

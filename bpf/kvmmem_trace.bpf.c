@@ -16,6 +16,15 @@
 #include "kvmmem_trace.h"
 #include "kvmmem_emit.bpf.h"
 
+/*
+ * Set before load: the end-of-operation programs send struct
+ * kt_op_event, which carries the operation's start and hypercalls, and
+ * user space attaches no program to those tracepoints (the default: one
+ * program run per operation). 0: every tracepoint has its own program
+ * and the end programs send a plain struct kt_event.
+ */
+const volatile bool targ_ops = false;
+
 /* A mapping event; a successful map makes its process's exit worth one. */
 static __always_inline int kt_mapping(bool btf, enum kt_kind kind, __u64 id,
 				      __u32 tgid, __u64 gva, __u64 gpa,
@@ -24,6 +33,46 @@ static __always_inline int kt_mapping(bool btf, enum kt_kind kind, __u64 id,
 	if (kind == KT_MAP_END && !ret)
 		kt_own(tgid);
 	return kt_emit_as(btf, kind, id, tgid, gva, gpa, pa, ret);
+}
+
+/* The kinds an end event of @kind brings back; a constant once inlined. */
+static __always_inline __u32 kt_op_kinds(enum kt_kind kind)
+{
+	return kind == KT_MAP_END ? KT_MAP_OP_KINDS :
+	       kind == KT_UNMAP_END ? KT_UNMAP_OP_KINDS : KT_TEARDOWN_OP_KINDS;
+}
+
+/*
+ * The end of an operation: a plain mapping event, or with targ_ops the
+ * event and the timings @t of its tracepoint, copied with
+ * bpf_probe_read_kernel() by both flavours (raw_tp has no BTF to read
+ * @t with; one copy is as cheap as the loads).
+ */
+static __always_inline int kt_op(bool btf, enum kt_kind kind, __u64 id,
+				 __u32 tgid, __u64 gva, __u64 gpa, __u64 pa,
+				 int ret, const struct kvmmem_op_times *t)
+{
+	__u64 pid_tgid, now;
+	struct kt_op_event *e;
+
+	if (!targ_ops)
+		return kt_mapping(btf, kind, id, tgid, gva, gpa, pa, ret);
+	if (kind == KT_MAP_END && !ret)
+		kt_own(tgid);
+	pid_tgid = bpf_get_current_pid_tgid();
+	if (!kt_op_wanted(kt_op_kinds(kind), pid_tgid >> 32, tgid))
+		return 0;
+	now = bpf_ktime_get_ns();
+	e = bpf_ringbuf_reserve(&kt_events, sizeof(*e), 0);
+	if (!e) {
+		kt_drop(KT_DROP_RING);
+		return 0;
+	}
+	kt_fill(&e->end, pid_tgid, now, btf, kind, id, tgid, gva, gpa, pa, ret);
+	if (bpf_probe_read_kernel(&e->t, sizeof(e->t), t))
+		__builtin_memset(&e->t, 0, sizeof(e->t));
+	kt_submit(e);
+	return 0;
 }
 
 /*
@@ -38,6 +87,16 @@ int BPF_PROG(tp##_btf, u64 id, u32 tgid, u64 gva, u64 gpa, u64 pa, int ret) \
 SEC("raw_tp/" #tp)							\
 int BPF_PROG(tp##_raw, u64 id, u32 tgid, u64 gva, u64 gpa, u64 pa, int ret) \
 { return kt_mapping(false, kind, id, tgid, gva, gpa, pa, ret); }
+
+#define KT_OP_PROG(tp, kind)						\
+SEC("tp_btf/" #tp)							\
+int BPF_PROG(tp##_btf, u64 id, u32 tgid, u64 gva, u64 gpa, u64 pa, int ret, \
+	     const struct kvmmem_op_times *t)				\
+{ return kt_op(true, kind, id, tgid, gva, gpa, pa, ret, t); }		\
+SEC("raw_tp/" #tp)							\
+int BPF_PROG(tp##_raw, u64 id, u32 tgid, u64 gva, u64 gpa, u64 pa, int ret, \
+	     const struct kvmmem_op_times *t)				\
+{ return kt_op(false, kind, id, tgid, gva, gpa, pa, ret, t); }
 
 #define KT_TEARDOWN_PROG(tp, kind)					\
 SEC("tp_btf/" #tp)							\

@@ -17,6 +17,7 @@
 #endif
 
 #include "kvmmem_kinds.h"
+#include "../kernel/kvmmem_op_times.h"
 
 #define KT_COMM_LEN	16
 
@@ -87,6 +88,38 @@ struct kt_event {
 };
 
 #define KT_EVENT_SIZE	80
+
+/*
+ * What one program run at the end of an operation sends (the default,
+ * see KT_OP_KINDS): the end event, and the timings its tracepoint
+ * carried. User space (tools/trace/expand.c) turns it back into the
+ * events the start, hypercall and end tracepoints would have sent, so
+ * a recording holds exactly what it would with a program on each
+ * tracepoint: ts of the start is t.start_ns, of each hypercall's enter
+ * and exit hc[i].enter_ns and exit_ns; pid, tid, comm and cpu are the
+ * end event's. The ring buffer tells the two records apart by size.
+ */
+struct kt_op_event {
+	struct kt_event end;
+	struct kvmmem_op_times t;
+};
+
+#define KT_OP_EVENT_SIZE	(KT_EVENT_SIZE + 16 + 56 * KVMMEM_OP_MAX_HC)
+
+/*
+ * The kinds an operation's end event brings back (start, hypercalls and
+ * its own), per end kind. Their start and hypercall tracepoints are not
+ * attached when the end programs send struct kt_op_event.
+ */
+#define KT_HC_KINDS	(KT_KIND_BIT(KT_HC_ENTER) | KT_KIND_BIT(KT_HC_EXIT))
+#define KT_MAP_OP_KINDS	(KT_KIND_BIT(KT_MAP_START) | KT_KIND_BIT(KT_MAP_END) | \
+			 KT_HC_KINDS)
+#define KT_UNMAP_OP_KINDS (KT_KIND_BIT(KT_UNMAP_START) |		\
+			   KT_KIND_BIT(KT_UNMAP_END) | KT_HC_KINDS)
+#define KT_TEARDOWN_OP_KINDS (KT_KIND_BIT(KT_TEARDOWN_UNMAP) | KT_HC_KINDS)
+/* The kinds that only ever come from an end event in that mode. */
+#define KT_OP_ONLY_KINDS (KT_KIND_BIT(KT_MAP_START) |			\
+			  KT_KIND_BIT(KT_UNMAP_START) | KT_HC_KINDS)
 
 /*
  * The slots of the kt_drops counters (kvmmem_emit.bpf.h): events lost

@@ -386,15 +386,58 @@ static void kvmmem_check_host(const struct kvmmem_backend *be, long hc)
 			     be->name);
 }
 
+/*
+ * The slot of an operation's next hypercall in @t, or NULL when the
+ * operation is not timed: its end tracepoint was off when it started.
+ */
+static struct kvmmem_hc_times *kvmmem_hc_times(struct kvmmem_op_times *t,
+					       u32 nr, u64 a0, u64 a1, u64 a2)
+{
+	struct kvmmem_hc_times *h;
+
+	if (!t->start_ns || t->nr_hc >= ARRAY_SIZE(t->hc))
+		return NULL;
+	h = &t->hc[t->nr_hc++];
+	h->nr = nr;
+	h->a0 = a0;
+	h->a1 = a1;
+	h->a2 = a2;
+	h->enter_ns = ktime_get_ns();
+	return h;
+}
+
+static void kvmmem_hc_done(struct kvmmem_hc_times *h, long hc)
+{
+	if (h) {
+		h->exit_ns = ktime_get_ns();
+		h->ret = hc;
+	}
+}
+
+/*
+ * Start timing an operation if its end tracepoint @on will want it. All
+ * of @t is cleared either way: a program attached while the operation
+ * runs reads all of it, and must never see stale stack.
+ */
+static void kvmmem_op_start(struct kvmmem_op_times *t, bool on)
+{
+	memset(t, 0, sizeof(*t));
+	if (on)
+		t->start_ns = ktime_get_ns();
+}
+
 static long kvmmem_hc_map(const struct kvmmem_backend *be, u64 id,
 			  phys_addr_t token_gpa, u64 remote_gpa,
-			  phys_addr_t local_gpa)
+			  phys_addr_t local_gpa, struct kvmmem_op_times *t)
 {
+	struct kvmmem_hc_times *h;
 	long hc;
 
 	trace_kvmmem_hypercall_enter(id, KVM_HC_MEM_MAP, token_gpa, remote_gpa,
 				     local_gpa, 0);
+	h = kvmmem_hc_times(t, KVM_HC_MEM_MAP, token_gpa, remote_gpa, local_gpa);
 	hc = be->map(token_gpa, remote_gpa, local_gpa);
+	kvmmem_hc_done(h, hc);
 	trace_kvmmem_hypercall_exit(id, KVM_HC_MEM_MAP, token_gpa, remote_gpa,
 				    local_gpa, hc);
 	kvmmem_check_host(be, hc);
@@ -402,12 +445,15 @@ static long kvmmem_hc_map(const struct kvmmem_backend *be, u64 id,
 }
 
 static long kvmmem_hc_unmap(const struct kvmmem_backend *be, u64 id,
-			    phys_addr_t local_gpa)
+			    phys_addr_t local_gpa, struct kvmmem_op_times *t)
 {
+	struct kvmmem_hc_times *h;
 	long hc;
 
 	trace_kvmmem_hypercall_enter(id, KVM_HC_MEM_UNMAP, local_gpa, 0, 0, 0);
+	h = kvmmem_hc_times(t, KVM_HC_MEM_UNMAP, local_gpa, 0, 0);
 	hc = be->unmap(local_gpa);
+	kvmmem_hc_done(h, hc);
 	trace_kvmmem_hypercall_exit(id, KVM_HC_MEM_UNMAP, local_gpa, 0, 0, hc);
 	kvmmem_check_host(be, hc);
 	return hc;
@@ -538,7 +584,8 @@ static void kvmmem_leak(struct kvmmem_file *f, struct kvmmem_mapping *m,
 }
 
 /*
- * Ask the host to unmap @m, which is in @f's table, and take it out. On
+ * Ask the host to unmap @m, which is in @f's table, and take it out (the
+ * hypercall timed in @t, see kvmmem_hc_times()). On
  * success the page leaves kvmmem_pages, is unpinned and @m freed; on
  * failure @m becomes a leaked page. Either way it is uncharged: a leaked
  * page counts against max_leaked_pages, not against its process, which
@@ -546,13 +593,14 @@ static void kvmmem_leak(struct kvmmem_file *f, struct kvmmem_mapping *m,
  *
  * Return: 0, or -EIO if the host failed and the page is quarantined.
  */
-static int kvmmem_release(struct kvmmem_file *f, struct kvmmem_mapping *m)
+static int kvmmem_release(struct kvmmem_file *f, struct kvmmem_mapping *m,
+			  struct kvmmem_op_times *t)
 {
 	long hc;
 
 	lockdep_assert_held(&f->lock);
 
-	hc = kvmmem_hc_unmap(m->be, m->id, m->pa);
+	hc = kvmmem_hc_unmap(m->be, m->id, m->pa, t);
 	xa_erase(&f->maps, m->gva >> PAGE_SHIFT);
 	kvmmem_uncharge(f, m);
 	if (hc) {
@@ -587,12 +635,14 @@ static void kvmmem_teardown(struct kvmmem_file *f)
 	trace_kvmmem_teardown_start(f->id, tgid, live, 0, 0);
 	xa_for_each(&f->maps, index, m) {
 		u64 id = m->id, gva = m->gva, gpa = m->gpa, pa = m->pa;
+		struct kvmmem_op_times t;
 		u32 owner = m->tgid;
 		int ret;
 
+		kvmmem_op_start(&t, trace_kvmmem_teardown_unmap_enabled());
 		kvmmem_count(f, KVMMEM_CTR_LIVE, -1);
-		ret = kvmmem_release(f, m);
-		trace_kvmmem_teardown_unmap(id, owner, gva, gpa, pa, ret);
+		ret = kvmmem_release(f, m, &t);
+		trace_kvmmem_teardown_unmap(id, owner, gva, gpa, pa, ret, &t);
 		if (ret)
 			leaked++;
 		else
@@ -604,7 +654,7 @@ static void kvmmem_teardown(struct kvmmem_file *f)
 }
 
 static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
-		      u64 id, u64 *pa)
+		      u64 id, u64 *pa, struct kvmmem_op_times *t)
 {
 	const struct kvmmem_backend *be;
 	struct kvmi_map_mem_token *token;
@@ -686,7 +736,7 @@ static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
 	}
 
 	m->start_ns = ktime_get_ns();
-	hc = kvmmem_hc_map(be, id, virt_to_phys(token), req->gpa, m->pa);
+	hc = kvmmem_hc_map(be, id, virt_to_phys(token), req->gpa, m->pa, t);
 	ret = kvmmem_host_errno(hc);
 	if (ret == -EIO) {
 		/*
@@ -694,7 +744,7 @@ static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
 		 * page. Unmap it; if the host refuses, the page is
 		 * quarantined like any page the host did not give back.
 		 */
-		kvmmem_release(f, m);
+		kvmmem_release(f, m, t);
 		mutex_unlock(&f->lock);
 		kfree_sensitive(token);
 		return -EIO;
@@ -731,6 +781,7 @@ static long kvmmem_ioctl_map(struct kvmmem_file *f,
 			     struct kvmi_mem_map __user *argp)
 {
 	u32 tgid = current->tgid;
+	struct kvmmem_op_times t;
 	struct kvmi_mem_map req;
 	u64 pa = 0;
 	u64 id = 0;
@@ -738,14 +789,16 @@ static long kvmmem_ioctl_map(struct kvmmem_file *f,
 
 	if (copy_from_user(&req, argp, sizeof(req))) {
 		memset(&req, 0, sizeof(req));
+		kvmmem_op_start(&t, trace_kvmmem_map_end_enabled());
 		trace_kvmmem_map_start(id, tgid, 0, 0, 0, 0);
 		ret = -EFAULT;
 	} else {
 		id = atomic64_inc_return(&kvmmem_next_mapping_id);
+		kvmmem_op_start(&t, trace_kvmmem_map_end_enabled());
 		trace_kvmmem_map_start(id, tgid, req.gva, req.gpa, 0, 0);
-		ret = kvmmem_map(f, &req, id, &pa);
+		ret = kvmmem_map(f, &req, id, &pa, &t);
 	}
-	trace_kvmmem_map_end(id, tgid, req.gva, req.gpa, pa, ret);
+	trace_kvmmem_map_end(id, tgid, req.gva, req.gpa, pa, ret, &t);
 	memzero_explicit(&req.token, sizeof(req.token));
 	if (ret)
 		kvmmem_count_error(f, KVMMEM_OP_MAP, ret);
@@ -757,6 +810,7 @@ static long kvmmem_ioctl_unmap(struct kvmmem_file *f, unsigned long gva)
 	u32 tgid = current->tgid;
 	struct kvmmem_mapping *m = NULL;
 	u64 id = 0, gpa = 0, pa = 0;
+	struct kvmmem_op_times t;
 	int ret;
 
 	if (mutex_lock_killable(&f->lock)) {
@@ -770,6 +824,7 @@ static long kvmmem_ioctl_unmap(struct kvmmem_file *f, unsigned long gva)
 		gpa = m->gpa;
 		pa = m->pa;
 	}
+	kvmmem_op_start(&t, trace_kvmmem_unmap_end_enabled());
 	trace_kvmmem_unmap_start(id, tgid, gva, gpa, pa, 0);
 	if (!PAGE_ALIGNED(gva)) {
 		ret = -EINVAL;
@@ -777,10 +832,10 @@ static long kvmmem_ioctl_unmap(struct kvmmem_file *f, unsigned long gva)
 		ret = -ENOENT;
 	} else {
 		kvmmem_count(f, KVMMEM_CTR_LIVE, -1);
-		ret = kvmmem_release(f, m);
+		ret = kvmmem_release(f, m, &t);
 	}
 	mutex_unlock(&f->lock);
-	trace_kvmmem_unmap_end(id, tgid, gva, gpa, pa, ret);
+	trace_kvmmem_unmap_end(id, tgid, gva, gpa, pa, ret, &t);
 out:
 	if (ret)
 		kvmmem_count_error(f, KVMMEM_OP_UNMAP, ret);

@@ -51,6 +51,10 @@ static const struct argp_option session_options[] = {
 	  "INTERVAL (milliseconds, or with a unit; default 100)", 1 },
 	{ "force-raw-tp", OPT_FORCE_RAW_TP, NULL, 0, "Attach raw_tp programs "
 	  "even when module BTF allows tp_btf", 1 },
+	{ "every-tracepoint", OPT_EVERY_TP, NULL, 0, "A program on each "
+	  "tracepoint, as generic tracers have, instead of one per operation "
+	  "(whose end brings back its start and hypercalls): the same events, "
+	  "at a higher cost; for checking", 1 },
 	{ "verbose", 'v', NULL, 0, "libbpf's messages and the verifier's log", 1 },
 	{},
 };
@@ -109,6 +113,9 @@ static error_t session_parse(int key, char *arg, struct argp_state *state)
 		if (!sopts.kinds)
 			argp_error(state, sopts.host ? "--host records only the "
 				   "kinds kvm and exit" : "the kvm kinds need --host");
+		if (sopts.host && sopts.every_tracepoint)
+			argp_error(state, "--every-tracepoint is for a guest's "
+				   "kvmmem tracepoints, not --host");
 		break;
 	case 'd':
 		opt_duration_ns = kvmmem_argp_duration(state, "--duration", arg,
@@ -128,6 +135,9 @@ static error_t session_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_FORCE_RAW_TP:
 		sopts.force_raw_tp = true;
+		break;
+	case OPT_EVERY_TP:
+		sopts.every_tracepoint = true;
 		break;
 	case 'v':
 		verbose = true;
@@ -199,7 +209,7 @@ int cmd_live(const struct kvmmem_session_opts *opts, bool json, bool wall,
 			break;
 		}
 	}
-	kvmmem_session_drain(s);
+	kvmmem_session_finish(s);
 	drops = kvmmem_session_drops(s);
 	fflush(stdout);
 	fprintf(stderr, "%s: %" PRIu64 " events, %" PRIu64 " dropped\n", kvmmem_prog,

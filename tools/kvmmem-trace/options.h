@@ -17,6 +17,7 @@
 #define OPT_HOST		1003
 #define OPT_ANSWER_VIA		1004
 #define OPT_BUFFER		1005
+#define OPT_EVERY_TP		1006
 
 /* Set by session_argp (a child of the live and record parsers). */
 extern struct kvmmem_session_opts sopts;

@@ -297,7 +297,7 @@ int cmd_record(int argc, char **argv)
 		}
 	}
 	/* everything the command did is in the buffer once it has exited */
-	kvmmem_session_drain(s);
+	kvmmem_session_finish(s);
 	drops = kvmmem_session_drops(s);
 	t_end = kvmmem_mono_ns();
 	if (!r.err)

@@ -73,6 +73,7 @@ static const struct {
 	unsigned int n;
 } shapes[KT_NR_SHAPES] = {
 	[KT_SHAPE_MAPPING] = { mapping_fields, N(mapping_fields) },
+	[KT_SHAPE_OP] = { mapping_fields, N(mapping_fields) },
 	[KT_SHAPE_TEARDOWN] = { teardown_fields, N(teardown_fields) },
 	[KT_SHAPE_HC] = { hc_fields, N(hc_fields) },
 	[KT_SHAPE_HOST_HC] = { host_hc_fields, N(host_hc_fields) },

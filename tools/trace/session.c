@@ -19,6 +19,7 @@
 
 #include "common/bpfutil.h"
 #include "common/cli.h"
+#include "trace/expand.h"
 #include "trace/kinds.h"
 #include "trace/session.h"
 #include "kvmmem_trace.skel.h"
@@ -54,8 +55,7 @@ struct kvmmem_session {
 	struct kvmmem_host_bpf *host;	/* --host */
 	struct bpf_map *events, *drops;
 	struct ring_buffer *rb;
-	kvmmem_session_cb cb;
-	void *ctx;
+	struct kvmmem_expand expand;	/* records to events */
 	const char *prog;		/* for messages */
 	unsigned int drain_ms;
 	const char *attach;		/* how the programs are attached */
@@ -209,12 +209,8 @@ static int host_open(struct kvmmem_session *s,
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct kvmmem_session *s = ctx;
-	struct kt_event e;
 
-	if (size < sizeof(e))
-		return 0;
-	memcpy(&e, data, sizeof(e));
-	return s->cb(s->ctx, &e);
+	return kvmmem_expand_record(&s->expand, data, size);
 }
 
 static int check_environment(const struct kvmmem_session *s,
@@ -237,6 +233,56 @@ static int check_environment(const struct kvmmem_session *s,
 }
 
 /*
+ * The end kind whose program brings back each kind that only comes from
+ * an operation's end when one program runs per operation.
+ */
+static const struct {
+	enum kt_kind end;
+	uint32_t kinds;
+} op_ends[] = {
+	{ KT_MAP_END, KT_MAP_OP_KINDS },
+	{ KT_UNMAP_END, KT_UNMAP_OP_KINDS },
+	{ KT_TEARDOWN_UNMAP, KT_TEARDOWN_OP_KINDS },
+};
+
+#define NR_OP_ENDS	(sizeof(op_ends) / sizeof(op_ends[0]))
+
+/*
+ * The kinds the BPF programs keep. One program per operation: a page
+ * leak is put back in its place among its operation's events (expand.c),
+ * so the operations that may leak a page must send their end.
+ */
+static uint32_t bpf_kinds(const struct kvmmem_session_opts *opts)
+{
+	uint32_t kinds = opts->kinds;
+	size_t i;
+
+	if (!opts->every_tracepoint && (kinds & KT_KIND_BIT(KT_PAGE_LEAKED)))
+		for (i = 0; i < NR_OP_ENDS; i++)
+			kinds |= op_ends[i].kinds;
+	return kinds;
+}
+
+/* Does the guest session attach a program to @k's tracepoint? */
+static bool guest_wants(const struct kvmmem_session_opts *opts, enum kt_kind k)
+{
+	uint32_t kinds = bpf_kinds(opts);
+	size_t i;
+
+	/* map_end feeds the set of processes whose exit matters */
+	if (k == KT_MAP_END && (kinds & KT_KIND_BIT(KT_PROC_EXIT)))
+		return true;
+	if (opts->every_tracepoint)
+		return kinds & KT_KIND_BIT(k);
+	if (KT_OP_ONLY_KINDS & KT_KIND_BIT(k))
+		return false;
+	for (i = 0; i < NR_OP_ENDS; i++)
+		if (op_ends[i].end == k)
+			return kinds & op_ends[i].kinds;
+	return kinds & KT_KIND_BIT(k);
+}
+
+/*
  * Open, load and attach kvmmem_trace.bpf.c's @want programs as raw_tp
  * (@raw_tp) or tp_btf. On failure the skeleton is gone; only a raw_tp
  * failure is said here (a tp_btf one is the caller's to fall back from).
@@ -255,7 +301,8 @@ static int guest_load(struct kvmmem_session *s,
 		return err;
 	}
 	s->skel->rodata->targ_tgid = opts->pid;
-	s->skel->rodata->targ_kinds = opts->kinds;
+	s->skel->rodata->targ_kinds = bpf_kinds(opts);
+	s->skel->rodata->targ_ops = !opts->every_tracepoint;
 	s->skel->rodata->wakeup_bytes = opts->buffer_bytes / 2;
 	err = bpf_map__set_max_entries(s->skel->maps.kt_events,
 				       (uint32_t)opts->buffer_bytes);
@@ -315,11 +362,8 @@ static int guest_open(struct kvmmem_session *s,
 		const char *mod = tracepoints[i].module;
 		enum kt_kind k = kinds[i];
 
-		want[i] = (opts->kinds & KT_KIND_BIT(k)) &&
+		want[i] = guest_wants(opts, k) &&
 			  (!mod || kvmmem_module_loaded(mod));
-		/* map_end feeds the set of processes whose exit matters */
-		if (k == KT_MAP_END && (opts->kinds & KT_KIND_BIT(KT_PROC_EXIT)))
-			want[i] = true;
 	}
 	raw_tp = opts->force_raw_tp ||
 		 !kvmmem_bpf_tp_btf_usable(tracepoints, want, nr_tracepoints,
@@ -350,8 +394,8 @@ int kvmmem_session_open(const struct kvmmem_session_opts *opts,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->cb = cb;
-	s->ctx = ctx;
+	kvmmem_expand_init(&s->expand, opts->kinds, opts->pid,
+			   !opts->host && !opts->every_tracepoint, cb, ctx);
 	s->prog = opts->prog ? opts->prog : "kvmmem";
 	s->drain_ms = opts->drain_ms;
 
@@ -381,6 +425,13 @@ int kvmmem_session_drain(struct kvmmem_session *s)
 	int n = ring_buffer__consume(s->rb);
 
 	return n < 0 ? n : 0;
+}
+
+int kvmmem_session_finish(struct kvmmem_session *s)
+{
+	int err = kvmmem_session_drain(s);
+
+	return err ? err : kvmmem_expand_flush(&s->expand);
 }
 
 int kvmmem_session_poll(struct kvmmem_session *s)

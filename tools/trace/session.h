@@ -26,6 +26,12 @@ struct kvmmem_session_opts {
 	uint64_t buffer_bytes;	/* ring buffer size, a power of two */
 	unsigned int drain_ms;	/* drain the buffer this often */
 	bool force_raw_tp;	/* raw_tp even when tp_btf would work */
+	/*
+	 * Guest: a program on every tracepoint wanted, as a generic tracer
+	 * has, instead of one per operation (its end brings back its start
+	 * and hypercalls: expand.h). The events are the same; it costs more.
+	 */
+	bool every_tracepoint;
 	bool host;		/* KVM host: kvmmem_host.bpf.c */
 	/*
 	 * Host: the first way to read the guests' answers to try, then the
@@ -63,6 +69,12 @@ int kvmmem_session_poll(struct kvmmem_session *s);
 
 /** kvmmem_session_drain() - drain what is buffered now */
 int kvmmem_session_drain(struct kvmmem_session *s);
+
+/**
+ * kvmmem_session_finish() - the last drain: what is buffered now, and
+ * the events held back to be put in order (expand.h)
+ */
+int kvmmem_session_finish(struct kvmmem_session *s);
 
 /**
  * kvmmem_session_drops() - events lost so far: the ring buffer full, or
