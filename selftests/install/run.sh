@@ -187,7 +187,7 @@ dkms_case() {
 	ok dkms/make-dkms-source
 	{
 		for f in Kbuild dkms-btf.sh dkms.conf kvmmem.h kvmmem_main.c \
-			kvmmem_trace.h kvmmem_hostsim.c kvmmem_hostsim_trace.h \
+			kvmmem_trace.h kvmmem_op_times.h kvmmem_hostsim.c kvmmem_hostsim_trace.h \
 			kvmmem_kunit.c kvmmem_hostsim_kunit.c \
 			uapi/linux/kvmmem.h uapi/linux/kvmmem_hostsim.h; do
 			echo "f 644 $src/$f"

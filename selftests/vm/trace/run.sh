@@ -551,6 +551,89 @@ ctl_stats_json() {
 	PYEOF
 }
 
+# A mix of every path an operation takes: unmaps, teardowns, a leak in
+# UNMAP and in teardown, an answer to MAP the driver does not know (it
+# undoes the map, and that UNMAP is refused: two hypercalls and a leak
+# in one MAP), kill -9.
+mixed_workload() {
+	"$CTL" stress -P 2 -m 40 --leave 5 --seed 42 &&
+	echo 1 >"$HOSTSIM/fail_unmap_count" &&
+	"$CTL" stress -P 1 -m 8 --leave 2 --seed 7 --expect-leaks 1 &&
+	echo 1 >"$HOSTSIM/fail_unmap_count" &&
+	"$CTL" stress -P 1 -m 8 --leave 8 --seed 8 --expect-leaks 1 &&
+	echo Y >"$HOSTSIM/fail_map_after" && echo 4242 >"$HOSTSIM/fail_map_error" &&
+	echo 1 >"$HOSTSIM/fail_map_count" && echo 1 >"$HOSTSIM/fail_unmap_count" &&
+	"$CTL" stress -P 1 -m 4 --seed 9 --expect-leaks 1 || return 1
+	echo N >"$HOSTSIM/fail_map_after" && echo 1000 >"$HOSTSIM/fail_map_error" &&
+	"$CTL" stress -P 2 -m 10 --kill --seed 10
+}
+
+# One program per operation (the default) records exactly the events a
+# program on each tracepoint does: the same kinds and counts, the same
+# sequence on every thread, each thread's events in time order.
+same_as_every_tracepoint() {
+	local m
+	for m in ops every; do
+		local extra=()
+		[[ $m == every ]] && extra=(--every-tracepoint)
+		record -f -o "same-$m.ktr" "${extra[@]}" -- \
+			bash -c "$(declare -f mixed_workload); CTL=$CTL HOSTSIM=$HOSTSIM mixed_workload" \
+			>"same-$m.out" 2>&1 || { echo "record $m:"; tail -n 5 "same-$m.out"; return 1; }
+		"$TRACE" dump --json "same-$m.ktr" >"same-$m.json" || return 1
+	done
+	$PY - same-ops.json same-every.json <<-'PYEOF'
+	import collections, json, sys
+	def threads(path):
+	    by = collections.OrderedDict()
+	    for line in open(path):
+	        e = json.loads(line)
+	        by.setdefault(e['tid'], []).append(e)
+	    for tid, evs in by.items():
+	        for a, b in zip(evs, evs[1:]):
+	            if b['ts_ns'] < a['ts_ns']:
+	                sys.exit(f'{path}: thread {tid}: {b["event"]} before {a["event"]}')
+	    return sorted(tuple(e['event'] for e in evs) for evs in by.values())
+	ops, every = threads(sys.argv[1]), threads(sys.argv[2])
+	kinds = collections.Counter(k for t in ops for k in t)
+	if ops != every:
+	    sys.exit(f'per-thread sequences differ: {kinds} vs '
+	             f'{collections.Counter(k for t in every for k in t)}')
+	for k in ('map_start', 'hypercall_enter', 'hypercall_exit', 'page_leaked',
+	          'teardown_unmap', 'unmap_start', 'exit'):
+	    if not kinds[k]:
+	        sys.exit(f'the workload made no {k}: {kinds}')
+	# one hypercall per map, unmap and teardown unmap, and the UNMAP
+	# that undid the MAP whose answer the driver did not know
+	hc = kinds["map_start"] + kinds["unmap_start"] + kinds["teardown_unmap"] + 1
+	if kinds["page_leaked"] != 3 or kinds["hypercall_enter"] != hc:
+	    sys.exit(f"expected 3 leaks and {hc} hypercalls: {kinds}")
+	PYEOF
+}
+
+# ... and costs one program run per operation: 2 per map+unmap pair.
+one_run_per_operation() {
+	local m runs
+	echo 1 >/proc/sys/kernel/bpf_stats_enabled || return 1
+	for m in ops every; do
+		local extra=()
+		[[ $m == every ]] && extra=(--every-tracepoint)
+		record -f -o "runs-$m.ktr" "${extra[@]}" -- "$CTL" stress -P 1 -m 50 \
+			--seed 16 >/dev/null 2>"runs-$m.err" ||
+			{ echo 0 >/proc/sys/kernel/bpf_stats_enabled; cat "runs-$m.err"; return 1; }
+	done
+	echo 0 >/proc/sys/kernel/bpf_stats_enabled
+	for m in ops every; do
+		runs=$(sed -n 's/.*in-kernel cost .* ms: \([0-9]*\) program runs.*/\1/p' "runs-$m.err")
+		[[ -n $runs ]] || { cat "runs-$m.err"; return 1; }
+		eval "runs_$m=$runs"
+	done
+	# 50 maps + 50 unmaps, a teardown's start and end, a few exits
+	(( runs_ops >= 100 && runs_ops <= 120 )) ||
+		{ echo "one program per operation: $runs_ops runs for 100 operations"; return 1; }
+	(( runs_every >= 400 )) ||
+		{ echo "every tracepoint: $runs_every runs for 100 operations (4 each)"; return 1; }
+}
+
 check stress_report_equals_workload stress_recorded stress \
 	-p 4 -m 64 --leave 8 --seed 42 --expect-leaks 1
 check kill_report_equals_workload stress_recorded kill -P 3 -m 50 --kill --seed 7
@@ -575,3 +658,5 @@ check dump_reads_pipes_and_dash pipes
 check damaged_chunk_costs_only_itself damaged
 check ctl_stats_json_is_the_debugfs_stats ctl_stats_json
 check dump_filters_and_wall_clock filters
+check one_program_per_operation_records_every_event same_as_every_tracepoint
+check one_program_run_per_operation one_run_per_operation
