@@ -82,17 +82,23 @@ static __always_inline void kt_drop(enum kt_drop why)
 }
 
 /*
- * The current task's comm into @dst. @btf (a constant after inlining):
- * the program is a tracing one (tp_btf), which may load task->comm
- * directly: two 8-byte loads instead of bpf_get_current_comm(), which
- * measured ~90 of the ~530 ns an event costs under TCG. Other programs
- * (raw_tp, classic tracepoints) use the helper.
+ * The current task in a tracing (tp_btf) program (@btf, a constant after
+ * inlining), which may read it directly: its comm is two loads instead
+ * of bpf_get_current_comm() (~90 of the ~530 ns an event cost under
+ * TCG). Other programs (raw_tp, classic tracepoints) get NULL and use
+ * the helpers.
  */
-static __always_inline void kt_comm(char *dst, bool btf)
+static __always_inline struct task_struct *kt_task(bool btf)
+{
+	return btf ? bpf_get_current_task_btf() : NULL;
+}
+
+/* @task's comm into @dst. */
+static __always_inline void kt_comm(char *dst, struct task_struct *task,
+				    bool btf)
 {
 	if (btf) {
-		struct task_struct *t = bpf_get_current_task_btf();
-		const __u64 *src = (const __u64 *)t->comm;
+		const __u64 *src = (const __u64 *)task->comm;
 
 		((__u64 *)dst)[0] = src[0];
 		((__u64 *)dst)[1] = src[1];
@@ -103,9 +109,9 @@ static __always_inline void kt_comm(char *dst, bool btf)
 
 /* Fill @e, an event of @kind with timestamp @ts (see struct kt_event). */
 static __always_inline void kt_fill(struct kt_event *e, __u64 pid_tgid,
-				    __u64 ts, bool btf, enum kt_kind kind,
-				    __u64 id, __u32 tgid, __u64 a0, __u64 a1,
-				    __u64 a2, __s64 ret)
+				    struct task_struct *task, __u64 ts, bool btf,
+				    enum kt_kind kind, __u64 id, __u32 tgid,
+				    __u64 a0, __u64 a1, __u64 a2, __s64 ret)
 {
 	e->ts = ts;
 	e->pid = pid_tgid >> 32;
@@ -118,16 +124,22 @@ static __always_inline void kt_fill(struct kt_event *e, __u64 pid_tgid,
 	e->a1 = a1;
 	e->a2 = a2;
 	e->ret = ret;
-	kt_comm(e->comm, btf);
+	kt_comm(e->comm, task, btf);
 }
 
-/* Submit a filled record, waking user space only past wakeup_bytes. */
-static __always_inline void kt_submit(void *e)
+/*
+ * Submit a filled record; wake user space only when the buffer holds more
+ * than wakeup_bytes, which is looked at if @check (a helper call: an
+ * operation's end looks on one mapping id in 16, other records always).
+ * The threshold is half the buffer: a few records past it are nothing.
+ */
+static __always_inline void kt_submit(void *e, bool check)
 {
-	__u64 flags;
+	__u64 flags = BPF_RB_NO_WAKEUP;
 
-	flags = bpf_ringbuf_query(&kt_events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
-		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (check &&
+	    bpf_ringbuf_query(&kt_events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
 	bpf_ringbuf_submit(e, flags);
 }
 
@@ -147,8 +159,9 @@ static __always_inline int kt_record(__u64 ts, bool btf, enum kt_kind kind,
 		kt_drop(KT_DROP_RING);
 		return 0;
 	}
-	kt_fill(e, pid_tgid, ts, btf, kind, id, tgid, a0, a1, a2, ret);
-	kt_submit(e);
+	kt_fill(e, pid_tgid, kt_task(btf), ts, btf, kind, id, tgid, a0, a1, a2,
+		ret);
+	kt_submit(e, true);
 	return 0;
 }
 
@@ -160,7 +173,7 @@ static __always_inline int kt_emit_ts(__u64 ts, enum kt_kind kind, __u64 id,
 	return kt_record(ts, false, kind, id, tgid, a0, a1, a2, ret);
 }
 
-/* One event now; @btf: from a tracing (tp_btf) program, see kt_comm(). */
+/* One event now; @btf: from a tracing (tp_btf) program, see kt_task(). */
 static __always_inline int kt_emit_as(bool btf, enum kt_kind kind, __u64 id,
 				      __u32 tgid, __u64 a0, __u64 a1, __u64 a2,
 				      __s64 ret)
@@ -170,17 +183,42 @@ static __always_inline int kt_emit_as(bool btf, enum kt_kind kind, __u64 id,
 }
 
 /*
- * Process @pid's exit is worth an event (if exits are recorded). If
- * kt_owners is full, that exit event is lost: count it now.
+ * The process last put in kt_owners, so that a process mapping again
+ * skips the hash lookup (~150 instructions a MAP): its leader's start
+ * time xor its tgid << 32, in one word so that a CPU never reads half of
+ * another's update. A reused pid has another start time; two processes
+ * share a key only if their start times (ns) differ in exactly the bits
+ * of their tgids' difference << 32 and in no other: then the second one's
+ * exit could go unrecorded. kt_owners stays the truth.
  */
-static __always_inline void kt_own(__u32 pid)
+__u64 kt_last_owner = 0;
+
+/*
+ * The current process (@pid) made a mapping: its exit is worth an event
+ * (if exits are recorded). If kt_owners is full, that exit event is
+ * lost: count it now. @task: kt_task(@btf), with which the tracing
+ * programs use kt_last_owner.
+ */
+static __always_inline void kt_own(__u32 pid, struct task_struct *task,
+				   bool btf)
 {
+	__u64 key = 0;
 	__u8 one = 1;
 
-	if ((targ_kinds & KT_KIND_BIT(KT_PROC_EXIT)) &&
-	    !bpf_map_lookup_elem(&kt_owners, &pid) &&
-	    bpf_map_update_elem(&kt_owners, &pid, &one, BPF_ANY))
+	if (!(targ_kinds & KT_KIND_BIT(KT_PROC_EXIT)))
+		return;
+	if (btf) {
+		key = task->group_leader->start_time ^ ((__u64)pid << 32);
+		if (key && *(volatile __u64 *)&kt_last_owner == key)
+			return;
+	}
+	if (!bpf_map_lookup_elem(&kt_owners, &pid) &&
+	    bpf_map_update_elem(&kt_owners, &pid, &one, BPF_ANY)) {
 		kt_drop(KT_DROP_EXIT);
+		return;
+	}
+	if (key)
+		*(volatile __u64 *)&kt_last_owner = key;
 }
 
 static __always_inline int kt_proc_exit(bool btf)

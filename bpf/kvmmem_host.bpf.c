@@ -141,7 +141,7 @@ int kh_kvm_hypercall(struct trace_event_raw_kvm_hypercall___kh *ctx)
 	v->a2 = ctx->a2;
 	v->ret = KT_RET_UNKNOWN;
 	v->stage = KH_CALLED;
-	kt_own(bpf_get_current_pid_tgid() >> 32);
+	kt_own(bpf_get_current_pid_tgid() >> 32, NULL, false);
 	return kt_emit_ts(v->exit_ts, KT_KVM_HC_ENTER, v->vcpu_id, v->nr,
 			  v->a0, v->a1, v->a2, 0);
 }

@@ -31,7 +31,7 @@ static __always_inline int kt_mapping(bool btf, enum kt_kind kind, __u64 id,
 				      __u64 pa, int ret)
 {
 	if (kind == KT_MAP_END && !ret)
-		kt_own(tgid);
+		kt_own(tgid, kt_task(btf), btf);
 	return kt_emit_as(btf, kind, id, tgid, gva, gpa, pa, ret);
 }
 
@@ -43,10 +43,30 @@ static __always_inline __u32 kt_op_kinds(enum kt_kind kind)
 }
 
 /*
+ * One hypercall's times, member by member: the verifier refuses a load
+ * from a BTF pointer that spans two members (nr and pad), which a
+ * struct copy makes.
+ */
+static __always_inline void kt_hc_times(struct kvmmem_hc_times *dst,
+					const struct kvmmem_hc_times *h)
+{
+	dst->enter_ns = h->enter_ns;
+	dst->exit_ns = h->exit_ns;
+	dst->nr = h->nr;
+	dst->pad = 0;
+	dst->a0 = h->a0;
+	dst->a1 = h->a1;
+	dst->a2 = h->a2;
+	dst->ret = h->ret;
+}
+
+/*
  * The end of an operation: a plain mapping event, or with targ_ops the
- * event and the timings @t of its tracepoint, copied with
- * bpf_probe_read_kernel() by both flavours (raw_tp has no BTF to read
- * @t with; one copy is as cheap as the loads).
+ * event and the timings @t of its tracepoint. tp_btf loads @t directly,
+ * and sends an operation of one hypercall (nearly all) without the empty
+ * second (KT_OP_EVENT_SHORT). A raw_tp program has no BTF for @t: it
+ * copies all of it with bpf_probe_read_kernel() (~150 instructions
+ * more) and always sends the whole record.
  */
 static __always_inline int kt_op(bool btf, enum kt_kind kind, __u64 id,
 				 __u32 tgid, __u64 gva, __u64 gpa, __u64 pa,
@@ -54,24 +74,53 @@ static __always_inline int kt_op(bool btf, enum kt_kind kind, __u64 id,
 {
 	__u64 pid_tgid, now;
 	struct kt_op_event *e;
+	__u32 n = 0;
 
 	if (!targ_ops)
 		return kt_mapping(btf, kind, id, tgid, gva, gpa, pa, ret);
 	if (kind == KT_MAP_END && !ret)
-		kt_own(tgid);
+		kt_own(tgid, kt_task(btf), btf);
 	pid_tgid = bpf_get_current_pid_tgid();
 	if (!kt_op_wanted(kt_op_kinds(kind), pid_tgid >> 32, tgid))
 		return 0;
 	now = bpf_ktime_get_ns();
-	e = bpf_ringbuf_reserve(&kt_events, sizeof(*e), 0);
-	if (!e) {
-		kt_drop(KT_DROP_RING);
+	if (btf)
+		n = t->nr_hc;
+	if (btf && n <= 1) {
+		/* one hypercall or none: without hc[1] */
+		e = bpf_ringbuf_reserve(&kt_events, KT_OP_EVENT_SHORT, 0);
+		if (!e)
+			goto drop;
+		kt_fill(&e->end, pid_tgid, kt_task(btf), now, btf, kind, id,
+			tgid, gva, gpa, pa, ret);
+		e->t.start_ns = t->start_ns;
+		e->t.nr_hc = n;
+		e->t.pad = 0;
+		if (n)
+			kt_hc_times(&e->t.hc[0], &t->hc[0]);
+		else
+			__builtin_memset(&e->t.hc[0], 0, sizeof(e->t.hc[0]));
+		kt_submit(e, !(id & 15));
 		return 0;
 	}
-	kt_fill(&e->end, pid_tgid, now, btf, kind, id, tgid, gva, gpa, pa, ret);
-	if (bpf_probe_read_kernel(&e->t, sizeof(e->t), t))
+	e = bpf_ringbuf_reserve(&kt_events, sizeof(*e), 0);
+	if (!e)
+		goto drop;
+	kt_fill(&e->end, pid_tgid, kt_task(btf), now, btf, kind, id, tgid,
+		gva, gpa, pa, ret);
+	if (btf) {
+		e->t.start_ns = t->start_ns;
+		e->t.nr_hc = KVMMEM_OP_MAX_HC;
+		e->t.pad = 0;
+		kt_hc_times(&e->t.hc[0], &t->hc[0]);
+		kt_hc_times(&e->t.hc[1], &t->hc[1]);
+	} else if (bpf_probe_read_kernel(&e->t, sizeof(e->t), t)) {
 		__builtin_memset(&e->t, 0, sizeof(e->t));
-	kt_submit(e);
+	}
+	kt_submit(e, !(id & 15));
+	return 0;
+drop:
+	kt_drop(KT_DROP_RING);
 	return 0;
 }
 

@@ -97,7 +97,9 @@ struct kt_event {
  * a recording holds exactly what it would with a program on each
  * tracepoint: ts of the start is t.start_ns, of each hypercall's enter
  * and exit hc[i].enter_ns and exit_ns; pid, tid, comm and cpu are the
- * end event's. The ring buffer tells the two records apart by size.
+ * end event's. The ring buffer tells the records apart by size: a
+ * struct kt_event, a struct kt_op_event, or one cut short of t.hc[1]
+ * (KT_OP_EVENT_SHORT: an operation of at most one hypercall).
  */
 struct kt_op_event {
 	struct kt_event end;
@@ -105,6 +107,8 @@ struct kt_op_event {
 };
 
 #define KT_OP_EVENT_SIZE	(KT_EVENT_SIZE + 16 + 56 * KVMMEM_OP_MAX_HC)
+/* An operation of at most one hypercall may come without t.hc[1]. */
+#define KT_OP_EVENT_SHORT	(KT_OP_EVENT_SIZE - 56)
 
 /*
  * The kinds an operation's end event brings back (start, hypercalls and

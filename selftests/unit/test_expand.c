@@ -280,3 +280,22 @@ Test(expand, a_bad_hypercall_count_is_bounded)
 	cr_assert_eq(feed(&x, &op, sizeof(op)), 0);
 	cr_assert_eq(s.n, 2 + 2 * KVMMEM_OP_MAX_HC);
 }
+
+Test(expand, a_short_record_has_one_hypercall_at_most)
+{
+	struct kt_op_event op = map_op(7, 101, 1000);
+	struct kvmmem_expand x;
+	struct sink s = { 0 };
+
+	/* tp_btf sends an operation of one hypercall without hc[1] */
+	op.t.hc[1] = hc(KVM_HC_MEM_UNMAP, 1750, 1800, 0);
+	kvmmem_expand_init(&x, 0, 0, true, collect, &s);
+	cr_assert_eq(feed(&x, &op, KT_OP_EVENT_SHORT), 0);
+	cr_assert_eq(s.n, 4);
+	cr_assert_eq(s.ev[3].kind, KT_MAP_END);
+
+	op.t.nr_hc = 2;		/* a lie: it has no room for a second */
+	s.n = 0;
+	cr_assert_eq(feed(&x, &op, KT_OP_EVENT_SHORT), 0);
+	cr_assert_eq(s.n, 4);
+}

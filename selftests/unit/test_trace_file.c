@@ -868,6 +868,38 @@ Test(trace_file, name_chunks_round_trip_in_order)
 	cr_assert_eq(strlen(tf.names[1].name), KVMMEM_TRACE_NAME_LEN - 1);
 }
 
+Test(trace_file, cost_chunk_round_trips_and_a_file_without_one_has_none)
+{
+	struct kvmmem_trace_writer w;
+	struct kt_event e = test_event(1);
+	size_t offs[4];
+	int fd = start_writer(&w);
+
+	cr_assert_eq(kvmmem_trace_writer_add(&w, &e), 0);
+	cr_assert_eq(kvmmem_trace_writer_add(&w, &e), 0);
+	cr_assert_eq(kvmmem_trace_writer_cost(&w, 123456, 42), 0);
+	cr_assert_eq(w.n, 0, "the cost flushed the events before it");
+	cr_assert_eq(kvmmem_trace_writer_finish(&w, 9000000, 0), 0);
+	kvmmem_trace_writer_free(&w);
+	slurp(fd);
+
+	cr_assert_eq(parse(), 0, "%s", tf.msg);
+	cr_assert_eq(tf.nr_events, 2);
+	cr_assert_eq(tf.cost.run_ns, 123456);
+	cr_assert_eq(tf.cost.runs, 42);
+	cr_assert_eq(tf.cost.events, 2);
+
+	/* a bad length is corrupt, not misread */
+	cr_assert_eq(chunks(offs, 4), 3);
+	put32(offs[1] + 8, 24);
+	fix_chunk_crcs(offs[1]);
+	cr_assert_eq(parse(), -EBADMSG);
+
+	make_file(3, true);
+	cr_assert_eq(parse(), 0, "%s", tf.msg);
+	cr_assert_eq(tf.cost.runs, 0, "no cost chunk: no cost");
+}
+
 Test(trace_file, unterminated_name_is_corrupt)
 {
 	struct kvmmem_trace_writer w;

@@ -230,7 +230,7 @@ int cmd_record(int argc, char **argv)
 	struct recorder r = { .err = 0 };
 	struct kvmmem_session *s = NULL;
 	uint64_t deadline = 0, drops = 0, last_drops = 0, t_end;
-	uint64_t start_mono, start_real;
+	uint64_t start_mono, start_real, run_ns = 0, runs = 0;
 	int fd = -1, err, status = 0, ret = EXIT_FAIL;
 	pid_t child = 0;
 	bool child_done = false;
@@ -300,6 +300,8 @@ int cmd_record(int argc, char **argv)
 	kvmmem_session_finish(s);
 	drops = kvmmem_session_drops(s);
 	t_end = kvmmem_mono_ns();
+	if (!r.err && !kvmmem_session_run_stats(s, &run_ns, &runs) && runs)
+		r.err = kvmmem_trace_writer_cost(&r.w, run_ns, runs);
 	if (!r.err)
 		r.err = kvmmem_trace_writer_finish(&r.w, t_end, drops);
 	if (r.err) {

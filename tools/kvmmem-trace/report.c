@@ -369,6 +369,13 @@ static void print_header(FILE *f, const char *path,
 	if (in->pid_filter)
 		fprintf(f, ", pid %" PRIu32 " only", in->pid_filter);
 	fputc('\n', f);
+	if (tf->cost.runs)
+		fprintf(f, "  in-kernel cost of the recorder %.3f ms: %" PRIu64
+			" program runs, %.0f ns a run, %.0f ns an event (bpf_stats)\n",
+			(double)tf->cost.run_ns / 1e6, tf->cost.runs,
+			(double)tf->cost.run_ns / (double)tf->cost.runs,
+			tf->cost.events ? (double)tf->cost.run_ns /
+					  (double)tf->cost.events : 0.0);
 	if (!tf->complete)
 		fprintf(f, "  INCOMPLETE: %s\n", tf->msg);
 }
@@ -793,6 +800,13 @@ static void report_json(FILE *f, const char *path,
 	kvmmem_json_u64(&j, "lost_bytes", tf->lost_bytes);
 	kvmmem_json_u64(&j, "events", tf->nr_events);
 	kvmmem_json_u64(&j, "drops", tf->drops);
+	if (tf->cost.runs) {
+		kvmmem_json_object(&j, "cost");
+		kvmmem_json_u64(&j, "run_ns", tf->cost.run_ns);
+		kvmmem_json_u64(&j, "runs", tf->cost.runs);
+		kvmmem_json_u64(&j, "events", tf->cost.events);
+		kvmmem_json_end(&j);
+	}
 	kvmmem_json_u64(&j, "duration_ns", a->end_ts > in->start_mono_ns ?
 			a->end_ts - in->start_mono_ns : 0);
 	kvmmem_json_object(&j, "header");

@@ -133,8 +133,11 @@ int kvmmem_expand_record(struct kvmmem_expand *x, const void *data, size_t size)
 	struct kt_op_event op;
 	struct kt_event e;
 
-	if (size == sizeof(op)) {
-		memcpy(&op, data, sizeof(op));
+	if (size == sizeof(op) || size == KT_OP_EVENT_SHORT) {
+		memset(&op, 0, sizeof(op));
+		memcpy(&op, data, size);
+		if (size == KT_OP_EVENT_SHORT && op.t.nr_hc > 1)
+			op.t.nr_hc = 1;
 		return expand_op(x, &op);
 	}
 	if (size != sizeof(e))

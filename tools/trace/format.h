@@ -30,6 +30,7 @@ enum kvmmem_trace_chunk_type {
 	KVMMEM_TRACE_CHUNK_STATS = 2,
 	KVMMEM_TRACE_CHUNK_END = 3,
 	KVMMEM_TRACE_CHUNK_NAME = 4,	/* a process's name (host recordings) */
+	KVMMEM_TRACE_CHUNK_COST = 5,	/* what the recorder's programs cost */
 };
 
 #define KVMMEM_TRACE_NAME_LEN	64
@@ -78,6 +79,18 @@ struct kvmmem_trace_stats_payload {
 	uint64_t reserved;
 };
 
+/*
+ * The payload of a cost chunk: the recorder's BPF programs' run time
+ * and runs over the recording (BPF statistics), written before the end
+ * chunk when kernel.bpf_stats_enabled was on.
+ */
+struct kvmmem_trace_cost_payload {
+	uint64_t run_ns;	/* sum of run_time_ns of every program */
+	uint64_t runs;		/* sum of run_cnt */
+	uint64_t events;	/* events written before this chunk */
+	uint64_t reserved;	/* 0 */
+};
+
 /* The payload of a name chunk. */
 struct kvmmem_trace_name_payload {
 	uint32_t pid;
@@ -89,6 +102,8 @@ _Static_assert(sizeof(struct kvmmem_trace_chunk_hdr) == KVMMEM_TRACE_CHUNK_HDR,
 	       "chunk header layout");
 _Static_assert(sizeof(struct kvmmem_trace_stats_payload) == 32,
 	       "stats payload layout");
+_Static_assert(sizeof(struct kvmmem_trace_cost_payload) == 32,
+	       "cost payload layout");
 _Static_assert(sizeof(struct kvmmem_trace_name_payload) == 72,
 	       "name payload layout");
 

@@ -409,6 +409,12 @@ static int read_chunk(struct reader *r, const struct kvmmem_trace_chunk_hdr *h,
 		break;
 	case KVMMEM_TRACE_CHUNK_NAME:
 		return add_name(tf, p, h->len, off);
+	case KVMMEM_TRACE_CHUNK_COST:
+		if (h->len != sizeof(tf->cost) || h->count)
+			return fail(tf, -EBADMSG, "corrupt chunk at offset %"
+				    PRIu64 ": bad cost length", off);
+		memcpy(&tf->cost, p, sizeof(tf->cost));
+		break;
 	default:
 		/* a chunk type from a newer writer: skip it */
 		break;

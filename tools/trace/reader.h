@@ -40,6 +40,8 @@ struct kvmmem_trace_file {
 	size_t nr_damage;
 	uint64_t damaged_bytes;
 	uint64_t lost_events;	/* events that stats chunks count, but were lost */
+	/* the cost chunk, if any (runs 0: none) */
+	struct kvmmem_trace_cost_payload cost;
 	char msg[512];		/* the error, or why the file is incomplete */
 };
 

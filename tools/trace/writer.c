@@ -207,6 +207,17 @@ int kvmmem_trace_writer_finish(struct kvmmem_trace_writer *w, uint64_t ts,
 	return write_stats(w, KVMMEM_TRACE_CHUNK_END, ts, drops);
 }
 
+int kvmmem_trace_writer_cost(struct kvmmem_trace_writer *w, uint64_t run_ns,
+			     uint64_t runs)
+{
+	struct kvmmem_trace_cost_payload p = { .run_ns = run_ns, .runs = runs };
+	int err;
+
+	err = kvmmem_trace_writer_flush(w);
+	p.events = w->events;
+	return err ? err : write_chunk(w, KVMMEM_TRACE_CHUNK_COST, &p, sizeof(p), 0);
+}
+
 int kvmmem_trace_writer_name(struct kvmmem_trace_writer *w, uint32_t pid,
 			     const char *name)
 {

@@ -69,6 +69,13 @@ int kvmmem_trace_writer_finish(struct kvmmem_trace_writer *w, uint64_t ts,
 			       uint64_t drops);
 
 /**
+ * kvmmem_trace_writer_cost() - flush, then write a cost chunk: the
+ * recorder's programs ran @runs times for @run_ns ns in all
+ */
+int kvmmem_trace_writer_cost(struct kvmmem_trace_writer *w, uint64_t run_ns,
+			     uint64_t runs);
+
+/**
  * kvmmem_trace_writer_name() - name process @pid in the recording
  * @name: e.g. kvmmem_vmm_name()'s; cut to KVMMEM_TRACE_NAME_LEN - 1
  *
