@@ -382,10 +382,12 @@ intree() {
 	mark=$INTREE/mark
 	touch "$mark"
 	sleep 1
-	# files the configuration and modpost rewrite: real copies
+	# files the configuration and modpost rewrite, and those the series
+	# changes: real copies
 	for m in .config include/config/auto.conf include/config/auto.conf.cmd \
 		include/generated/autoconf.h include/config/kernel.release \
-		modules.order modules-only.symvers Module.symvers; do
+		modules.order modules-only.symvers Module.symvers \
+		$(sed -n 's|^--- a/||p' "$SERIES"/0*.patch | sort -u); do
 		if [[ -f $tree/$m ]]; then
 			cp "$tree/$m" "$tree/$m.copy"
 			mv "$tree/$m.copy" "$tree/$m"
@@ -413,13 +415,19 @@ intree() {
 	if grep -E 'warning:' "$INTREE/build.log" >&2; then
 		die "the in-tree build warns (log: $INTREE/build.log)"
 	fi
-	changed=$(find "$tree" -newer "$mark" -type f -links +1 | head -n 20)
-	[[ -z $changed ]] || die "the in-tree build wrote files it shares with $dir: $changed"
 	rm -rf "$INTREE_MODS"
-	mkdir -p "$INTREE_MODS"
+	mkdir -p "$INTREE_MODS" "$INTREE/hdr/linux"
 	for m in kvmmem kvmmem_hostsim kvmmem_kunit kvmmem_hostsim_kunit; do
 		cp "$tree/$DRV/$m.ko" "$INTREE_MODS/"
 	done
+	# the kselftest, against the series' uapi headers (the rest of
+	# <linux/...> from the build machine's 6.1 linux-libc-dev)
+	cp "$tree"/include/uapi/linux/kvmmem*.h "$INTREE/hdr/linux/"
+	make -C "$tree/tools/testing/selftests/kvmmem" OUTPUT="$INTREE_MODS" \
+		KHDR_INCLUDES="-isystem $INTREE/hdr" >>"$INTREE/build.log" 2>&1 ||
+		die "the kselftest does not build (log: $INTREE/build.log)"
+	changed=$(find "$tree" -newer "$mark" -type f -links +1 | head -n 20)
+	[[ -z $changed ]] || die "the in-tree build wrote files it shares with $dir: $changed"
 	echo "$key" >"$INTREE_MODS/kernel-key"
 	log "in-tree modules built against $key in $((SECONDS - start)) s: $INTREE_MODS"
 }
