@@ -25,8 +25,9 @@
 #   series  (default) write $OUT/kernel-patch/*.patch
 #   check   series, then checkpatch.pl --strict on every patch, run from
 #           the kernel source; one "kpatch/checkpatch NNNN: ok" line each
-#   intree  series, then apply it to a copy of the debug kernel's tree
-#           (hard links: cp -al; the cache is never written, checked),
+#   intree  series, then build it in-tree from the git copy in an O=
+#           directory ($OUT/intree-kernel) with the debug kernel's config
+#           (the cache is only read: config, vmlinux, vmlinux.o),
 #           CONFIG_KVMMEM=m, CONFIG_KVMMEM_HOSTSIM=m,
 #           CONFIG_KVMMEM_KUNIT_TEST=m, olddefconfig, and build only the
 #           driver's modules in-tree; they go to $OUT/intree-modules with
@@ -129,9 +130,24 @@ upto() {
 	' "$1"
 }
 
+# grow N: the Kconfig and Makefile of the first N parts (blocks: a
+# Kconfig entry, a paragraph of the Makefile); the last part, all of
+# kernel/upstream's files.
 grow() {
-	upto "$UP/Kconfig" '^config ' "$1" >"$TREE/$DRV/Kconfig"
-	upto "$UP/Makefile" '^obj-' "$1" >"$TREE/$DRV/Makefile"
+	local n=$1
+	[[ $n == last ]] && n=1000000
+	upto "$UP/Kconfig" '^config ' "$n" >"$TREE/$DRV/Kconfig"
+	awk -v n="$n" '
+		/^$/ { blank++; next }
+		blank && ++paras > n { exit }
+		{ while (blank) { print ""; blank-- } print }
+	' "$UP/Makefile" >"$TREE/$DRV/Makefile"
+	if [[ $1 == last ]]; then
+		if ! cmp -s "$UP/Kconfig" "$TREE/$DRV/Kconfig" ||
+			! cmp -s "$UP/Makefile" "$TREE/$DRV/Makefile"; then
+			die "kernel/upstream/Kconfig or Makefile has more parts than the series uses"
+		fi
+	fi
 }
 
 # insert_after FILE REGEX TEXT: TEXT as lines after the first line
@@ -259,7 +275,7 @@ It is a test backend, not for production use (CONFIG_KVMMEM_HOSTSIM)."
 
 	# 4. tests
 	put kernel/kvmmem_kunit.c kernel/kvmmem_hostsim_kunit.c
-	grow 3
+	grow last
 	mkdir -p "$TREE/tools/testing/selftests/kvmmem"
 	cp "$UP/selftests/Makefile" "$UP/selftests/config" \
 		"$UP/selftests/kvmmem_test.c" "$TREE/tools/testing/selftests/kvmmem/"
@@ -365,69 +381,65 @@ docutils.core.publish_string(open(sys.argv[1]).read(), writer_name="null",
 	return "$bad"
 }
 
-# intree: the series on a hard-linked copy of the debug kernel's built
-# tree; only new files are written in it, and we check that no file it
-# shares with the cache changed.
+# intree: the series as the git copy's HEAD is, built in-tree in an
+# out-of-source build directory (O=) with the debug kernel's config; the
+# cache is only read (its config, and vmlinux and vmlinux.o, for modpost
+# and the modules' BTF, through symlinks).
 intree() {
-	local dir tree key start mark m changed
+	local dir obj key start m
 	dir=$(readlink -f "$DEBUG_CACHE/current") || true
 	[[ -n $dir && -f $dir/stamp ]] ||
 		die "no debug kernel: run make debug-kernel"
 	key=$(<"$dir/stamp")
 	start=$SECONDS
 	rm -rf "$INTREE"
-	mkdir -p "$INTREE"
-	cp -al "$dir/src/$SRC_PKG" "$INTREE/"
-	tree=$INTREE/$SRC_PKG
-	mark=$INTREE/mark
-	touch "$mark"
-	sleep 1
-	# files the configuration and modpost rewrite, and those the series
-	# changes: real copies
-	for m in .config include/config/auto.conf include/config/auto.conf.cmd \
-		include/generated/autoconf.h include/config/kernel.release \
-		modules.order modules-only.symvers Module.symvers \
-		$(sed -n 's|^--- a/||p' "$SERIES"/0*.patch | sort -u); do
-		if [[ -f $tree/$m ]]; then
-			cp "$tree/$m" "$tree/$m.copy"
-			mv "$tree/$m.copy" "$tree/$m"
-		fi
-	done
-	for m in "$SERIES"/0*.patch; do
-		[[ $m == */0000-* ]] && continue
-		patch -s -p1 -d "$tree" <"$m" || die "${m##*/} does not apply"
-	done
-	"$tree/scripts/config" --file "$tree/.config" -m KVMMEM \
-		-m KVMMEM_HOSTSIM -m KVMMEM_KUNIT_TEST
-	make -s -C "$tree" olddefconfig >"$INTREE/build.log" 2>&1 ||
+	obj=$INTREE/obj
+	mkdir -p "$obj"
+	cp "$dir/config" "$obj/.config"
+	ln -s "$dir/src/$SRC_PKG/vmlinux" "$obj/vmlinux"
+	ln -s "$dir/src/$SRC_PKG/vmlinux.o" "$obj/vmlinux.o"
+	# the debug kernel has no VIRT_DRIVERS menu; VMGENID, which it would
+	# bring (default y), stays off: nothing else of the config may change
+	"$TREE/scripts/config" --file "$obj/.config" -e VIRT_DRIVERS \
+		-d VMGENID -m KVMMEM -m KVMMEM_HOSTSIM -m KVMMEM_KUNIT_TEST
+	# LOCALVERSION set (empty): no "+" for the git copy, so that the
+	# release, and the modules' vermagic, are the debug kernel's
+	kmake() { nice -n 10 make -C "$TREE" O="$obj" LOCALVERSION= "$@"; }
+	kmake -s olddefconfig >"$INTREE/build.log" 2>&1 ||
 		die "olddefconfig failed (log: $INTREE/build.log)"
+	m=$(diff <(grep '^CONFIG_' "$dir/config") <(grep '^CONFIG_' "$obj/.config") |
+		sed -n 's/^[<>] //p' | grep -v -E '^CONFIG_(VIRT_DRIVERS|KVMMEM[A-Z_]*)=' || true)
+	[[ -z $m ]] || die "olddefconfig changed more than kvmmem's options: $m"
 	for m in KVMMEM KVMMEM_HOSTSIM KVMMEM_KUNIT_TEST; do
-		grep -qx "CONFIG_$m=m" "$tree/.config" ||
-			die "CONFIG_$m=m did not take effect ($(grep "CONFIG_${m}[= ]" "$tree/.config" || echo unset))"
+		grep -qx "CONFIG_$m=m" "$obj/.config" ||
+			die "CONFIG_$m=m did not take effect ($(grep "CONFIG_${m}[= ]" "$obj/.config" || echo unset))"
 	done
-	if ! nice -n 10 make -C "$tree" -j"$(nproc)" \
+	if ! kmake -j"$(nproc)" \
 		"$DRV/kvmmem.ko" "$DRV/kvmmem_hostsim.ko" \
 		"$DRV/kvmmem_kunit.ko" "$DRV/kvmmem_hostsim_kunit.ko" \
 		>>"$INTREE/build.log" 2>&1; then
 		grep -E 'error|Error' "$INTREE/build.log" | tail -n 20 >&2
 		die "the in-tree build failed (log: $INTREE/build.log)"
 	fi
-	if grep -E 'warning:' "$INTREE/build.log" >&2; then
+	m=$(kmake -s kernelrelease 2>/dev/null)
+	[[ $m == "$(<"$dir/release")" ]] ||
+		die "release $m is not the debug kernel's $(<"$dir/release")"
+	if grep -E 'warning:|WARNING:' "$INTREE/build.log" >&2; then
 		die "the in-tree build warns (log: $INTREE/build.log)"
 	fi
 	rm -rf "$INTREE_MODS"
 	mkdir -p "$INTREE_MODS" "$INTREE/hdr/linux"
 	for m in kvmmem kvmmem_hostsim kvmmem_kunit kvmmem_hostsim_kunit; do
-		cp "$tree/$DRV/$m.ko" "$INTREE_MODS/"
+		cp "$obj/$DRV/$m.ko" "$INTREE_MODS/"
 	done
 	# the kselftest, against the series' uapi headers (the rest of
 	# <linux/...> from the build machine's 6.1 linux-libc-dev)
-	cp "$tree"/include/uapi/linux/kvmmem*.h "$INTREE/hdr/linux/"
-	make -C "$tree/tools/testing/selftests/kvmmem" OUTPUT="$INTREE_MODS" \
+	cp "$TREE"/include/uapi/linux/kvmmem*.h "$INTREE/hdr/linux/"
+	make -C "$TREE/tools/testing/selftests/kvmmem" OUTPUT="$INTREE_MODS" \
 		KHDR_INCLUDES="-isystem $INTREE/hdr" >>"$INTREE/build.log" 2>&1 ||
 		die "the kselftest does not build (log: $INTREE/build.log)"
-	changed=$(find "$tree" -newer "$mark" -type f -links +1 | head -n 20)
-	[[ -z $changed ]] || die "the in-tree build wrote files it shares with $dir: $changed"
+	[[ -z $(g status --porcelain) ]] ||
+		die "the in-tree build wrote into the source: $(g status --porcelain | head -n 5)"
 	echo "$key" >"$INTREE_MODS/kernel-key"
 	log "in-tree modules built against $key in $((SECONDS - start)) s: $INTREE_MODS"
 }
