@@ -7,7 +7,11 @@
 #                  pages (build/)
 #   make demo      boot the guest VM and run a traced introspection workload
 #   make check     deps if needed, build, then every test lane
-#   make lint      checkpatch --strict, sparse, W=1 on kernel/
+#   make lint      checkpatch --strict, sparse, W=1 on kernel/, and
+#                  checkpatch --strict on the kernel-patch series
+#   make kernel-patch  the upstream form: a patch series against
+#                  linux-source-6.1 in build/kernel-patch/, made from
+#                  kernel/, kernel/upstream/ and docs/abi.md
 #   make bench     benchmarks in the guest VM (not tests): mapbench, and
 #                  tracing overhead (kvmmem-trace and kvmmem-top vs
 #                  trace-cmd vs bpftrace; kvmmem-trace --host vs
@@ -47,7 +51,7 @@ MAN_DATE	:= $(shell git -C $(TOP) log -1 --format=%ct 2>/dev/null)
 
 .PHONY: all deps modules bpf tools man lint check clean install uninstall \
 	dkms-source dkms-source-uninstall \
-	bench demo fuzz debug-kernel reliability modules-6.12
+	bench demo fuzz debug-kernel reliability modules-6.12 kernel-patch
 
 all: modules bpf tools man
 
@@ -110,6 +114,9 @@ fuzz:
 
 debug-kernel:
 	$(TOP)/scripts/debug-kernel.sh
+
+kernel-patch:
+	$(TOP)/scripts/kernel-patch.sh series
 
 reliability: all
 	$(TOP)/selftests/vm/reliability/debug-lane.sh --long \

@@ -78,6 +78,8 @@ PACKAGES=(
 	scdoc groff-base man-db
 	# the install lane's DKMS build (kernel/dkms.conf.in)
 	dkms
+	# checkpatch's SPDX check of make kernel-patch's series (spdxcheck.py)
+	python3-ply python3-git
 	# used by these scripts themselves
 	binutils coreutils findutils grep
 )

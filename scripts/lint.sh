@@ -6,7 +6,8 @@
 #   Debian's linux-source-6.1 tarball, extracted once into the cache),
 #   a W=1 build with no warning, and sparse (C=2) with no warning, against
 #   the headers of both guest kernels (6.1 and bookworm-backports' 6.12;
-#   6.12 in a copy of the sources, so that kernel/ keeps its 6.1 objects).
+#   6.12 in a copy of the sources, so that kernel/ keeps its 6.1 objects);
+#   and checkpatch --strict on every patch of make kernel-patch's series.
 # Ends with "lint: N passed, N failed"; exits non-zero on any failure.
 
 set -uo pipefail
@@ -86,6 +87,28 @@ if [[ -d $KDIR_612 ]]; then
 	kbuild_clean "6.12: sparse C=2" "$KDIR_612" "$k612" C=2
 else
 	fail "6.12 headers" "no $KDIR_612: run make deps" /dev/null
+fi
+
+# The upstream form (make kernel-patch): every patch of the series
+# checkpatch --strict clean, run from the kernel source it applies to.
+if "$TOP/scripts/kernel-patch.sh" check >"$LOG/kpatch.log" 2>&1; then
+	kp_rc=0
+else
+	kp_rc=$?
+fi
+kp_cases=0
+while IFS= read -r line; do
+	kp_cases=$((kp_cases + 1))
+	if [[ $line =~ ^([^ ]+):\ ok$ ]]; then
+		ok "${BASH_REMATCH[1]}"
+	else
+		fail "${line%%: FAIL*}" "${line#*: FAIL }" \
+			<(grep -A40 -F -- "$line" "$LOG/kpatch.log" | tail -n +2)
+	fi
+done < <(grep -E '^kpatch/[^ ]+: (ok|FAIL)' "$LOG/kpatch.log")
+# no case at all, or a failure that no case line reports
+if ((kp_cases == 0)) || { ((kp_rc != 0)) && ! grep -q ': FAIL' "$LOG/kpatch.log"; }; then
+	fail "kernel-patch" "scripts/kernel-patch.sh check exited $kp_rc" "$LOG/kpatch.log"
 fi
 
 echo "lint: $passed passed, $failed failed"

@@ -6,6 +6,9 @@
 #
 #   1. the debug kernel (built if the cache has none: ~8-10 min on 2
 #      cores) and the project's modules, from clean, against it;
+#   1b. make kernel-patch's series built in-tree (CONFIG_KVMMEM=m, ...)
+#      on a copy of the debug kernel's tree, and one boot with those
+#      modules: loaded, KUnit, map/read/unmap, the kselftest;
 #   2. the guest VM lane's boots on the debug kernel;
 #   3. one boot: KUnit results, munmap-first tests, the fault matrix;
 #   4. one boot: the ioctl fuzzer and the kill storm.
@@ -109,6 +112,24 @@ else
 	tail -n 30 "$LOG/build.log"
 	fail reliability_programs_built "see $LOG/build.log"
 	finish
+fi
+
+# 1b. the upstream form: make kernel-patch's series applied to a copy of
+# the debug kernel's tree and the driver built in-tree from it (=m), then
+# one boot with those modules (so the in-tree and out-of-tree builds
+# cannot drift)
+start=$SECONDS
+if "$TOP/scripts/kernel-patch.sh" intree >"$LOG/intree-build.log" 2>&1; then
+	grep '^kernel-patch:' "$LOG/intree-build.log"
+	ok intree_modules_built
+	echo "# in-tree build from the series: $((SECONDS - start)) s"
+	KVMMEM_DEBUG_MODULES=$OUT/intree-modules \
+	KVMMEM_MODULE_DIR=$OUT/intree-modules \
+		boot intree 600 "$TOP/selftests/vm/reliability/run.sh" intree
+else
+	tail -n 30 "$LOG/intree-build.log"
+	fail intree_modules_built "scripts/kernel-patch.sh intree failed"
+	fail boot_intree "no in-tree modules to boot"
 fi
 
 # 2. the guest lane's boots (lockdep-sensitive driver cases first: a

@@ -9,6 +9,9 @@
 #                                 fault matrix, then a kmemleak scan
 #   run.sh stress IOCTLS PROCS    the ioctl fuzzer (IOCTLS ioctls), the
 #                                 kill storm (PROCS processes), kmemleak
+#   run.sh intree                 the modules built in-tree from make
+#                                 kernel-patch's series: loaded, KUnit,
+#                                 map/read/unmap, the kselftest, kmemleak
 #
 # Environment: KVMMEM_SEED (default: from the clock; printed),
 # KVMMEM_FUZZ_CHURN (per mille, default 5), KVMMEM_FUZZ_LEAKS (default 3).
@@ -100,6 +103,50 @@ criterion() {
 	rm -f "$tap" "$tap.err"
 }
 
+# intree_loaded MODULE: the module vmrun loaded is the one in MODDIR
+# (same GNU build id) and was built in-tree (no out-of-tree taint, O).
+intree_loaded() {
+	local ko=$MODDIR/$1.ko note=/sys/module/$1/notes/.note.gnu.build-id taint
+	if [[ ! -r $note ]]; then
+		echo "intree/$1_loaded: FAIL $1 is not loaded (or has no build id)"
+	elif ! objcopy -O binary --only-section=.note.gnu.build-id "$ko" \
+		/dev/stdout 2>/dev/null | cmp -s - "$note"; then
+		echo "intree/$1_loaded: FAIL the loaded $1 is not $ko"
+	else
+		echo "intree/$1_loaded: ok"
+	fi
+	taint=$(cat "/sys/module/$1/taint" 2>/dev/null) || taint=unreadable
+	if [[ $taint == *O* || $taint == unreadable ]]; then
+		echo "intree/$1_in_tree: FAIL taint '$taint' (O: built out of tree)"
+	else
+		echo "intree/$1_in_tree: ok"
+	fi
+}
+
+# kselftest PROGRAM: the kselftest harness's TAP, one case per test; a
+# skipped test is a failure here (the lane provides what it needs).
+kselftest() {
+	local out rc
+	out=$("$1" 2>&1)
+	rc=$?
+	awk -v prog="${1##*/}" '
+		/^(not )?ok [0-9]+ / {
+			ok = $1 == "ok"
+			name = ok ? $3 : $4
+			n++
+			if (!ok)
+				print "intree/" prog "/" name ": FAIL see its output"
+			else if ($0 ~ /# SKIP/)
+				print "intree/" prog "/" name ": FAIL skipped: " $0
+			else
+				print "intree/" prog "/" name ": ok"
+		}
+		/^# / { print "    " $0 }
+		END { if (!n) print "intree/" prog ": FAIL no test in its output" }
+	' <<<"$out"
+	((rc == 0)) || echo "intree/${1##*/}_exit: FAIL exited $rc"
+}
+
 seed=${KVMMEM_SEED:-$(date +%s)}
 
 case ${1:-} in
@@ -120,8 +167,34 @@ stress)
 	"$BIN/killstorm" -s "$seed" -n "$3" -c 16 -d 20
 	kmemleak_check stress_kmemleak_scan_clean
 	;;
+intree)
+	# the modules built in-tree from make kernel-patch's series
+	# (KVMMEM_MODULE_DIR, loaded by vmrun with KVMMEM_DEBUG_MODULES)
+	kmemleak_clear
+	intree_loaded kvmmem
+	intree_loaded kvmmem_hostsim
+	kunit
+	if "$OUT/kvmmem-ctl" run <<-EOF
+	map 0x1000
+	verify 0x1000
+	unmap 0x1000
+	unmap 0x1000 = ENOENT
+	EOF
+	then
+		echo "intree/ctl_map_verify_unmap: ok"
+	else
+		echo "intree/ctl_map_verify_unmap: FAIL kvmmem-ctl run"
+	fi
+	if "$OUT/kvmmem-ctl" read 0x200000 --len 64k --verify --quiet; then
+		echo "intree/ctl_read_verify: ok"
+	else
+		echo "intree/ctl_read_verify: FAIL kvmmem-ctl read --verify"
+	fi
+	kselftest "$MODDIR/kvmmem_test"
+	kmemleak_check intree_kmemleak_scan_clean
+	;;
 *)
-	echo "usage: $0 faults | stress IOCTLS PROCS" >&2
+	echo "usage: $0 faults | stress IOCTLS PROCS | intree" >&2
 	exit 2
 	;;
 esac
