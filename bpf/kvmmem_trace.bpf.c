@@ -72,14 +72,16 @@ static __always_inline int kt_op(bool btf, enum kt_kind kind, __u64 id,
 				 __u32 tgid, __u64 gva, __u64 gpa, __u64 pa,
 				 int ret, const struct kvmmem_op_times *t)
 {
+	struct task_struct *task;
 	__u64 pid_tgid, now;
 	struct kt_op_event *e;
 	__u32 n = 0;
 
 	if (!targ_ops)
 		return kt_mapping(btf, kind, id, tgid, gva, gpa, pa, ret);
+	task = kt_task(btf);
 	if (kind == KT_MAP_END && !ret)
-		kt_own(tgid, kt_task(btf), btf);
+		kt_own(tgid, task, btf);
 	pid_tgid = bpf_get_current_pid_tgid();
 	if (!kt_op_wanted(kt_op_kinds(kind), pid_tgid >> 32, tgid))
 		return 0;
@@ -91,7 +93,7 @@ static __always_inline int kt_op(bool btf, enum kt_kind kind, __u64 id,
 		e = bpf_ringbuf_reserve(&kt_events, KT_OP_EVENT_SHORT, 0);
 		if (!e)
 			goto drop;
-		kt_fill(&e->end, pid_tgid, kt_task(btf), now, btf, kind, id,
+		kt_fill(&e->end, pid_tgid, task, now, btf, kind, id,
 			tgid, gva, gpa, pa, ret);
 		e->t.start_ns = t->start_ns;
 		e->t.nr_hc = n;
@@ -106,7 +108,7 @@ static __always_inline int kt_op(bool btf, enum kt_kind kind, __u64 id,
 	e = bpf_ringbuf_reserve(&kt_events, sizeof(*e), 0);
 	if (!e)
 		goto drop;
-	kt_fill(&e->end, pid_tgid, kt_task(btf), now, btf, kind, id, tgid,
+	kt_fill(&e->end, pid_tgid, task, now, btf, kind, id, tgid,
 		gva, gpa, pa, ret);
 	if (btf) {
 		e->t.start_ns = t->start_ns;

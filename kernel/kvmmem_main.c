@@ -402,14 +402,14 @@ static struct kvmmem_hc_times *kvmmem_hc_times(struct kvmmem_op_times *t,
 	h->a0 = a0;
 	h->a1 = a1;
 	h->a2 = a2;
-	h->enter_ns = ktime_get_ns();
+	h->enter_ns = ktime_get_mono_fast_ns();
 	return h;
 }
 
 static void kvmmem_hc_done(struct kvmmem_hc_times *h, long hc)
 {
 	if (h) {
-		h->exit_ns = ktime_get_ns();
+		h->exit_ns = ktime_get_mono_fast_ns();
 		h->ret = hc;
 	}
 }
@@ -423,7 +423,7 @@ static void kvmmem_op_start(struct kvmmem_op_times *t, bool on)
 {
 	memset(t, 0, sizeof(*t));
 	if (on)
-		t->start_ns = ktime_get_ns();
+		t->start_ns = ktime_get_mono_fast_ns();
 }
 
 static long kvmmem_hc_map(const struct kvmmem_backend *be, u64 id,

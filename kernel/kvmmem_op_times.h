@@ -25,8 +25,8 @@
 
 /**
  * struct kvmmem_hc_times - one hypercall of an operation
- * @enter_ns: ktime_get_ns() just before the hypercall
- * @exit_ns:  ktime_get_ns() just after it
+ * @enter_ns: ktime_get_mono_fast_ns() just before the hypercall
+ * @exit_ns:  ktime_get_mono_fast_ns() just after it
  * @nr:       KVM_HC_MEM_MAP or KVM_HC_MEM_UNMAP
  * @pad:      zero
  * @a0:       its first argument (MAP: the token's gpa; UNMAP: local gpa)
@@ -47,7 +47,7 @@ struct kvmmem_hc_times {
 
 /**
  * struct kvmmem_op_times - the timings of one operation
- * @start_ns: ktime_get_ns() where its start tracepoint fires
+ * @start_ns: ktime_get_mono_fast_ns() where its start tracepoint fires
  *            (kvmmem_map_start, kvmmem_unmap_start; for a teardown
  *            unmap, the start of that mapping's release); 0 if it was
  *            not measured (the end tracepoint was off at the start)
