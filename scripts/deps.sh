@@ -78,6 +78,8 @@ PACKAGES=(
 	scdoc groff-base man-db
 	# the install lane's DKMS build (kernel/dkms.conf.in)
 	dkms
+	# make coverage: the merged gcov report (scripts/coverage.sh)
+	gcovr
 	# used by these scripts themselves
 	binutils coreutils findutils grep
 )
