@@ -27,7 +27,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import tempfile
+import time
 
 DRIVER = "kernel/kvmmem_main.c"
 HOSTSIM = "kernel/kvmmem_hostsim.c"
@@ -305,7 +305,7 @@ def main():
         p = fig(lambda n, name=name: n == name or (name.endswith("/") and n.startswith(name)))[0]
         s.append("  %-26s >= %4.1f%%: %5.1f%% %s" % (name, goal, p, "met" if p >= goal else "MISSED"))
     s.append("  %-26s every one: %d of %d %s" % (
-        "error-unwind labels", lab_ok, lab_all, "met" if lab_ok == lab_all else "MISSED"))
+        "error-unwind labels", lab_ok, lab_all, "met" if lab_all and lab_ok == lab_all else "MISSED"))
     s.append("")
     s.append("what each run reaches alone of %s (lines), and lines no other run reaches:" % DRIVER)
     allcode = len(code_lines(doc, DRIVER))
@@ -322,6 +322,11 @@ def main():
     s.append(branches_txt)
     with open(os.path.join(a.out, "summary.txt"), "w") as f:
         f.write("\n".join(s))
+    commit = subprocess.run(["git", "-C", top, "describe", "--always", "--dirty"],
+                            stdout=subprocess.PIPE, text=True, check=False).stdout.strip()
+    with open(os.path.join(a.out, "headline"), "w") as f:
+        f.write("%s  (make coverage, %s, at %s)\n" % (
+            headline, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), commit or "?"))
     print("\n".join(s[:s.index("per file, lines:")]))
     print(headline)
 
