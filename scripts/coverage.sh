@@ -26,8 +26,8 @@
 # written from what ran, marked incomplete.
 #
 # Environment: OUT (default $TOP/build); KVMMEM_FUZZ_IOCTLS (default
-# 200000) and KVMMEM_KILLSTORM_PROCS (default 200), the stress boot's
-# sizes; KVMMEM_SEED.
+# 1000000) and KVMMEM_KILLSTORM_PROCS (default 1000), the stress boot's
+# sizes (the debug lane's); KVMMEM_SEED.
 set -uo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -38,8 +38,8 @@ REPORT=$OUT/coverage
 LOG=$REPORT/logs
 VMRUN=$TOP/selftests/vm/vmrun
 CFLAGS_COV="-O0 -g --coverage"
-IOCTLS=${KVMMEM_FUZZ_IOCTLS:-200000}
-PROCS=${KVMMEM_KILLSTORM_PROCS:-200}
+IOCTLS=${KVMMEM_FUZZ_IOCTLS:-1000000}
+PROCS=${KVMMEM_KILLSTORM_PROCS:-1000}
 export KVMMEM_SEED=${KVMMEM_SEED:-$(date +%s)}
 
 failed=0
