@@ -13,7 +13,8 @@
 #   4. the VM boots, each collecting its counters before power-off (vmrun
 #      KVMMEM_GCOV_OUT): the guest lane's driver, leak and backend boots
 #      and the debug lane's faults (KUnit, munmap-first, fault matrix) and
-#      stress (fuzzer, kill storm) boots on the debug kernel; the tool boots
+#      stress boots (here the fuzzer and the kill storm in a boot each) on
+#      the debug kernel; the tool boots
 #      (trace-btf, trace-raw, top, top-prom), which do not run on the debug
 #      kernel, on Debian's 6.1 with the normal modules (their kernel side
 #      counts for nothing, their tools' side counts);
@@ -141,7 +142,10 @@ boot() {
 	fi
 }
 boot faults 1200 "$TOP/selftests/vm/reliability/run.sh" faults
-boot stress 1800 "$TOP/selftests/vm/reliability/run.sh" stress "$IOCTLS" "$PROCS"
+# the stress boot's two programs in a boot each: what the fuzzer alone
+# reaches is in summary.txt
+boot fuzz 1800 "$TOP/selftests/vm/reliability/run.sh" fuzz "$IOCTLS"
+boot killstorm 1800 "$TOP/selftests/vm/reliability/run.sh" killstorm "$PROCS"
 # the tool boots, on Debian's kernel
 OUT=$COV lane guest-tools guest "$TOP/selftests/vm/guest-lane.sh" \
 	--only trace-btf,trace-raw,top,top-prom
