@@ -229,7 +229,8 @@ def main():
     a = ap.parse_args()
     top, cov = os.path.realpath(a.top), os.path.realpath(a.cov)
     runs_dir = os.path.join(a.out, "runs")
-    os.makedirs(runs_dir, exist_ok=True)
+    shutil.rmtree(runs_dir, ignore_errors=True)
+    os.makedirs(runs_dir)
 
     runs = sorted(d for d in glob.glob(os.path.join(a.data, "*")) if os.path.isdir(d))
     if not runs:
