@@ -41,10 +41,16 @@ def die(msg):
     sys.exit(1)
 
 
-def place_run(run, cov):
-    """Put RUN's .gcda files beside COV's .gcno files; return how many."""
+def drop_counters(cov, keep):
+    """Remove the .gcda files of COV, but not the saved ones under KEEP."""
     for old in glob.glob(os.path.join(cov, "**", "*.gcda"), recursive=True):
-        os.unlink(old)
+        if not os.path.realpath(old).startswith(keep + "/"):
+            os.unlink(old)
+
+
+def place_run(run, cov, keep):
+    """Put RUN's .gcda files beside COV's .gcno files; return how many."""
+    drop_counters(cov, keep)
     placed = 0
     tar = os.path.join(run, "user.tar")
     if os.path.exists(tar):
@@ -228,13 +234,14 @@ def main():
     ap.add_argument("--incomplete", type=int, default=0)
     a = ap.parse_args()
     top, cov = os.path.realpath(a.top), os.path.realpath(a.cov)
+    data = os.path.realpath(a.data)
     runs_dir = os.path.join(a.out, "runs")
     shutil.rmtree(runs_dir, ignore_errors=True)
     os.makedirs(runs_dir)
 
-    runs = sorted(d for d in glob.glob(os.path.join(a.data, "*")) if os.path.isdir(d))
+    runs = sorted(d for d in glob.glob(os.path.join(data, "*")) if os.path.isdir(d))
     if not runs:
-        die("no counters in %s" % a.data)
+        die("no counters in %s" % data)
     traces = []
     labels = {}
     for run in runs:
@@ -243,19 +250,19 @@ def main():
         if os.path.exists(os.path.join(run, "cmd")):
             with open(os.path.join(run, "cmd")) as f:
                 cmd = [x for x in f.read().strip().split("\n") if x][-1]
-        n = place_run(run, cov)
+        n = place_run(run, cov, data)
         if n == 0:
             die("run %s (%s) left no counters" % (rid, cmd))
         out = os.path.join(runs_dir, rid + ".json")
-        gcovr(top, [cov, "--json", out, "-j", "2"] + filters(top, cov))
+        gcovr(top, [cov, "--json", out, "-j", "2",
+                    "--exclude-directories", re.escape(data)] + filters(top, cov))
         with open(out) as f:
             doc = rename_modules(json.load(f), top, cov)
         with open(out, "w") as f:
             json.dump(doc, f)
         traces.append(out)
         labels[rid] = (cmd, doc)
-    for old in glob.glob(os.path.join(cov, "**", "*.gcda"), recursive=True):
-        os.unlink(old)
+    drop_counters(cov, data)
 
     adds = []
     for t in traces:
