@@ -100,12 +100,6 @@ def gcovr(top, args):
     return r.stdout
 
 
-def filters(top, cov):
-    mods = re.escape(os.path.join(cov, "debug-modules")) + "/"
-    return ["--filter", re.escape(top) + "/tools/",
-            "--filter", mods + "kvmmem_(main|hostsim)\\.c$"]
-
-
 def line_stats(files, pred):
     """(covered, total, branches taken, branches) of the files PRED picks."""
     lc = lt = bc = bt = 0
@@ -231,10 +225,13 @@ def main():
     ap.add_argument("--cov", required=True)
     ap.add_argument("--data", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--ktree", default="/var/cache/kvmmem/debug-kernel/current/src/linux-source-6.1",
+                    help="the kernel tree the modules were built against")
     ap.add_argument("--incomplete", type=int, default=0)
     a = ap.parse_args()
     top, cov = os.path.realpath(a.top), os.path.realpath(a.cov)
     data = os.path.realpath(a.data)
+    ktree = os.path.realpath(a.ktree)
     runs_dir = os.path.join(a.out, "runs")
     shutil.rmtree(runs_dir, ignore_errors=True)
     os.makedirs(runs_dir)
@@ -253,11 +250,22 @@ def main():
         n = place_run(run, cov, data)
         if n == 0:
             die("run %s (%s) left no counters" % (rid, cmd))
+        # user space, then the modules: gcov resolves the kernel
+        # headers' relative names from the kernel tree they were built in
         out = os.path.join(runs_dir, rid + ".json")
+        mods = os.path.join(cov, "debug-modules")
         gcovr(top, [cov, "--json", out, "-j", "2",
-                    "--exclude-directories", re.escape(data)] + filters(top, cov))
+                    "--exclude-directories", re.escape(data),
+                    "--exclude-directories", re.escape(mods),
+                    "--filter", re.escape(top) + "/tools/"])
+        kout = os.path.join(runs_dir, rid + ".kernel.json")
+        gcovr(top, [mods, "--json", kout, "--object-directory", ktree,
+                    "--filter", re.escape(mods) + "/kvmmem_(main|hostsim)\\.c$"])
         with open(out) as f:
-            doc = rename_modules(json.load(f), top, cov)
+            doc = json.load(f)
+        with open(kout) as f:
+            doc["files"] += rename_modules(json.load(f), top, cov)["files"]
+        os.unlink(kout)
         with open(out, "w") as f:
             json.dump(doc, f)
         traces.append(out)
