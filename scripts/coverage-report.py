@@ -167,7 +167,7 @@ def functions_of(src):
         if text.startswith("{") and pending:
             name = pending
             pending = None
-        owner[i] = name
+        owner[i] = name or pending
         if text.startswith("}"):
             name = None
     return owner
