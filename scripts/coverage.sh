@@ -29,7 +29,7 @@
 # Usage: coverage.sh [STEP...]: the steps above are kernel, build, unit,
 # debug (the debug-kernel boots), tools (the tool boots) and report; all
 # of them by default, in that order. The counters of a run accumulate in
-# $COV/gcov-data until the build step starts afresh, so
+# $OUT/cov-data until the build step starts afresh, so
 # `coverage.sh report` rewrites the report, and `coverage.sh tools
 # report` adds another run of the tool boots.
 #
@@ -41,7 +41,8 @@ set -uo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${OUT:-$TOP/build}
 COV=$OUT/cov
-DATA=$COV/gcov-data
+# the saved counters, apart from the build (whose .gcda files come and go)
+DATA=$OUT/cov-data
 REPORT=$OUT/coverage
 LOG=$COV/logs
 VMRUN=$TOP/selftests/vm/vmrun
@@ -194,7 +195,8 @@ step_report() {
 	[[ -f $DATA/failures ]] && n=$(wc -l <"$DATA/failures")
 	((n == 0)) || incomplete=(--incomplete "$n")
 	if ! "$TOP/scripts/coverage-report.py" --top "$TOP" --cov "$COV" \
-		--data "$DATA" --out "$REPORT" "${incomplete[@]}"; then
+		--data "$DATA" --out "$REPORT" "${incomplete[@]}" \
+		--ktree "$("$TOP/scripts/debug-kernel.sh" dir)/src/linux-source-6.1"; then
 		step_fail "the report (scripts/coverage-report.py)"
 	fi
 	note "report in $REPORT (index.html, summary.txt, uncovered.txt)"
