@@ -21,6 +21,9 @@
 #                  outside the checkout) and the modules built against it
 #   make reliability   long fuzz/kill-storm/fault runs on the debug kernel;
 #                  rewrites docs/reliability.md
+#   make coverage  gcov modules on the debug kernel, --coverage tools in
+#                  build/cov, the unit tests and the VM boots; the merged
+#                  report in build/coverage (docs/testing.md)
 #   make install   tools, library, headers, man pages, udev rule and
 #                  modules under $(DESTDIR)$(PREFIX) (see install:);
 #                  make uninstall removes them
@@ -51,7 +54,7 @@ MAN_DATE	:= $(shell git -C $(TOP) log -1 --format=%ct 2>/dev/null)
 
 .PHONY: all deps modules bpf tools man lint check clean install uninstall \
 	dkms-source dkms-source-uninstall \
-	bench demo fuzz debug-kernel reliability modules-6.12 kernel-patch
+	bench demo fuzz debug-kernel reliability modules-6.12 kernel-patch coverage
 
 all: modules bpf tools man
 
@@ -121,6 +124,9 @@ kernel-patch:
 reliability: all
 	$(TOP)/selftests/vm/reliability/debug-lane.sh --long \
 		--report $(TOP)/docs/reliability.md
+
+coverage: | $(CACHE)/release
+	$(TOP)/scripts/coverage.sh
 
 bench: all
 	$(MAKE) -C $(TOP)/selftests/bench

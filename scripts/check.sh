@@ -66,5 +66,9 @@ lane debug "$TOP/selftests/vm/reliability/debug-lane.sh"
 echo
 echo "=== summary"
 printf '%s\n' "${summary[@]}"
+# make coverage is not a lane (about an hour): its last figures
+if [[ -f $OUT/coverage/headline ]]; then
+	echo "$(<"$OUT/coverage/headline")"
+fi
 echo "check: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -39,6 +39,10 @@
 #   KVMMEM_DEBUG_CACHE   cache root (default /var/cache/kvmmem/debug-kernel)
 #   KVMMEM_DEBUG_JOBS    make -j (default nproc)
 #   OUT                  build output (default $TOP/build)
+#   KVMMEM_COVERAGE      1 = build the modules with gcov and KCOV
+#                        instrumentation (kernel/Kbuild; make coverage),
+#                        in place in $OUT/debug-modules, where their .gcno
+#                        files and the sources they name stay
 #
 # Measured on the 2-core build machine: ~9-10 min from scratch (peak
 # ~0.75 GB RAM, ~3 GB disk per key), a few seconds when cached; modules
@@ -153,15 +157,26 @@ switch_current() {
 # build_modules: kernel/ copied to $MODOUT and built there from clean, so a
 # module never outlives the vmlinux it was built against.
 build_modules() {
-	local tree=$DIR/src/$SRC_PKG tmp
+	local tree=$DIR/src/$SRC_PKG tmp cov=()
 	[[ -f "$DIR/stamp" ]] || die "no debug kernel for $KEY: run make debug-kernel"
 	mkdir -p "$OUT"
-	tmp=$(mktemp -d "$OUT/debug-modules.XXXXXX")
+	if [[ ${KVMMEM_COVERAGE:-} == 1 ]]; then
+		grep -Fxq CONFIG_GCOV_KERNEL=y "$DIR/config" ||
+			die "debug kernel $KEY has no CONFIG_GCOV_KERNEL: no coverage"
+		cov=(KVMMEM_COVERAGE=1)
+		# the gcov data names the directory the modules were built in
+		tmp=$MODOUT
+		rm -rf "$tmp"
+		mkdir -p "$tmp"
+	else
+		tmp=$(mktemp -d "$OUT/debug-modules.XXXXXX")
+	fi
 	cp -r "$TOP/kernel/." "$tmp/"
 	find "$tmp" \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o \
 		-name '*.mod.c' -o -name '.*.cmd' -o -name modules.order -o \
 		-name Module.symvers \) -delete
-	if ! make -C "$tree" M="$tmp" -j"$JOBS" modules >"$tmp/build.log" 2>&1; then
+	if ! make -C "$tree" M="$tmp" -j"$JOBS" "${cov[@]}" modules \
+		>"$tmp/build.log" 2>&1; then
 		cat "$tmp/build.log" >&2
 		rm -rf "$tmp"
 		die "modules do not build against the debug kernel"
@@ -170,6 +185,13 @@ build_modules() {
 		grep "STRUCT 'kvmmem_file'" >/dev/null; then
 		rm -rf "$tmp"
 		die "kvmmem.ko has no BTF usable against $DIR/vmlinux"
+	fi
+	if ((${#cov[@]})); then
+		nm "$tmp/kvmmem.ko" | grep -q __gcov_init ||
+			die "kvmmem.ko has no gcov counters (KVMMEM_COVERAGE ignored?)"
+		echo "$KEY" >"$tmp/kernel-key"
+		log "modules built with coverage against $KEY in $MODOUT"
+		return 0
 	fi
 	echo "$KEY" >"$tmp/kernel-key"
 	rm -rf "$MODOUT.old"

@@ -80,6 +80,8 @@ PACKAGES=(
 	dkms
 	# checkpatch's SPDX check of make kernel-patch's series (spdxcheck.py)
 	python3-ply python3-git
+	# make coverage: the merged gcov report (scripts/coverage.sh)
+	gcovr
 	# used by these scripts themselves
 	binutils coreutils findutils grep
 )

@@ -12,6 +12,9 @@
 #   run.sh intree                 the modules built in-tree from make
 #                                 kernel-patch's series: loaded, KUnit,
 #                                 map/read/unmap, the kselftest, kmemleak
+#   run.sh fuzz IOCTLS, run.sh killstorm PROCS
+#                                 one of the two, then kmemleak (make
+#                                 coverage: what each reaches alone)
 #
 # Environment: KVMMEM_SEED (default: from the clock; printed),
 # KVMMEM_FUZZ_CHURN (per mille, default 5), KVMMEM_FUZZ_LEAKS (default 3).
@@ -149,6 +152,16 @@ kselftest() {
 
 seed=${KVMMEM_SEED:-$(date +%s)}
 
+fuzz() {
+	"$BIN/fuzz" -s "$seed" -n "$1" -p 4 -t 4 -k 300 \
+		--churn "${KVMMEM_FUZZ_CHURN:-5}" --leaks "${KVMMEM_FUZZ_LEAKS:-3}" \
+		--timeout 3600
+}
+
+killstorm() {
+	"$BIN/killstorm" -s "$seed" -n "$1" -c 16 -d 20
+}
+
 case ${1:-} in
 faults)
 	kmemleak_clear
@@ -161,10 +174,8 @@ stress)
 	(($# == 3)) || { echo "usage: $0 stress IOCTLS PROCS" >&2; exit 2; }
 	kmemleak_clear
 	echo "# seed $seed (KVMMEM_SEED=$seed reproduces the choices)"
-	"$BIN/fuzz" -s "$seed" -n "$2" -p 4 -t 4 -k 300 \
-		--churn "${KVMMEM_FUZZ_CHURN:-5}" --leaks "${KVMMEM_FUZZ_LEAKS:-3}" \
-		--timeout 3600
-	"$BIN/killstorm" -s "$seed" -n "$3" -c 16 -d 20
+	fuzz "$2"
+	killstorm "$3"
 	kmemleak_check stress_kmemleak_scan_clean
 	;;
 intree)
@@ -193,8 +204,15 @@ intree)
 	kselftest "$MODDIR/kvmmem_test"
 	kmemleak_check intree_kmemleak_scan_clean
 	;;
+fuzz | killstorm)
+	(($# == 2)) || { echo "usage: $0 $1 N" >&2; exit 2; }
+	kmemleak_clear
+	echo "# seed $seed (KVMMEM_SEED=$seed reproduces the choices)"
+	"$1" "$2"
+	kmemleak_check "$1_kmemleak_scan_clean"
+	;;
 *)
-	echo "usage: $0 faults | stress IOCTLS PROCS | intree" >&2
+	echo "usage: $0 faults | stress IOCTLS PROCS | fuzz IOCTLS | killstorm PROCS | intree" >&2
 	exit 2
 	;;
 esac
