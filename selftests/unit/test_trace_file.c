@@ -895,6 +895,8 @@ Test(trace_file, cost_chunk_round_trips_and_a_file_without_one_has_none)
 	fix_chunk_crcs(offs[1]);
 	cr_assert_eq(parse(), -EBADMSG);
 
+	free(file);		/* make_file() slurps a new one */
+	file = NULL;
 	make_file(3, true);
 	cr_assert_eq(parse(), 0, "%s", tf.msg);
 	cr_assert_eq(tf.cost.runs, 0, "no cost chunk: no cost");
