@@ -652,7 +652,7 @@ static void json_field(struct kvmmem_json *j, const char *key, const char *v)
 /* Warns that debugfs file @path (@what) could not be read, and why. */
 static void warn_debugfs(const char *what, const char *path, long err)
 {
-	kvmmem_warn("%s: %s: %s: %s; the %s needs debugfs", what, path,
+	kvmmem_warn("%s: %s: %s: %s (the %s is only in debugfs)", what, path,
 		    err_str(err), kvmmem_debugfs_why(err), what);
 }
 
