@@ -1042,8 +1042,9 @@ static const struct attribute_group kvmmem_group = {
  * prints this very table: they are there without debugfs and under
  * lockdown. Mode 0444, as /sys/class/net/<dev>/statistics/: they are
  * counts, no address, pid, name or content (the per-file and leaked lists,
- * which have those, stay in debugfs, 0400); the live and leaked counts are
- * world-readable already as the module's refcnt.
+ * which have those, stay in debugfs, 0400), and /sys/module/<mod>/refcnt
+ * shows most of it already: open files and leaked pages pin kvmmem, live
+ * mappings their backend's module.
  */
 struct kvmmem_stat_attr {
 	struct device_attribute	dattr;
