@@ -1086,7 +1086,101 @@ static struct attribute *kvmmem_attrs[] = {
 	&dev_attr_backend.attr,
 	NULL
 };
-ATTRIBUTE_GROUPS(kvmmem);
+
+static const struct attribute_group kvmmem_group = {
+	.attrs	= kvmmem_attrs,
+};
+
+/*
+ * The module-wide counters, one read-only file each in
+ * /sys/class/misc/kvmmem/stats/, named as the keys of debugfs stats, which
+ * prints this very table: they are there without debugfs and under
+ * lockdown. Mode 0444, as /sys/class/net/<dev>/statistics/: they are
+ * counts, no address, pid, name or content (the per-file and leaked lists,
+ * which have those, stay in debugfs, 0400), and /sys/module/<mod>/refcnt
+ * shows most of it already: open files and leaked pages pin kvmmem, live
+ * mappings their backend's module.
+ */
+struct kvmmem_stat_attr {
+	struct device_attribute	dattr;
+	const atomic64_t	*ctr;	/* NULL: pinned_pages, live + leaked */
+	char			name[24];
+};
+
+#define KVMMEM_NR_STATS	(KVMMEM_NR_CTRS + 2 + KVMMEM_NR_OPS + KVMMEM_ERR_OTHER + 1)
+
+static struct kvmmem_stat_attr kvmmem_stat_attrs[KVMMEM_NR_STATS];
+static struct attribute *kvmmem_stat_attr_ptrs[KVMMEM_NR_STATS + 1];
+
+static s64 kvmmem_stat_value(const struct kvmmem_stat_attr *sa)
+{
+	if (!sa->ctr)
+		return atomic64_read(&kvmmem_totals.c[KVMMEM_CTR_LIVE]) +
+		       atomic64_read(&kvmmem_totals.c[KVMMEM_CTR_LEAKED]);
+	return atomic64_read(sa->ctr);
+}
+
+static ssize_t kvmmem_stat_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	const struct kvmmem_stat_attr *sa =
+		container_of(attr, struct kvmmem_stat_attr, dattr);
+
+	return sysfs_emit(buf, "%lld\n", kvmmem_stat_value(sa));
+}
+
+static __printf(3, 4) void kvmmem_stat_add(unsigned int *n,
+					   const atomic64_t *ctr,
+					   const char *fmt, ...)
+{
+	struct kvmmem_stat_attr *sa = &kvmmem_stat_attrs[*n];
+	va_list args;
+	int len;
+
+	va_start(args, fmt);
+	len = vsnprintf(sa->name, sizeof(sa->name), fmt, args);
+	va_end(args);
+	WARN_ON_ONCE(len >= (int)sizeof(sa->name));
+
+	sysfs_attr_init(&sa->dattr.attr);
+	sa->dattr.attr.name = sa->name;
+	sa->dattr.attr.mode = 0444;
+	sa->dattr.show = kvmmem_stat_show;
+	sa->ctr = ctr;
+	kvmmem_stat_attr_ptrs[(*n)++] = &sa->dattr.attr;
+}
+
+/* Fills the stats table, in the order of debugfs stats. */
+static void kvmmem_stats_init(void)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < KVMMEM_NR_CTRS; i++)
+		kvmmem_stat_add(&n, &kvmmem_totals.c[i], "%s",
+				kvmmem_ctr_names[i]);
+	kvmmem_stat_add(&n, NULL, "pinned_pages");
+	kvmmem_stat_add(&n, &kvmmem_teardowns, "teardowns");
+	for (i = 0; i < KVMMEM_NR_OPS; i++)
+		kvmmem_stat_add(&n, &kvmmem_op_errors[i], "%s_errors",
+				kvmmem_op_names[i]);
+	for (i = 0; i < ARRAY_SIZE(kvmmem_errnos); i++)
+		kvmmem_stat_add(&n, &kvmmem_errno_count[i], "errors_%s",
+				kvmmem_errnos[i].name);
+	kvmmem_stat_add(&n, &kvmmem_errno_count[KVMMEM_ERR_OTHER],
+			"errors_other");
+	WARN_ON_ONCE(n != KVMMEM_NR_STATS);
+}
+
+static const struct attribute_group kvmmem_stats_group = {
+	.name	= "stats",
+	.attrs	= kvmmem_stat_attr_ptrs,
+};
+
+static const struct attribute_group *kvmmem_groups[] = {
+	&kvmmem_group,
+	&kvmmem_stats_group,
+	NULL
+};
 
 static struct miscdevice kvmmem_misc = {
 	.minor	= MISC_DYNAMIC_MINOR,
@@ -1100,16 +1194,7 @@ static struct miscdevice kvmmem_misc = {
 
 static struct dentry *kvmmem_debugfs;
 
-static void kvmmem_show_counters(struct seq_file *s,
-				 const struct kvmmem_counters *ctr)
-{
-	unsigned int i;
-
-	for (i = 0; i < KVMMEM_NR_CTRS; i++)
-		seq_printf(s, "%s %lld\n", kvmmem_ctr_names[i],
-			   atomic64_read(&ctr->c[i]));
-}
-
+/* The backend, then the table of /sys/class/misc/kvmmem/stats/. */
 static int kvmmem_stats_show(struct seq_file *s, void *unused)
 {
 	const struct kvmmem_backend *be;
@@ -1120,19 +1205,9 @@ static int kvmmem_stats_show(struct seq_file *s, void *unused)
 	seq_printf(s, "backend %s\n", be ? be->name : "none");
 	rcu_read_unlock();
 
-	kvmmem_show_counters(s, &kvmmem_totals);
-	seq_printf(s, "pinned_pages %lld\n",
-		   atomic64_read(&kvmmem_totals.c[KVMMEM_CTR_LIVE]) +
-		   atomic64_read(&kvmmem_totals.c[KVMMEM_CTR_LEAKED]));
-	seq_printf(s, "teardowns %lld\n", atomic64_read(&kvmmem_teardowns));
-	for (i = 0; i < KVMMEM_NR_OPS; i++)
-		seq_printf(s, "%s_errors %lld\n", kvmmem_op_names[i],
-			   atomic64_read(&kvmmem_op_errors[i]));
-	for (i = 0; i < ARRAY_SIZE(kvmmem_errnos); i++)
-		seq_printf(s, "errors_%s %lld\n", kvmmem_errnos[i].name,
-			   atomic64_read(&kvmmem_errno_count[i]));
-	seq_printf(s, "errors_other %lld\n",
-		   atomic64_read(&kvmmem_errno_count[KVMMEM_ERR_OTHER]));
+	for (i = 0; i < KVMMEM_NR_STATS; i++)
+		seq_printf(s, "%s %lld\n", kvmmem_stat_attrs[i].name,
+			   kvmmem_stat_value(&kvmmem_stat_attrs[i]));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kvmmem_stats);
@@ -1207,6 +1282,7 @@ static int __init kvmmem_init(void)
 	kvmmem_set_backend(kvmmem_default_backend());
 	mutex_unlock(&kvmmem_backend_lock);
 
+	kvmmem_stats_init();
 	kvmmem_debugfs_init();
 	ret = misc_register(&kvmmem_misc);
 	if (ret)

@@ -16,12 +16,14 @@ Cases (one line each, "docs/NAME: ok" or "docs/NAME: FAIL why"):
                          for FILE equal the -E... constants in kernel/FILE
   docs/abi/debugfs/FILE   the debugfs files FILE creates are the ones its
                          page documents, and no other
-  docs/abi/stats         the keys of debugfs kvmmem/stats (counter names,
+  docs/abi/stats         the keys of debugfs kvmmem/stats, which are the
+                         sysfs stats/ files (counter names,
                          per-op and per-errno counters) and the columns of
                          kvmmem/files and kvmmem/leaked, as the code prints
                          them, against abi.md; the errnos counted one by
                          one are the ioctl errnos of kernel/errnos.txt
-  docs/abi/sysfs         the device attributes against abi.md's
+  docs/abi/sysfs         the device attributes and attribute group
+                         directories against abi.md's
                          /sys/class/misc/kvmmem/ files
 
 The code check is grep-level: it sees which -E constants a file writes,
@@ -227,19 +229,34 @@ def func_body(src, name):
 def check_stats(lst):
     src = strip_c_comments(read("kernel/kvmmem_main.c"))
     doc = read("docs/abi.md")
-    sec = section(doc, "Counters (debugfs)")
+    sec = section(doc, "Counters (sysfs and debugfs)")
     ctrs = re.findall(r"\[KVMMEM_CTR_\w+\]\s*=\s*\"(\w+)\"", src)
     ops = re.findall(r"\[KVMMEM_OP_\w+\]\s*=\s*\"(\w+)\"", src)
     counted = set(re.findall(r"\{\s*E\w+,\s*\"(E\w+)\"\s*\}", src))
     body = func_body(src, "kvmmem_stats_show")
-    keys = set(re.findall(r"seq_printf\(s,\s*\"(\w+) %", body)) | set(ctrs)
-    if '"%s_errors' in body:
-        keys |= {o + "_errors" for o in ops}
+    init = func_body(src, "kvmmem_stats_init")
     problems = []
-    if not ctrs or not ops or not counted or not body:
+    # debugfs stats prints the backend, then the table of the sysfs
+    # attributes that kvmmem_stats_init() fills: a literal name, or a
+    # format over one of the name arrays
+    keys = set(re.findall(r"seq_printf\(s,\s*\"(\w+) %", body))
+    for fmt, arg in re.findall(r'kvmmem_stat_add\([^,]+,[^,]+,\s*"([^"]+)"'
+                               r'\s*(?:,\s*([\w\[\].]+))?\)', init):
+        if fmt == "%s" and arg.startswith("kvmmem_ctr_names"):
+            keys |= set(ctrs)
+        elif fmt == "%s_errors" and arg.startswith("kvmmem_op_names"):
+            keys |= {o + "_errors" for o in ops}
+        elif fmt == "errors_%s" and arg.startswith("kvmmem_errnos"):
+            pass    # errors_<ERRNO>: checked against errnos.txt below
+        elif "%" not in fmt and not arg:
+            keys.add(fmt)
+        else:
+            problems.append(f"kvmmem_stats_init(): cannot read the key of "
+                            f"kvmmem_stat_add(\"{fmt}\", {arg})")
+    if not ctrs or not ops or not counted or not body or not init:
         problems.append("cannot find the counters in kernel/kvmmem_main.c")
     doc_keys = set()
-    for r in md_tables(sec, "Counters (debugfs)") or [
+    for r in md_tables(sec, "Counters (sysfs and debugfs)") or [
             [c.strip() for c in l.strip().strip("|").split("|")]
             for l in sec.splitlines() if l.startswith("|")]:
         if r[0] != "key" and not set(r[0]) <= set("-: "):
@@ -277,6 +294,9 @@ def check_stats(lst):
 def check_sysfs():
     src = strip_c_comments(read("kernel/kvmmem_main.c"))
     made = set(re.findall(r"DEVICE_ATTR_\w+\((\w+)\)", src))
+    # named attribute groups are directories (stats/)
+    made |= set(re.findall(r"struct attribute_group \w+ = \{[^}]*\.name\s*=\s*\"(\w+)\"",
+                           src))
     documented = set(re.findall(r"/sys/class/misc/kvmmem/(\w+)", read("docs/abi.md")))
     problems = [f"{n} is created, not in abi.md" for n in sorted(made - documented)]
     problems += [f"{n} is in abi.md, not created" for n in sorted(documented - made)]

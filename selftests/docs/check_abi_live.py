@@ -16,6 +16,9 @@ running modules make, and nothing more:
                             against the errno names they list)
   abi/live/backend          /sys/class/misc/kvmmem/backend holds one of
                             the names abi.md gives
+  abi/live/sysfs_stats      /sys/class/misc/kvmmem/stats/ against the
+                            same table (all but backend), the keys of
+                            debugfs stats and their values; each file 0444
 
 One line per case, "name: ok" or "name: FAIL why"; exit 1 on a failure.
 check_abi.py checks the same pages against the source and modinfo on
@@ -114,7 +117,7 @@ case("abi/live/parameters", problems)
 
 # stats keys
 documented, errno_names = set(), set()
-for r in table_rows(abi, "Counters (debugfs)"):
+for r in table_rows(abi, "Counters (sysfs and debugfs)"):
     keys = ticks(r[0])
     if keys == ["errors_<ERRNO>"]:
         errno_names = {k for k in ticks(r[1]) if k.startswith("errors_")}
@@ -132,6 +135,35 @@ for name in sorted(errno_names - errno_found):
 if not errno_found:
     problems.append("stats: no errors_<ERRNO> key at all")
 case("abi/live/stats_keys", problems)
+
+# the sysfs counters: the same table but backend, the same keys and
+# values as debugfs stats (the modules are idle while this runs), 0444
+SYSFS = "/sys/class/misc/kvmmem"
+problems = []
+with open(f"{DEBUGFS}/kvmmem/stats") as f:
+    values = dict(line.split(None, 1) for line in f if line.strip())
+try:
+    sysfs = set(os.listdir(f"{SYSFS}/stats"))
+except OSError as e:
+    sysfs = set()
+    problems.append(f"{SYSFS}/stats: {e.strerror}")
+sys_errno = {k for k in sysfs if k.startswith("errors_")}
+problems += compare("sysfs stats", documented - {"backend"}, sysfs - sys_errno)
+for name in sorted(errno_names - sys_errno):
+    problems.append(f"sysfs stats: {name} is documented but does not exist")
+problems += compare("sysfs stats against debugfs stats",
+                    set(values) - {"backend"}, sysfs)
+for name in sorted(sysfs):
+    path = f"{SYSFS}/stats/{name}"
+    m = stat.S_IMODE(os.stat(path).st_mode)
+    if m != 0o444:
+        problems.append(f"{path}: mode {m:04o}, documented 0444")
+    with open(path) as f:
+        value = f.read()
+    if name in values and value.strip() != values[name].strip():
+        problems.append(f"{name}: sysfs {value.strip()}, debugfs "
+                        f"{values[name].strip()}")
+case("abi/live/sysfs_stats", problems)
 
 # the active backend
 m = re.search(r"/sys/class/misc/kvmmem/backend` \(([^)]*)\)", abi)

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
-/* debugfs stats: kvmmem_stats_parse(), _read(), _get(), _get_u64(). */
+/*
+ * debugfs and sysfs stats: kvmmem_stats_parse(), _read(), _read_sysfs(),
+ * _get(), _get_u64(), kvmmem_debugfs_why().
+ */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -219,4 +223,159 @@ Test(read_file, empty_file_gives_empty_string)
 	unlink(path);
 	cr_assert_str_eq(text, "");
 	free(text);
+}
+
+/* ------------------------------------------------------------ sysfs */
+
+/* A fake device directory: DIR/backend and DIR/stats/<key>. */
+static char sysdir[] = "/tmp/kvmmem-sysfs-XXXXXX";
+
+static void put_file(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", sysdir, name);
+	f = fopen(path, "w");
+	cr_assert_not_null(f, "%s", path);
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* The sysfs form of @text ("key value" lines; "backend" to its file). */
+static void make_sysdir(const char *text)
+{
+	char *copy = strdup(text), *line, *save = NULL, *sp, name[128], val[128];
+
+	strcpy(sysdir, "/tmp/kvmmem-sysfs-XXXXXX");
+	cr_assert_not_null(mkdtemp(sysdir));
+	snprintf(name, sizeof(name), "%s/stats", sysdir);
+	cr_assert_eq(mkdir(name, 0755), 0);
+	for (line = strtok_r(copy, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		sp = strchr(line, ' ');
+		cr_assert_not_null(sp);
+		*sp = '\0';
+		snprintf(val, sizeof(val), "%s\n", sp + 1);
+		snprintf(name, sizeof(name), "%s%s",
+			 strcmp(line, "backend") ? "stats/" : "", line);
+		put_file(name, val);
+	}
+	free(copy);
+}
+
+static void remove_sysdir(void)
+{
+	char cmd[300];
+
+	kvmmem_stats_free(&st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", sysdir);
+	if (system(cmd))
+		cr_log_warn("could not remove %s", sysdir);
+}
+
+TestSuite(sysfs, .fini = remove_sysdir);
+
+Test(sysfs, backend_first_then_stats_in_name_order)
+{
+	static const char *const order[] = {
+		"backend", "errors_EKEYREJECTED", "leaked_pages",
+		"live_mappings", "maps", "pinned_pages", "teardowns", "unmaps",
+	};
+	size_t i;
+
+	make_sysdir(sample);
+	cr_assert_eq(kvmmem_stats_read_sysfs(sysdir, &st), 0);
+	cr_assert_eq(st.n, 8);
+	for (i = 0; i < 8; i++)
+		cr_assert_str_eq(st.items[i].key, order[i]);
+	cr_assert_str_eq(st.items[0].value, "hostsim");
+}
+
+Test(sysfs, every_key_and_value_equals_the_debugfs_text)
+{
+	struct kvmmem_stats text;
+	size_t i;
+
+	make_sysdir(sample);
+	cr_assert_eq(kvmmem_stats_read_sysfs(sysdir, &st), 0);
+	cr_assert_eq(kvmmem_stats_parse(sample, &text), 0);
+	cr_assert_eq(st.n, text.n);
+	for (i = 0; i < text.n; i++)
+		cr_assert_str_eq(kvmmem_stats_get(&st, text.items[i].key),
+				 text.items[i].value, "%s", text.items[i].key);
+	kvmmem_stats_free(&text);
+}
+
+Test(sysfs, value_without_newline_is_kept)
+{
+	uint64_t v = 0;
+
+	make_sysdir("backend none\n");
+	put_file("stats/maps", "12");
+	cr_assert_eq(kvmmem_stats_read_sysfs(sysdir, &st), 0);
+	cr_assert_eq(kvmmem_stats_get_u64(&st, "maps", &v), 0);
+	cr_assert_eq(v, 12);
+}
+
+Test(sysfs, missing_stats_directory_is_enoent)
+{
+	char path[300];
+
+	make_sysdir("backend kvmi\n");
+	snprintf(path, sizeof(path), "%s/stats", sysdir);
+	cr_assert_eq(rmdir(path), 0);
+	cr_assert_eq(kvmmem_stats_read_sysfs(sysdir, &st), -ENOENT);
+	cr_assert_eq(st.n, 0);
+}
+
+Test(sysfs, missing_backend_is_enoent)
+{
+	make_sysdir("maps 1\n");
+	cr_assert_eq(kvmmem_stats_read_sysfs(sysdir, &st), -ENOENT);
+	cr_assert_eq(st.n, 0);
+}
+
+Test(sysfs, file_of_two_lines_is_einval)
+{
+	make_sysdir("backend kvmi\nmaps 1\n");
+	put_file("stats/unmaps", "1\n2\n");
+	cr_assert_eq(kvmmem_stats_read_sysfs(sysdir, &st), -EINVAL);
+	cr_assert_eq(st.n, 0);
+	cr_assert_eq(st.bad_line, 0);
+}
+
+Test(sysfs, empty_file_is_einval)
+{
+	make_sysdir("backend kvmi\n");
+	put_file("stats/maps", "\n");
+	cr_assert_eq(kvmmem_stats_read_sysfs(sysdir, &st), -EINVAL);
+	cr_assert_eq(st.n, 0);
+}
+
+Test(sysfs, many_counters_are_all_read)
+{
+	char name[32], val[32];
+	uint64_t v = 0;
+	int i;
+
+	make_sysdir("backend hostsim\n");
+	for (i = 0; i < 200; i++) {
+		snprintf(name, sizeof(name), "stats/c%03d", i);
+		snprintf(val, sizeof(val), "%d\n", i * 7);
+		put_file(name, val);
+	}
+	cr_assert_eq(kvmmem_stats_read_sysfs(sysdir, &st), 0);
+	cr_assert_eq(st.n, 201);
+	cr_assert_str_eq(st.items[200].key, "c199");
+	cr_assert_eq(kvmmem_stats_get_u64(&st, "c123", &v), 0);
+	cr_assert_eq(v, 861);
+}
+
+Test(debugfs_why, says_root_lockdown_or_what)
+{
+	cr_assert_str_eq(kvmmem_debugfs_why(-EACCES), "debugfs needs root");
+	cr_assert_not_null(strstr(kvmmem_debugfs_why(-EPERM), "locked down"));
+	cr_assert_str_eq(kvmmem_debugfs_why(-EIO), "cannot be read");
+	cr_assert_not_null(kvmmem_debugfs_why(-ENOENT));
 }

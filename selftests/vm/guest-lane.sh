@@ -138,6 +138,10 @@ boot driver
 boot leak
 boot backend --no-load
 if [[ $KERNEL != debug ]]; then
+	# sysfs counters equal debugfs; kvmmem-ctl stats without debugfs, as
+	# non-root; the driver and the BPF tools under lockdown integrity,
+	# then confidentiality (never lowered again: a boot of its own)
+	boot lockdown
 	# kvmmem-trace: its report must equal a known workload, tp_btf and raw_tp
 	boot trace-btf
 	boot trace-raw

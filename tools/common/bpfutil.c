@@ -44,6 +44,20 @@ void kvmmem_bpf_set_quiet(bool quiet)
 	print_quiet = quiet;
 }
 
+void kvmmem_bpf_note_lockdown(const char *prog)
+{
+	char mode[32];
+
+	if (!kvmmem_lockdown(NULL, mode, sizeof(mode)) ||
+	    strcmp(mode, "confidentiality"))
+		return;
+	fprintf(stderr, "%s: the kernel is locked down (confidentiality: %s), "
+		"which refuses BPF programs that read kernel memory "
+		"(bpf_probe_read_kernel; dmesg says \"use of bpf to read "
+		"kernel RAM is restricted\"): %s needs lockdown none or "
+		"integrity\n", prog, KVMMEM_LOCKDOWN_PATH, prog);
+}
+
 bool kvmmem_module_loaded(const char *name)
 {
 	char path[128];

@@ -51,6 +51,17 @@ void kvmmem_bpf_set_quiet(bool quiet);
 bool kvmmem_module_loaded(const char *name);
 
 /**
+ * kvmmem_bpf_note_lockdown() - after BPF programs failed to load: say on
+ * stderr if lockdown is why
+ * @prog: the tool's name, for the message
+ *
+ * In confidentiality mode the kernel refuses BPF programs that read
+ * kernel memory (bpf_probe_read_kernel(), which BPF_CORE_READ uses): says
+ * so, and that integrity mode allows them. Prints nothing otherwise.
+ */
+void kvmmem_bpf_note_lockdown(const char *prog);
+
+/**
  * kvmmem_bpf_preflight() - can @prog load its programs here?
  * @prog: the tool's name, for messages
  *

@@ -5,12 +5,14 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
 
 #include "common/caps.h"
+#include "stats.h"
 
 int kvmmem_caps_effective(uint64_t *caps)
 {
@@ -59,4 +61,23 @@ int kvmmem_caps_missing(uint64_t caps, enum kvmmem_caps_use use, char *buf,
 bool kvmmem_caps_module_btf(uint64_t caps)
 {
 	return caps & KVMMEM_CAP_BIT(KVMMEM_CAP_SYS_ADMIN);
+}
+
+const char *kvmmem_lockdown(const char *path, char *buf, size_t len)
+{
+	char *text, *open_b, *close_b;
+	const char *ret = NULL;
+
+	if (kvmmem_read_file(path ? path : KVMMEM_LOCKDOWN_PATH, &text) < 0)
+		return NULL;
+	open_b = strchr(text, '[');
+	close_b = open_b ? strchr(open_b, ']') : NULL;
+	if (close_b && close_b - open_b - 1 > 0 &&
+	    (size_t)(close_b - open_b - 1) < len) {
+		memcpy(buf, open_b + 1, close_b - open_b - 1);
+		buf[close_b - open_b - 1] = '\0';
+		ret = buf;
+	}
+	free(text);
+	return ret;
 }

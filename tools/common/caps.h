@@ -72,6 +72,22 @@ int kvmmem_caps_missing(uint64_t caps, enum kvmmem_caps_use use, char *buf,
  */
 bool kvmmem_caps_module_btf(uint64_t caps);
 
+#define KVMMEM_LOCKDOWN_PATH	"/sys/kernel/security/lockdown"
+
+/**
+ * kvmmem_lockdown() - the kernel's lockdown mode (what else, besides the
+ * capabilities, decides what the BPF tools may do)
+ * @path: NULL for KVMMEM_LOCKDOWN_PATH (securityfs), or a file in its
+ *        format: the modes, the active one in brackets
+ *        ("none integrity [confidentiality]")
+ * @buf:  receives the active mode ("none", "integrity", "confidentiality")
+ * @len:  size of @buf
+ *
+ * Return: @buf, or NULL if unknown (securityfs not mounted, no lockdown
+ * LSM, no mode in brackets, or it does not fit in @buf).
+ */
+const char *kvmmem_lockdown(const char *path, char *buf, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -51,8 +51,13 @@ uint64_t parse_bytes(struct argp_state *state, const char *what, const char *s,
 int open_kvmmem(struct kvmmem **kmp);
 /* Monotonic seconds. */
 double now_s(void);
-/* Print a debugfs "key value" or table file in columns under @title. */
+/*
+ * Print a debugfs "key value" or table file in columns under @title;
+ * when it cannot be read, say why if @required. Returns 0 or -errno.
+ */
 int print_stats_file(const char *title, const char *path, bool required);
+/* Print the global counters (sysfs) in columns; explains a failure. */
+int print_global_stats(void);
 
 /* Subcommands: argv[0] is "kvmmem-ctl NAME"; return the exit status. */
 int cmd_run(int argc, char **argv);

@@ -606,9 +606,12 @@ static int cmd_unmap(int argc, char **argv)
 /* -------------------------------------------------------------- stats */
 
 static const char stats_doc[] =
-"Show the driver's debugfs statistics (/sys/kernel/debug/kvmmem/stats),\n"
-"its open files and leaked pages, and hostsim's statistics if loaded.\n"
-"Needs root and debugfs mounted.\n"
+"Show the driver's global counters and backend (sysfs: " KVMMEM_SYSFS_DIR "),\n"
+"its open files and leaked pages (debugfs: " KVMMEM_DEBUGFS_DIR "),\n"
+"and hostsim's statistics if loaded. The global counters need neither\n"
+"root nor debugfs and are there under lockdown; the per-file and leaked\n"
+"lists need root and debugfs: when they cannot be read, stats says why\n"
+"and still prints the rest (exit status 0).\n"
 "\n"
 "\v"
 "EXAMPLES:\n"
@@ -646,34 +649,37 @@ static void json_field(struct kvmmem_json *j, const char *key, const char *v)
 		kvmmem_json_string(j, key, v);
 }
 
-/* A debugfs file as JSON member @key: "key value" lines, or a table. */
-static int json_stats_file(struct kvmmem_json *j, const char *key,
-			   const char *path, bool table, bool required)
+/* Warns that debugfs file @path (@what) could not be read, and why. */
+static void warn_debugfs(const char *what, const char *path, long err)
+{
+	kvmmem_warn("%s: %s: %s: %s (the %s is only in debugfs)", what, path,
+		    err_str(err), kvmmem_debugfs_why(err), what);
+}
+
+/* The global counters from sysfs; explains a failure. */
+static int read_global_stats(struct kvmmem_stats *st)
+{
+	int err = kvmmem_stats_read_sysfs(NULL, st);
+
+	if (err == -ENOENT)
+		kvmmem_warn("%s: %s: load kernel/kvmmem.ko", KVMMEM_SYSFS_DIR,
+			    err_str(err));
+	else if (err)
+		kvmmem_warn("%s: %s", KVMMEM_SYSFS_DIR, err_str(err));
+	return err;
+}
+
+/* A debugfs table file as JSON member @key: the first line names the columns. */
+static int json_table_file(struct kvmmem_json *j, const char *key,
+			   const char *path)
 {
 	char *text, *line, *save = NULL, *f, *fsave, *cols[64];
-	struct kvmmem_stats st;
 	unsigned int n, c;
 	long len;
-	size_t i;
 
 	len = kvmmem_read_file(path, &text);
 	if (len < 0)
-		return required ? print_stats_file(key, path, true) : 0;
-	if (!table) {
-		if (kvmmem_stats_parse(text, &st)) {
-			free(text);
-			kvmmem_warn("%s: not \"key value\" lines", path);
-			return -EINVAL;
-		}
-		kvmmem_json_object(j, key);
-		for (i = 0; i < st.n; i++)
-			json_field(j, st.items[i].key, st.items[i].value);
-		kvmmem_json_end(j);
-		kvmmem_stats_free(&st);
-		free(text);
-		return 0;
-	}
-	/* the first line names the columns */
+		return len;
 	kvmmem_json_array(j, key);
 	for (n = 0, line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -694,26 +700,97 @@ static int json_stats_file(struct kvmmem_json *j, const char *key,
 	return 0;
 }
 
-static int show_stats_json(void)
+/* "key value" items as JSON member @key. */
+static void json_stats(struct kvmmem_json *j, const char *key,
+		       const struct kvmmem_stats *st)
 {
-	struct kvmmem_json j;
-	int err;
+	size_t i;
 
-	kvmmem_json_init(&j, stdout);
-	kvmmem_json_object(&j, NULL);
-	err = json_stats_file(&j, "kvmmem", KVMMEM_STATS_PATH, false, true);
-	if (!err)
-		err = json_stats_file(&j, "files", KVMMEM_FILES_PATH, true, true);
-	if (!err)
-		err = json_stats_file(&j, "leaked", KVMMEM_LEAKED_PATH, true, false);
-	if (!err)
-		err = json_stats_file(&j, "hostsim", HOSTSIM_STATS_PATH, false, false);
-	kvmmem_json_end(&j);
-	fputc('\n', stdout);
-	return err;
+	kvmmem_json_object(j, key);
+	for (i = 0; i < st->n; i++)
+		json_field(j, st->items[i].key, st->items[i].value);
+	kvmmem_json_end(j);
 }
 
-/* Print "key value" stats in columns under @title. */
+static const struct {
+	const char *key, *title, *path;
+} debugfs_tables[] = {
+	{ "files", "per-file list", KVMMEM_FILES_PATH },
+	{ "leaked", "leaked list", KVMMEM_LEAKED_PATH },
+};
+#define NR_DEBUGFS_TABLES	(sizeof(debugfs_tables) / sizeof(debugfs_tables[0]))
+
+static int show_stats_json(void)
+{
+	long errs[NR_DEBUGFS_TABLES];
+	struct kvmmem_stats st;
+	struct kvmmem_json j;
+	bool missing = false;
+	size_t i;
+	char buf[256];
+
+	if (read_global_stats(&st))
+		return -1;
+	kvmmem_json_init(&j, stdout);
+	kvmmem_json_object(&j, NULL);
+	json_stats(&j, "kvmmem", &st);
+	kvmmem_stats_free(&st);
+	for (i = 0; i < NR_DEBUGFS_TABLES; i++) {
+		errs[i] = json_table_file(&j, debugfs_tables[i].key,
+					  debugfs_tables[i].path);
+		if (errs[i]) {
+			warn_debugfs(debugfs_tables[i].title,
+				     debugfs_tables[i].path, errs[i]);
+			missing = true;
+		}
+	}
+	if (!kvmmem_stats_read(HOSTSIM_STATS_PATH, &st)) {
+		json_stats(&j, "hostsim", &st);
+		kvmmem_stats_free(&st);
+	}
+	/* what could not be read, and why: "files": "EPERM: refused ..." */
+	if (missing) {
+		kvmmem_json_object(&j, "unavailable");
+		for (i = 0; i < NR_DEBUGFS_TABLES; i++) {
+			if (!errs[i])
+				continue;
+			snprintf(buf, sizeof(buf), "%s: %s", err_str(errs[i]),
+				 kvmmem_debugfs_why(errs[i]));
+			kvmmem_json_string(&j, debugfs_tables[i].key, buf);
+		}
+		kvmmem_json_end(&j);
+	}
+	kvmmem_json_end(&j);
+	fputc('\n', stdout);
+	return 0;
+}
+
+int print_global_stats(void)
+{
+	struct kvmmem_stats st;
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *f;
+
+	if (read_global_stats(&st))
+		return -1;
+	f = open_memstream(&text, &len);
+	if (!f) {
+		kvmmem_stats_free(&st);
+		kvmmem_warn("open_memstream: %s", err_str(-errno));
+		return -1;
+	}
+	for (i = 0; i < st.n; i++)
+		fprintf(f, "%s %s\n", st.items[i].key, st.items[i].value);
+	fclose(f);
+	kvmmem_stats_free(&st);
+	printf("kvmmem (%s):\n", KVMMEM_SYSFS_DIR);
+	kvmmem_print_columns(stdout, text, "  ");
+	free(text);
+	return 0;
+}
+
+/* Print a debugfs "key value" or table file in columns under @title. */
 int print_stats_file(const char *title, const char *path, bool required)
 {
 	char *text;
@@ -721,16 +798,8 @@ int print_stats_file(const char *title, const char *path, bool required)
 
 	len = kvmmem_read_file(path, &text);
 	if (len < 0) {
-		if (!required)
-			return 0;
-		if (len == -ENOENT)
-			kvmmem_warn("%s: %s: mount debugfs (mount -t debugfs none "
-			      "/sys/kernel/debug) and load kernel/kvmmem.ko",
-			      path, err_str(len));
-		else if (len == -EACCES || len == -EPERM)
-			kvmmem_warn("%s: %s: run as root", path, err_str(len));
-		else
-			kvmmem_warn("%s: %s", path, err_str(len));
+		if (required)
+			warn_debugfs(title, path, len);
 		return len;
 	}
 	printf("%s (%s):\n", title, path);
@@ -741,17 +810,15 @@ int print_stats_file(const char *title, const char *path, bool required)
 
 static int show_stats(void)
 {
-	int err;
+	size_t i;
 
-	err = print_stats_file("kvmmem", KVMMEM_STATS_PATH, true);
-	if (err)
-		return err;
-	printf("\n");
-	err = print_stats_file("open files", KVMMEM_FILES_PATH, true);
-	if (err)
-		return err;
-	printf("\n");
-	print_stats_file("leaked pages", KVMMEM_LEAKED_PATH, false);
+	if (print_global_stats())
+		return -1;
+	/* debugfs only: said when missing, never fatal */
+	for (i = 0; i < NR_DEBUGFS_TABLES; i++)
+		if (!print_stats_file(debugfs_tables[i].title,
+				      debugfs_tables[i].path, true))
+			printf("\n");
 	if (!access(HOSTSIM_STATS_PATH, F_OK)) {
 		printf("\n");
 		print_stats_file("hostsim", HOSTSIM_STATS_PATH, false);
@@ -797,7 +864,7 @@ static const char main_doc[] =
 "                        else (see 'unmap --help')\n"
 "  run                   map/unmap/read/... commands from stdin, one fd\n"
 "  stress -P P -m M      P processes x M mappings, exact summary\n"
-"  stats                 the driver's debugfs statistics\n"
+"  stats                 the driver's counters (sysfs) and lists (debugfs)\n"
 "'kvmmem-ctl COMMAND --help' describes each. Numbers are decimal or hex\n"
 "with 0x. Needs read/write access to the devices (root, or group kvmmem\n"
 "with the udev rule), kvmmem.ko and, for tokens, kvmmem_hostsim.ko.\n"

@@ -34,7 +34,7 @@ static const char run_doc[] =
 "  unmap-gva GVA    raw UNMAP of any address (ENOENT, EINVAL)\n"
 "  reopen           close the fd (the driver tears down what is left)\n"
 "                   and open a new one\n"
-"  stats            print /sys/kernel/debug/kvmmem/stats\n"
+"  stats            print the global counters (" KVMMEM_SYSFS_DIR ")\n"
 "  sleep MS         sleep MS milliseconds\n"
 "'#' starts a comment. A command may end in '= ERRNO' (e.g. '= EEXIST')\n"
 "or '= ok' (the default): the result it should have. The exit status is 0\n"
@@ -326,7 +326,7 @@ static int run_reopen(struct run_ctx *c)
 static int run_stats(struct run_ctx *c)
 {
 	printf("%s:\n", c->what);
-	return print_stats_file("kvmmem", KVMMEM_STATS_PATH, true);
+	return print_global_stats();
 }
 
 static int run_sleep(struct run_ctx *c)

@@ -554,10 +554,12 @@ static int guest_load(struct guest *g, const struct guest_opts *opts,
 		kvmmem_bpf_test_break_tp_btf(g->skel->obj);
 	err = kvmmem_top_bpf__load(g->skel);
 	if (err) {
-		if (raw_tp)
+		if (raw_tp) {
 			kvmmem_warn("cannot load the BPF programs (%s): %s; run "
 				    "with -v for the verifier's log", attach,
 				    strerror(-err));
+			kvmmem_bpf_note_lockdown(kvmmem_prog);
+		}
 		goto err_destroy;
 	}
 	err = kvmmem_top_bpf__attach(g->skel);

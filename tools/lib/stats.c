@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * stats.c - read and parse /sys/kernel/debug/kvmmem/stats. See util.h.
+ * stats.c - read and parse the driver's counters: sysfs and debugfs.
+ * See stats.h.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -145,13 +148,130 @@ int kvmmem_stats_read(const char *path, struct kvmmem_stats *st)
 	long len;
 	int err;
 
+	if (!path)
+		return kvmmem_stats_read_sysfs(NULL, st);
 	memset(st, 0, sizeof(*st));
-	len = kvmmem_read_file(path ? path : KVMMEM_STATS_PATH, &text);
+	len = kvmmem_read_file(path, &text);
 	if (len < 0)
 		return len;
 	err = kvmmem_stats_parse(text, st);
 	free(text);
 	return err;
+}
+
+/* Adds @key with the content of @path: exactly one non-empty line. */
+static int stats_add_file(struct kvmmem_stats *st, size_t *cap,
+			  const char *key, const char *path)
+{
+	char *text;
+	size_t n;
+	long len;
+	int err;
+
+	len = kvmmem_read_file(path, &text);
+	if (len < 0)
+		return len;
+	n = len;
+	if (n && text[n - 1] == '\n')
+		n--;
+	if (!n || memchr(text, '\n', n) || strlen(text) != (size_t)len) {
+		free(text);
+		return -EINVAL;
+	}
+	err = stats_add(st, cap, key, strlen(key), text, n);
+	free(text);
+	return err;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int kvmmem_stats_read_sysfs(const char *dir, struct kvmmem_stats *st)
+{
+	char *path = NULL, **names = NULL, **more;
+	size_t cap = 0, n = 0, ncap = 0, i;
+	struct dirent *de;
+	int err;
+	DIR *d;
+
+	memset(st, 0, sizeof(*st));
+	if (!dir)
+		dir = KVMMEM_SYSFS_DIR;
+	if (asprintf(&path, "%s/backend", dir) < 0)
+		return -ENOMEM;
+	err = stats_add_file(st, &cap, "backend", path);
+	free(path);
+	if (err)
+		goto out;
+
+	if (asprintf(&path, "%s/stats", dir) < 0) {
+		err = -ENOMEM;
+		goto out;
+	}
+	d = opendir(path);
+	free(path);
+	if (!d) {
+		err = -errno;
+		goto out;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == ncap) {
+			ncap = ncap ? ncap * 2 : 64;
+			more = realloc(names, ncap * sizeof(*names));
+			if (!more) {
+				err = -ENOMEM;
+				break;
+			}
+			names = more;
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n]) {
+			err = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+	if (!err && errno)
+		err = -errno;
+	closedir(d);
+
+	if (!err)
+		qsort(names, n, sizeof(*names), name_cmp);
+	for (i = 0; i < n && !err; i++) {
+		if (asprintf(&path, "%s/stats/%s", dir, names[i]) < 0) {
+			err = -ENOMEM;
+			break;
+		}
+		err = stats_add_file(st, &cap, names[i], path);
+		free(path);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+out:
+	if (err)
+		kvmmem_stats_free(st);
+	return err;
+}
+
+const char *kvmmem_debugfs_why(int err)
+{
+	switch (err) {
+	case -ENOENT:
+		if (!access(KVMMEM_SYSFS_STATS, F_OK))
+			return "debugfs is not mounted (mount -t debugfs none /sys/kernel/debug)";
+		return "kvmmem is not loaded";
+	case -EACCES:
+		return "debugfs needs root";
+	case -EPERM:
+		return "refused by the kernel (locked down?)";
+	default:
+		return "cannot be read";
+	}
 }
 
 const char *kvmmem_stats_get(const struct kvmmem_stats *st, const char *key)

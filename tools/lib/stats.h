@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * stats.h - the driver's debugfs files (stats, files, leaked) read and
- * parsed (part of libkvmmem; stats.c). Conventions as in util.h.
+ * stats.h - the driver's counters read and parsed (part of libkvmmem;
+ * stats.c): the global ones and the backend from sysfs, which lockdown
+ * and an unmounted debugfs leave alone; the per-file and leaked lists
+ * from debugfs (files, leaked), the only place they are. Conventions as
+ * in util.h.
  */
 #ifndef KVMMEM_STATS_H
 #define KVMMEM_STATS_H
@@ -14,8 +17,13 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------ */
-/* debugfs stats                                                      */
+/* debugfs and sysfs stats                                            */
 /* ------------------------------------------------------------------ */
+
+/* The misc device: "backend", and "stats/<key>", one value a file. */
+#define KVMMEM_SYSFS_DIR	"/sys/class/misc/kvmmem"
+#define KVMMEM_SYSFS_STATS	KVMMEM_SYSFS_DIR "/stats"
+#define KVMMEM_SYSFS_BACKEND	KVMMEM_SYSFS_DIR "/backend"
 
 #define KVMMEM_DEBUGFS_DIR	"/sys/kernel/debug/kvmmem"
 #define KVMMEM_STATS_PATH	KVMMEM_DEBUGFS_DIR "/stats"
@@ -52,14 +60,46 @@ struct kvmmem_stats {
 int kvmmem_stats_parse(const char *text, struct kvmmem_stats *st);
 
 /**
- * kvmmem_stats_read() - read and parse a stats file
- * @path: NULL for KVMMEM_STATS_PATH
+ * kvmmem_stats_read() - read and parse the global counters
+ * @path: NULL for sysfs (kvmmem_stats_read_sysfs(NULL, @st)); else a
+ *        "key value" file such as KVMMEM_STATS_PATH (debugfs)
  * @st:   as for kvmmem_stats_parse()
  *
- * Return: 0; -errno from open/read (-ENOENT: debugfs not mounted or
- * kvmmem not loaded; -EACCES: not root); or as kvmmem_stats_parse().
+ * Return: 0; -errno from open/read (-ENOENT: kvmmem not loaded, or for
+ * a debugfs path debugfs not mounted; -EACCES: not root; -EPERM: refused
+ * by lockdown); or as kvmmem_stats_parse() and kvmmem_stats_read_sysfs().
  */
 int kvmmem_stats_read(const char *path, struct kvmmem_stats *st);
+
+/**
+ * kvmmem_stats_read_sysfs() - the global counters and backend from sysfs
+ * @dir: the device's sysfs directory; NULL for KVMMEM_SYSFS_DIR
+ * @st:  receives "backend" (the content of @dir/backend) first, then one
+ *       item for each file of @dir/stats (its name and its content) in
+ *       name order; free with kvmmem_stats_free() on success. On error it
+ *       holds no items.
+ *
+ * The keys and values are those of the debugfs stats file: the driver
+ * prints the same table in both.
+ *
+ * Return: 0; -ENOENT if @dir/stats or @dir/backend is missing (kvmmem not
+ * loaded, or older than its sysfs counters); -EINVAL if a file holds not
+ * exactly one non-empty line (st->bad_line stays 0); another -errno from
+ * opendir/open/read; -ENOMEM.
+ */
+int kvmmem_stats_read_sysfs(const char *dir, struct kvmmem_stats *st);
+
+/**
+ * kvmmem_debugfs_why() - why a driver's debugfs file could not be read
+ * @err: the negative errno of the read (kvmmem_read_file())
+ *
+ * For the user, after the path: -ENOENT with the device in sysfs is
+ * "debugfs is not mounted", without it "kvmmem is not loaded"; -EACCES
+ * "debugfs needs root"; -EPERM "refused by the kernel (locked down?)".
+ *
+ * Return: a static string, never NULL.
+ */
+const char *kvmmem_debugfs_why(int err);
 
 /**
  * kvmmem_stats_get() - value of @key as text

@@ -323,9 +323,11 @@ static int guest_load(struct kvmmem_session *s,
 
 	err = kvmmem_trace_bpf__load(s->skel);
 	if (err) {
-		if (raw_tp)
+		if (raw_tp) {
 			swarn(s, "cannot load the BPF programs (%s): %s; run with "
 			      "-v for the verifier's log", attach, strerror(-err));
+			kvmmem_bpf_note_lockdown(s->prog);
+		}
 		goto err_destroy;
 	}
 	err = kvmmem_trace_bpf__attach(s->skel);

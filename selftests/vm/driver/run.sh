@@ -8,6 +8,10 @@
 #   run.sh leak      injected unmap failures (leaves kvmmem loaded)
 #   run.sh backend   started with --no-load: no backend, then hostsim
 #   run.sh nonroot   only the non-root cases (also part of driver)
+#   run.sh lockdown  sysfs counters against debugfs, then the tools with
+#                    debugfs unmounted, as non-root, and under lockdown
+#                    integrity, then confidentiality (which cannot be
+#                    lowered again: this boot's last cases)
 set -uo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
@@ -159,6 +163,249 @@ abi_live() {
 	fi
 }
 
+# ---------------------------------------------------------------- lockdown
+
+SYSFS=/sys/class/misc/kvmmem
+DEBUGFS=/sys/kernel/debug
+DSTATS=$DEBUGFS/kvmmem/stats
+LOCKDOWN=/sys/kernel/security/lockdown
+LD_DIR=$OUT/driver-lockdown
+
+# sysfs_equals_debugfs: every key of debugfs stats is a sysfs file (the
+# backend at the top, the rest in stats/) with the same value, mode 0444,
+# and sysfs has no counter debugfs lacks. The counters must not move
+# meanwhile (a mapping held, nothing else running).
+sysfs_equals_debugfs() {
+	local key val got f n=0 d
+	d=$(cat "$DSTATS") || return 1
+	while read -r key val; do
+		if [[ $key == backend ]]; then
+			f=$SYSFS/backend
+		else
+			f=$SYSFS/stats/$key
+		fi
+		got=$(cat "$f") || { echo "no $f for debugfs key $key"; return 1; }
+		[[ $got == "$val" ]] ||
+			{ echo "$key: sysfs $got, debugfs $val"; return 1; }
+		[[ $(stat -c %a "$f") == 444 ]] ||
+			{ echo "$f: mode $(stat -c %a "$f"), not 444"; return 1; }
+		n=$((n + 1))
+	done <<<"$d"
+	for f in "$SYSFS"/stats/*; do
+		grep -q "^${f##*/} " <<<"$d" ||
+			{ echo "sysfs ${f##*/} is not a key of debugfs stats"; return 1; }
+	done
+	[[ $n -ge 30 ]] || { echo "only $n keys"; return 1; }
+}
+
+sysfs_is() {
+	local got
+	got=$(cat "$SYSFS/stats/$1") || return 1
+	[[ $got == "$2" ]] || { echo "$1 is $got, expected $2"; return 1; }
+}
+
+# equal_while_a_mapping_is_held: errors of each kind run_script makes,
+# then one mapping held while the two are compared.
+equal_while_a_mapping_is_held() {
+	local pid rc i e before=()
+	local errnos=(EEXIST EPERM ENOENT EINVAL)
+	for e in "${errnos[@]}"; do
+		before+=("$(cat "$SYSFS/stats/errors_$e")") || return 1
+	done
+	run_script >/dev/null || { echo "run_script failed"; return 1; }
+	for i in "${!errnos[@]}"; do
+		sysfs_is "errors_${errnos[i]}" $((before[i] + 1)) || return 1
+	done
+	"$OUT/kvmmem-ctl" map 0x3000 --hold 60 >"$LD_DIR/hold.out" 2>&1 &
+	pid=$!
+	for ((i = 0; i < 100; i++)); do
+		[[ $(cat "$SYSFS/stats/live_mappings") == 1 ]] && break
+		sleep 0.1
+	done
+	sysfs_is live_mappings 1 && sysfs_is pinned_pages 1 &&
+		sysfs_equals_debugfs
+	rc=$?
+	kill "$pid"
+	wait "$pid"
+	sysfs_is live_mappings 0 || rc=1
+	return $rc
+}
+
+# one_read_counts_one_map_and_one_unmap: the sysfs counters move.
+one_read_counts_one_map_and_one_unmap() {
+	local maps unmaps
+	maps=$(cat "$SYSFS/stats/maps") && unmaps=$(cat "$SYSFS/stats/unmaps") &&
+		"$OUT/kvmmem-ctl" read 0x1000 --verify --quiet >/dev/null &&
+		sysfs_is maps $((maps + 1)) && sysfs_is unmaps $((unmaps + 1))
+}
+
+# stats_says WHO WHY [WHY...]: kvmmem-ctl stats as WHO (root or nobody)
+# exits 0 and prints the global counters and backend; its stderr has
+# each WHY (nothing if none is given).
+stats_says() {
+	local who=$1 rc
+	shift
+	if [[ $who == root ]]; then
+		"$OUT/kvmmem-ctl" stats >"$LD_DIR/stats.out" 2>"$LD_DIR/stats.err"
+	else
+		as_user "" "$OUT/kvmmem-ctl" stats >"$LD_DIR/stats.out" \
+			2>"$LD_DIR/stats.err"
+	fi
+	rc=$?
+	[[ $rc -eq 0 ]] || { echo "exit $rc: $(cat "$LD_DIR/stats.err")"; return 1; }
+	grep -q "^kvmmem ($SYSFS):" "$LD_DIR/stats.out" &&
+		grep -Eq '^  backend +hostsim$' "$LD_DIR/stats.out" &&
+		grep -Eq '^  maps +[1-9][0-9]*$' "$LD_DIR/stats.out" &&
+		grep -Eq '^  errors_EINVAL +[0-9]+$' "$LD_DIR/stats.out" ||
+		{ echo "no global counters: $(cat "$LD_DIR/stats.out")"; return 1; }
+	if [[ $# -eq 0 && -s $LD_DIR/stats.err ]]; then
+		echo "unexpected stderr: $(cat "$LD_DIR/stats.err")"
+		return 1
+	fi
+	for why; do
+		grep -qF -- "$why" "$LD_DIR/stats.err" ||
+			{ echo "stderr lacks '$why': $(cat "$LD_DIR/stats.err")"; return 1; }
+	done
+}
+
+# stats_json_without_debugfs: -j has the counters, and the lists under
+# "unavailable" with their reason.
+stats_json_without_debugfs() {
+	"$OUT/kvmmem-ctl" stats -j >"$LD_DIR/stats.json" 2>/dev/null || return 1
+	python3 - "$LD_DIR/stats.json" <<-'PYEOF'
+	import json, sys
+	j = json.load(open(sys.argv[1]))
+	k, u = j['kvmmem'], j.get('unavailable', {})
+	ok = (k['backend'] == 'hostsim' and k['maps'] >= 1 and
+	      'files' not in j and 'debugfs is not mounted' in u.get('files', '') and
+	      'debugfs is not mounted' in u.get('leaked', ''))
+	sys.exit(0 if ok else f'bad: {j}')
+	PYEOF
+}
+
+without_debugfs() {
+	umount "$DEBUGFS" || return 1
+	stats_says root \
+		"per-file list: $DEBUGFS/kvmmem/files: ENOENT (No such file or directory): debugfs is not mounted" \
+		"leaked list: $DEBUGFS/kvmmem/leaked: ENOENT (No such file or directory): debugfs is not mounted"
+	local rc=$?
+	stats_json_without_debugfs || rc=1
+	mount -t debugfs debugfs "$DEBUGFS" || rc=1
+	return $rc
+}
+
+lockdown_is() {
+	local got
+	got=$(cat "$LOCKDOWN") || return 1
+	[[ $got == "$1" ]] || { echo "lockdown is '$got', expected '$1'"; return 1; }
+}
+
+raise_lockdown() {
+	echo "$1" >"$LOCKDOWN" || return 1
+	lockdown_is "$2"
+}
+
+# The driver's debugfs files are read-only and have no ioctl or mmap:
+# debugfs_locked_down() lets them be read in either mode.
+debugfs_readonly_files_readable() {
+	cat "$DSTATS" "$DEBUGFS/kvmmem/files" "$DEBUGFS/kvmmem/leaked" \
+		"$DEBUGFS/kvmmem_hostsim/stats" >/dev/null
+}
+
+# hostsim's fault-injection files are writable: refused, even for reading.
+debugfs_writable_files_refused() {
+	local out
+	if out=$(cat "$DEBUGFS/kvmmem_hostsim/fail_unmap_count" 2>&1); then
+		echo "read: $out"
+		return 1
+	fi
+	[[ $out == *"Operation not permitted"* ]] || { echo "read: $out"; return 1; }
+	if out=$( (echo 0 >"$DEBUGFS/kvmmem_hostsim/fail_unmap_count") 2>&1); then
+		echo "write allowed"
+		return 1
+	fi
+	[[ $out == *"Operation not permitted"* ]] || { echo "write: $out"; return 1; }
+}
+
+map_and_unmap_work() {
+	run_script >/dev/null && "$OUT/kvmmem-ctl" read 0x1000 --verify --quiet
+}
+
+trace_record_works() {
+	rm -f "$LD_DIR/$1.ktr"
+	"$OUT/kvmmem-trace" record -o "$LD_DIR/$1.ktr" -- \
+		"$OUT/kvmmem-ctl" read 0x1000 --quiet >/dev/null || return 1
+	"$OUT/kvmmem-trace" report "$LD_DIR/$1.ktr" >"$LD_DIR/$1.txt" || return 1
+	grep -q '^Summary: 1 maps, 1 unmaps, 0 teardown unmaps, 0 errors' "$LD_DIR/$1.txt" ||
+		{ cat "$LD_DIR/$1.txt"; return 1; }
+}
+
+# Under confidentiality the kernel refuses bpf_probe_read_kernel: the
+# recording fails, and says lockdown is why.
+trace_record_fails_saying_lockdown() {
+	local rc
+	"$OUT/kvmmem-trace" record -o "$LD_DIR/conf.ktr" -- \
+		"$OUT/kvmmem-ctl" read 0x1000 --quiet >/dev/null 2>"$LD_DIR/conf.err"
+	rc=$?
+	[[ $rc -ne 0 ]] || { echo "record worked"; return 1; }
+	grep -qF "kvmmem-trace: the kernel is locked down (confidentiality" "$LD_DIR/conf.err" ||
+		{ echo "exit $rc: $(tail -n 3 "$LD_DIR/conf.err")"; return 1; }
+}
+
+top_batch_works() {
+	local out
+	out=$("$OUT/kvmmem-top" -b -n 1 2>&1) || { echo "$out"; return 1; }
+	[[ $out == *"Mappings: 0 live"* ]] || { echo "$out"; return 1; }
+}
+
+lowering_lockdown_refused() {
+	if (echo none >"$LOCKDOWN") 2>/dev/null; then
+		echo "lowered"
+		return 1
+	fi
+	lockdown_is "none integrity [confidentiality]"
+}
+
+lockdown() {
+	rm -rf "$LD_DIR"
+	mkdir -p "$LD_DIR" || return 1
+	check sysfs_counters_0444_equal_debugfs_key_by_key equal_while_a_mapping_is_held
+	check sysfs_counters_count_one_map_and_unmap one_read_counts_one_map_and_one_unmap
+	check stats_without_debugfs_prints_global_counters_says_why without_debugfs
+	check stats_as_nonroot_prints_global_counters_says_why \
+		stats_says nobody \
+		"per-file list: $DEBUGFS/kvmmem/files: EACCES (Permission denied): debugfs needs root"
+	mountpoint -q /sys/kernel/security ||
+		mount -t securityfs securityfs /sys/kernel/security
+	# Debian's 6.1 and 6.12 have the lockdown LSM first in CONFIG_LSM
+	check lockdown_lsm_active_and_none \
+		lockdown_is "[none] integrity confidentiality"
+
+	check lockdown_integrity_raised \
+		raise_lockdown integrity "none [integrity] confidentiality"
+	check lockdown_integrity_debugfs_readonly_files_readable \
+		debugfs_readonly_files_readable
+	check lockdown_integrity_debugfs_writable_files_refused \
+		debugfs_writable_files_refused
+	check lockdown_integrity_map_unmap_work map_and_unmap_work
+	check lockdown_integrity_sysfs_equal_debugfs equal_while_a_mapping_is_held
+	check lockdown_integrity_stats_prints_everything stats_says root
+	check lockdown_integrity_trace_record_works trace_record_works integrity
+	check lockdown_integrity_top_batch_works top_batch_works
+
+	check lockdown_confidentiality_raised \
+		raise_lockdown confidentiality "none integrity [confidentiality]"
+	check lockdown_confidentiality_debugfs_readonly_files_readable \
+		debugfs_readonly_files_readable
+	check lockdown_confidentiality_map_unmap_work map_and_unmap_work
+	check lockdown_confidentiality_sysfs_equal_debugfs equal_while_a_mapping_is_held
+	check lockdown_confidentiality_stats_prints_everything stats_says root
+	check lockdown_confidentiality_trace_record_fails_saying_why \
+		trace_record_fails_saying_lockdown
+	check lockdown_confidentiality_top_batch_works top_batch_works
+	check lockdown_cannot_be_lowered lowering_lockdown_refused
+}
+
 case ${1:-} in
 driver)
 	# first, while the modules are as loaded: docs/abi.md's and
@@ -178,6 +425,9 @@ driver)
 nonroot)
 	nonroot
 	;;
+lockdown)
+	lockdown
+	;;
 leak)
 	criterion test_leak
 	;;
@@ -193,7 +443,7 @@ backend)
 		sh -c 'rmmod kvmmem && [ ! -e /dev/kvmmem ]'
 	;;
 *)
-	echo "usage: $0 driver|leak|backend|nonroot" >&2
+	echo "usage: $0 driver|leak|backend|nonroot|lockdown" >&2
 	exit 2
 	;;
 esac
