@@ -40,8 +40,6 @@ static const struct kvmmem_bpf_tp tracepoints[] = {
 	{ "kvmmem_unmap_end", "kvmmem" },
 	{ "kvmmem_teardown_unmap", "kvmmem" },
 	{ "kvmmem_page_leaked", "kvmmem" },
-	{ "kvmmem_hypercall_enter", "kvmmem" },
-	{ "kvmmem_hypercall_exit", "kvmmem" },
 };
 
 #define NR_TRACEPOINTS	(sizeof(tracepoints) / sizeof(tracepoints[0]))
@@ -57,7 +55,11 @@ const struct top_desc guest_top_desc = {
 	.op_names = {
 		[KTOP_OP_HC_MAP] = KVMMEM_HC_MAP_NAME,
 		[KTOP_OP_HC_UNMAP] = KVMMEM_HC_UNMAP_NAME,
+		[KTOP_OP_MAP] = "MAP",
+		[KTOP_OP_UNMAP] = "UNMAP",
 	},
+	/* the exporter's kvmmem_hypercall_duration_seconds; the rest ioctls */
+	.hc_ops = (1U << KTOP_OP_HC_MAP) | (1U << KTOP_OP_HC_UNMAP),
 	/* a row's P50/P99: how fast the host answers that process */
 	.row_ops = (1U << KTOP_OP_HC_MAP) | (1U << KTOP_OP_HC_UNMAP),
 };
@@ -82,18 +84,6 @@ struct guest {
 	size_t live_bytes;
 	uint32_t max_live;	/* its slots */
 };
-
-/* ktop_clock's first and latest (jiffies, ns) pairs, as a conversion. */
-static void read_clock(struct guest *g, struct top_jiffy_clock *jc)
-{
-	struct ktop_clock c[2] = { 0 };
-	uint32_t k;
-
-	for (k = 0; k < 2; k++)
-		bpf_map__lookup_elem(g->skel->maps.ktop_clock, &k, sizeof(k),
-				     &c[k], sizeof(c[k]), 0);
-	top_jiffy_clock_init(jc, c[0].jiffies, c[0].ns, c[1].jiffies, c[1].ns);
-}
 
 static struct top_sample_row *row_of(struct top_sample *s, uint32_t tgid)
 {
@@ -315,17 +305,15 @@ static void sample_results(struct guest *g, struct top_sample *s)
 static void sample_live(struct guest *g, struct top_sample *s,
 			uint64_t *known)
 {
-	struct top_jiffy_clock jc;
-	uint64_t id, jiffies, ts;
+	uint64_t id, ts;
 	uint32_t i, tgid;
 	size_t j;
 
-	read_clock(g, &jc);
 	for (i = 0; i < g->max_live; i++) {
 		id = g->live[i].id;
 		if (!id)
 			continue;
-		jiffies = g->live[i].jiffies;
+		ts = g->live[i].map_ns;
 		tgid = g->live[i].tgid;
 		if (g->live[i].id != id)
 			continue;	/* reused while we read it */
@@ -334,12 +322,25 @@ static void sample_live(struct guest *g, struct top_sample *s,
 		if (j == s->n)
 			continue;	/* its row was pruned */
 		known[j]++;
-		ts = top_jiffies_to_ns(&jc, jiffies);
 		if (!ts || ts < g->t_start)
 			ts = g->t_start;	/* made after we attached */
 		if (!s->rows[j].oldest_ns || ts < s->rows[j].oldest_ns)
 			s->rows[j].oldest_ns = ts;
 	}
+}
+
+/* The lifetimes of the mappings made and gone while traced. */
+static void sample_lifetime(struct guest *g, struct top_sample *s)
+{
+	struct ktop_hist h;
+	uint32_t key = 0;
+
+	if (bpf_map__lookup_elem(g->skel->maps.ktop_lifetime, &key, sizeof(key),
+				 &h, sizeof(h), 0))
+		return;
+	memcpy(s->lifetime, h.slots, sizeof(h.slots));
+	s->lifetime_sum_us = h.sum_ns;
+	s->have_lifetime = true;
 }
 
 static bool was_dead(struct guest *g, uint32_t tgid)
@@ -455,6 +456,9 @@ static int guest_sample(struct top_source *src, struct top_sample *s)
 	s->drops = (uint64_t)ctr(g, KTOP_C_DROPS);
 	s->calls[KTOP_OP_HC_MAP] = (uint64_t)ctr(g, KTOP_C_HC_MAP);
 	s->calls[KTOP_OP_HC_UNMAP] = (uint64_t)ctr(g, KTOP_C_HC_UNMAP);
+	s->calls[KTOP_OP_MAP] = (uint64_t)ctr(g, KTOP_C_MAP_CALLS);
+	s->calls[KTOP_OP_UNMAP] = (uint64_t)ctr(g, KTOP_C_UNMAP_CALLS);
+	sample_lifetime(g, s);
 	/* system-wide gauges: the driver's, which count what predates us */
 	if (!kvmmem_stats_read(NULL, &st)) {
 		if (!kvmmem_stats_get_u64(&st, "live_mappings", &v))

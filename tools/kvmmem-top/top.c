@@ -121,6 +121,9 @@ int top_frame_build(const struct top_desc *d, const struct top_sample *prev,
 	f->pinned = cur->pinned;
 	f->leaked = cur->leaked;
 	f->drops = cur->drops;
+	memcpy(f->lifetime, cur->lifetime, sizeof(f->lifetime));
+	f->lifetime_sum_us = cur->lifetime_sum_us;
+	f->have_lifetime = cur->have_lifetime;
 	memcpy(f->answers, cur->answers, sizeof(f->answers));
 	f->nr_answers = cur->nr_answers;
 

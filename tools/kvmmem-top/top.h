@@ -60,6 +60,9 @@ struct top_desc {
 	unsigned int nr_ops;
 	const char *op_names[TOP_MAX_OPS];	/* "map", "MEM_MAP", ... */
 	unsigned int row_ops;	/* bit i: op i counts in a row's P50/P99 */
+	unsigned int hc_ops;	/* bit i: op i is a hypercall (the exporter's
+				 * kvmmem_hypercall_duration_seconds; the
+				 * others are ioctls) */
 	/*
 	 * The name of an answer ("ok", "KVM_ENOSYS"); NULL: the source does
 	 * not see answers by value, rows have no results.
@@ -118,6 +121,12 @@ struct top_sample {
 					 * sample) */
 	struct top_answer answers[TOP_MAX_ANSWERS];
 	size_t nr_answers;
+	/* lifetimes of the mappings made and gone while traced, cumulative:
+	 * slot i holds [2^i, 2^(i+1)) us (slot 0 [0, 1]), the last slot
+	 * everything longer; only if have_lifetime (the guest source) */
+	uint64_t lifetime[TOP_SLOTS];
+	uint64_t lifetime_sum_us;
+	bool have_lifetime;
 };
 
 /**
@@ -173,6 +182,9 @@ struct top_frame {
 	uint64_t hist_sum_ns[TOP_MAX_OPS];	/* of hist's calls, interval */
 	struct top_answer answers[TOP_MAX_ANSWERS];	/* the later sample's */
 	size_t nr_answers;
+	uint64_t lifetime[TOP_SLOTS];	/* the later sample's (cumulative) */
+	uint64_t lifetime_sum_us;
+	bool have_lifetime;
 	struct top_row *rows;
 	size_t n;
 };

@@ -30,6 +30,7 @@ const struct top_desc top_host_desc = {
 	.nr_ops = 2,
 	.op_names = { KVMMEM_HC_MAP_NAME, KVMMEM_HC_UNMAP_NAME },
 	.row_ops = 0x3,
+	.hc_ops = 0x3,
 	.result_name = host_result_name,
 };
 

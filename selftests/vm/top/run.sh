@@ -223,9 +223,16 @@ unmap 0x1000 = ENOENT" || return 1
 	    got = sum(f['totals'][k] * f['interval_s'] for f in F)
 	    if abs(got - want) > 0.05:
 	        bad.append(f'sum of {k} x interval: {got:.3f}, expected {want}')
-	# every hypercall counted: MEM_MAP 45 (not the EEXIST one), MEM_UNMAP
-	# 2 + 34 + 6 teardowns; a sample of them timed
+	# every hypercall counted and timed (from the end tracepoints'
+	# timings): MEM_MAP 45 (not the EEXIST one), MEM_UNMAP 2 + 34 + 6
+	# teardowns; every ioctl counted (MAP 45 + EEXIST, UNMAP 35 + EFAULT
+	# + ENOENT), a sample of them timed
 	for op, want in (('MEM_MAP', 45), ('MEM_UNMAP', 42)):
+	    calls = sum(f['latency'][op]['calls'] for f in F)
+	    timed = sum(f['latency'][op]['timed'] for f in F)
+	    eq(f'{op} calls', calls, want)
+	    eq(f'{op} timed', timed, want)
+	for op, want in (('MAP', 46), ('UNMAP', 37)):
 	    calls = sum(f['latency'][op]['calls'] for f in F)
 	    timed = sum(f['latency'][op]['timed'] for f in F)
 	    eq(f'{op} calls', calls, want)
@@ -320,7 +327,8 @@ raw_tp() {
 	expect_eq attach "$(json raw.jsonl "F[-1]['attach']")" raw_tp &&
 	expect_eq maps "$(json raw.jsonl "F[-1]['totals']['maps']")" 9 &&
 	expect_eq "MEM_MAP calls" "$(json raw.jsonl "sum(f['latency']['MEM_MAP']['calls'] for f in F)")" 9 &&
-	expect_eq "MEM_MAP timed" "$(json raw.jsonl "0 < sum(f['latency']['MEM_MAP']['timed'] for f in F) <= 9")" True
+	expect_eq "MEM_MAP timed" "$(json raw.jsonl "sum(f['latency']['MEM_MAP']['timed'] for f in F)")" 9 &&
+	expect_eq "MAP timed (--time-all)" "$(json raw.jsonl "sum(f['latency']['MAP']['timed'] for f in F)")" 9
 }
 
 # Where the tp_btf programs fail to load (a test hook breaks them),
