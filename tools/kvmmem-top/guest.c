@@ -343,6 +343,21 @@ static void sample_lifetime(struct guest *g, struct top_sample *s)
 	s->have_lifetime = true;
 }
 
+/* The programs' own cost, if the kernel counts it (bpf_stats_enabled). */
+static void sample_bpf_cost(struct guest *g, struct top_sample *s)
+{
+	char *text = NULL;
+	bool on;
+
+	on = kvmmem_read_file("/proc/sys/kernel/bpf_stats_enabled", &text) > 0 &&
+	     text[0] != '0';
+	free(text);
+	s->bpf_stats = TOP_BPF_OFF;
+	if (on && !kvmmem_bpf_run_stats(g->skel->obj, &s->bpf_run_ns,
+					&s->bpf_runs))
+		s->bpf_stats = TOP_BPF_ON;
+}
+
 static bool was_dead(struct guest *g, uint32_t tgid)
 {
 	size_t i;
@@ -459,6 +474,7 @@ static int guest_sample(struct top_source *src, struct top_sample *s)
 	s->calls[KTOP_OP_MAP] = (uint64_t)ctr(g, KTOP_C_MAP_CALLS);
 	s->calls[KTOP_OP_UNMAP] = (uint64_t)ctr(g, KTOP_C_UNMAP_CALLS);
 	sample_lifetime(g, s);
+	sample_bpf_cost(g, s);
 	/* system-wide gauges: the driver's, which count what predates us */
 	if (!kvmmem_stats_read(NULL, &st)) {
 		if (!kvmmem_stats_get_u64(&st, "live_mappings", &v))
@@ -488,30 +504,6 @@ static int guest_check(struct top_source *src, char *why, size_t len)
 	snprintf(why, len, "the kvmmem module was unloaded: nothing left to "
 		 "watch (load it and start kvmmem-top again)");
 	return -ENODEV;
-}
-
-static int guest_bpf_run_time(struct top_source *src, uint64_t *run_ns)
-{
-	struct guest *g = (struct guest *)src;
-	struct bpf_program *p;
-	char *text = NULL;
-	bool on;
-
-	on = kvmmem_read_file("/proc/sys/kernel/bpf_stats_enabled", &text) > 0 &&
-	     text[0] != '0';
-	free(text);
-	if (!on)
-		return -ENODATA;
-	*run_ns = 0;
-	bpf_object__for_each_program(p, g->skel->obj) {
-		struct bpf_prog_info info = { 0 };
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(p);
-
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
-			*run_ns += info.run_time_ns;
-	}
-	return 0;
 }
 
 static void guest_close(struct top_source *src)
@@ -605,7 +597,6 @@ int guest_source_open(const struct guest_opts *opts, struct top_source **srcp)
 	g->src.attach = raw_tp ? "raw_tp" : "tp_btf";
 	g->src.sample = guest_sample;
 	g->src.check = guest_check;
-	g->src.bpf_run_time = guest_bpf_run_time;
 	g->src.close = guest_close;
 	g->max_live = opts->max_live;
 

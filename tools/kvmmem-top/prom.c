@@ -659,6 +659,10 @@ int prom_write(FILE *out, const struct prom_state *p,
 		       "(while sysctl kernel.bpf_stats_enabled is 1)");
 		fprintf(out, "kvmmem_bpf_run_seconds_total %s\n",
 			prom_fmt_seconds(sec, self->bpf_run_ns));
+		family(out, fmt, "kvmmem_bpf_runs", COUNTER,
+		       "Runs of the exporter's BPF programs (while sysctl "
+		       "kernel.bpf_stats_enabled is 1): one per operation");
+		fprintf(out, "kvmmem_bpf_runs_total %" PRIu64 "\n", self->bpf_runs);
 	}
 	family(out, fmt, "kvmmem_build", INFO, "The kvmmem tools' version");
 	fprintf(out, "kvmmem_build_info{version=\"%s\",attach=\"%s\"} 1\n",

@@ -82,6 +82,7 @@ struct prom_self {
 	const char *attach;	/* ... {attach}: "tp_btf", "raw_tp" */
 	uint64_t scrapes;	/* HTTP requests for /metrics answered */
 	uint64_t bpf_run_ns;	/* in-kernel run time of its programs */
+	uint64_t bpf_runs;	/* and their runs */
 	bool have_bpf_run;	/* false: kernel.bpf_stats_enabled is 0 */
 };
 

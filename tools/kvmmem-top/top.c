@@ -124,6 +124,16 @@ int top_frame_build(const struct top_desc *d, const struct top_sample *prev,
 	memcpy(f->lifetime, cur->lifetime, sizeof(f->lifetime));
 	f->lifetime_sum_us = cur->lifetime_sum_us;
 	f->have_lifetime = cur->have_lifetime;
+	f->bpf_stats = cur->bpf_stats;
+	f->bpf_run_ns = cur->bpf_run_ns;
+	f->bpf_runs = cur->bpf_runs;
+	if (cur->bpf_stats == TOP_BPF_ON) {
+		uint64_t ns = delta(prev ? prev->bpf_run_ns : 0, cur->bpf_run_ns);
+		uint64_t runs = delta(prev ? prev->bpf_runs : 0, cur->bpf_runs);
+
+		f->bpf_ns_per_s = top_rate(0, ns, f->interval_ns);
+		f->bpf_ns_per_run = runs ? (double)ns / (double)runs : 0;
+	}
 	memcpy(f->answers, cur->answers, sizeof(f->answers));
 	f->nr_answers = cur->nr_answers;
 
@@ -389,6 +399,12 @@ bool top_fmt_header(const struct top_desc *d, const struct top_frame *f,
 		add(buf, len, &pos, "Mappings: %" PRId64 " live, %" PRIu64
 		    " pinned, %" PRIu64 " leaked   drops: %" PRIu64, f->live,
 		    f->pinned, f->leaked, f->drops);
+		if (f->bpf_stats == TOP_BPF_ON)
+			add(buf, len, &pos, "   bpf: %.1f us/s, %.0f ns/run",
+			    f->bpf_ns_per_s / 1e3, f->bpf_ns_per_run);
+		else if (f->bpf_stats == TOP_BPF_OFF)
+			add(buf, len, &pos, "   bpf: cost not counted "
+			    "(kernel.bpf_stats_enabled=0)");
 		return true;
 	case 2:
 		add(buf, len, &pos, "Ops/s: %.1f map, %.1f unmap, %.1f errors"
@@ -633,6 +649,18 @@ int top_print_json(FILE *out, const struct top_desc *d,
 	kvmmem_json_u64(&j, "drops", f->drops);
 	json_rates(&j, f->cnt, f->rate);
 	kvmmem_json_end(&j);
+	if (f->bpf_stats != TOP_BPF_NONE) {
+		/* the source's own cost; "stats": false, no figures, when off */
+		kvmmem_json_object(&j, "bpf");
+		kvmmem_json_bool(&j, "stats", f->bpf_stats == TOP_BPF_ON);
+		if (f->bpf_stats == TOP_BPF_ON) {
+			kvmmem_json_u64(&j, "run_ns", f->bpf_run_ns);
+			kvmmem_json_u64(&j, "runs", f->bpf_runs);
+			kvmmem_json_double(&j, "ns_per_s", 1, f->bpf_ns_per_s);
+			kvmmem_json_double(&j, "ns_per_run", 1, f->bpf_ns_per_run);
+		}
+		kvmmem_json_end(&j);
+	}
 	kvmmem_json_object(&j, "latency");
 	for (op = 0; op < d->nr_ops && op < TOP_MAX_OPS; op++) {
 		kvmmem_json_object(&j, d->op_names[op]);

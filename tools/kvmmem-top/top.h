@@ -90,6 +90,14 @@ struct top_answer {
 	uint64_t count;
 };
 
+/* What a source says of its own in-kernel BPF cost. */
+enum top_bpf_stats {
+	TOP_BPF_NONE,	/* nothing: the source has no such figure */
+	TOP_BPF_ON,	/* run time and runs counted (bpf_stats_enabled=1) */
+	TOP_BPF_OFF,	/* the kernel counts nothing: sysctl
+			 * kernel.bpf_stats_enabled=0 */
+};
+
 /* One row of a sample. */
 struct top_sample_row {
 	uint32_t id;				/* pid */
@@ -127,6 +135,9 @@ struct top_sample {
 	uint64_t lifetime[TOP_SLOTS];
 	uint64_t lifetime_sum_us;
 	bool have_lifetime;
+	enum top_bpf_stats bpf_stats;	/* the source's own BPF cost: */
+	uint64_t bpf_run_ns;		/* run_time_ns of its programs, */
+	uint64_t bpf_runs;		/* and run_cnt, cumulative */
 };
 
 /**
@@ -185,6 +196,13 @@ struct top_frame {
 	uint64_t lifetime[TOP_SLOTS];	/* the later sample's (cumulative) */
 	uint64_t lifetime_sum_us;
 	bool have_lifetime;
+	/* the source's own BPF cost: the later sample's, and over the
+	 * interval per second and per program run (0 runs: 0) */
+	enum top_bpf_stats bpf_stats;
+	uint64_t bpf_run_ns;
+	uint64_t bpf_runs;
+	double bpf_ns_per_s;
+	double bpf_ns_per_run;
 	struct top_row *rows;
 	size_t n;
 };
@@ -313,7 +331,9 @@ size_t top_filter(struct top_row *rows, size_t n, uint32_t id);
  * @len:   size of @buf
  *
  * Line 0: title, clock, interval, @extra. Line 1: live, pinned and
- * leaked mappings, drops. Line 2: map/s, unmap/s, errors/s and the
+ * leaked mappings, drops, and the source's own in-kernel BPF cost over
+ * the interval ("bpf: 12.3 us/s, 410 ns/run", or that the kernel's
+ * BPF statistics are off). Line 2: map/s, unmap/s, errors/s and the
  * cumulative counts. Line 3: p50/p99 of every op over the interval
  * ("-" for an op without a call).
  *
