@@ -190,44 +190,6 @@ void top_frame_free(struct top_frame *f)
 	memset(f, 0, sizeof(*f));
 }
 
-/* Kernel HZ values as ns per jiffy. */
-static const uint64_t jiffy_ns[] = { 1000000, 3333333, 4000000, 10000000 };
-#define JIFFY_NS_DEFAULT	4000000		/* HZ=250, Debian's */
-
-static uint64_t distance(uint64_t a, uint64_t b)
-{
-	return a > b ? a - b : b - a;
-}
-
-void top_jiffy_clock_init(struct top_jiffy_clock *jc, uint64_t j0,
-			  uint64_t ns0, uint64_t j1, uint64_t ns1)
-{
-	uint64_t npj;
-	size_t i;
-
-	jc->jiffies = j1;
-	jc->ns = ns1;
-	jc->ns_per_jiffy = JIFFY_NS_DEFAULT;
-	if (!ns0 || !ns1 || j1 < j0 + 100 || ns1 <= ns0)
-		return;
-	npj = (ns1 - ns0) / (j1 - j0);
-	for (i = 0; i < sizeof(jiffy_ns) / sizeof(jiffy_ns[0]); i++)
-		if (distance(npj, jiffy_ns[i]) < distance(npj, jc->ns_per_jiffy))
-			jc->ns_per_jiffy = jiffy_ns[i];
-}
-
-uint64_t top_jiffies_to_ns(const struct top_jiffy_clock *jc, uint64_t jiffies)
-{
-	uint64_t d;
-
-	if (!jc->ns)
-		return 0;
-	if (jiffies > jc->jiffies)
-		return jc->ns + (jiffies - jc->jiffies) * jc->ns_per_jiffy;
-	d = (jc->jiffies - jiffies) * jc->ns_per_jiffy;
-	return d < jc->ns ? jc->ns - d : 0;
-}
-
 /* ------------------------------------------------------------- columns */
 
 static const struct {

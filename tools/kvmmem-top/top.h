@@ -240,39 +240,6 @@ int top_frame_build(const struct top_desc *d, const struct top_sample *prev,
 /** top_frame_free() - release the rows; @f is empty afterwards */
 void top_frame_free(struct top_frame *f);
 
-/*
- * Jiffies to CLOCK_MONOTONIC ns, for a source whose BPF side stamps with
- * jiffies (free to read) and takes a (jiffies, ns) pair now and then.
- */
-struct top_jiffy_clock {
-	uint64_t jiffies;	/* the latest pair */
-	uint64_t ns;		/* 0: no pair yet */
-	uint64_t ns_per_jiffy;
-};
-
-/**
- * top_jiffy_clock_init() - a conversion from the first and latest pairs
- * @jc:  receives it
- * @j0:  jiffies of the first pair
- * @ns0: its CLOCK_MONOTONIC ns (0: none)
- * @j1:  jiffies of the latest pair
- * @ns1: its ns (0: none)
- *
- * ns per jiffy is measured between the pairs once they are 100 jiffies
- * apart and snapped to the nearest kernel HZ (1000, 300, 250, 100);
- * before that it is 4 ms (HZ=250, Debian's).
- */
-void top_jiffy_clock_init(struct top_jiffy_clock *jc, uint64_t j0,
-			  uint64_t ns0, uint64_t j1, uint64_t ns1);
-
-/**
- * top_jiffies_to_ns() - CLOCK_MONOTONIC ns of @jiffies
- *
- * Return: the latest pair's ns moved by the jiffies between, or 0 if
- * there is no pair yet or the result would be before 0.
- */
-uint64_t top_jiffies_to_ns(const struct top_jiffy_clock *jc, uint64_t jiffies);
-
 /* Columns of the row table, in display order. */
 enum top_col {
 	TOP_COL_ID,
