@@ -180,48 +180,107 @@ static __always_inline void ktop_result(__u32 op, long ret)
 static __always_inline struct ktop_proc *ktop_proc(__u32 tgid)
 {
 	struct ktop_proc *p = bpf_map_lookup_elem(&ktop_procs, &tgid);
-	struct ktop_proc init = {};
+	static const struct ktop_proc zero;	/* too big for the stack */
 
 	if (p)
 		return p;
-	if ((bpf_get_current_pid_tgid() >> 32) == tgid)
-		bpf_get_current_comm(init.comm, sizeof(init.comm));
-	bpf_map_update_elem(&ktop_procs, &tgid, &init, BPF_NOEXIST);
+	bpf_map_update_elem(&ktop_procs, &tgid, &zero, BPF_NOEXIST);
 	p = bpf_map_lookup_elem(&ktop_procs, &tgid);
-	if (!p)
+	if (!p) {
 		ktop_count(KTOP_C_DROPS, 1);
+		return NULL;
+	}
+	if ((bpf_get_current_pid_tgid() >> 32) == tgid && !p->comm[0])
+		bpf_get_current_comm(p->comm, sizeof(p->comm));
 	return p;
 }
 
-/* The timings @tp of the ending operation, copied to @t (0s: none). */
-static __always_inline void ktop_times(struct kvmmem_op_times *t,
+/*
+ * What kvmmem-top needs of the ending operation's timings: its start and
+ * each hypercall's nr, times and answer (not the arguments).
+ */
+struct ktop_times {
+	__u64 start_ns;
+	__u32 nr_hc;
+	struct {
+		__u64 enter_ns, exit_ns;
+		__s64 ret;
+		__u32 nr;
+	} hc[KVMMEM_OP_MAX_HC];
+};
+
+/*
+ * The timings @tp into @t (0s: none): tp_btf reads the fields it needs
+ * through BTF (plain loads), raw_tp copies the struct's first hypercall
+ * with bpf_probe_read_kernel() (it has no BTF), and the second only
+ * when there is one (a MAP the driver undid).
+ */
+static __always_inline void ktop_times(bool btf, struct ktop_times *t,
 				       const struct kvmmem_op_times *tp)
 {
-	if (bpf_probe_read_kernel(t, sizeof(*t), tp))
-		__builtin_memset(t, 0, sizeof(*t));
+	struct kvmmem_hc_times hc;
+	__u64 head[2];
+	int i;
+
+	__builtin_memset(t, 0, sizeof(*t));
+	if (btf) {
+		t->start_ns = tp->start_ns;
+		t->nr_hc = tp->nr_hc;
+		for (i = 0; i < KVMMEM_OP_MAX_HC; i++) {
+			if (i >= t->nr_hc)
+				break;
+			t->hc[i].enter_ns = tp->hc[i].enter_ns;
+			t->hc[i].exit_ns = tp->hc[i].exit_ns;
+			t->hc[i].ret = tp->hc[i].ret;
+			t->hc[i].nr = tp->hc[i].nr;
+		}
+		return;
+	}
+	if (bpf_probe_read_kernel(head, sizeof(head), tp))
+		return;
+	t->start_ns = head[0];
+	t->nr_hc = (__u32)head[1];
+	for (i = 0; i < KVMMEM_OP_MAX_HC; i++) {
+		if (i >= t->nr_hc)
+			break;
+		if (bpf_probe_read_kernel(&hc, sizeof(hc), &tp->hc[i])) {
+			t->nr_hc = i;
+			break;
+		}
+		t->hc[i].enter_ns = hc.enter_ns;
+		t->hc[i].exit_ns = hc.exit_ns;
+		t->hc[i].ret = hc.ret;
+		t->hc[i].nr = hc.nr;
+	}
 }
 
 /*
- * The hypercalls of the ending operation: every one counted, by result,
- * and timed into the histogram of the process @tgid it ran for.
+ * The hypercalls of the ending operation: every one counted, by result
+ * (0 in a per-CPU counter, the rest by value), and timed into the
+ * histograms of @p, the process whose mapping it was.
  */
-static __always_inline void ktop_hcs(const struct kvmmem_op_times *t,
-				     __u32 tgid)
+static __always_inline void ktop_hcs(const struct ktop_times *t,
+				     struct ktop_proc *p)
 {
-	const struct kvmmem_hc_times *hc;
+	__u64 enter, exit;
 	bool map;
 	int i;
 
 	for (i = 0; i < KVMMEM_OP_MAX_HC; i++) {
 		if (i >= t->nr_hc)
 			break;
-		hc = &t->hc[i];
-		map = hc->nr == KVM_HC_MEM_MAP;
+		map = t->hc[i].nr == KVM_HC_MEM_MAP;
 		ktop_count(map ? KTOP_C_HC_MAP : KTOP_C_HC_UNMAP, 1);
-		ktop_result(map ? KTOP_R_HC_MAP : KTOP_R_HC_UNMAP, hc->ret);
-		if (hc->enter_ns && hc->exit_ns >= hc->enter_ns)
-			ktop_latency(tgid, map ? KTOP_OP_HC_MAP : KTOP_OP_HC_UNMAP,
-				     hc->exit_ns - hc->enter_ns);
+		if (t->hc[i].ret)
+			ktop_result(map ? KTOP_R_HC_MAP : KTOP_R_HC_UNMAP,
+				    t->hc[i].ret);
+		else
+			ktop_count(map ? KTOP_C_HC_MAP_OK : KTOP_C_HC_UNMAP_OK, 1);
+		enter = t->hc[i].enter_ns;
+		exit = t->hc[i].exit_ns;
+		if (p && enter && exit >= enter)
+			ktop_hist_add(&p->hc[map ? KTOP_OP_HC_MAP : KTOP_OP_HC_UNMAP],
+				      exit - enter);
 	}
 }
 
@@ -254,7 +313,7 @@ static __always_inline void ktop_ioctl(enum ktop_op op, __u32 tgid,
 }
 
 /* When the mapping was made: the host's answer, else the ioctl's start. */
-static __always_inline __u64 ktop_made_ns(const struct kvmmem_op_times *t)
+static __always_inline __u64 ktop_made_ns(const struct ktop_times *t)
 {
 	__u32 n = t->nr_hc;
 
@@ -265,18 +324,18 @@ static __always_inline __u64 ktop_made_ns(const struct kvmmem_op_times *t)
 	return t->start_ns ? t->start_ns : bpf_ktime_get_ns();
 }
 
-static __always_inline int ktop_map_end(__u64 id, __u32 tgid, int ret,
-					const struct kvmmem_op_times *tp)
+static __always_inline int ktop_map_end(bool btf, __u64 id, __u32 tgid,
+					int ret, const struct kvmmem_op_times *tp)
 {
 	__u32 slot = id & live_mask;
-	struct kvmmem_op_times t;
+	struct ktop_times t;
 	struct ktop_live *l;
 	struct ktop_proc *p;
 
-	ktop_times(&t, tp);
-	ktop_hcs(&t, bpf_get_current_pid_tgid() >> 32);
-	ktop_ioctl(KTOP_OP_MAP, bpf_get_current_pid_tgid() >> 32, t.start_ns);
+	ktop_times(btf, &t, tp);
 	p = ktop_proc(tgid);
+	ktop_hcs(&t, p);
+	ktop_ioctl(KTOP_OP_MAP, tgid, t.start_ns);
 	if (ret) {
 		ktop_count(KTOP_C_ERRORS, 1);
 		ktop_result(KTOP_R_MAP, ret);
@@ -302,13 +361,13 @@ static __always_inline int ktop_map_end(__u64 id, __u32 tgid, int ret,
 }
 
 /*
- * Mapping @id of @tgid is gone (unmapped, torn down or leaked), at
- * @gone_ns (0: not known): a lifetime, if it was made while traced.
+ * Mapping @id of process @p (NULL: its counters are lost) is gone
+ * (unmapped, torn down or leaked), at @gone_ns (0: not known): a
+ * lifetime, if it was made while traced.
  */
-static __always_inline struct ktop_proc *ktop_gone(__u64 id, __u32 tgid,
-						   __u64 gone_ns)
+static __always_inline void ktop_gone(struct ktop_proc *p, __u64 id,
+				      __u64 gone_ns)
 {
-	struct ktop_proc *p = ktop_proc(tgid);
 	__u32 slot = id & live_mask, zero = 0;
 	struct ktop_hist *h;
 	struct ktop_live *l;
@@ -318,59 +377,60 @@ static __always_inline struct ktop_proc *ktop_gone(__u64 id, __u32 tgid,
 		__sync_fetch_and_add(&p->live, -1);
 	l = bpf_map_lookup_elem(&ktop_live, &slot);
 	if (!l || l->id != id)
-		return p;
+		return;
 	l->id = 0;
 	if (!gone_ns || !l->map_ns || gone_ns < l->map_ns)
-		return p;
+		return;
 	h = bpf_map_lookup_elem(&ktop_lifetime, &zero);
 	if (h)
 		ktop_hist_add(h, (gone_ns - l->map_ns) / 1000);
-	return p;
 }
 
 /* When the mapping went: its unmap hypercall, else the start (0: none). */
-static __always_inline __u64 ktop_gone_ns(const struct kvmmem_op_times *t)
+static __always_inline __u64 ktop_gone_ns(const struct ktop_times *t)
 {
 	return t->nr_hc ? t->hc[0].enter_ns : t->start_ns;
 }
 
-static __always_inline int ktop_unmap_end(__u64 id, __u32 tgid, int ret,
-					  const struct kvmmem_op_times *tp)
+static __always_inline int ktop_unmap_end(bool btf, __u64 id, __u32 tgid,
+					  int ret, const struct kvmmem_op_times *tp)
 {
-	struct kvmmem_op_times t;
+	struct ktop_times t;
 	struct ktop_proc *p;
 
-	ktop_times(&t, tp);
-	ktop_hcs(&t, bpf_get_current_pid_tgid() >> 32);
-	ktop_ioctl(KTOP_OP_UNMAP, bpf_get_current_pid_tgid() >> 32, t.start_ns);
+	ktop_times(btf, &t, tp);
+	p = ktop_proc(tgid);
+	ktop_hcs(&t, p);
+	ktop_ioctl(KTOP_OP_UNMAP, tgid, t.start_ns);
 	if (ret) {
 		/* a host failure was already counted by kvmmem_page_leaked */
 		ktop_count(KTOP_C_ERRORS, 1);
 		ktop_result(KTOP_R_UNMAP, ret);
-		p = ktop_proc(tgid);
 		if (p)
 			__sync_fetch_and_add(&p->errors, 1);
 		return 0;
 	}
 	ktop_count(KTOP_C_UNMAPS, 1);
-	p = ktop_gone(id, tgid, ktop_gone_ns(&t));
+	ktop_gone(p, id, ktop_gone_ns(&t));
 	if (p)
 		__sync_fetch_and_add(&p->unmaps, 1);
 	return 0;
 }
 
-static __always_inline int ktop_teardown_unmap(__u64 id, __u32 owner, int ret,
+static __always_inline int ktop_teardown_unmap(bool btf, __u64 id, __u32 owner,
+					       int ret,
 					       const struct kvmmem_op_times *tp)
 {
-	struct kvmmem_op_times t;
+	struct ktop_times t;
 	struct ktop_proc *p;
 
-	ktop_times(&t, tp);
-	ktop_hcs(&t, bpf_get_current_pid_tgid() >> 32);
+	ktop_times(btf, &t, tp);
+	p = ktop_proc(owner);
+	ktop_hcs(&t, p);
 	if (ret)
 		return 0;	/* leaked: counted by kvmmem_page_leaked */
 	ktop_count(KTOP_C_TEARDOWNS, 1);
-	p = ktop_gone(id, owner, ktop_gone_ns(&t));
+	ktop_gone(p, id, ktop_gone_ns(&t));
 	if (p)
 		__sync_fetch_and_add(&p->teardowns, 1);
 	return 0;
@@ -381,7 +441,8 @@ static __always_inline int ktop_page_leaked(__u64 id, __u32 owner)
 	struct ktop_proc *p;
 
 	ktop_count(KTOP_C_LEAKED, 1);
-	p = ktop_gone(id, owner, 0);
+	p = ktop_proc(owner);
+	ktop_gone(p, id, 0);
 	if (p)
 		__sync_fetch_and_add(&p->leaked, 1);
 	return 0;
@@ -393,18 +454,22 @@ static __always_inline int ktop_page_leaked(__u64 id, __u32 owner)
  */
 _Static_assert((KTOP_SLOTS & (KTOP_SLOTS - 1)) == 0, "KTOP_SLOTS: a power of 2");
 
+#ifndef __maybe_unused
+#define __maybe_unused __attribute__((unused))
+#endif
+
 #define KTOP_PROG(tp, body, args...)					\
 SEC("tp_btf/" #tp)							\
-int BPF_PROG(tp##_btf, args) { body; return 0; }			\
+int BPF_PROG(tp##_btf, args) { const bool BTF __maybe_unused = true; body; return 0; }	\
 SEC("raw_tp/" #tp)							\
-int BPF_PROG(tp##_raw, args) { body; return 0; }
+int BPF_PROG(tp##_raw, args) { const bool BTF __maybe_unused = false; body; return 0; }
 
 #define MAPPING_ARGS	u64 id, u32 tgid, u64 gva, u64 gpa, u64 pa, int ret
 #define OP_ARGS		MAPPING_ARGS, const struct kvmmem_op_times *t
 
-KTOP_PROG(kvmmem_map_end, ktop_map_end(id, tgid, ret, t), OP_ARGS)
-KTOP_PROG(kvmmem_unmap_end, ktop_unmap_end(id, tgid, ret, t), OP_ARGS)
-KTOP_PROG(kvmmem_teardown_unmap, ktop_teardown_unmap(id, tgid, ret, t),
+KTOP_PROG(kvmmem_map_end, ktop_map_end(BTF, id, tgid, ret, t), OP_ARGS)
+KTOP_PROG(kvmmem_unmap_end, ktop_unmap_end(BTF, id, tgid, ret, t), OP_ARGS)
+KTOP_PROG(kvmmem_teardown_unmap, ktop_teardown_unmap(BTF, id, tgid, ret, t),
 	  OP_ARGS)
 KTOP_PROG(kvmmem_page_leaked, ktop_page_leaked(id, tgid), MAPPING_ARGS)
 

@@ -37,6 +37,8 @@ enum ktop_op {
 	KTOP_NR_OPS,
 };
 
+#define KTOP_NR_HC_OPS	2	/* the first ops are the hypercalls */
+
 /* System-wide counters (a per-CPU array indexed by these). */
 enum ktop_ctr {
 	KTOP_C_MAPS,		/* MAP ioctls that succeeded */
@@ -50,23 +52,10 @@ enum ktop_ctr {
 	KTOP_C_HC_UNMAP,	/* MEM_UNMAP hypercalls */
 	KTOP_C_MAP_CALLS,	/* MAP ioctls (timed or not, any result) */
 	KTOP_C_UNMAP_CALLS,	/* UNMAP ioctls */
+	KTOP_C_HC_MAP_OK,	/* MEM_MAP hypercalls answered 0 (the others
+				 * are in ktop_results by value) */
+	KTOP_C_HC_UNMAP_OK,	/* MEM_UNMAP hypercalls answered 0 */
 	KTOP_NR_CTRS,
-};
-
-/*
- * Per process (key: __u32 tgid, the mapping's owner): cumulative since
- * the programs were loaded. errors counts the process's own failed
- * ioctls; teardowns, live and leaked count its mappings, whoever closed
- * the file. Pinned pages = live + leaked.
- */
-struct ktop_proc {
-	__u64 maps;
-	__u64 unmaps;
-	__u64 teardowns;
-	__u64 errors;
-	__s64 live;
-	__u64 leaked;
-	char comm[KTOP_COMM_LEN];	/* the owner's, at its first map */
 };
 
 /*
@@ -88,9 +77,30 @@ struct ktop_hist {
 };
 
 /*
+ * Per process (key: __u32 tgid, the mapping's owner): cumulative since
+ * the programs were loaded. errors counts the process's own failed
+ * ioctls; teardowns, live and leaked count its mappings, whoever closed
+ * the file. Pinned pages = live + leaked.
+ */
+struct ktop_proc {
+	__u64 maps;
+	__u64 unmaps;
+	__u64 teardowns;
+	__u64 errors;
+	__s64 live;
+	__u64 leaked;
+	char comm[KTOP_COMM_LEN];	/* the owner's, at its first map */
+	/* its mappings' hypercalls (KTOP_OP_HC_MAP, KTOP_OP_HC_UNMAP),
+	 * whoever made them: here rather than in ktop_hists, a hash
+	 * lookup fewer per operation */
+	struct ktop_hist hc[KTOP_NR_HC_OPS];
+};
+
+/*
  * Answers by value, system-wide (key: struct ktop_result_key, value: a
  * __u64 count): the failed MAP and UNMAP ioctls by errno, and every
- * hypercall by its result (0 included). Entries are never deleted.
+ * hypercall by its result but 0 (counted in KTOP_C_HC_*_OK: a hash
+ * lookup fewer per operation). Entries are never deleted.
  */
 enum ktop_rop {
 	KTOP_R_MAP,		/* MAP ioctl that failed: ret is -errno */

@@ -236,6 +236,7 @@ static int sample_procs(struct guest *g, struct top_sample *s)
 	uint32_t key, next, *prev = NULL;
 	struct top_sample_row *r;
 	struct ktop_proc p;
+	unsigned int op;
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
@@ -253,6 +254,10 @@ static int sample_procs(struct guest *g, struct top_sample *s)
 		r->live = p.live;
 		r->leaked = p.leaked;
 		r->cnt[TOP_LEAKS] = p.leaked;
+		for (op = 0; op < KTOP_NR_HC_OPS; op++) {
+			memcpy(r->hist[op], p.hc[op].slots, sizeof(r->hist[op]));
+			r->hist_sum_ns[op] = p.hc[op].sum_ns;
+		}
 	}
 	return 0;
 }
@@ -267,7 +272,9 @@ static int sample_hists(struct guest *g, struct top_sample *s)
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (key.op >= KTOP_NR_OPS || bpf_map_lookup_elem(fd, &key, &h))
+		/* the hypercalls' are in ktop_procs */
+		if (key.op < KTOP_NR_HC_OPS || key.op >= KTOP_NR_OPS ||
+		    bpf_map_lookup_elem(fd, &key, &h))
 			continue;
 		r = row_of(s, key.tgid);
 		if (!r)
@@ -299,6 +306,15 @@ static void sample_results(struct guest *g, struct top_sample *s)
 			.op = key.op, .ret = key.ret, .count = n,
 		};
 	}
+	/* the hypercalls answered 0 are counted apart */
+	if (s->nr_answers < TOP_MAX_ANSWERS && (n = (uint64_t)ctr(g, KTOP_C_HC_MAP_OK)))
+		s->answers[s->nr_answers++] = (struct top_answer){
+			.op = KTOP_R_HC_MAP, .ret = 0, .count = n,
+		};
+	if (s->nr_answers < TOP_MAX_ANSWERS && (n = (uint64_t)ctr(g, KTOP_C_HC_UNMAP_OK)))
+		s->answers[s->nr_answers++] = (struct top_answer){
+			.op = KTOP_R_HC_UNMAP, .ret = 0, .count = n,
+		};
 }
 
 /* The oldest live mapping per process: a pass over the mmapped slots. */
@@ -406,7 +422,7 @@ static void prune(struct guest *g, struct top_sample *s)
 		}
 		bpf_map_delete_elem(procs, &r->id);
 		forget_base(g, r->id);
-		for (op = 0; op < KTOP_NR_OPS; op++) {
+		for (op = KTOP_NR_HC_OPS; op < KTOP_NR_OPS; op++) {
 			struct ktop_hist_key k = { .tgid = r->id, .op = op };
 
 			bpf_map_delete_elem(hists, &k);

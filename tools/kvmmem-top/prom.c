@@ -561,8 +561,12 @@ static void lifetime(FILE *out, const struct prom_state *p,
 		     1000);
 }
 
-/* Failed ioctls by errno; hypercalls by result (the guest's answers). */
-static void answers(FILE *out, const struct prom_state *p, enum prom_format fmt)
+/*
+ * Failed ioctls by errno (the guest only); hypercalls by the host's
+ * answer, as the guest got it or (@host) as KVM returned it to the VM.
+ */
+static void answers(FILE *out, const struct prom_state *p, enum prom_format fmt,
+		    bool host)
 {
 	static const char *const ops[TOP_NR_ANSWER_OPS] = {
 		[TOP_ANS_MAP] = "MAP", [TOP_ANS_UNMAP] = "UNMAP",
@@ -573,6 +577,8 @@ static void answers(FILE *out, const struct prom_state *p, enum prom_format fmt)
 	char buf[32];
 	size_t i;
 
+	if (host)
+		goto hypercalls;
 	family(out, fmt, "kvmmem_ioctl_errors", COUNTER,
 	       "MAP and UNMAP ioctls that failed, by errno");
 	for (i = 0; i < p->nr_answers; i++) {
@@ -584,6 +590,7 @@ static void answers(FILE *out, const struct prom_state *p, enum prom_format fmt)
 		fprintf(out, "kvmmem_ioctl_errors_total{op=\"%s\",errno=\"%s\"} %"
 			PRIu64 "\n", ops[a->op], name, a->count);
 	}
+hypercalls:
 	family(out, fmt, "kvmmem_hypercall_results", COUNTER,
 	       "Hypercalls by operation and the host's answer");
 	for (i = 0; i < p->nr_answers; i++) {
@@ -591,7 +598,8 @@ static void answers(FILE *out, const struct prom_state *p, enum prom_format fmt)
 
 		if (a->op != TOP_ANS_HC_MAP && a->op != TOP_ANS_HC_UNMAP)
 			continue;
-		name = kvmmem_trace_result_name(KT_HC_EXIT, a->ret, buf);
+		name = kvmmem_trace_result_name(host ? KT_KVM_HC_EXIT : KT_HC_EXIT,
+						a->ret, buf);
 		fprintf(out, "kvmmem_hypercall_results_total{op=\"%s\",result=\"%s\"} %"
 			PRIu64 "\n", ops[a->op], name, a->count);
 	}
@@ -637,8 +645,7 @@ int prom_write(FILE *out, const struct prom_state *p,
 		if (p->d->hc_ops & (1U << op))
 			fprintf(out, "kvmmem_hypercalls_total{op=\"%s\"} %" PRIu64
 				"\n", p->d->op_names[op], p->calls[op]);
-	if (!host)
-		answers(out, p, fmt);
+	answers(out, p, fmt, host);
 	histogram(out, p, fmt, true);
 	histogram(out, p, fmt, false);
 	lifetime(out, p, fmt);

@@ -147,6 +147,7 @@ W=$(mktemp -d) || exit 1	# recordings in guest RAM, not on the 9p share
 trap 'rm -rf "$W"' EXIT
 
 [[ -x $MAPBENCH && -x $TRACE && -x $KTOP ]] || { echo "bench: build first (make bench)" >&2; exit 1; }
+ip link set lo up 2>/dev/null	# the exporter's scraper talks to 127.0.0.1
 BENCH=("$MAPBENCH" --levels 16 --pairs "$PAIRS" --rounds 11)
 command -v trace-cmd >/dev/null || echo "bench: no trace-cmd"
 command -v bpftrace >/dev/null || echo "bench: no bpftrace"
