@@ -226,6 +226,7 @@ static __always_inline void ktop_times(bool btf, struct ktop_times *t,
 	if (btf) {
 		t->start_ns = tp->start_ns;
 		t->nr_hc = tp->nr_hc;
+		#pragma unroll
 		for (i = 0; i < KVMMEM_OP_MAX_HC; i++) {
 			if (i >= t->nr_hc)
 				break;
@@ -240,6 +241,7 @@ static __always_inline void ktop_times(bool btf, struct ktop_times *t,
 		return;
 	t->start_ns = head[0];
 	t->nr_hc = (__u32)head[1];
+	#pragma unroll
 	for (i = 0; i < KVMMEM_OP_MAX_HC; i++) {
 		if (i >= t->nr_hc)
 			break;
@@ -266,6 +268,7 @@ static __always_inline void ktop_hcs(const struct ktop_times *t,
 	bool map;
 	int i;
 
+	#pragma unroll
 	for (i = 0; i < KVMMEM_OP_MAX_HC; i++) {
 		if (i >= t->nr_hc)
 			break;
