@@ -2,24 +2,29 @@
 /*
  * kvmmem_top.bpf.c - in-kernel aggregation for kvmmem-top: per-process
  * counters, per-process per-operation log2 latency histograms, a table of
- * live mappings with their map time, and system-wide counters.
+ * live mappings with their map time, a histogram of mapping lifetimes,
+ * and system-wide counters.
  *
  * Nothing goes to user space per event: kvmmem-top reads the maps once
  * per interval. Updates that do not fit (a map full) are counted in
  * KTOP_C_DROPS, which kvmmem-top shows.
  *
- * Cost: the hot path reads no clock but jiffies (inlined by the
- * verifier). Hypercall latency needs two bpf_ktime_get_ns() calls,
- * which cost ~1 us each where the clocksource is HPET (QEMU TCG): so
- * a call is timed only if no call of its operation was timed on this
+ * One program run per operation: only the end tracepoints are attached
+ * (kvmmem_map_end, kvmmem_unmap_end, kvmmem_teardown_unmap, and
+ * kvmmem_page_leaked). Their struct kvmmem_op_times argument carries
+ * what the driver measured while they were enabled: the operation's
+ * start and each hypercall's enter and exit time, arguments and answer
+ * (kernel/kvmmem_op_times.h). So every hypercall is timed and counted
+ * without a program on the hypercall tracepoints and without a clock
+ * read here; the live table keeps a mapping's time from the same clock.
+ * Only the ioctls' own latency (end - start_ns) needs a clock read at
+ * the end, which costs ~1 us where the clocksource is HPET (QEMU TCG):
+ * so an ioctl is timed only if no ioctl of its kind was timed on this
  * CPU in the last time_gap_jiffies jiffies (see kvmmem_top.h).
  *
- * The MAP and UNMAP ioctls are not timed (their _start tracepoints are
- * not attached: two programs fewer per map+unmap pair); the hypercalls,
- * which is where the host answers, are.
- *
- * Each program exists as tp_btf and as raw_tp (all tracepoint arguments
- * are scalars); user space loads one set (kvmmem_bpf_autoload()).
+ * Each program exists as tp_btf and as raw_tp; both read the timings
+ * with bpf_probe_read_kernel() (raw_tp has no BTF to read them with).
+ * User space loads one set (kvmmem_bpf_autoload()).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -27,8 +32,9 @@
 
 #include "kvmmem_top.h"
 #include "kvmmem_uapi.bpf.h"
+#include "../kernel/kvmmem_op_times.h"
 
-/* Time at most one call per op per CPU per this many jiffies; 0: all. */
+/* Time at most one ioctl per op per CPU per this many jiffies; 0: all. */
 const volatile __u64 time_gap_jiffies = 1;
 
 /* Per-CPU system-wide counters, indexed by enum ktop_ctr. */
@@ -60,6 +66,14 @@ struct {
 	__type(value, __u64);
 } ktop_results SEC(".maps");
 
+/* Lifetimes of the mappings made and gone while traced (slot: log2 us). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ktop_hist);
+} ktop_lifetime SEC(".maps");
+
 /*
  * Live mappings made while traced, a slot per mapping id modulo the
  * size (a power of two, set by user space: --max-live): an array is a
@@ -76,21 +90,9 @@ struct {
 	__type(value, struct ktop_live);
 } ktop_live SEC(".maps");
 
-/*
- * Start time of a timed call in progress: key (thread id << 8) | op. LRU:
- * a start whose end this CPU did not see (the thread migrated) ages out.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, __u64);
-} ktop_start SEC(".maps");
-
-/* Per CPU and op: when the next call may be timed, and one in flight. */
+/* Per CPU and timed ioctl op: when the next one may be timed. */
 struct ktop_gate {
 	__u64 next_jiffies[KTOP_NR_OPS];
-	__u32 timing[KTOP_NR_OPS];
 };
 
 struct {
@@ -99,14 +101,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ktop_gate);
 } ktop_gates SEC(".maps");
-
-/* [0]: the first (jiffies, ns) pair taken, [1]: the latest. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__type(value, struct ktop_clock);
-} ktop_clock SEC(".maps");
 
 static __always_inline void ktop_count(enum ktop_ctr c, __s64 n)
 {
@@ -131,77 +125,24 @@ static __always_inline __u32 ktop_log2(__u64 v)
 	return r;
 }
 
-static __always_inline __u64 ktop_start_key(enum ktop_op op)
+/* One value @v into histogram @h: its log2 slot, and the sum. */
+static __always_inline void ktop_hist_add(struct ktop_hist *h, __u64 v)
 {
-	return ((bpf_get_current_pid_tgid() & 0xffffffffULL) << 8) | op;
+	__u64 slot = ktop_log2(v);
+
+	if (slot >= KTOP_SLOTS)
+		slot = KTOP_SLOTS - 1;
+	/* the mask is a no-op the verifier needs to bound the index */
+	__sync_fetch_and_add(&h->slots[slot & (KTOP_SLOTS - 1)], 1);
+	__sync_fetch_and_add(&h->sum_ns, v);
 }
 
-static __always_inline struct ktop_gate *ktop_gate(void)
+/* A latency of @op in process @tgid: into its histogram. */
+static __always_inline void ktop_latency(__u32 tgid, enum ktop_op op,
+					 __u64 delta)
 {
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&ktop_gates, &zero);
-}
-
-/* Keep (jiffies, ns) pairs for user space to convert jiffies with. */
-static __always_inline void ktop_clock_pair(__u64 jiffies, __u64 ns)
-{
-	struct ktop_clock *c;
-	__u32 key = 0;
-
-	c = bpf_map_lookup_elem(&ktop_clock, &key);
-	if (c && !c->ns) {
-		c->jiffies = jiffies;
-		c->ns = ns;
-	}
-	key = 1;
-	c = bpf_map_lookup_elem(&ktop_clock, &key);
-	if (c) {
-		c->jiffies = jiffies;
-		c->ns = ns;
-	}
-}
-
-/* A call of @op starts in the current thread: time it, if its turn. */
-static __always_inline void ktop_op_start(enum ktop_op op)
-{
-	struct ktop_gate *g = ktop_gate();
-	__u64 key, ts, now = bpf_jiffies64();
-
-	if (!g || op >= KTOP_NR_OPS)
-		return;
-	if (time_gap_jiffies && now < g->next_jiffies[op])
-		return;
-	g->next_jiffies[op] = now + time_gap_jiffies;
-	key = ktop_start_key(op);
-	ts = bpf_ktime_get_ns();
-	ktop_clock_pair(now, ts);
-	if (bpf_map_update_elem(&ktop_start, &key, &ts, BPF_ANY))
-		ktop_count(KTOP_C_DROPS, 1);
-	else
-		g->timing[op] = 1;
-}
-
-/* The end of @op in the current thread: into its process's histogram. */
-static __always_inline void ktop_op_end(enum ktop_op op)
-{
-	struct ktop_hist_key hk = {
-		.tgid = bpf_get_current_pid_tgid() >> 32,
-		.op = op,
-	};
-	struct ktop_gate *g = ktop_gate();
-	__u64 key, *start, delta, slot;
+	struct ktop_hist_key hk = { .tgid = tgid, .op = op };
 	struct ktop_hist *h;
-
-	if (!g || op >= KTOP_NR_OPS || !g->timing[op])
-		return;		/* no timed call in flight on this CPU */
-	g->timing[op] = 0;
-	key = ktop_start_key(op);
-	start = bpf_map_lookup_elem(&ktop_start, &key);
-	if (!start)
-		return;		/* another thread's, or before we attached */
-	delta = bpf_ktime_get_ns() - *start;
-	bpf_map_delete_elem(&ktop_start, &key);
 
 	h = bpf_map_lookup_elem(&ktop_hists, &hk);
 	if (!h) {
@@ -214,12 +155,7 @@ static __always_inline void ktop_op_end(enum ktop_op op)
 			return;
 		}
 	}
-	slot = ktop_log2(delta);
-	if (slot >= KTOP_SLOTS)
-		slot = KTOP_SLOTS - 1;
-	/* the mask is a no-op the verifier needs to bound the index */
-	__sync_fetch_and_add(&h->slots[slot & (KTOP_SLOTS - 1)], 1);
-	__sync_fetch_and_add(&h->sum_ns, delta);
+	ktop_hist_add(h, delta);
 }
 
 /* One more answer @ret to @op (enum ktop_rop). */
@@ -244,26 +180,165 @@ static __always_inline void ktop_result(__u32 op, long ret)
 static __always_inline struct ktop_proc *ktop_proc(__u32 tgid)
 {
 	struct ktop_proc *p = bpf_map_lookup_elem(&ktop_procs, &tgid);
-	struct ktop_proc init = {};
+	static const struct ktop_proc zero;	/* too big for the stack */
 
 	if (p)
 		return p;
-	if ((bpf_get_current_pid_tgid() >> 32) == tgid)
-		bpf_get_current_comm(init.comm, sizeof(init.comm));
-	bpf_map_update_elem(&ktop_procs, &tgid, &init, BPF_NOEXIST);
+	bpf_map_update_elem(&ktop_procs, &tgid, &zero, BPF_NOEXIST);
 	p = bpf_map_lookup_elem(&ktop_procs, &tgid);
-	if (!p)
+	if (!p) {
 		ktop_count(KTOP_C_DROPS, 1);
+		return NULL;
+	}
+	if ((bpf_get_current_pid_tgid() >> 32) == tgid && !p->comm[0])
+		bpf_get_current_comm(p->comm, sizeof(p->comm));
 	return p;
 }
 
-static __always_inline int ktop_map_end(__u64 id, __u32 tgid, int ret)
+/*
+ * What kvmmem-top needs of the ending operation's timings: its start and
+ * each hypercall's nr, times and answer (not the arguments).
+ */
+struct ktop_times {
+	__u64 start_ns;
+	__u32 nr_hc;
+	struct {
+		__u64 enter_ns, exit_ns;
+		__s64 ret;
+		__u32 nr;
+	} hc[KVMMEM_OP_MAX_HC];
+};
+
+/*
+ * The timings @tp into @t (0s: none): tp_btf reads the fields it needs
+ * through BTF (plain loads), raw_tp copies the struct's first hypercall
+ * with bpf_probe_read_kernel() (it has no BTF), and the second only
+ * when there is one (a MAP the driver undid).
+ */
+static __always_inline void ktop_times(bool btf, struct ktop_times *t,
+				       const struct kvmmem_op_times *tp)
+{
+	struct kvmmem_hc_times hc;
+	__u64 head[2];
+	int i;
+
+	__builtin_memset(t, 0, sizeof(*t));
+	if (btf) {
+		t->start_ns = tp->start_ns;
+		t->nr_hc = tp->nr_hc;
+		#pragma unroll
+		for (i = 0; i < KVMMEM_OP_MAX_HC; i++) {
+			if (i >= t->nr_hc)
+				break;
+			t->hc[i].enter_ns = tp->hc[i].enter_ns;
+			t->hc[i].exit_ns = tp->hc[i].exit_ns;
+			t->hc[i].ret = tp->hc[i].ret;
+			t->hc[i].nr = tp->hc[i].nr;
+		}
+		return;
+	}
+	if (bpf_probe_read_kernel(head, sizeof(head), tp))
+		return;
+	t->start_ns = head[0];
+	t->nr_hc = (__u32)head[1];
+	#pragma unroll
+	for (i = 0; i < KVMMEM_OP_MAX_HC; i++) {
+		if (i >= t->nr_hc)
+			break;
+		if (bpf_probe_read_kernel(&hc, sizeof(hc), &tp->hc[i])) {
+			t->nr_hc = i;
+			break;
+		}
+		t->hc[i].enter_ns = hc.enter_ns;
+		t->hc[i].exit_ns = hc.exit_ns;
+		t->hc[i].ret = hc.ret;
+		t->hc[i].nr = hc.nr;
+	}
+}
+
+/*
+ * The hypercalls of the ending operation: every one counted, by result
+ * (0 in a per-CPU counter, the rest by value), and timed into the
+ * histograms of @p, the process whose mapping it was.
+ */
+static __always_inline void ktop_hcs(const struct ktop_times *t,
+				     struct ktop_proc *p)
+{
+	__u64 enter, exit;
+	bool map;
+	int i;
+
+	#pragma unroll
+	for (i = 0; i < KVMMEM_OP_MAX_HC; i++) {
+		if (i >= t->nr_hc)
+			break;
+		map = t->hc[i].nr == KVM_HC_MEM_MAP;
+		ktop_count(map ? KTOP_C_HC_MAP : KTOP_C_HC_UNMAP, 1);
+		if (t->hc[i].ret)
+			ktop_result(map ? KTOP_R_HC_MAP : KTOP_R_HC_UNMAP,
+				    t->hc[i].ret);
+		else
+			ktop_count(map ? KTOP_C_HC_MAP_OK : KTOP_C_HC_UNMAP_OK, 1);
+		enter = t->hc[i].enter_ns;
+		exit = t->hc[i].exit_ns;
+		if (p && enter && exit >= enter)
+			ktop_hist_add(&p->hc[map ? KTOP_OP_HC_MAP : KTOP_OP_HC_UNMAP],
+				      exit - enter);
+	}
+}
+
+/*
+ * The ioctl @op of process @tgid that started at @start_ns (0: not
+ * measured, counted but not timed) ends now: timed if its turn.
+ */
+static __always_inline void ktop_ioctl(enum ktop_op op, __u32 tgid,
+				       __u64 start_ns)
+{
+	__u32 zero = 0;
+	struct ktop_gate *g;
+	__u64 now, end;
+
+	ktop_count(op == KTOP_OP_MAP ? KTOP_C_MAP_CALLS : KTOP_C_UNMAP_CALLS, 1);
+	if (!start_ns)
+		return;
+	g = bpf_map_lookup_elem(&ktop_gates, &zero);
+	if (!g || op >= KTOP_NR_OPS)
+		return;
+	if (time_gap_jiffies) {
+		now = bpf_jiffies64();
+		if (now < g->next_jiffies[op])
+			return;
+		g->next_jiffies[op] = now + time_gap_jiffies;
+	}
+	end = bpf_ktime_get_ns();
+	if (end >= start_ns)
+		ktop_latency(tgid, op, end - start_ns);
+}
+
+/* When the mapping was made: the host's answer, else the ioctl's start. */
+static __always_inline __u64 ktop_made_ns(const struct ktop_times *t)
+{
+	__u32 n = t->nr_hc;
+
+	if (n == 1)
+		return t->hc[0].exit_ns;
+	if (n == 2)
+		return t->hc[1].exit_ns;
+	return t->start_ns ? t->start_ns : bpf_ktime_get_ns();
+}
+
+static __always_inline int ktop_map_end(bool btf, __u64 id, __u32 tgid,
+					int ret, const struct kvmmem_op_times *tp)
 {
 	__u32 slot = id & live_mask;
+	struct ktop_times t;
 	struct ktop_live *l;
 	struct ktop_proc *p;
 
+	ktop_times(btf, &t, tp);
 	p = ktop_proc(tgid);
+	ktop_hcs(&t, p);
+	ktop_ioctl(KTOP_OP_MAP, tgid, t.start_ns);
 	if (ret) {
 		ktop_count(KTOP_C_ERRORS, 1);
 		ktop_result(KTOP_R_MAP, ret);
@@ -282,56 +357,83 @@ static __always_inline int ktop_map_end(__u64 id, __u32 tgid, int ret)
 		return 0;
 	if (l->id)
 		ktop_count(KTOP_C_DROPS, 1);	/* a live one's age is lost */
-	l->jiffies = bpf_jiffies64();
+	l->map_ns = ktop_made_ns(&t);
 	l->tgid = tgid;
 	l->id = id;
 	return 0;
 }
 
-/* Mapping @id of @tgid is gone (unmapped, torn down or leaked). */
-static __always_inline struct ktop_proc *ktop_gone(__u64 id, __u32 tgid)
+/*
+ * Mapping @id of process @p (NULL: its counters are lost) is gone
+ * (unmapped, torn down or leaked), at @gone_ns (0: not known): a
+ * lifetime, if it was made while traced.
+ */
+static __always_inline void ktop_gone(struct ktop_proc *p, __u64 id,
+				      __u64 gone_ns)
 {
-	struct ktop_proc *p = ktop_proc(tgid);
-	__u32 slot = id & live_mask;
+	__u32 slot = id & live_mask, zero = 0;
+	struct ktop_hist *h;
 	struct ktop_live *l;
 
 	ktop_count(KTOP_C_LIVE, -1);
 	if (p)
 		__sync_fetch_and_add(&p->live, -1);
 	l = bpf_map_lookup_elem(&ktop_live, &slot);
-	if (l && l->id == id)
-		l->id = 0;
-	return p;
+	if (!l || l->id != id)
+		return;
+	l->id = 0;
+	if (!gone_ns || !l->map_ns || gone_ns < l->map_ns)
+		return;
+	h = bpf_map_lookup_elem(&ktop_lifetime, &zero);
+	if (h)
+		ktop_hist_add(h, (gone_ns - l->map_ns) / 1000);
 }
 
-static __always_inline int ktop_unmap_end(__u64 id, __u32 tgid, int ret)
+/* When the mapping went: its unmap hypercall, else the start (0: none). */
+static __always_inline __u64 ktop_gone_ns(const struct ktop_times *t)
 {
+	return t->nr_hc ? t->hc[0].enter_ns : t->start_ns;
+}
+
+static __always_inline int ktop_unmap_end(bool btf, __u64 id, __u32 tgid,
+					  int ret, const struct kvmmem_op_times *tp)
+{
+	struct ktop_times t;
 	struct ktop_proc *p;
 
+	ktop_times(btf, &t, tp);
+	p = ktop_proc(tgid);
+	ktop_hcs(&t, p);
+	ktop_ioctl(KTOP_OP_UNMAP, tgid, t.start_ns);
 	if (ret) {
 		/* a host failure was already counted by kvmmem_page_leaked */
 		ktop_count(KTOP_C_ERRORS, 1);
 		ktop_result(KTOP_R_UNMAP, ret);
-		p = ktop_proc(tgid);
 		if (p)
 			__sync_fetch_and_add(&p->errors, 1);
 		return 0;
 	}
 	ktop_count(KTOP_C_UNMAPS, 1);
-	p = ktop_gone(id, tgid);
+	ktop_gone(p, id, ktop_gone_ns(&t));
 	if (p)
 		__sync_fetch_and_add(&p->unmaps, 1);
 	return 0;
 }
 
-static __always_inline int ktop_teardown_unmap(__u64 id, __u32 owner, int ret)
+static __always_inline int ktop_teardown_unmap(bool btf, __u64 id, __u32 owner,
+					       int ret,
+					       const struct kvmmem_op_times *tp)
 {
+	struct ktop_times t;
 	struct ktop_proc *p;
 
+	ktop_times(btf, &t, tp);
+	p = ktop_proc(owner);
+	ktop_hcs(&t, p);
 	if (ret)
 		return 0;	/* leaked: counted by kvmmem_page_leaked */
 	ktop_count(KTOP_C_TEARDOWNS, 1);
-	p = ktop_gone(id, owner);
+	ktop_gone(p, id, ktop_gone_ns(&t));
 	if (p)
 		__sync_fetch_and_add(&p->teardowns, 1);
 	return 0;
@@ -342,22 +444,11 @@ static __always_inline int ktop_page_leaked(__u64 id, __u32 owner)
 	struct ktop_proc *p;
 
 	ktop_count(KTOP_C_LEAKED, 1);
-	p = ktop_gone(id, owner);
+	p = ktop_proc(owner);
+	ktop_gone(p, id, 0);
 	if (p)
 		__sync_fetch_and_add(&p->leaked, 1);
 	return 0;
-}
-
-static __always_inline enum ktop_op ktop_hc_op(__u32 nr)
-{
-	return nr == KVM_HC_MEM_MAP ? KTOP_OP_HC_MAP : KTOP_OP_HC_UNMAP;
-}
-
-static __always_inline void ktop_hc_exit(__u32 nr, long ret)
-{
-	ktop_count(nr == KVM_HC_MEM_MAP ? KTOP_C_HC_MAP : KTOP_C_HC_UNMAP, 1);
-	ktop_result(nr == KVM_HC_MEM_MAP ? KTOP_R_HC_MAP : KTOP_R_HC_UNMAP, ret);
-	ktop_op_end(ktop_hc_op(nr));
 }
 
 /*
@@ -366,21 +457,23 @@ static __always_inline void ktop_hc_exit(__u32 nr, long ret)
  */
 _Static_assert((KTOP_SLOTS & (KTOP_SLOTS - 1)) == 0, "KTOP_SLOTS: a power of 2");
 
+#ifndef __maybe_unused
+#define __maybe_unused __attribute__((unused))
+#endif
+
 #define KTOP_PROG(tp, body, args...)					\
 SEC("tp_btf/" #tp)							\
-int BPF_PROG(tp##_btf, args) { body; return 0; }			\
+int BPF_PROG(tp##_btf, args) { const bool BTF __maybe_unused = true; body; return 0; }	\
 SEC("raw_tp/" #tp)							\
-int BPF_PROG(tp##_raw, args) { body; return 0; }
+int BPF_PROG(tp##_raw, args) { const bool BTF __maybe_unused = false; body; return 0; }
 
 #define MAPPING_ARGS	u64 id, u32 tgid, u64 gva, u64 gpa, u64 pa, int ret
-#define HC_ARGS		u64 id, u32 nr, u64 a0, u64 a1, u64 a2, long ret
+#define OP_ARGS		MAPPING_ARGS, const struct kvmmem_op_times *t
 
-KTOP_PROG(kvmmem_map_end, ktop_map_end(id, tgid, ret), MAPPING_ARGS)
-KTOP_PROG(kvmmem_unmap_end, ktop_unmap_end(id, tgid, ret), MAPPING_ARGS)
-KTOP_PROG(kvmmem_teardown_unmap, ktop_teardown_unmap(id, tgid, ret),
-	  MAPPING_ARGS)
+KTOP_PROG(kvmmem_map_end, ktop_map_end(BTF, id, tgid, ret, t), OP_ARGS)
+KTOP_PROG(kvmmem_unmap_end, ktop_unmap_end(BTF, id, tgid, ret, t), OP_ARGS)
+KTOP_PROG(kvmmem_teardown_unmap, ktop_teardown_unmap(BTF, id, tgid, ret, t),
+	  OP_ARGS)
 KTOP_PROG(kvmmem_page_leaked, ktop_page_leaked(id, tgid), MAPPING_ARGS)
-KTOP_PROG(kvmmem_hypercall_enter, ktop_op_start(ktop_hc_op(nr)), HC_ARGS)
-KTOP_PROG(kvmmem_hypercall_exit, ktop_hc_exit(nr, ret), HC_ARGS)
 
 char LICENSE[] SEC("license") = "GPL";

@@ -19,18 +19,25 @@
 #define KTOP_SLOTS	32
 
 /*
- * Timed operations: one latency histogram each, per process. Timing
- * costs two clock reads, which are slow where the clocksource is
- * (HPET under QEMU TCG: ~1 us each): so at most one call per operation
- * per CPU per `time_gap_jiffies` jiffies is timed (0: every call), and
- * the histograms are a sample. Calls are counted exactly (KTOP_C_HC_*).
+ * Timed operations: one latency histogram each, per process. The
+ * hypercalls are all timed, from the times the driver measured
+ * (struct kvmmem_op_times: no clock read in BPF). The ioctls' own
+ * latency needs a clock read at their end, slow where the clocksource
+ * is (HPET under QEMU TCG: ~1 us): so at most one ioctl per operation
+ * per CPU per `time_gap_jiffies` jiffies is timed (0: every one), and
+ * their histograms are a sample. Calls are counted exactly
+ * (KTOP_C_HC_*, KTOP_C_*_CALLS).
  */
 enum ktop_op {
 	KTOP_OP_HC_MAP,		/* hypercall KVM_HC_MEM_MAP: enter -> exit */
 	KTOP_OP_HC_UNMAP,	/* hypercall KVM_HC_MEM_UNMAP (UNMAP ioctl
 				 * and teardown): enter -> exit */
+	KTOP_OP_MAP,		/* MAP ioctl: start -> end (a sample) */
+	KTOP_OP_UNMAP,		/* UNMAP ioctl: start -> end (a sample) */
 	KTOP_NR_OPS,
 };
+
+#define KTOP_NR_HC_OPS	2	/* the first ops are the hypercalls */
 
 /* System-wide counters (a per-CPU array indexed by these). */
 enum ktop_ctr {
@@ -43,17 +50,30 @@ enum ktop_ctr {
 	KTOP_C_DROPS,		/* updates lost: a map was full */
 	KTOP_C_HC_MAP,		/* MEM_MAP hypercalls (all, timed or not) */
 	KTOP_C_HC_UNMAP,	/* MEM_UNMAP hypercalls */
+	KTOP_C_MAP_CALLS,	/* MAP ioctls (timed or not, any result) */
+	KTOP_C_UNMAP_CALLS,	/* UNMAP ioctls */
+	KTOP_C_HC_MAP_OK,	/* MEM_MAP hypercalls answered 0 (the others
+				 * are in ktop_results by value) */
+	KTOP_C_HC_UNMAP_OK,	/* MEM_UNMAP hypercalls answered 0 */
 	KTOP_NR_CTRS,
 };
 
 /*
- * A (jiffies, CLOCK_MONOTONIC ns) pair read together, for turning the
- * jiffies of ktop_live into times: the first one the programs took
- * (ktop_clock[0]) and the latest (ktop_clock[1]).
+ * A latency histogram of one operation of one process (ktop_hists), and
+ * the system-wide histogram of mapping lifetimes (ktop_lifetime, one
+ * entry: slots and sum in microseconds, from the MAP's hypercall answer
+ * to the UNMAP's or teardown's hypercall, for the mappings both made
+ * and gone while traced; leaked ones are not in it).
  */
-struct ktop_clock {
-	__u64 jiffies;
-	__u64 ns;
+struct ktop_hist_key {
+	__u32 tgid;	/* the process in whose context the operation ran */
+	__u32 op;	/* enum ktop_op */
+};
+
+struct ktop_hist {
+	__u64 slots[KTOP_SLOTS];
+	__u64 sum_ns;	/* of the values in slots, for Prometheus' _sum
+			 * (ktop_lifetime: microseconds) */
 };
 
 /*
@@ -70,23 +90,17 @@ struct ktop_proc {
 	__s64 live;
 	__u64 leaked;
 	char comm[KTOP_COMM_LEN];	/* the owner's, at its first map */
-};
-
-/* A latency histogram of one operation of one process. */
-struct ktop_hist_key {
-	__u32 tgid;	/* the process in whose context the operation ran */
-	__u32 op;	/* enum ktop_op */
-};
-
-struct ktop_hist {
-	__u64 slots[KTOP_SLOTS];
-	__u64 sum_ns;	/* of the latencies in slots, for Prometheus' _sum */
+	/* its mappings' hypercalls (KTOP_OP_HC_MAP, KTOP_OP_HC_UNMAP),
+	 * whoever made them: here rather than in ktop_hists, a hash
+	 * lookup fewer per operation */
+	struct ktop_hist hc[KTOP_NR_HC_OPS];
 };
 
 /*
  * Answers by value, system-wide (key: struct ktop_result_key, value: a
  * __u64 count): the failed MAP and UNMAP ioctls by errno, and every
- * hypercall by its result (0 included). Entries are never deleted.
+ * hypercall by its result but 0 (counted in KTOP_C_HC_*_OK: a hash
+ * lookup fewer per operation). Entries are never deleted.
  */
 enum ktop_rop {
 	KTOP_R_MAP,		/* MAP ioctl that failed: ret is -errno */
@@ -110,7 +124,7 @@ struct ktop_result_key {
  */
 struct ktop_live {
 	__u64 id;
-	__u64 jiffies;	/* at its MAP's end (reading jiffies is free) */
+	__u64 map_ns;	/* CLOCK_MONOTONIC: the host's answer to its MAP */
 	__u32 tgid;	/* owner */
 	__u32 pad;
 };

@@ -41,12 +41,22 @@ struct fake {
 	uint64_t n;
 };
 
+static bool with_run_time;
+
 static int fake_sample(struct top_source *src, struct top_sample *s)
 {
 	struct fake *f = (struct fake *)src;
 	struct top_sample_row *r;
 
 	f->n++;
+	/* as if kernel.bpf_stats_enabled were 1: 1.5 us, 3 runs a sample */
+	s->bpf_stats = with_run_time ? TOP_BPF_ON : TOP_BPF_OFF;
+	s->bpf_run_ns = with_run_time ? f->n * 1500 : 0;
+	s->bpf_runs = with_run_time ? f->n * 3 : 0;
+	/* a mapping of 3 ms gone per sample, since the first one */
+	s->have_lifetime = true;
+	s->lifetime[11] = f->n;		/* [2048, 4095] us */
+	s->lifetime_sum_us = f->n * 3000;
 	s->ts_ns = kvmmem_mono_ns();
 	r = top_sample_row_add(s, 1234);
 	if (!r)
@@ -65,14 +75,6 @@ static int fake_check(struct top_source *src, char *why, size_t len)
 	return 0;
 }
 
-/* As if kernel.bpf_stats_enabled were 1: 1.5 us per sample. */
-static int fake_bpf_run_time(struct top_source *src, uint64_t *run_ns)
-{
-	*run_ns = ((struct fake *)src)->n * 1500;
-	return 0;
-}
-
-static bool with_run_time;
 static pid_t child = -1;
 static uint16_t port;
 static char textfile[64];
@@ -98,8 +100,6 @@ static void start(const char *tf, unsigned int timeout_ms)
 		struct fake f = { .src = { .desc = &desc, .attach = "fake",
 					   .sample = fake_sample,
 					   .check = fake_check } };
-		if (with_run_time)
-			f.src.bpf_run_time = fake_bpf_run_time;
 		int status;
 
 		kvmmem_catch_stop_signals();
@@ -259,6 +259,7 @@ Test(exporter, no_bpf_run_time_while_the_kernel_does_not_count_it)
 	start(NULL, 0);
 	r = get("/metrics", NULL);
 	cr_assert_null(strstr(r, "kvmmem_bpf_run_seconds_total"));
+	cr_assert_null(strstr(r, "kvmmem_bpf_runs_total"));
 	free(r);
 }
 
@@ -272,6 +273,23 @@ Test(exporter, bpf_run_time_in_seconds_when_the_source_has_it)
 	v = strstr(r, "\nkvmmem_bpf_run_seconds_total 0.0000");
 	cr_assert_not_null(v, "%s", r);
 	cr_assert_not_null(strstr(r, "# TYPE kvmmem_bpf_run_seconds_total counter\n"));
+	cr_assert_not_null(strstr(r, "\nkvmmem_bpf_runs_total "), "%s", r);
+	cr_assert_null(strstr(r, "\nkvmmem_bpf_runs_total 0\n"), "runs are counted");
+	free(r);
+}
+
+Test(exporter, the_sources_mapping_lifetimes_are_a_histogram_in_seconds)
+{
+	char *r;
+
+	start(NULL, 0);
+	r = get("/metrics", NULL);
+	cr_assert_not_null(strstr(r, "# TYPE kvmmem_mapping_lifetime_seconds histogram\n"),
+			   "%s", r);
+	cr_assert_not_null(strstr(r, "\nkvmmem_mapping_lifetime_seconds_bucket{le=\"0.002047999\"} 0\n"),
+			   "%s", r);
+	cr_assert_null(strstr(r, "\nkvmmem_mapping_lifetime_seconds_bucket{le=\"0.004095999\"} 0\n"),
+		       "the 3 ms lifetimes are in the 4.095999 ms bucket: %s", r);
 	free(r);
 }
 

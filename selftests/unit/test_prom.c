@@ -18,8 +18,9 @@ static const struct top_desc desc = {
 	.id_key = "pid",
 	.name_key = "comm",
 	.rows_key = "processes",
-	.nr_ops = 1,
-	.op_names = { "MEM_MAP" },
+	.nr_ops = 2,
+	.op_names = { "MEM_MAP", "MAP" },
+	.hc_ops = 1,		/* MEM_MAP; MAP is an ioctl */
 };
 
 static const struct prom_self self = { .version = "1", .attach = "tp_btf",
@@ -143,7 +144,7 @@ static const char expected_om[] =
 "# TYPE kvmmem_hypercall_results counter\n"
 "kvmmem_hypercall_results_total{op=\"MEM_MAP\",result=\"ok\"} 11\n"
 "kvmmem_hypercall_results_total{op=\"MEM_MAP\",result=\"KVM_ENOSYS\"} 1\n"
-"# HELP kvmmem_hypercall_duration_seconds kvmmem hypercalls, as the guest sees them (a sample unless --time-all)\n"
+"# HELP kvmmem_hypercall_duration_seconds kvmmem hypercalls, as the guest sees them (every one)\n"
 "# TYPE kvmmem_hypercall_duration_seconds histogram\n"
 "# UNIT kvmmem_hypercall_duration_seconds seconds\n"
 "kvmmem_hypercall_duration_seconds_bucket{op=\"MEM_MAP\",le=\"0.000000001\"} 1\n"
@@ -180,6 +181,80 @@ static const char expected_om[] =
 "kvmmem_hypercall_duration_seconds_bucket{op=\"MEM_MAP\",le=\"+Inf\"} 12\n"
 "kvmmem_hypercall_duration_seconds_sum{op=\"MEM_MAP\"} 3.000015001\n"
 "kvmmem_hypercall_duration_seconds_count{op=\"MEM_MAP\"} 12\n"
+"# HELP kvmmem_ioctl_duration_seconds MAP and UNMAP ioctls, start to end (a sample unless --time-all)\n"
+"# TYPE kvmmem_ioctl_duration_seconds histogram\n"
+"# UNIT kvmmem_ioctl_duration_seconds seconds\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.000000001\"} 0\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.000000003\"} 0\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.000000007\"} 0\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.000000015\"} 0\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.000000031\"} 0\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.000000063\"} 0\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.000000127\"} 0\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.000000255\"} 0\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.000000511\"} 0\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.000001023\"} 0\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.000002047\"} 0\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.000004095\"} 2\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.000008191\"} 2\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.000016383\"} 2\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.000032767\"} 2\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.000065535\"} 2\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.000131071\"} 2\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.000262143\"} 2\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.000524287\"} 2\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.001048575\"} 2\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.002097151\"} 2\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.004194303\"} 2\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.008388607\"} 2\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.016777215\"} 2\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.033554431\"} 2\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.067108863\"} 2\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.134217727\"} 2\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.268435455\"} 2\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"0.536870911\"} 2\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"1.073741823\"} 2\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"2.147483647\"} 2\n"
+"kvmmem_ioctl_duration_seconds_bucket{op=\"MAP\",le=\"+Inf\"} 2\n"
+"kvmmem_ioctl_duration_seconds_sum{op=\"MAP\"} 0.000005\n"
+"kvmmem_ioctl_duration_seconds_count{op=\"MAP\"} 2\n"
+"# HELP kvmmem_mapping_lifetime_seconds Lifetimes of the mappings made and unmapped (UNMAP or teardown) while traced, MAP's hypercall answer to the unmapping hypercall\n"
+"# TYPE kvmmem_mapping_lifetime_seconds histogram\n"
+"# UNIT kvmmem_mapping_lifetime_seconds seconds\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"0.000001999\"} 1\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"0.000003999\"} 1\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"0.000007999\"} 1\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"0.000015999\"} 1\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"0.000031999\"} 1\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"0.000063999\"} 1\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"0.000127999\"} 1\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"0.000255999\"} 1\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"0.000511999\"} 1\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"0.001023999\"} 1\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"0.002047999\"} 1\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"0.004095999\"} 1\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"0.008191999\"} 1\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"0.016383999\"} 1\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"0.032767999\"} 1\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"0.065535999\"} 1\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"0.131071999\"} 1\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"0.262143999\"} 1\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"0.524287999\"} 1\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"1.048575999\"} 1\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"2.097151999\"} 3\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"4.194303999\"} 3\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"8.388607999\"} 3\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"16.777215999\"} 3\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"33.554431999\"} 3\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"67.108863999\"} 3\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"134.217727999\"} 3\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"268.435455999\"} 3\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"536.870911999\"} 3\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"1073.741823999\"} 3\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"2147.483647999\"} 3\n"
+"kvmmem_mapping_lifetime_seconds_bucket{le=\"+Inf\"} 4\n"
+"kvmmem_mapping_lifetime_seconds_sum 2150.483648\n"
+"kvmmem_mapping_lifetime_seconds_count 4\n"
 "# HELP kvmmem_lost_updates Updates the BPF programs lost (a map was full)\n"
 "# TYPE kvmmem_lost_updates counter\n"
 "kvmmem_lost_updates_total 4\n"
@@ -218,6 +293,14 @@ static void known_model(void)
 	frame.hist[0][10] = 10;		/* [1024, 2047] ns */
 	frame.hist[0][31] = 1;		/* 2^31 ns and more */
 	frame.hist_sum_ns[0] = 3000015001ULL;
+	frame.lat[1].calls = 13;	/* MAP ioctls, 2 of them timed */
+	frame.hist[1][11] = 2;		/* [2048, 4095] ns */
+	frame.hist_sum_ns[1] = 5000;
+	frame.have_lifetime = true;
+	frame.lifetime[0] = 1;		/* [0, 1] us: [0, 1999] ns */
+	frame.lifetime[20] = 2;		/* [2^20, 2^21 - 1] us */
+	frame.lifetime[31] = 1;		/* 2^31 us and more */
+	frame.lifetime_sum_us = 2147483648ULL + 3000000;
 	/* in no order: the exposition sorts them */
 	frame.answers[0] = (struct top_answer){ TOP_ANS_HC_MAP, -1000, 1 };
 	frame.answers[1] = (struct top_answer){ TOP_ANS_UNMAP, -ENOENT, 2 };
@@ -268,6 +351,32 @@ Test(prom, first_and_last_slot_are_the_edge_buckets)
 			      "{op=\"MEM_MAP\",le=\"+Inf\"}"), 10);
 	cr_assert_eq(value_of("kvmmem_hypercall_duration_seconds_count"
 			      "{op=\"MEM_MAP\"}"), 10);
+}
+
+Test(prom, lifetime_slots_are_whole_microseconds_to_the_last_ns)
+{
+	cr_assert_eq(prom_init(&st, &desc, 0, false), 0);
+	frame_of(0, 0, 0);
+	cr_assert_eq(prom_update(&st, &frame), 0);
+	cr_assert_null(strstr(write_text(PROM_TEXT), "kvmmem_mapping_lifetime"),
+		       "no lifetime histogram from a source without one");
+	frame.have_lifetime = true;
+	frame.lifetime[0] = 2;		/* 0 and 1 us: 0 to 1999 ns */
+	frame.lifetime[30] = 3;		/* [2^30, 2^31 - 1] us */
+	frame.lifetime[31] = 5;		/* 2^31 us and more */
+	frame.lifetime_sum_us = 7;
+	cr_assert_eq(prom_update(&st, &frame), 0);
+	cr_assert_eq(value_of("kvmmem_mapping_lifetime_seconds_bucket{le=\"0.000001999\"}"), 2);
+	cr_assert_eq(value_of("kvmmem_mapping_lifetime_seconds_bucket{le=\"1073.741823999\"}"), 2);
+	cr_assert_eq(value_of("kvmmem_mapping_lifetime_seconds_bucket{le=\"2147.483647999\"}"), 5);
+	cr_assert_eq(value_of("kvmmem_mapping_lifetime_seconds_bucket{le=\"+Inf\"}"), 10);
+	cr_assert_eq(value_of("kvmmem_mapping_lifetime_seconds_count"), 10);
+	cr_assert_not_null(strstr(write_text(PROM_TEXT),
+				  "kvmmem_mapping_lifetime_seconds_sum 0.000007\n"));
+	/* the kernel's histogram is cumulative: a later frame replaces it */
+	frame.lifetime[31] = 6;
+	cr_assert_eq(prom_update(&st, &frame), 0);
+	cr_assert_eq(value_of("kvmmem_mapping_lifetime_seconds_count"), 11);
 }
 
 Test(prom, histograms_add_up_the_intervals_of_every_frame)

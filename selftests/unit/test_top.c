@@ -244,53 +244,38 @@ Test(top_sample, reset_keeps_the_memory_and_drops_the_rows)
 	top_sample_free(&cur);
 }
 
-/* ---------------------------------------------------------- jiffies */
+/* ------------------------------------------------------------ bpf cost */
 
-Test(top_jiffies, hz_is_measured_between_pairs_and_snapped)
+Test(top_frame, bpf_cost_is_per_second_and_per_run_over_the_interval)
 {
-	struct top_jiffy_clock jc;
-
-	/* 1000 jiffies in 4.0012 s: HZ=250 */
-	top_jiffy_clock_init(&jc, 5000, 10 * SEC, 6000, 10 * SEC + 4001200000ULL);
-	cr_assert_eq(jc.ns_per_jiffy, 4000000);
-	/* 500 jiffies in 0.499 s: HZ=1000 */
-	top_jiffy_clock_init(&jc, 100, SEC, 600, SEC + 499000000ULL);
-	cr_assert_eq(jc.ns_per_jiffy, 1000000);
-	/* 200 jiffies in 2 s: HZ=100 */
-	top_jiffy_clock_init(&jc, 0, SEC, 200, 3 * SEC);
-	cr_assert_eq(jc.ns_per_jiffy, 10000000);
+	prev.ts_ns = 0;
+	cur.ts_ns = 2 * SEC;
+	prev.bpf_stats = cur.bpf_stats = TOP_BPF_ON;
+	prev.bpf_run_ns = 1000;
+	prev.bpf_runs = 10;
+	cur.bpf_run_ns = 9000;		/* 8000 ns in 2 s, 40 runs */
+	cur.bpf_runs = 50;
+	cr_assert_eq(top_frame_build(&desc, &prev, &cur, 0, &frame), 0);
+	cr_assert_eq(frame.bpf_stats, TOP_BPF_ON);
+	cr_assert_eq(frame.bpf_run_ns, 9000);
+	cr_assert_eq(frame.bpf_runs, 50);
+	cr_assert_float_eq(frame.bpf_ns_per_s, 4000.0, 1e-9);
+	cr_assert_float_eq(frame.bpf_ns_per_run, 200.0, 1e-9);
 }
 
-Test(top_jiffies, pairs_too_close_or_missing_give_4ms)
+Test(top_frame, bpf_cost_off_or_without_runs_has_no_figures)
 {
-	struct top_jiffy_clock jc;
-
-	top_jiffy_clock_init(&jc, 1000, SEC, 1099, SEC + 99000000ULL);
-	cr_assert_eq(jc.ns_per_jiffy, 4000000, "99 jiffies apart");
-	top_jiffy_clock_init(&jc, 0, 0, 5000, 7 * SEC);
-	cr_assert_eq(jc.ns_per_jiffy, 4000000, "no first pair");
-	cr_assert_eq(jc.jiffies, 5000);
-	cr_assert_eq(jc.ns, 7 * SEC);
-}
-
-Test(top_jiffies, converts_around_the_latest_pair)
-{
-	struct top_jiffy_clock jc;
-
-	top_jiffy_clock_init(&jc, 0, 0, 1000, 100 * SEC);	/* 4 ms */
-	cr_assert_eq(top_jiffies_to_ns(&jc, 1000), 100 * SEC);
-	cr_assert_eq(top_jiffies_to_ns(&jc, 750), 99 * SEC);
-	cr_assert_eq(top_jiffies_to_ns(&jc, 1250), 101 * SEC);
-}
-
-Test(top_jiffies, no_pair_or_before_0_is_0)
-{
-	struct top_jiffy_clock jc;
-
-	top_jiffy_clock_init(&jc, 0, 0, 0, 0);
-	cr_assert_eq(top_jiffies_to_ns(&jc, 12345), 0);
-	top_jiffy_clock_init(&jc, 0, 0, 1000, SEC);		/* 4 ms */
-	cr_assert_eq(top_jiffies_to_ns(&jc, 0), 0, "4 s before a 1 s clock");
+	cur.ts_ns = SEC;
+	cur.bpf_stats = TOP_BPF_OFF;
+	cur.bpf_run_ns = 5;	/* left from before: not shown */
+	cr_assert_eq(top_frame_build(&desc, NULL, &cur, 0, &frame), 0);
+	cr_assert_eq(frame.bpf_stats, TOP_BPF_OFF);
+	cr_assert_float_eq(frame.bpf_ns_per_s, 0.0, 1e-9);
+	top_frame_free(&frame);
+	cur.bpf_stats = TOP_BPF_ON;
+	cur.bpf_run_ns = 0;
+	cr_assert_eq(top_frame_build(&desc, NULL, &cur, 0, &frame), 0);
+	cr_assert_float_eq(frame.bpf_ns_per_run, 0.0, 1e-9, "0 runs: 0, not NaN");
 }
 
 /* ------------------------------------------------------ sort and filter */
@@ -489,6 +474,23 @@ Test(top_fmt, header_lines_in_order_then_none)
 	cr_assert_not(top_fmt_header(&desc, &frame, 4, NULL, NULL, buf, sizeof(buf)));
 }
 
+Test(top_fmt, header_says_the_bpf_cost_or_that_it_is_not_counted)
+{
+	char buf[256];
+
+	frame_for_text();
+	frame.bpf_stats = TOP_BPF_ON;
+	frame.bpf_ns_per_s = 12345.0;
+	frame.bpf_ns_per_run = 410.4;
+	cr_assert(top_fmt_header(&desc, &frame, 1, NULL, NULL, buf, sizeof(buf)));
+	cr_assert_str_eq(buf, "Mappings: 12 live, 13 pinned, 1 leaked   drops: 0"
+			 "   bpf: 12.3 us/s, 410 ns/run");
+	frame.bpf_stats = TOP_BPF_OFF;
+	cr_assert(top_fmt_header(&desc, &frame, 1, NULL, NULL, buf, sizeof(buf)));
+	cr_assert_str_eq(buf, "Mappings: 12 live, 13 pinned, 1 leaked   drops: 0"
+			 "   bpf: cost not counted (kernel.bpf_stats_enabled=0)");
+}
+
 /* A frame of @d's with @n rows @r, as JSON or as text. */
 static char *capture(const struct top_desc *d, const struct top_row *r,
 		     size_t n, bool json)
@@ -529,6 +531,28 @@ Test(top_json, one_object_on_one_line_with_totals_latency_and_rows)
 		"\"errors\":1,\"map_s\":2.500,\"unmap_s\":1.500,\"errors_s\":0.500,"
 		"\"timed\":4,\"p50_ns\":1536,\"p99_ns\":3072,"
 		"\"oldest_age_ns\":1000,\"oldest_partial\":false}]}\n");
+	free(text);
+}
+
+Test(top_json, the_bpf_cost_is_an_object_with_stats_false_when_off)
+{
+	char *text;
+
+	frame_for_text();
+	frame.bpf_stats = TOP_BPF_ON;
+	frame.bpf_run_ns = 7000;
+	frame.bpf_runs = 20;
+	frame.bpf_ns_per_s = 1750.0;
+	frame.bpf_ns_per_run = 350.0;
+	text = capture(&desc, NULL, 0, true);
+	cr_assert_not_null(strstr(text, ",\"bpf\":{\"stats\":true,\"run_ns\":7000,"
+				  "\"runs\":20,\"ns_per_s\":1750.0,"
+				  "\"ns_per_run\":350.0},\"latency\":"), "%s", text);
+	free(text);
+	frame.bpf_stats = TOP_BPF_OFF;
+	text = capture(&desc, NULL, 0, true);
+	cr_assert_not_null(strstr(text, ",\"bpf\":{\"stats\":false},\"latency\":"),
+			   "%s", text);
 	free(text);
 }
 

@@ -194,6 +194,43 @@ Test(top_host, answers_by_value_per_vm_and_op)
 	cr_assert_str_eq(top_host_desc.result_name(0, buf), "ok");
 }
 
+/* --host --prometheus: the answers of every VM, by op and KVM's result. */
+Test(top_host, answers_of_every_vm_are_the_exporters_results)
+{
+	struct top_frame f = { 0 };
+	struct prom_state p;
+	char *text = NULL;
+	size_t len;
+	FILE *out;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		call(500, 32, 0x1000 + i, 10, -1000);
+	call(501, 32, 0x9000, 10, -1000);
+	call(501, 32, 0xa000, 10, 0);
+	call(501, 33, 0xa000, 10, 0);
+	cr_assert_eq(top_host_sample(&h, now, 0, &s), 0);
+	cr_assert_eq(s.nr_answers, 3);
+	cr_assert_eq(top_frame_build(&top_host_desc, NULL, &s, 0, &f), 0);
+	cr_assert_eq(prom_init(&p, &top_host_desc, 2, true), 0);
+	cr_assert_eq(prom_update(&p, &f), 0);
+	out = open_memstream(&text, &len);
+	cr_assert_not_null(out);
+	cr_assert_eq(prom_write(out, &p, &(struct prom_self){ .version = "1" },
+			       PROM_TEXT), 0);
+	fclose(out);
+	cr_assert_not_null(strstr(text, "kvmmem_hypercall_results_total{op=\"MEM_MAP\","
+				  "result=\"KVM_ENOSYS\"} 4\n"), "%s", text);
+	cr_assert_not_null(strstr(text, "kvmmem_hypercall_results_total{op=\"MEM_MAP\","
+				  "result=\"ok\"} 1\n"));
+	cr_assert_not_null(strstr(text, "kvmmem_hypercall_results_total{op=\"MEM_UNMAP\","
+				  "result=\"ok\"} 1\n"));
+	cr_assert_null(strstr(text, "kvmmem_ioctl_errors"), "no ioctls on a host");
+	free(text);
+	prom_free(&p);
+	top_frame_free(&f);
+}
+
 /* --host --prometheus: a series per VM, labelled vmm_pid and vm. */
 Test(top_host, prometheus_series_per_vm_with_exact_latency_sums)
 {

@@ -157,8 +157,9 @@ static int sample(struct exporter *e, struct top_source *src,
 		kvmmem_warn("reading the BPF maps: %s", strerror(-err));
 		return err;
 	}
-	if (src->bpf_run_time)
-		e->self.have_bpf_run = !src->bpf_run_time(src, &e->self.bpf_run_ns);
+	e->self.have_bpf_run = cur->bpf_stats == TOP_BPF_ON;
+	e->self.bpf_run_ns = cur->bpf_run_ns;
+	e->self.bpf_runs = cur->bpf_runs;
 	/* the first frame has every count since the programs were loaded */
 	err = top_frame_build(src->desc, first ? NULL : prev, cur, cur->ts_ns, &f);
 	if (!err)

@@ -40,8 +40,6 @@ static const struct kvmmem_bpf_tp tracepoints[] = {
 	{ "kvmmem_unmap_end", "kvmmem" },
 	{ "kvmmem_teardown_unmap", "kvmmem" },
 	{ "kvmmem_page_leaked", "kvmmem" },
-	{ "kvmmem_hypercall_enter", "kvmmem" },
-	{ "kvmmem_hypercall_exit", "kvmmem" },
 };
 
 #define NR_TRACEPOINTS	(sizeof(tracepoints) / sizeof(tracepoints[0]))
@@ -57,7 +55,11 @@ const struct top_desc guest_top_desc = {
 	.op_names = {
 		[KTOP_OP_HC_MAP] = KVMMEM_HC_MAP_NAME,
 		[KTOP_OP_HC_UNMAP] = KVMMEM_HC_UNMAP_NAME,
+		[KTOP_OP_MAP] = "MAP",
+		[KTOP_OP_UNMAP] = "UNMAP",
 	},
+	/* the exporter's kvmmem_hypercall_duration_seconds; the rest ioctls */
+	.hc_ops = (1U << KTOP_OP_HC_MAP) | (1U << KTOP_OP_HC_UNMAP),
 	/* a row's P50/P99: how fast the host answers that process */
 	.row_ops = (1U << KTOP_OP_HC_MAP) | (1U << KTOP_OP_HC_UNMAP),
 };
@@ -82,18 +84,6 @@ struct guest {
 	size_t live_bytes;
 	uint32_t max_live;	/* its slots */
 };
-
-/* ktop_clock's first and latest (jiffies, ns) pairs, as a conversion. */
-static void read_clock(struct guest *g, struct top_jiffy_clock *jc)
-{
-	struct ktop_clock c[2] = { 0 };
-	uint32_t k;
-
-	for (k = 0; k < 2; k++)
-		bpf_map__lookup_elem(g->skel->maps.ktop_clock, &k, sizeof(k),
-				     &c[k], sizeof(c[k]), 0);
-	top_jiffy_clock_init(jc, c[0].jiffies, c[0].ns, c[1].jiffies, c[1].ns);
-}
 
 static struct top_sample_row *row_of(struct top_sample *s, uint32_t tgid)
 {
@@ -246,6 +236,7 @@ static int sample_procs(struct guest *g, struct top_sample *s)
 	uint32_t key, next, *prev = NULL;
 	struct top_sample_row *r;
 	struct ktop_proc p;
+	unsigned int op;
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
@@ -263,6 +254,10 @@ static int sample_procs(struct guest *g, struct top_sample *s)
 		r->live = p.live;
 		r->leaked = p.leaked;
 		r->cnt[TOP_LEAKS] = p.leaked;
+		for (op = 0; op < KTOP_NR_HC_OPS; op++) {
+			memcpy(r->hist[op], p.hc[op].slots, sizeof(r->hist[op]));
+			r->hist_sum_ns[op] = p.hc[op].sum_ns;
+		}
 	}
 	return 0;
 }
@@ -277,7 +272,9 @@ static int sample_hists(struct guest *g, struct top_sample *s)
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (key.op >= KTOP_NR_OPS || bpf_map_lookup_elem(fd, &key, &h))
+		/* the hypercalls' are in ktop_procs */
+		if (key.op < KTOP_NR_HC_OPS || key.op >= KTOP_NR_OPS ||
+		    bpf_map_lookup_elem(fd, &key, &h))
 			continue;
 		r = row_of(s, key.tgid);
 		if (!r)
@@ -309,23 +306,30 @@ static void sample_results(struct guest *g, struct top_sample *s)
 			.op = key.op, .ret = key.ret, .count = n,
 		};
 	}
+	/* the hypercalls answered 0 are counted apart */
+	if (s->nr_answers < TOP_MAX_ANSWERS && (n = (uint64_t)ctr(g, KTOP_C_HC_MAP_OK)))
+		s->answers[s->nr_answers++] = (struct top_answer){
+			.op = KTOP_R_HC_MAP, .ret = 0, .count = n,
+		};
+	if (s->nr_answers < TOP_MAX_ANSWERS && (n = (uint64_t)ctr(g, KTOP_C_HC_UNMAP_OK)))
+		s->answers[s->nr_answers++] = (struct top_answer){
+			.op = KTOP_R_HC_UNMAP, .ret = 0, .count = n,
+		};
 }
 
 /* The oldest live mapping per process: a pass over the mmapped slots. */
 static void sample_live(struct guest *g, struct top_sample *s,
 			uint64_t *known)
 {
-	struct top_jiffy_clock jc;
-	uint64_t id, jiffies, ts;
+	uint64_t id, ts;
 	uint32_t i, tgid;
 	size_t j;
 
-	read_clock(g, &jc);
 	for (i = 0; i < g->max_live; i++) {
 		id = g->live[i].id;
 		if (!id)
 			continue;
-		jiffies = g->live[i].jiffies;
+		ts = g->live[i].map_ns;
 		tgid = g->live[i].tgid;
 		if (g->live[i].id != id)
 			continue;	/* reused while we read it */
@@ -334,12 +338,40 @@ static void sample_live(struct guest *g, struct top_sample *s,
 		if (j == s->n)
 			continue;	/* its row was pruned */
 		known[j]++;
-		ts = top_jiffies_to_ns(&jc, jiffies);
 		if (!ts || ts < g->t_start)
 			ts = g->t_start;	/* made after we attached */
 		if (!s->rows[j].oldest_ns || ts < s->rows[j].oldest_ns)
 			s->rows[j].oldest_ns = ts;
 	}
+}
+
+/* The lifetimes of the mappings made and gone while traced. */
+static void sample_lifetime(struct guest *g, struct top_sample *s)
+{
+	struct ktop_hist h;
+	uint32_t key = 0;
+
+	if (bpf_map__lookup_elem(g->skel->maps.ktop_lifetime, &key, sizeof(key),
+				 &h, sizeof(h), 0))
+		return;
+	memcpy(s->lifetime, h.slots, sizeof(h.slots));
+	s->lifetime_sum_us = h.sum_ns;
+	s->have_lifetime = true;
+}
+
+/* The programs' own cost, if the kernel counts it (bpf_stats_enabled). */
+static void sample_bpf_cost(struct guest *g, struct top_sample *s)
+{
+	char *text = NULL;
+	bool on;
+
+	on = kvmmem_read_file("/proc/sys/kernel/bpf_stats_enabled", &text) > 0 &&
+	     text[0] != '0';
+	free(text);
+	s->bpf_stats = TOP_BPF_OFF;
+	if (on && !kvmmem_bpf_run_stats(g->skel->obj, &s->bpf_run_ns,
+					&s->bpf_runs))
+		s->bpf_stats = TOP_BPF_ON;
 }
 
 static bool was_dead(struct guest *g, uint32_t tgid)
@@ -390,7 +422,7 @@ static void prune(struct guest *g, struct top_sample *s)
 		}
 		bpf_map_delete_elem(procs, &r->id);
 		forget_base(g, r->id);
-		for (op = 0; op < KTOP_NR_OPS; op++) {
+		for (op = KTOP_NR_HC_OPS; op < KTOP_NR_OPS; op++) {
 			struct ktop_hist_key k = { .tgid = r->id, .op = op };
 
 			bpf_map_delete_elem(hists, &k);
@@ -455,6 +487,10 @@ static int guest_sample(struct top_source *src, struct top_sample *s)
 	s->drops = (uint64_t)ctr(g, KTOP_C_DROPS);
 	s->calls[KTOP_OP_HC_MAP] = (uint64_t)ctr(g, KTOP_C_HC_MAP);
 	s->calls[KTOP_OP_HC_UNMAP] = (uint64_t)ctr(g, KTOP_C_HC_UNMAP);
+	s->calls[KTOP_OP_MAP] = (uint64_t)ctr(g, KTOP_C_MAP_CALLS);
+	s->calls[KTOP_OP_UNMAP] = (uint64_t)ctr(g, KTOP_C_UNMAP_CALLS);
+	sample_lifetime(g, s);
+	sample_bpf_cost(g, s);
 	/* system-wide gauges: the driver's, which count what predates us */
 	if (!kvmmem_stats_read(NULL, &st)) {
 		if (!kvmmem_stats_get_u64(&st, "live_mappings", &v))
@@ -484,30 +520,6 @@ static int guest_check(struct top_source *src, char *why, size_t len)
 	snprintf(why, len, "the kvmmem module was unloaded: nothing left to "
 		 "watch (load it and start kvmmem-top again)");
 	return -ENODEV;
-}
-
-static int guest_bpf_run_time(struct top_source *src, uint64_t *run_ns)
-{
-	struct guest *g = (struct guest *)src;
-	struct bpf_program *p;
-	char *text = NULL;
-	bool on;
-
-	on = kvmmem_read_file("/proc/sys/kernel/bpf_stats_enabled", &text) > 0 &&
-	     text[0] != '0';
-	free(text);
-	if (!on)
-		return -ENODATA;
-	*run_ns = 0;
-	bpf_object__for_each_program(p, g->skel->obj) {
-		struct bpf_prog_info info = { 0 };
-		__u32 len = sizeof(info);
-		int fd = bpf_program__fd(p);
-
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
-			*run_ns += info.run_time_ns;
-	}
-	return 0;
 }
 
 static void guest_close(struct top_source *src)
@@ -603,7 +615,6 @@ int guest_source_open(const struct guest_opts *opts, struct top_source **srcp)
 	g->src.attach = raw_tp ? "raw_tp" : "tp_btf";
 	g->src.sample = guest_sample;
 	g->src.check = guest_check;
-	g->src.bpf_run_time = guest_bpf_run_time;
 	g->src.close = guest_close;
 	g->max_live = opts->max_live;
 

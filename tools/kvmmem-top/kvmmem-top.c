@@ -169,9 +169,11 @@ static const char doc[] =
 "\n"
 "The header has the totals: live mappings, pinned and leaked pages (the\n"
 "driver's own counters), maps, unmaps and errors per second, p50/p99 of\n"
-"the MEM_MAP and MEM_UNMAP hypercalls over the interval (a sample: at\n"
-"most one call per operation per CPU per jiffy is timed, unless\n"
-"--time-all) and updates BPF lost (drops). A row per process:\n"
+"the MEM_MAP and MEM_UNMAP hypercalls (every one) and of the MAP and\n"
+"UNMAP ioctls (a sample: at most one per operation per CPU per jiffy is\n"
+"timed, unless --time-all) over the interval, updates BPF lost (drops),\n"
+"and kvmmem-top's own in-kernel BPF cost per second and per program run\n"
+"(while sysctl kernel.bpf_stats_enabled=1). A row per process:\n"
 "PID, COMMAND, LIVE mappings, PINNED pages (live + leaked), MAP/s,\n"
 "UNMAP/s (UNMAPs + teardowns), ERR/s, P50/P99 of its hypercalls, and the\n"
 "age of its OLDEST live mapping ('+': older than kvmmem-top).\n"
@@ -244,9 +246,9 @@ static const struct argp_option options[] = {
 	{ "max-live", OPT_MAX_LIVE, "N", 0, "Slots of the live-mapping table, "
 	  "a power of two (default 262144): a mapping that outlives N later "
 	  "ones loses its age (a drop)", 0 },
-	{ "time-all", OPT_TIME_ALL, NULL, 0, "Time every hypercall (default: "
-	  "at most one per operation per CPU per jiffy: the clock may be slow "
-	  "to read)", 0 },
+	{ "time-all", OPT_TIME_ALL, NULL, 0, "Time every MAP and UNMAP ioctl "
+	  "(default: at most one per operation per CPU per jiffy: the clock "
+	  "may be slow to read; hypercalls are all timed either way)", 0 },
 	{ "force-raw-tp", OPT_FORCE_RAW_TP, NULL, 0, "Attach raw_tp programs "
 	  "even when module BTF allows tp_btf", 0 },
 	{ "host", OPT_HOST, NULL, 0, "On a KVM host: a row per VM (its VMM "

@@ -37,12 +37,6 @@ struct top_source {
 	 * gone for good, with @why set to one line saying so.
 	 */
 	int (*check)(struct top_source *src, char *why, size_t len);
-	/*
-	 * Optional (NULL: none): the in-kernel run time of the source's BPF
-	 * programs so far in @run_ns; 0, or -ENODATA while the kernel does
-	 * not count it (sysctl kernel.bpf_stats_enabled=0).
-	 */
-	int (*bpf_run_time)(struct top_source *src, uint64_t *run_ns);
 	void (*close)(struct top_source *src);
 };
 

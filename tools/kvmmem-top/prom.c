@@ -282,6 +282,12 @@ int prom_update(struct prom_state *p, const struct top_frame *f)
 			p->other_age_ns = max_u64(p->other_age_ns, f->rows[i].age_ns);
 
 	p->drops = max_u64(p->drops, f->drops);
+	if (f->have_lifetime) {
+		/* cumulative in the kernel, where it never restarts */
+		memcpy(p->lifetime, f->lifetime, sizeof(p->lifetime));
+		p->lifetime_sum_us = f->lifetime_sum_us;
+		p->have_lifetime = true;
+	}
 	update_answers(p, f);
 	for (op = 0; op < p->d->nr_ops && op < TOP_MAX_OPS; op++) {
 		p->calls[op] += f->lat[op].calls;
@@ -489,37 +495,78 @@ static void row_gauge(FILE *out, const struct prom_state *p,
 	}
 }
 
-static void histogram(FILE *out, const struct prom_state *p,
-		      enum prom_format fmt)
+/*
+ * The cumulative buckets of log2 slots @slots counting integers of
+ * @unit_ns ns (slot i: [2^i, 2^(i+1)) units, the last one the rest):
+ * le=(2^(i+1) * unit_ns - 1) ns, exactly; @op: the op label, or NULL.
+ */
+static void log2_buckets(FILE *out, const char *name, const char *op,
+			 const uint64_t slots[TOP_SLOTS], uint64_t sum_ns,
+			 uint64_t unit_ns)
 {
-	static const char name[] = "kvmmem_hypercall_duration_seconds";
-	unsigned int op, i;
+	char sec[32], lab[64];
+	unsigned int i;
 	uint64_t cum;
-	char sec[32];
 
-	family(out, fmt, name, HISTOGRAM, p->d == &top_host_desc ?
-	       "The host's handling of kvmmem hypercalls, VM exit to VM entry" :
-	       "kvmmem hypercalls, as the guest sees them (a sample unless "
-	       "--time-all)");
-	for (op = 0; op < p->d->nr_ops && op < TOP_MAX_OPS; op++) {
-		const char *o = p->d->op_names[op];
-
-		for (i = 0, cum = 0; i < TOP_SLOTS - 1; i++) {
-			cum += p->hist[op][i];
-			fprintf(out, "%s_bucket{op=\"%s\",le=\"%s\"} %" PRIu64 "\n",
-				name, o, prom_fmt_seconds(sec, (2ULL << i) - 1), cum);
-		}
-		cum += p->hist[op][TOP_SLOTS - 1];
-		fprintf(out, "%s_bucket{op=\"%s\",le=\"+Inf\"} %" PRIu64 "\n",
-			name, o, cum);
-		fprintf(out, "%s_sum{op=\"%s\"} %s\n", name, o,
-			prom_fmt_seconds(sec, p->hist_sum_ns[op]));
-		fprintf(out, "%s_count{op=\"%s\"} %" PRIu64 "\n", name, o, cum);
+	if (op)
+		snprintf(lab, sizeof(lab), "op=\"%s\",", op);
+	else
+		lab[0] = '\0';
+	for (i = 0, cum = 0; i < TOP_SLOTS - 1; i++) {
+		cum += slots[i];
+		fprintf(out, "%s_bucket{%sle=\"%s\"} %" PRIu64 "\n", name, lab,
+			prom_fmt_seconds(sec, (2ULL << i) * unit_ns - 1), cum);
 	}
+	cum += slots[TOP_SLOTS - 1];
+	fprintf(out, "%s_bucket{%sle=\"+Inf\"} %" PRIu64 "\n", name, lab, cum);
+	if (op)
+		snprintf(lab, sizeof(lab), "{op=\"%s\"}", op);
+	fprintf(out, "%s_sum%s %s\n", name, lab, prom_fmt_seconds(sec, sum_ns));
+	fprintf(out, "%s_count%s %" PRIu64 "\n", name, lab, cum);
 }
 
-/* Failed ioctls by errno; hypercalls by result (the guest's answers). */
-static void answers(FILE *out, const struct prom_state *p, enum prom_format fmt)
+/* The latency histograms of the ops that are (@hc) or are not hypercalls. */
+static void histogram(FILE *out, const struct prom_state *p,
+		      enum prom_format fmt, bool hc)
+{
+	const char *name = hc ? "kvmmem_hypercall_duration_seconds" :
+			   "kvmmem_ioctl_duration_seconds";
+	unsigned int op;
+
+	if (!hc && !(((1U << p->d->nr_ops) - 1) & ~p->d->hc_ops))
+		return;		/* no ioctl is timed */
+	family(out, fmt, name, HISTOGRAM, hc ? (p->d == &top_host_desc ?
+	       "The host's handling of kvmmem hypercalls, VM exit to VM entry" :
+	       "kvmmem hypercalls, as the guest sees them (every one)") :
+	       "MAP and UNMAP ioctls, start to end (a sample unless "
+	       "--time-all)");
+	for (op = 0; op < p->d->nr_ops && op < TOP_MAX_OPS; op++)
+		if (!(p->d->hc_ops & (1U << op)) == !hc)
+			log2_buckets(out, name, p->d->op_names[op], p->hist[op],
+				     p->hist_sum_ns[op], 1);
+}
+
+/* Mapping lifetimes: the log2 slots count microseconds. */
+static void lifetime(FILE *out, const struct prom_state *p,
+		     enum prom_format fmt)
+{
+	static const char name[] = "kvmmem_mapping_lifetime_seconds";
+
+	if (!p->have_lifetime)
+		return;
+	family(out, fmt, name, HISTOGRAM,
+	       "Lifetimes of the mappings made and unmapped (UNMAP or teardown) "
+	       "while traced, MAP's hypercall answer to the unmapping hypercall");
+	log2_buckets(out, name, NULL, p->lifetime, p->lifetime_sum_us * 1000,
+		     1000);
+}
+
+/*
+ * Failed ioctls by errno (the guest only); hypercalls by the host's
+ * answer, as the guest got it or (@host) as KVM returned it to the VM.
+ */
+static void answers(FILE *out, const struct prom_state *p, enum prom_format fmt,
+		    bool host)
 {
 	static const char *const ops[TOP_NR_ANSWER_OPS] = {
 		[TOP_ANS_MAP] = "MAP", [TOP_ANS_UNMAP] = "UNMAP",
@@ -530,6 +577,8 @@ static void answers(FILE *out, const struct prom_state *p, enum prom_format fmt)
 	char buf[32];
 	size_t i;
 
+	if (host)
+		goto hypercalls;
 	family(out, fmt, "kvmmem_ioctl_errors", COUNTER,
 	       "MAP and UNMAP ioctls that failed, by errno");
 	for (i = 0; i < p->nr_answers; i++) {
@@ -541,6 +590,7 @@ static void answers(FILE *out, const struct prom_state *p, enum prom_format fmt)
 		fprintf(out, "kvmmem_ioctl_errors_total{op=\"%s\",errno=\"%s\"} %"
 			PRIu64 "\n", ops[a->op], name, a->count);
 	}
+hypercalls:
 	family(out, fmt, "kvmmem_hypercall_results", COUNTER,
 	       "Hypercalls by operation and the host's answer");
 	for (i = 0; i < p->nr_answers; i++) {
@@ -548,7 +598,8 @@ static void answers(FILE *out, const struct prom_state *p, enum prom_format fmt)
 
 		if (a->op != TOP_ANS_HC_MAP && a->op != TOP_ANS_HC_UNMAP)
 			continue;
-		name = kvmmem_trace_result_name(KT_HC_EXIT, a->ret, buf);
+		name = kvmmem_trace_result_name(host ? KT_KVM_HC_EXIT : KT_HC_EXIT,
+						a->ret, buf);
 		fprintf(out, "kvmmem_hypercall_results_total{op=\"%s\",result=\"%s\"} %"
 			PRIu64 "\n", ops[a->op], name, a->count);
 	}
@@ -591,11 +642,13 @@ int prom_write(FILE *out, const struct prom_state *p,
 	family(out, fmt, "kvmmem_hypercalls", COUNTER,
 	       "Hypercalls made, by operation (all of them, timed or not)");
 	for (op = 0; op < p->d->nr_ops && op < TOP_MAX_OPS; op++)
-		fprintf(out, "kvmmem_hypercalls_total{op=\"%s\"} %" PRIu64 "\n",
-			p->d->op_names[op], p->calls[op]);
-	if (!host)
-		answers(out, p, fmt);
-	histogram(out, p, fmt);
+		if (p->d->hc_ops & (1U << op))
+			fprintf(out, "kvmmem_hypercalls_total{op=\"%s\"} %" PRIu64
+				"\n", p->d->op_names[op], p->calls[op]);
+	answers(out, p, fmt, host);
+	histogram(out, p, fmt, true);
+	histogram(out, p, fmt, false);
+	lifetime(out, p, fmt);
 	family(out, fmt, "kvmmem_lost_updates", COUNTER, host ?
 	       "Events the BPF session lost" :
 	       "Updates the BPF programs lost (a map was full)");
@@ -613,6 +666,10 @@ int prom_write(FILE *out, const struct prom_state *p,
 		       "(while sysctl kernel.bpf_stats_enabled is 1)");
 		fprintf(out, "kvmmem_bpf_run_seconds_total %s\n",
 			prom_fmt_seconds(sec, self->bpf_run_ns));
+		family(out, fmt, "kvmmem_bpf_runs", COUNTER,
+		       "Runs of the exporter's BPF programs (while sysctl "
+		       "kernel.bpf_stats_enabled is 1): one per operation");
+		fprintf(out, "kvmmem_bpf_runs_total %" PRIu64 "\n", self->bpf_runs);
 	}
 	family(out, fmt, "kvmmem_build", INFO, "The kvmmem tools' version");
 	fprintf(out, "kvmmem_build_info{version=\"%s\",attach=\"%s\"} 1\n",

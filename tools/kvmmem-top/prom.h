@@ -68,6 +68,9 @@ struct prom_state {
 	uint64_t calls[TOP_MAX_OPS];
 	uint64_t hist[TOP_MAX_OPS][TOP_SLOTS];
 	uint64_t hist_sum_ns[TOP_MAX_OPS];
+	uint64_t lifetime[TOP_SLOTS];	/* the latest frame's, cumulative */
+	uint64_t lifetime_sum_us;
+	bool have_lifetime;
 	struct top_answer answers[TOP_MAX_ANSWERS];	/* sorted: op, ret */
 	size_t nr_answers;
 	uint64_t frames;		/* prom_update() calls that worked */
@@ -79,6 +82,7 @@ struct prom_self {
 	const char *attach;	/* ... {attach}: "tp_btf", "raw_tp" */
 	uint64_t scrapes;	/* HTTP requests for /metrics answered */
 	uint64_t bpf_run_ns;	/* in-kernel run time of its programs */
+	uint64_t bpf_runs;	/* and their runs */
 	bool have_bpf_run;	/* false: kernel.bpf_stats_enabled is 0 */
 };
 
@@ -126,6 +130,8 @@ int prom_update(struct prom_state *p, const struct top_frame *f);
  * Latency histograms: the log2 slot i ([2^i, 2^(i+1)) ns, integers) is
  * the bucket le=(2^(i+1) - 1) ns, in seconds, printed exactly
  * ("0.000001023"); the last slot holds the rest, so it is only in +Inf.
+ * The mapping lifetime histogram's slots count whole microseconds: slot
+ * i is le=(2^(i+1) * 1000 - 1) ns, by the same rule.
  *
  * Return: 0 or -EIO.
  */

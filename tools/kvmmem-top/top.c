@@ -121,6 +121,19 @@ int top_frame_build(const struct top_desc *d, const struct top_sample *prev,
 	f->pinned = cur->pinned;
 	f->leaked = cur->leaked;
 	f->drops = cur->drops;
+	memcpy(f->lifetime, cur->lifetime, sizeof(f->lifetime));
+	f->lifetime_sum_us = cur->lifetime_sum_us;
+	f->have_lifetime = cur->have_lifetime;
+	f->bpf_stats = cur->bpf_stats;
+	f->bpf_run_ns = cur->bpf_run_ns;
+	f->bpf_runs = cur->bpf_runs;
+	if (cur->bpf_stats == TOP_BPF_ON) {
+		uint64_t ns = delta(prev ? prev->bpf_run_ns : 0, cur->bpf_run_ns);
+		uint64_t runs = delta(prev ? prev->bpf_runs : 0, cur->bpf_runs);
+
+		f->bpf_ns_per_s = top_rate(0, ns, f->interval_ns);
+		f->bpf_ns_per_run = runs ? (double)ns / (double)runs : 0;
+	}
 	memcpy(f->answers, cur->answers, sizeof(f->answers));
 	f->nr_answers = cur->nr_answers;
 
@@ -175,44 +188,6 @@ void top_frame_free(struct top_frame *f)
 {
 	free(f->rows);
 	memset(f, 0, sizeof(*f));
-}
-
-/* Kernel HZ values as ns per jiffy. */
-static const uint64_t jiffy_ns[] = { 1000000, 3333333, 4000000, 10000000 };
-#define JIFFY_NS_DEFAULT	4000000		/* HZ=250, Debian's */
-
-static uint64_t distance(uint64_t a, uint64_t b)
-{
-	return a > b ? a - b : b - a;
-}
-
-void top_jiffy_clock_init(struct top_jiffy_clock *jc, uint64_t j0,
-			  uint64_t ns0, uint64_t j1, uint64_t ns1)
-{
-	uint64_t npj;
-	size_t i;
-
-	jc->jiffies = j1;
-	jc->ns = ns1;
-	jc->ns_per_jiffy = JIFFY_NS_DEFAULT;
-	if (!ns0 || !ns1 || j1 < j0 + 100 || ns1 <= ns0)
-		return;
-	npj = (ns1 - ns0) / (j1 - j0);
-	for (i = 0; i < sizeof(jiffy_ns) / sizeof(jiffy_ns[0]); i++)
-		if (distance(npj, jiffy_ns[i]) < distance(npj, jc->ns_per_jiffy))
-			jc->ns_per_jiffy = jiffy_ns[i];
-}
-
-uint64_t top_jiffies_to_ns(const struct top_jiffy_clock *jc, uint64_t jiffies)
-{
-	uint64_t d;
-
-	if (!jc->ns)
-		return 0;
-	if (jiffies > jc->jiffies)
-		return jc->ns + (jiffies - jc->jiffies) * jc->ns_per_jiffy;
-	d = (jc->jiffies - jiffies) * jc->ns_per_jiffy;
-	return d < jc->ns ? jc->ns - d : 0;
 }
 
 /* ------------------------------------------------------------- columns */
@@ -386,6 +361,12 @@ bool top_fmt_header(const struct top_desc *d, const struct top_frame *f,
 		add(buf, len, &pos, "Mappings: %" PRId64 " live, %" PRIu64
 		    " pinned, %" PRIu64 " leaked   drops: %" PRIu64, f->live,
 		    f->pinned, f->leaked, f->drops);
+		if (f->bpf_stats == TOP_BPF_ON)
+			add(buf, len, &pos, "   bpf: %.1f us/s, %.0f ns/run",
+			    f->bpf_ns_per_s / 1e3, f->bpf_ns_per_run);
+		else if (f->bpf_stats == TOP_BPF_OFF)
+			add(buf, len, &pos, "   bpf: cost not counted "
+			    "(kernel.bpf_stats_enabled=0)");
 		return true;
 	case 2:
 		add(buf, len, &pos, "Ops/s: %.1f map, %.1f unmap, %.1f errors"
@@ -630,6 +611,18 @@ int top_print_json(FILE *out, const struct top_desc *d,
 	kvmmem_json_u64(&j, "drops", f->drops);
 	json_rates(&j, f->cnt, f->rate);
 	kvmmem_json_end(&j);
+	if (f->bpf_stats != TOP_BPF_NONE) {
+		/* the source's own cost; "stats": false, no figures, when off */
+		kvmmem_json_object(&j, "bpf");
+		kvmmem_json_bool(&j, "stats", f->bpf_stats == TOP_BPF_ON);
+		if (f->bpf_stats == TOP_BPF_ON) {
+			kvmmem_json_u64(&j, "run_ns", f->bpf_run_ns);
+			kvmmem_json_u64(&j, "runs", f->bpf_runs);
+			kvmmem_json_double(&j, "ns_per_s", 1, f->bpf_ns_per_s);
+			kvmmem_json_double(&j, "ns_per_run", 1, f->bpf_ns_per_run);
+		}
+		kvmmem_json_end(&j);
+	}
 	kvmmem_json_object(&j, "latency");
 	for (op = 0; op < d->nr_ops && op < TOP_MAX_OPS; op++) {
 		kvmmem_json_object(&j, d->op_names[op]);

@@ -60,6 +60,9 @@ struct top_desc {
 	unsigned int nr_ops;
 	const char *op_names[TOP_MAX_OPS];	/* "map", "MEM_MAP", ... */
 	unsigned int row_ops;	/* bit i: op i counts in a row's P50/P99 */
+	unsigned int hc_ops;	/* bit i: op i is a hypercall (the exporter's
+				 * kvmmem_hypercall_duration_seconds; the
+				 * others are ioctls) */
 	/*
 	 * The name of an answer ("ok", "KVM_ENOSYS"); NULL: the source does
 	 * not see answers by value, rows have no results.
@@ -85,6 +88,14 @@ struct top_answer {
 	uint32_t op;		/* enum top_answer_op */
 	int64_t ret;
 	uint64_t count;
+};
+
+/* What a source says of its own in-kernel BPF cost. */
+enum top_bpf_stats {
+	TOP_BPF_NONE,	/* nothing: the source has no such figure */
+	TOP_BPF_ON,	/* run time and runs counted (bpf_stats_enabled=1) */
+	TOP_BPF_OFF,	/* the kernel counts nothing: sysctl
+			 * kernel.bpf_stats_enabled=0 */
 };
 
 /* One row of a sample. */
@@ -118,6 +129,15 @@ struct top_sample {
 					 * sample) */
 	struct top_answer answers[TOP_MAX_ANSWERS];
 	size_t nr_answers;
+	/* lifetimes of the mappings made and gone while traced, cumulative:
+	 * slot i holds [2^i, 2^(i+1)) us (slot 0 [0, 1]), the last slot
+	 * everything longer; only if have_lifetime (the guest source) */
+	uint64_t lifetime[TOP_SLOTS];
+	uint64_t lifetime_sum_us;
+	bool have_lifetime;
+	enum top_bpf_stats bpf_stats;	/* the source's own BPF cost: */
+	uint64_t bpf_run_ns;		/* run_time_ns of its programs, */
+	uint64_t bpf_runs;		/* and run_cnt, cumulative */
 };
 
 /**
@@ -173,6 +193,16 @@ struct top_frame {
 	uint64_t hist_sum_ns[TOP_MAX_OPS];	/* of hist's calls, interval */
 	struct top_answer answers[TOP_MAX_ANSWERS];	/* the later sample's */
 	size_t nr_answers;
+	uint64_t lifetime[TOP_SLOTS];	/* the later sample's (cumulative) */
+	uint64_t lifetime_sum_us;
+	bool have_lifetime;
+	/* the source's own BPF cost: the later sample's, and over the
+	 * interval per second and per program run (0 runs: 0) */
+	enum top_bpf_stats bpf_stats;
+	uint64_t bpf_run_ns;
+	uint64_t bpf_runs;
+	double bpf_ns_per_s;
+	double bpf_ns_per_run;
 	struct top_row *rows;
 	size_t n;
 };
@@ -209,39 +239,6 @@ int top_frame_build(const struct top_desc *d, const struct top_sample *prev,
 
 /** top_frame_free() - release the rows; @f is empty afterwards */
 void top_frame_free(struct top_frame *f);
-
-/*
- * Jiffies to CLOCK_MONOTONIC ns, for a source whose BPF side stamps with
- * jiffies (free to read) and takes a (jiffies, ns) pair now and then.
- */
-struct top_jiffy_clock {
-	uint64_t jiffies;	/* the latest pair */
-	uint64_t ns;		/* 0: no pair yet */
-	uint64_t ns_per_jiffy;
-};
-
-/**
- * top_jiffy_clock_init() - a conversion from the first and latest pairs
- * @jc:  receives it
- * @j0:  jiffies of the first pair
- * @ns0: its CLOCK_MONOTONIC ns (0: none)
- * @j1:  jiffies of the latest pair
- * @ns1: its ns (0: none)
- *
- * ns per jiffy is measured between the pairs once they are 100 jiffies
- * apart and snapped to the nearest kernel HZ (1000, 300, 250, 100);
- * before that it is 4 ms (HZ=250, Debian's).
- */
-void top_jiffy_clock_init(struct top_jiffy_clock *jc, uint64_t j0,
-			  uint64_t ns0, uint64_t j1, uint64_t ns1);
-
-/**
- * top_jiffies_to_ns() - CLOCK_MONOTONIC ns of @jiffies
- *
- * Return: the latest pair's ns moved by the jiffies between, or 0 if
- * there is no pair yet or the result would be before 0.
- */
-uint64_t top_jiffies_to_ns(const struct top_jiffy_clock *jc, uint64_t jiffies);
 
 /* Columns of the row table, in display order. */
 enum top_col {
@@ -301,7 +298,9 @@ size_t top_filter(struct top_row *rows, size_t n, uint32_t id);
  * @len:   size of @buf
  *
  * Line 0: title, clock, interval, @extra. Line 1: live, pinned and
- * leaked mappings, drops. Line 2: map/s, unmap/s, errors/s and the
+ * leaked mappings, drops, and the source's own in-kernel BPF cost over
+ * the interval ("bpf: 12.3 us/s, 410 ns/run", or that the kernel's
+ * BPF statistics are off). Line 2: map/s, unmap/s, errors/s and the
  * cumulative counts. Line 3: p50/p99 of every op over the interval
  * ("-" for an op without a call).
  *

@@ -30,6 +30,7 @@ const struct top_desc top_host_desc = {
 	.nr_ops = 2,
 	.op_names = { KVMMEM_HC_MAP_NAME, KVMMEM_HC_UNMAP_NAME },
 	.row_ops = 0x3,
+	.hc_ops = 0x3,
 	.result_name = host_result_name,
 };
 
@@ -50,6 +51,27 @@ static void results_of(struct top_results *res,
 	}
 	top_results_set(res, all, n);
 	res->other += rest;
+}
+
+/* Add @st's answers to @op (TOP_ANS_HC_*) to the system-wide ones. */
+static void answers_of(struct top_sample *s, uint32_t op,
+		       const struct kvmmem_trace_op_stats *st)
+{
+	size_t i, j;
+
+	for (i = 0; i < st->nr_results; i++) {
+		for (j = 0; j < s->nr_answers; j++)
+			if (s->answers[j].op == op &&
+			    s->answers[j].ret == st->results[i].ret)
+				break;
+		if (j < s->nr_answers)
+			s->answers[j].count += st->results[i].count;
+		else if (s->nr_answers < TOP_MAX_ANSWERS)
+			s->answers[s->nr_answers++] = (struct top_answer){
+				.op = op, .ret = st->results[i].ret,
+				.count = st->results[i].count,
+			};
+	}
 }
 
 int top_host_init(struct top_host *h)
@@ -142,6 +164,8 @@ int top_host_sample(const struct top_host *h, uint64_t ts_ns, uint64_t drops,
 				r->oldest_ns = vm->maps[j].map_ts;
 		results_of(&r->results[0], &vm->hc[KT_HC_MEM_MAP]);
 		results_of(&r->results[1], &vm->hc[KT_HC_MEM_UNMAP]);
+		answers_of(s, TOP_ANS_HC_MAP, &vm->hc[KT_HC_MEM_MAP]);
+		answers_of(s, TOP_ANS_HC_UNMAP, &vm->hc[KT_HC_MEM_UNMAP]);
 		if (i < h->cap)
 			for (op = 0; op < 2; op++) {
 				memcpy(r->hist[op], h->hist[i].slots[op],

@@ -224,6 +224,12 @@ unmap 0x1000 = ENOENT" || return 1
 	until_q 'kvmmem_hypercall_duration_seconds_count{op="MEM_MAP"}' 45 || return 1
 	until_q 'kvmmem_hypercall_duration_seconds_count{op="MEM_UNMAP"}' 42 || return 1
 	until_q 'kvmmem_hypercalls_total' "42 45" || return 1
+	# --time-all: every ioctl timed (MAP 45 + EEXIST, UNMAP 35 + EIO +
+	# ENOENT); the 35 unmapped and 6 torn down mappings' lifetimes
+	until_q 'kvmmem_ioctl_duration_seconds_count{op="MAP"}' 46 || return 1
+	until_q 'kvmmem_ioctl_duration_seconds_count{op="UNMAP"}' 37 || return 1
+	until_q 'kvmmem_mapping_lifetime_seconds_count' 41 || return 1
+	until_q 'kvmmem_mapping_lifetime_seconds_bucket{le="+Inf"}' 41 || return 1
 	# errors by operation and errno, hypercalls by result
 	until_q 'kvmmem_ioctl_errors_total{op="MAP",errno="EEXIST"}' 1 || return 1
 	until_q 'kvmmem_ioctl_errors_total{op="UNMAP"}' "1 1" || return 1

@@ -223,9 +223,16 @@ unmap 0x1000 = ENOENT" || return 1
 	    got = sum(f['totals'][k] * f['interval_s'] for f in F)
 	    if abs(got - want) > 0.05:
 	        bad.append(f'sum of {k} x interval: {got:.3f}, expected {want}')
-	# every hypercall counted: MEM_MAP 45 (not the EEXIST one), MEM_UNMAP
-	# 2 + 34 + 6 teardowns; a sample of them timed
+	# every hypercall counted and timed (from the end tracepoints'
+	# timings): MEM_MAP 45 (not the EEXIST one), MEM_UNMAP 2 + 34 + 6
+	# teardowns; every ioctl counted (MAP 45 + EEXIST, UNMAP 35 + EFAULT
+	# + ENOENT), a sample of them timed
 	for op, want in (('MEM_MAP', 45), ('MEM_UNMAP', 42)):
+	    calls = sum(f['latency'][op]['calls'] for f in F)
+	    timed = sum(f['latency'][op]['timed'] for f in F)
+	    eq(f'{op} calls', calls, want)
+	    eq(f'{op} timed', timed, want)
+	for op, want in (('MAP', 46), ('UNMAP', 37)):
 	    calls = sum(f['latency'][op]['calls'] for f in F)
 	    timed = sum(f['latency'][op]['timed'] for f in F)
 	    eq(f'{op} calls', calls, want)
@@ -265,7 +272,7 @@ known_batch() {
 	pid=$(cat hold.pid)
 	"$KTOP" -b -i 0.5 -n 2 >batch.txt 2>batch.err || { cat batch.err; return 1; }
 	expect_eq frames "$(grep -c '^kvmmem-top - ' batch.txt)" 2 || return 1
-	grep -q -E "^Mappings: $(stat_of live_mappings) live, $(stat_of pinned_pages) pinned, $(stat_of leaked_pages) leaked   drops: 0$" batch.txt ||
+	grep -q -E "^Mappings: $(stat_of live_mappings) live, $(stat_of pinned_pages) pinned, $(stat_of leaked_pages) leaked   drops: 0   bpf: cost not counted \(kernel\.bpf_stats_enabled=0\)$" batch.txt ||
 		{ echo "header:"; head -4 batch.txt; return 1; }
 	grep -q -E '^ +PID COMMAND +LIVE PINNED\* ' batch.txt || { cat batch.txt; return 1; }
 	read -r live pinned < <(awk -v p="$pid" '$1 == p { print $3, $4 }' batch.txt | tail -n 1)
@@ -273,6 +280,44 @@ known_batch() {
 	# -p: that row only
 	"$KTOP" -b -i 0.3 -n 1 -p "$pid" >pid.txt || return 1
 	expect_eq "rows with -p" "$(awk '/^ +PID /{ t = 1; next } t && NF' pid.txt | awk '{ print $1 }' | sort -u | tr '\n' ' ')" "$pid "
+}
+
+# Its own in-kernel cost (issue 14 item 5): per second and per program
+# run in the header and the JSON while the kernel counts it (one run per
+# operation: as many runs as MAP and UNMAP ioctls); said to be not
+# counted, with no figures, while kernel.bpf_stats_enabled=0.
+bpf_cost() {
+	local pid rc=0
+	expect_eq "bpf_stats_enabled before" "$(cat /proc/sys/kernel/bpf_stats_enabled)" 0 || return 1
+	"$KTOP" --json -i 0.3 -n 1 >cost-off.jsonl || return 1
+	expect_eq "json when off" "$(json cost-off.jsonl "F[0]['bpf']")" "{'stats': False}" || return 1
+	echo 1 >/proc/sys/kernel/bpf_stats_enabled || return 1
+	"$KTOP" --json -i 0.5 >cost.jsonl 2>cost.err &
+	pid=$!
+	wait_lines cost.jsonl 1 || { kill "$pid"; echo 0 >/proc/sys/kernel/bpf_stats_enabled; return 1; }
+	"$CTL" stress -P 1 -m 10 --seed 17 >/dev/null || rc=1
+	until_json cost.jsonl "[F[-1]['totals']['maps'], F[-1]['totals']['unmaps'] + F[-1]['totals']['teardowns']]" \
+		"[10, 10]" || rc=1
+	stop_top "$pid" || rc=1
+	"$KTOP" -b -i 0.3 -n 1 >cost.txt 2>&1 || rc=1
+	echo 0 >/proc/sys/kernel/bpf_stats_enabled
+	((rc == 0)) || { cat cost.err; return 1; }
+	grep -q -E '^Mappings: .*   bpf: [0-9.]+ us/s, [0-9]+ ns/run$' cost.txt ||
+		{ head -4 cost.txt; return 1; }
+	$PY - cost.jsonl <<-'PYEOF'
+	import json, sys
+	F = [json.loads(l) for l in open(sys.argv[1])]
+	b = F[-1]['bpf']
+	bad = []
+	if not b['stats']:
+	    bad.append(f'stats off: {b}')
+	# 10 MAPs, their 10 UNMAPs or teardowns: a run each, nothing more
+	elif b['runs'] != 20 or b['run_ns'] <= 0:
+	    bad.append(f'runs {b["runs"]} (expected 20), run_ns {b["run_ns"]}')
+	elif not any(f['bpf']['ns_per_s'] > 0 and f['bpf']['ns_per_run'] > 0 for f in F):
+	    bad.append('no frame with a cost per second and per run')
+	sys.exit('; '.join(bad) if bad else 0)
+	PYEOF
 }
 
 # --csv: a header, a line per row per frame with its wall-clock time;
@@ -320,7 +365,8 @@ raw_tp() {
 	expect_eq attach "$(json raw.jsonl "F[-1]['attach']")" raw_tp &&
 	expect_eq maps "$(json raw.jsonl "F[-1]['totals']['maps']")" 9 &&
 	expect_eq "MEM_MAP calls" "$(json raw.jsonl "sum(f['latency']['MEM_MAP']['calls'] for f in F)")" 9 &&
-	expect_eq "MEM_MAP timed" "$(json raw.jsonl "0 < sum(f['latency']['MEM_MAP']['timed'] for f in F) <= 9")" True
+	expect_eq "MEM_MAP timed" "$(json raw.jsonl "sum(f['latency']['MEM_MAP']['timed'] for f in F)")" 9 &&
+	expect_eq "MAP timed (--time-all)" "$(json raw.jsonl "sum(f['latency']['MAP']['timed'] for f in F)")" 9
 }
 
 # Where the tp_btf programs fail to load (a test hook breaks them),
@@ -438,6 +484,7 @@ check not_a_terminal_says_use_b not_a_terminal
 check rmmod_refused_while_running_then_reload_works reload
 check json_numbers_equal_the_workload known_json
 check batch_rows_and_header_equal_the_driver known_batch
+check own_bpf_cost_in_header_and_json bpf_cost
 check csv_and_wall_clock_time csv_and_time
 check mappings_before_start_are_counted before_start
 check raw_tp_counts_every_map raw_tp
