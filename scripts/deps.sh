@@ -78,6 +78,9 @@ PACKAGES=(
 	scdoc groff-base man-db
 	# the install lane's DKMS build (kernel/dkms.conf.in)
 	dkms
+	# make deb (debian/, scripts/deb.sh) and its check; dpkg-dev and
+	# fakeroot come with build-essential
+	debhelper dh-dkms lintian
 	# used by these scripts themselves
 	binutils coreutils findutils grep
 )
