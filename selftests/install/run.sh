@@ -348,6 +348,14 @@ deb_case() {
 			sed 's/^/    /' "$tmp/diff"
 		fi
 	done
+	# kvmmem-tools makes the group when installed (dh_installsysusers)
+	deb=$(ls "$OUT"/deb/kvmmem-tools_*.deb 2>/dev/null | head -n 1)
+	if [[ -n $deb ]] && dpkg-deb -I "$deb" postinst 2>/dev/null |
+		grep -q 'systemd-sysusers.* kvmmem.conf'; then
+		ok deb/tools-postinst-runs-sysusers
+	else
+		fail deb/tools-postinst-runs-sysusers "kvmmem-tools' postinst does not run systemd-sysusers kvmmem.conf"
+	fi
 	# the packaged dkms.conf is kernel/dkms.conf.in, as make dkms-source's
 	deb=$(ls "$OUT"/deb/kvmmem-dkms_*.deb 2>/dev/null | head -n 1)
 	if [[ -n $deb ]] && dpkg-deb --fsys-tarfile "$deb" |

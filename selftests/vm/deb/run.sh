@@ -23,6 +23,8 @@ fail_all() {	# a setup step failed: say so, as a case
 	exit 1
 }
 
+failed=0
+
 # check NAME COMMAND...: one case from a command's exit status and output.
 check() {
 	local name=deb_$1 out
@@ -31,6 +33,7 @@ check() {
 		echo "$name: ok"
 	else
 		echo "$name: FAIL $(echo "$out" | tail -n 20 | tr '\n' ' ')"
+		failed=$((failed + 1))
 	fi
 }
 
@@ -75,8 +78,9 @@ inside() {
 	check checkout_not_visible test -z "$(ls -A "$top")"
 	# dpkg -i all four: the kvmmem-dkms postinst is where DKMS builds
 	t0=$SECONDS
-	check dpkg_install dpkg -i debs/kvmmem-dkms_*.deb debs/kvmmem-tools_*.deb \
-		debs/libkvmmem0_*.deb debs/libkvmmem-dev_*.deb
+	check dpkg_install sh -c 'dpkg -i debs/kvmmem-dkms_*.deb debs/kvmmem-tools_*.deb \
+		debs/libkvmmem0_*.deb debs/libkvmmem-dev_*.deb >/tmp/dpkg.log 2>&1 ||
+		{ cat /tmp/dpkg.log; exit 1; }'
 	secs=$((SECONDS - t0))
 	echo "deb: dpkg -i with the DKMS build took $secs s"
 	check packages_installed sh -c "dpkg-query -W -f='\${db:Status-Abbrev}\n' \
@@ -89,6 +93,7 @@ inside() {
 	check modprobe_hostsim_from_dkms sh -c "modprobe kvmmem_hostsim &&
 		test \"\$(modinfo -n kvmmem_hostsim)\" = $dir/kvmmem_hostsim.ko"
 	check kvmmem_has_module_btf test -e /sys/kernel/btf/kvmmem
+	# kvmmem-tools' postinst ran systemd-sysusers
 	check group_kvmmem_from_sysusers getent group kvmmem
 	for t in kvmmem-ctl kvmmem-trace kvmmem-top; do
 		check "${t//-/_}_from_path" sh -c "test \"\$(command -v $t)\" = /usr/bin/$t"
@@ -107,6 +112,7 @@ inside() {
 		grep -q 'kvmmem-trace' /tmp/man.txt"
 	check pkg_config_finds_libkvmmem sh -c "test \"\$(pkg-config --modversion libkvmmem)\" = $(dpkg-query -W -f='${Version}' libkvmmem0)"
 	rmmod kvmmem_hostsim kvmmem 2>/dev/null
+	[[ $failed -eq 0 ]]
 }
 
 if [[ ${1:-} == inside ]]; then
