@@ -27,6 +27,8 @@
 #   make install   tools, library, headers, man pages, udev rule and
 #                  modules under $(DESTDIR)$(PREFIX) (see install:);
 #                  make uninstall removes them
+#   make deb       the Debian packages (debian/) in build/deb, built from a
+#                  copy of the tree, and lintian on them (scripts/deb.sh)
 #   make dkms-source   the modules' sources and dkms.conf in
 #                  /usr/src/kvmmem-VERSION (docs/install.md)
 #   make modules-6.12  the modules built against the second guest kernel
@@ -53,7 +55,7 @@ MAN_PAGES	:= $(notdir $(basename $(wildcard $(TOP)/docs/man/*.scd)))
 MAN_DATE	:= $(shell git -C $(TOP) log -1 --format=%ct 2>/dev/null)
 
 .PHONY: all deps modules bpf tools man lint check clean install uninstall \
-	dkms-source dkms-source-uninstall \
+	install-user install-modules deb dkms-source dkms-source-uninstall \
 	bench demo fuzz debug-kernel reliability modules-6.12 kernel-patch coverage
 
 all: modules bpf tools man
@@ -173,7 +175,11 @@ INST_UAPI	:= kvmmem.h kvmmem_hostsim.h
 INST_MODULES	:= kvmmem.ko kvmmem_hostsim.ko
 INST_MAN	:= $(MAN_PAGES)
 
-install: all
+install: install-user install-modules
+
+# install-user: all of the above but the modules (what the Debian packages
+# take: their modules come from DKMS); install-modules: the modules only.
+install-user: bpf tools man
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(INCLUDEDIR)/kvmmem \
 		$(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(UDEVRULESDIR) \
@@ -199,11 +205,15 @@ install: all
 		$(TOP)/tools/kvmmem-top/prometheus/kvmmem-exporter.service \
 		> $(DESTDIR)$(SYSTEMDUNITDIR)/kvmmem-exporter.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/kvmmem-exporter.service
+ifeq ($(DESTDIR),)
+	-ldconfig
+endif
+
+install-modules: modules
 	$(KMAKE) INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=extra DEPMOD=true \
 		CONFIG_MODULE_SIG_ALL= modules_install
 ifeq ($(DESTDIR),)
 	-depmod -a $(KRELEASE)
-	-ldconfig
 endif
 
 # make dkms-source [DESTDIR=...]: the modules' sources with dkms.conf in
@@ -217,8 +227,11 @@ dkms-source:
 	install -m 0644 $(addprefix $(TOP)/kernel/,$(DKMS_FILES)) $(DESTDIR)$(DKMS_SRC)/
 	install -m 0644 $(addprefix $(TOP)/kernel/uapi/linux/,$(INST_UAPI)) \
 		$(DESTDIR)$(DKMS_SRC)/uapi/linux/
-	sed -e 's|@VERSION@|$(KVMMEM_VERSION)|' $(TOP)/kernel/dkms.conf.in \
+	sed -e 's|#MODULE_VERSION#|$(KVMMEM_VERSION)|' $(TOP)/kernel/dkms.conf.in \
 		> $(DESTDIR)$(DKMS_SRC)/dkms.conf
+
+deb:
+	$(TOP)/scripts/deb.sh
 
 dkms-source-uninstall:
 	rm -rf $(DESTDIR)$(DKMS_SRC)

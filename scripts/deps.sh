@@ -82,6 +82,9 @@ PACKAGES=(
 	python3-ply python3-git
 	# make coverage: the merged gcov report (scripts/coverage.sh)
 	gcovr
+	# make deb (debian/, scripts/deb.sh) and its check; dpkg-dev and
+	# fakeroot come with build-essential
+	debhelper dh-dkms lintian
 	# used by these scripts themselves
 	binutils coreutils findutils grep
 )

@@ -9,7 +9,9 @@
 # with pkg-config only (PKG_CONFIG_PATH and PKG_CONFIG_SYSROOT_DIR into
 # DESTDIR), shared and static, which runs and fails as it should without
 # a device; then `make uninstall` leaves no file behind. Then
-# `make dkms-source` and a DKMS build from it (dkms_case below).
+# `make dkms-source` and a DKMS build from it (dkms_case below). Then
+# `make deb` (deb_case below): the four packages, each one's exact file
+# list, their version, lintian's verdict, and no file left in the tree.
 #
 # Prints one line per case and "install: N passed, N failed".
 set -uo pipefail
@@ -231,6 +233,141 @@ dkms_case() {
 	fi
 }
 
+# deb_listing DEB: its files in listing()'s form (no directories)
+deb_listing() {
+	dpkg-deb -c "$1" | awk '$1 !~ /^d/ {
+		t = substr($1, 1, 1) == "l" ? "l" : "f"
+		m = 0
+		for (i = 2; i <= 10; i++) {
+			c = substr($1, i, 1)
+			m = m * 2 + (c != "-")
+		}
+		p = substr($6, 2)
+		printf "%s %o %s%s\n", t, (t == "l" ? 511 : m), p, ($7 == "->" ? " -> " $8 : "")
+	}' | sort
+}
+
+# deb_expected PACKAGE: what it must hold
+deb_expected() {
+	local pkg=$1 ma f m
+	ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+	{
+		echo "f 644 /usr/share/doc/$pkg/changelog.gz"
+		echo "f 644 /usr/share/doc/$pkg/copyright"
+		case $pkg in
+		kvmmem-dkms)
+			for f in Kbuild dkms-btf.sh dkms.conf kvmmem.h kvmmem_main.c \
+				kvmmem_trace.h kvmmem_hostsim.c kvmmem_hostsim_trace.h \
+				kvmmem_kunit.c kvmmem_hostsim_kunit.c \
+				uapi/linux/kvmmem.h uapi/linux/kvmmem_hostsim.h; do
+				echo "f 644 /usr/src/kvmmem-$VERSION/$f"
+			done
+			;;
+		kvmmem-tools)
+			for m in kvmmem-ctl kvmmem-trace kvmmem-top; do
+				echo "f 755 /usr/bin/$m"
+			done
+			for m in $MAN_PAGES; do
+				[[ ${m##*.} == 3 ]] || echo "f 644 /usr/share/man/man${m##*.}/$m.gz"
+			done
+			echo "f 644 /usr/lib/udev/rules.d/60-kvmmem.rules"
+			echo "f 644 /usr/lib/sysusers.d/kvmmem.conf"
+			echo "f 644 /usr/lib/systemd/system/kvmmem-exporter.service"
+			echo "f 644 /usr/share/lintian/overrides/kvmmem-tools"
+			;;
+		libkvmmem0)
+			echo "f 644 /usr/lib/$ma/libkvmmem.so.$VERSION"
+			echo "l 777 /usr/lib/$ma/libkvmmem.so.0 -> libkvmmem.so.$VERSION"
+			;;
+		libkvmmem-dev)
+			for m in libkvmmem.h util.h stats.h; do
+				echo "f 644 /usr/include/kvmmem/$m"
+			done
+			echo "f 644 /usr/include/linux/kvmmem.h"
+			echo "f 644 /usr/include/linux/kvmmem_hostsim.h"
+			echo "f 644 /usr/lib/$ma/libkvmmem.a"
+			echo "l 777 /usr/lib/$ma/libkvmmem.so -> libkvmmem.so.$VERSION"
+			echo "f 644 /usr/lib/$ma/pkgconfig/libkvmmem.pc"
+			for m in $MAN_PAGES; do
+				[[ ${m##*.} != 3 ]] || echo "f 644 /usr/share/man/man3/$m.gz"
+			done
+			;;
+		esac
+	} | sort
+}
+
+# deb_case: make deb, then what it made
+deb_case() {
+	local log=$tmp/deb.log before after pkg deb v f
+	before=$(git -C "$TOP" status --porcelain --ignored -- . ':!build' 2>&1)
+	if ! make -C "$TOP" deb >"$log" 2>&1; then
+		fail deb/make-deb "exit $? (tail: $(tail -n 8 "$log" | tr '\n' ' '))"
+		return
+	fi
+	ok deb/make-deb
+	# make deb exits non-zero unless lintian is clean; say it as a case too
+	if grep -qx 'deb: lintian clean' "$log" && [[ -s $OUT/deb/lintian.log ]] &&
+		! grep -qE '^[EWIPX]: ' "$OUT/deb/lintian.log"; then
+		ok deb/lintian-clean
+	else
+		fail deb/lintian-clean "$(grep -E '^[EWIPX]: ' "$OUT/deb/lintian.log" 2>&1 | head -n 5 | tr '\n' ' ')"
+	fi
+	# every override says why, in a comment right above it
+	for f in "$TOP"/debian/*.lintian-overrides; do
+		[[ -e $f ]] || continue
+		if awk '/^[^#[:space:]]/ && prev !~ /^#/ && prev !~ /^[^#[:space:]]/ { bad = 1 }
+			/^[^#[:space:]]/ && NR == 1 { bad = 1 }
+			{ prev = $0 } END { exit bad }' "$f"; then
+			ok "deb/${f##*/}-explained"
+		else
+			fail "deb/${f##*/}-explained" "an override without a comment above it"
+		fi
+	done
+	after=$(git -C "$TOP" status --porcelain --ignored -- . ':!build' 2>&1)
+	[[ $before == "$after" ]] && ok deb/tree-untouched ||
+		fail deb/tree-untouched "git status changed: $(diff <(echo "$before") <(echo "$after") | tr '\n' ' ')"
+	v=$(dpkg-parsechangelog -l "$TOP/debian/changelog" -S Version)
+	[[ $v == "$VERSION" ]] && ok deb/changelog-is-VERSION ||
+		fail deb/changelog-is-VERSION "debian/changelog $v, VERSION $VERSION"
+	local n
+	n=$(find "$OUT/deb" -maxdepth 1 -name '*.deb' | wc -l)
+	[[ $n -eq 4 ]] && ok deb/four-packages || fail deb/four-packages "$n .deb files in $OUT/deb"
+	for pkg in kvmmem-dkms kvmmem-tools libkvmmem0 libkvmmem-dev; do
+		deb=$(ls "$OUT"/deb/"${pkg}"_*.deb 2>/dev/null | head -n 1)
+		if [[ -z $deb ]]; then
+			fail "deb/$pkg" "no $OUT/deb/${pkg}_*.deb"
+			continue
+		fi
+		v=$(dpkg-deb -f "$deb" Version)
+		[[ $v == "$VERSION" ]] && ok "deb/$pkg-version" ||
+			fail "deb/$pkg-version" "'$v', expected '$VERSION'"
+		if diff -u <(deb_expected "$pkg") <(deb_listing "$deb") >"$tmp/diff"; then
+			ok "deb/$pkg-listing"
+		else
+			fail "deb/$pkg-listing" "differs (- expected, + packaged):"
+			sed 's/^/    /' "$tmp/diff"
+		fi
+	done
+	# kvmmem-tools makes the group when installed (dh_installsysusers)
+	deb=$(ls "$OUT"/deb/kvmmem-tools_*.deb 2>/dev/null | head -n 1)
+	if [[ -n $deb ]] && dpkg-deb -I "$deb" postinst 2>/dev/null |
+		grep -q 'systemd-sysusers.* kvmmem.conf'; then
+		ok deb/tools-postinst-runs-sysusers
+	else
+		fail deb/tools-postinst-runs-sysusers "kvmmem-tools' postinst does not run systemd-sysusers kvmmem.conf"
+	fi
+	# the packaged dkms.conf is kernel/dkms.conf.in, as make dkms-source's
+	deb=$(ls "$OUT"/deb/kvmmem-dkms_*.deb 2>/dev/null | head -n 1)
+	if [[ -n $deb ]] && dpkg-deb --fsys-tarfile "$deb" |
+		tar -xOf - "./usr/src/kvmmem-$VERSION/dkms.conf" >"$tmp/deb-dkms.conf" &&
+		sed -e "s|#MODULE_VERSION#|$VERSION|" "$TOP/kernel/dkms.conf.in" |
+		cmp -s - "$tmp/deb-dkms.conf"; then
+		ok deb/dkms-conf-is-kernel-dkms.conf.in
+	else
+		fail deb/dkms-conf-is-kernel-dkms.conf.in "the packaged dkms.conf differs"
+	fi
+}
+
 if [[ -z $krel ]]; then
 	fail modules "no vermagic in $KO (make first)"
 else
@@ -238,6 +375,7 @@ else
 	install_case usr /usr /usr/lib/udev/rules.d /usr/lib/sysusers.d /usr/lib/systemd/system
 	dkms_case
 fi
+deb_case
 
 echo "install: $passed passed, $failed failed"
 [[ $failed -eq 0 && $passed -gt 0 ]]

@@ -80,7 +80,8 @@ count() {
 
 # boot MODE [VMRUN OPTION...]: one guest running driver/run.sh MODE,
 # trace/run.sh X for MODE trace-X (kvmmem-trace), top/run.sh for MODE
-# top (kvmmem-top), or top/prom.sh for MODE top-prom (its exporter).
+# top (kvmmem-top), top/prom.sh for MODE top-prom (its exporter), or
+# deb/run.sh for MODE deb (the Debian packages installed and used).
 boot() {
 	local mode=$1 rc script=$TOP/selftests/vm/driver/run.sh arg=("$1")
 	shift
@@ -95,8 +96,11 @@ boot() {
 	elif [[ $mode == top-prom ]]; then
 		script=$TOP/selftests/vm/top/prom.sh
 		arg=()
+	elif [[ $mode == deb ]]; then
+		script=$TOP/selftests/vm/deb/run.sh
+		arg=()
 	fi
-	"$VMRUN" --kernel "$KERNEL" "$@" --timeout 600 -- \
+	"$VMRUN" --kernel "$KERNEL" --timeout 600 "$@" -- \
 		"$script" "${arg[@]}" 2>&1 | tee "$LOG/$mode.log"
 	rc=${PIPESTATUS[0]}
 	count "$LOG/$mode.log" "$mode"
@@ -151,6 +155,14 @@ if [[ $KERNEL != debug ]]; then
 	# kvmmem-top --prometheus scraped by a real Prometheus server: its
 	# totals equal a known workload; hostile clients; --textfile
 	boot top-prom
+fi
+if [[ $KERNEL == stock ]]; then
+	# the packages of `make deb` (the install lane makes them) on an
+	# overlay root that never saw the checkout: DKMS builds the modules
+	# for this kernel (its headers are the build machine's), modprobe,
+	# the tools from PATH. Stock only: DKMS needs the running kernel's
+	# headers in /lib/modules/RELEASE/build, and the root has only 6.1's.
+	boot deb --no-load --timeout 1500
 fi
 
 if ((booted == 0)); then
