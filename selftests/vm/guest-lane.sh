@@ -162,7 +162,7 @@ if [[ $KERNEL == stock ]]; then
 	# for this kernel (its headers are the build machine's), modprobe,
 	# the tools from PATH. Stock only: DKMS needs the running kernel's
 	# headers in /lib/modules/RELEASE/build, and the root has only 6.1's.
-	boot deb --no-load --timeout 1500
+	boot deb --no-load --timeout 2400
 fi
 
 if ((booted == 0)); then
