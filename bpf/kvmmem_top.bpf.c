@@ -224,6 +224,9 @@ static __always_inline void ktop_times(bool btf, struct ktop_times *t,
 
 	__builtin_memset(t, 0, sizeof(*t));
 	if (btf) {
+		/* 6.12's verifier types a tracepoint's pointer maybe-NULL */
+		if (!tp)
+			return;
 		t->start_ns = tp->start_ns;
 		t->nr_hc = tp->nr_hc;
 		#pragma unroll
