@@ -186,6 +186,18 @@ run_mapone() {
 # system's DKMS state changes but its MOK key, made on first use) for
 # the guest kernel, with its vmlinux as BTF base: both modules built,
 # for that release, with module BTF describing kvmmem's tracepoints.
+# dkms_files DIR: the listing of the modules' DKMS sources in DIR (make
+# dkms-source, and the kvmmem-dkms package), one list for both.
+dkms_files() {
+	local f
+	for f in Kbuild dkms-btf.sh dkms.conf kvmmem.h kvmmem_main.c \
+		kvmmem_trace.h kvmmem_op_times.h kvmmem_hostsim.c kvmmem_hostsim_trace.h \
+		kvmmem_kunit.c kvmmem_hostsim_kunit.c \
+		uapi/linux/kvmmem.h uapi/linux/kvmmem_hostsim.h; do
+		echo "f 644 $1/$f"
+	done
+}
+
 dkms_case() {
 	local dest=$tmp/dkms-stage tree=$tmp/dkms-tree src f log=$tmp/dkms.log
 	local vmlinux=$TOP/.cache/guest/vmlinux
@@ -196,12 +208,7 @@ dkms_case() {
 	fi
 	ok dkms/make-dkms-source
 	{
-		for f in Kbuild dkms-btf.sh dkms.conf kvmmem.h kvmmem_main.c \
-			kvmmem_trace.h kvmmem_op_times.h kvmmem_hostsim.c kvmmem_hostsim_trace.h \
-			kvmmem_kunit.c kvmmem_hostsim_kunit.c \
-			uapi/linux/kvmmem.h uapi/linux/kvmmem_hostsim.h; do
-			echo "f 644 $src/$f"
-		done
+		dkms_files "$src"
 	} | sort >"$tmp/dkms.expected"
 	if diff -u "$tmp/dkms.expected" <(listing "$dest") >"$tmp/diff"; then
 		ok dkms/source-listing
@@ -264,12 +271,7 @@ deb_expected() {
 		echo "f 644 /usr/share/doc/$pkg/copyright"
 		case $pkg in
 		kvmmem-dkms)
-			for f in Kbuild dkms-btf.sh dkms.conf kvmmem.h kvmmem_main.c \
-				kvmmem_trace.h kvmmem_op_times.h kvmmem_hostsim.c kvmmem_hostsim_trace.h \
-				kvmmem_kunit.c kvmmem_hostsim_kunit.c \
-				uapi/linux/kvmmem.h uapi/linux/kvmmem_hostsim.h; do
-				echo "f 644 /usr/src/kvmmem-$VERSION/$f"
-			done
+			dkms_files "/usr/src/kvmmem-$VERSION"
 			;;
 		kvmmem-tools)
 			for m in kvmmem-ctl kvmmem-trace kvmmem-top; do
