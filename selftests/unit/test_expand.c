@@ -65,6 +65,18 @@ static struct kt_op_event map_op(uint64_t id, uint32_t tid, uint64_t start)
 	return op;
 }
 
+/* Owner 100's mapping torn down by closer 200 (another process). */
+static struct kt_op_event teardown_op(void)
+{
+	struct kt_op_event op = { .end = event(KT_TEARDOWN_UNMAP, 5000, 3, 200, 0) };
+
+	op.end.pid = 200;
+	op.t.start_ns = 4000;
+	op.t.nr_hc = 1;
+	op.t.hc[0] = hc(KVM_HC_MEM_UNMAP, 4100, 4800, 0);
+	return op;
+}
+
 static int feed(struct kvmmem_expand *x, const void *rec, size_t size)
 {
 	return kvmmem_expand_record(x, rec, size);
@@ -137,14 +149,10 @@ Test(expand, failed_map_answer_and_its_undoing)
 
 Test(expand, teardown_unmap_has_no_start)
 {
-	struct kt_op_event op = { .end = event(KT_TEARDOWN_UNMAP, 5000, 3, 200, 0) };
+	struct kt_op_event op = teardown_op();
 	struct kvmmem_expand x;
 	struct sink s = { 0 };
 
-	op.end.pid = 200;	/* closed by another process than the owner */
-	op.t.start_ns = 4000;
-	op.t.nr_hc = 1;
-	op.t.hc[0] = hc(KVM_HC_MEM_UNMAP, 4100, 4800, 0);
 	kvmmem_expand_init(&x, 0, 0, true, collect, &s);
 	cr_assert_eq(feed(&x, &op, sizeof(op)), 0);
 	cr_assert_eq(s.n, 3);
@@ -183,15 +191,11 @@ Test(expand, kinds_filter_each_event)
 
 Test(expand, pid_filter_tests_pids_not_hypercall_numbers)
 {
-	struct kt_op_event op = { .end = event(KT_TEARDOWN_UNMAP, 5000, 3, 200, 0) };
+	struct kt_op_event op = teardown_op();
 	struct kvmmem_expand x;
 	struct sink s = { 0 };
 
-	/* closer 200 tears down owner 100's mapping; filter on the owner */
-	op.end.pid = 200;
-	op.t.start_ns = 4000;
-	op.t.nr_hc = 1;
-	op.t.hc[0] = hc(KVM_HC_MEM_UNMAP, 4100, 4800, 0);
+	/* filter on the owner */
 	kvmmem_expand_init(&x, 0, 100, true, collect, &s);
 	cr_assert_eq(feed(&x, &op, sizeof(op)), 0);
 	/* the hypercalls are the closer's: as with a program on each */
