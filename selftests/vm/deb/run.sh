@@ -38,7 +38,7 @@ check() {
 }
 
 outside() {
-	local top out new debs d
+	local top out new debs d cache
 	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 	out=${OUT:-$top/build}
 	debs=("$out"/deb/*.deb)
@@ -58,11 +58,17 @@ outside() {
 		mount -t tmpfs -o mode=1777 tmp "$new/tmp" &&
 		mount -t tmpfs -o mode=755 run "$new/run" ||
 		fail_all setup "system mounts in the new root failed"
-	# never seen the checkout: the checkout and the kernel cache it
-	# links to are empty directories there
-	mount -t tmpfs -o ro,mode=755 nocheckout "$new$top" &&
-		mount -t tmpfs -o ro,mode=755 nocache "$new$(readlink -f "$top/.cache")" ||
-		fail_all setup "hiding the checkout failed"
+	# never seen the checkout: the checkout, and the kernel cache when it
+	# lies outside it (.cache a symlink, as in a worktree), are empty
+	# directories there. The cache first: under an empty checkout a
+	# cache inside it has no mount point left.
+	cache=$(readlink -f "$top/.cache")
+	if [[ -d $cache && $cache != "$top"/* ]]; then
+		mount -t tmpfs -o ro,mode=755 nocache "$new$cache" ||
+			fail_all setup "hiding the kernel cache $cache failed"
+	fi
+	mount -t tmpfs -o ro,mode=755 nocheckout "$new$top" ||
+		fail_all setup "hiding the checkout $top failed"
 	mkdir -p "$new/root/debs" &&
 		cp "${debs[@]}" "$new/root/debs/" &&
 		cp "${BASH_SOURCE[0]}" "$new/root/deb-run.sh" ||
