@@ -43,10 +43,10 @@ static int cmp_site(const void *x, const void *y)
 {
 	const struct kvmmem_trace_site *a = x, *b = y;
 
-	if (a->total != b->total)
-		return a->total > b->total ? -1 : 1;
 	if (a->count[KT_STACK_LEAKED] != b->count[KT_STACK_LEAKED])
 		return a->count[KT_STACK_LEAKED] > b->count[KT_STACK_LEAKED] ? -1 : 1;
+	if (a->total != b->total)
+		return a->total > b->total ? -1 : 1;
 	return a->first_id < b->first_id ? -1 : a->first_id > b->first_id;
 }
 

@@ -37,7 +37,7 @@ struct kvmmem_trace_site_ref {
 };
 
 struct kvmmem_trace_sites {
-	/* most mappings first; then most leaked; then lowest first id */
+	/* most leaked pages first; then most mappings; then lowest first id */
 	struct kvmmem_trace_site *sites;
 	size_t nr_sites;
 	struct kvmmem_trace_site_ref *refs;	/* ascending id, each once */
