@@ -222,7 +222,7 @@ int sym_user(struct symbolizer *s, const struct sym_maps *m,
 			f->func = s->func;
 		return 0;
 	}
-	return -ENOENT;
+	return 0;	/* in no mapping: no module */
 }
 
 int sym_kernel(struct symbolizer *s, unsigned long long ip, struct sym_frame *f)

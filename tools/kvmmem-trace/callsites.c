@@ -77,8 +77,8 @@ static int frame_set(struct cs_frame *f, const struct sym_frame *sf,
  * process's memory map (NULL: none was read).
  */
 static int symbolize_stack(struct symbolizer *sym, const struct sym_maps *maps,
-			   const struct kvmmem_trace_stack *st, struct cs_stack *cs,
-			   char **key)
+			   bool kernel, const struct kvmmem_trace_stack *st,
+			   struct cs_stack *cs, char **key)
 {
 	size_t n = (size_t)st->nr_user + st->nr_kernel, i, klen;
 	struct sym_frame sf;
@@ -101,9 +101,9 @@ static int symbolize_stack(struct symbolizer *sym, const struct sym_maps *maps,
 			look--;
 		memset(&sf, 0, sizeof(sf));
 		if (user)
-			ok = maps && !sym_user(sym, maps, look, &sf);
+			ok = maps && !sym_user(sym, maps, look, &sf) && sf.module;
 		else
-			ok = !sym_kernel(sym, look, &sf);
+			ok = kernel && !sym_kernel(sym, look, &sf) && sf.func;
 		if (!user && i == st->nr_user)
 			fputc('|', k);
 		if (ok && look != ip) {
@@ -116,8 +116,28 @@ static int symbolize_stack(struct symbolizer *sym, const struct sym_maps *maps,
 	return err;
 }
 
+/*
+ * Was @tf recorded in this boot? Then this kernel's symbols are its
+ * kernel frames' (kallsyms is not in the recording); else they stay
+ * addresses.
+ */
+static bool same_boot(const struct kvmmem_trace_file *tf)
+{
+	char id[64] = "";
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+
+	if (!f)
+		return false;
+	if (!fgets(id, sizeof(id), f))
+		id[0] = '\0';
+	fclose(f);
+	id[strcspn(id, "\n")] = '\0';
+	return id[0] && !strcmp(id, tf->info.boot_id);
+}
+
 int callsites_build(struct callsites *c, const struct kvmmem_trace_file *tf)
 {
+	bool kernel = same_boot(tf);
 	struct sym_maps **maps = NULL;
 	struct symbolizer *sym = NULL;
 	size_t i;
@@ -144,7 +164,7 @@ int callsites_build(struct callsites *c, const struct kvmmem_trace_file *tf)
 								tf->procmaps[st->maps].len);
 			m = maps[st->maps];
 		}
-		err = symbolize_stack(sym, m, st, &c->stacks[i], &c->keys[i]);
+		err = symbolize_stack(sym, m, kernel, st, &c->stacks[i], &c->keys[i]);
 		if (err)
 			goto out;
 	}
@@ -198,10 +218,7 @@ static void print_frames(FILE *f, const struct cs_stack *s, const char *indent)
 
 		if (i == s->nr_user)
 			fprintf(f, "%skernel:\n", indent);
-		fprintf(f, "%s  %s", indent, fr->text);
-		if (fr->file && fr->line > 0)
-			fprintf(f, " at %s:%d", fr->file, fr->line);
-		fputc('\n', f);
+		fprintf(f, "%s  %s\n", indent, fr->text);
 	}
 	if (!s->nr_user)
 		fprintf(f, "%s  (no user stack: the process has no frame "

@@ -51,6 +51,7 @@ static const char record_doc[] =
 "    kvmmem-trace record -o k.ktr -d 30 -p 1234   # one process, 30 s\n"
 "    kvmmem-trace record -o k.ktr -e all -- kvmmem-ctl stress -P 4 -m 64\n"
 "    kvmmem-trace record -o k.ktr --force-raw-tp -- ./my-introspector\n"
+"    kvmmem-trace record --stacks -o k.ktr -- ./my-introspector  # who leaks\n"
 "    kvmmem-trace record --host -o h.ktr -d 60    # on a KVM host: every VM\n";
 
 static const struct argp_option record_options[] = {
@@ -198,8 +199,9 @@ static bool maps_cover(struct recorder *r, uint32_t pid, const uint64_t *ips,
 
 	if (!rm || !rm->m)
 		return false;
+	/* sym_user() says "in no mapping" with a frame without a module */
 	for (i = 0; i < n; i++)
-		if (sym_user(r->sym, rm->m, ips[i], &f))
+		if (sym_user(r->sym, rm->m, ips[i], &f) || !f.module)
 			return false;
 	return true;
 }
