@@ -83,16 +83,16 @@ table() {
 	    return '-' if v is None else fmt % v
 	cfgs = ['untraced', 'kvmmem-trace', 'kvmmem-trace-stacks', 'kvmmem-top',
 	        'kvmmem-top-prom', 'trace-cmd', 'bpftrace']
-	print(f"{'':14} {'icount: kinstr/pair (min over rounds)':>40} | "
+	print(f"{'':19} {'icount: kinstr/pair (min over rounds)':>40} | "
 	      f"{'wall: us/pair (median)':>24} | {'in-kernel, ns/pair':>19} | dropped")
-	print(f"{'tracer':14} {'min':>8} {'spread':>8} {'ratio':>7} {'median':>8} {'':>6} | "
+	print(f"{'tracer':19} {'min':>8} {'spread':>8} {'ratio':>7} {'median':>8} {'':>6} | "
 	      f"{'median':>8} {'spread':>7} {'ratio':>7} | {'icount':>9} {'wall':>9} | icount wall")
 	for c in cfgs:
 	    mn, md, mx = num(ic, c, 'min'), num(ic, c, 'median'), num(ic, c, 'max')
 	    spread = (mx - mn) / mn * 100 if mn and mx else None
 	    wmd, wmn, wmx = num(wa, c, 'median'), num(wa, c, 'min'), num(wa, c, 'max')
 	    wspread = (wmx - wmn) / wmn * 100 if wmn and wmx else None
-	    print(f"{c:14} {f(mn, '%.2f'):>8} {f(spread, '%.1f%%'):>8} "
+	    print(f"{c:19} {f(mn, '%.2f'):>8} {f(spread, '%.1f%%'):>8} "
 	          f"{f(ratio(ic, c, 'min'), '%.2fx'):>7} {f(md, '%.2f'):>8} {'':>6} | "
 	          f"{f(wmd, '%.2f'):>8} {f(wspread, '%.1f%%'):>7} "
 	          f"{f(ratio(wa, c, 'median'), '%.2fx'):>7} | "
