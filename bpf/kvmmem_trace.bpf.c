@@ -36,6 +36,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(max_entries, 4096);	/* resized by user space */
 	__uint(key_size, sizeof(__u32));
+	/* user space makes it kernel.perf_event_max_stack's if lower */
 	__uint(value_size, KT_STACK_DEPTH * sizeof(__u64));
 } kt_stacks SEC(".maps");
 

@@ -63,6 +63,7 @@ struct kvmmem_session {
 	int (*stack_cb)(void *ctx, const struct kt_stack_ref *r);
 	void *ctx;			/* stack_cb's */
 	uint32_t max_stack_maps;	/* kt_stack_of's size */
+	uint32_t stack_depth;		/* frames per stack in kt_stacks */
 };
 
 _Static_assert(sizeof(struct kt_stack_ref) == KT_STACK_REF_SIZE,
@@ -73,8 +74,27 @@ _Static_assert(KT_STACK_REF_SIZE != KT_EVENT_SIZE &&
 	       "the ring buffer's records differ in size");
 
 /*
- * Size the --stacks maps: one entry each without it (nothing to keep);
- * with it, KVMMEM_TEST_STACK_TABLE=N sizes kt_stack_of (a test's way to
+ * The deepest stack the kernel takes: kernel.perf_event_max_stack (127
+ * by default), at most KT_STACK_DEPTH. A stack map whose stacks are
+ * deeper cannot be created.
+ */
+static uint32_t max_stack_depth(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/perf_event_max_stack", "r");
+	unsigned int n = KT_STACK_DEPTH;
+
+	if (f) {
+		if (fscanf(f, "%u", &n) != 1)
+			n = KT_STACK_DEPTH;
+		fclose(f);
+	}
+	return n < 1 ? 1 : n > KT_STACK_DEPTH ? KT_STACK_DEPTH : n;
+}
+
+/*
+ * Size the --stacks maps: one entry each (of one frame) without it:
+ * nothing to keep; with it, stacks as deep as the kernel takes them,
+ * and KVMMEM_TEST_STACK_TABLE=N sizes kt_stack_of (a test's way to
  * fill it), else the BPF object's sizes.
  */
 static int size_stacks(struct kvmmem_session *s, bool stacks)
@@ -85,6 +105,11 @@ static int size_stacks(struct kvmmem_session *s, bool stacks)
 	char *end;
 	int err;
 
+	s->stack_depth = stacks ? max_stack_depth() : 1;
+	err = bpf_map__set_value_size(k->maps.kt_stacks,
+				      s->stack_depth * sizeof(uint64_t));
+	if (err)
+		return err;
 	if (!stacks) {
 		err = bpf_map__set_max_entries(k->maps.kt_stacks, 1);
 		if (!err)
@@ -574,9 +599,9 @@ int kvmmem_session_stack(struct kvmmem_session *s, int32_t stack,
 		return 0;
 	key = (uint32_t)stack;
 	if (bpf_map__lookup_elem(s->skel->maps.kt_stacks, &key, sizeof(key),
-				 frames, sizeof(frames), 0))
+				 frames, s->stack_depth * sizeof(uint64_t), 0))
 		return -errno;
-	for (n = 0; n < KT_STACK_DEPTH && n < max && frames[n]; n++)
+	for (n = 0; n < s->stack_depth && n < max && frames[n]; n++)
 		ips[n] = frames[n];
 	return (int)n;
 }
