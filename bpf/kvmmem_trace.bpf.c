@@ -30,6 +30,8 @@ const volatile bool targ_ops = false;
  * the code below runs, and its maps are resized to one entry.
  */
 const volatile bool targ_stacks = false;
+/* --kernel-stacks: the kernel stack too (the MAP ioctl's path) */
+const volatile bool targ_kstacks = false;
 
 /* The stacks, by id: user and kernel stacks of the MAPs' callers. */
 struct {
@@ -117,8 +119,10 @@ static __always_inline void kt_stack_op(void *ctx, enum kt_kind kind, __u64 id,
 		if (targ_tgid && pid != targ_tgid && tgid != targ_tgid)
 			return;
 		v.ustack = bpf_get_stackid(ctx, &kt_stacks, BPF_F_USER_STACK);
-		v.kstack = bpf_get_stackid(ctx, &kt_stacks, 0);
-		if (v.ustack < 0 || v.kstack < 0)
+		v.kstack = KT_NO_STACK;
+		if (targ_kstacks)
+			v.kstack = bpf_get_stackid(ctx, &kt_stacks, 0);
+		if (v.ustack < 0 || (targ_kstacks && v.kstack < 0))
 			kt_drop(KT_DROP_STACK);
 		if (v.ustack < 0)
 			v.ustack = KT_NO_STACK;

@@ -382,6 +382,7 @@ static int guest_load(struct kvmmem_session *s,
 	s->skel->rodata->targ_kinds = bpf_kinds(opts);
 	s->skel->rodata->targ_ops = !opts->every_tracepoint;
 	s->skel->rodata->targ_stacks = opts->stacks;
+	s->skel->rodata->targ_kstacks = opts->stacks && opts->kernel_stacks;
 	s->skel->rodata->wakeup_bytes = opts->buffer_bytes / 2;
 	err = bpf_map__set_max_entries(s->skel->maps.kt_events,
 				       (uint32_t)opts->buffer_bytes);

@@ -47,6 +47,7 @@ struct kvmmem_session_opts {
 	 * struct kt_stack_ref), and at a process's first MAP.
 	 */
 	bool stacks;
+	bool kernel_stacks;	/* with stacks: the kernel stack too */
 	int (*stack_cb)(void *ctx, const struct kt_stack_ref *r);
 };
 

@@ -655,7 +655,8 @@ stacks_prog() {	# stacks_prog NAME PROGRAM [ENV...]: record it, report it
 	shift 2
 	echo 14 >"$HOSTSIM/fail_unmap_error" &&	# KVM_EFAULT
 	echo 2 >"$HOSTSIM/fail_unmap_count" || return 1
-	env "$@" "$TRACE" record "${FORCE[@]}" --stacks -o "$name.ktr" -- "$prog" \
+	env "$@" "$TRACE" record "${FORCE[@]}" "${STACKS_FLAG:---stacks}" \
+		-o "$name.ktr" -- "$prog" \
 		>"$name.out" 2>"$name.err" ||
 		{ echo "record failed:"; cat "$name.out" "$name.err"; return 1; }
 	grep -q '^done .* leaked 2 clean_failed 0$' "$name.out" ||
@@ -744,12 +745,18 @@ stacks_stripped() {
 	check_sites stripped.json 1
 }
 
-# A table of one live mapping: the others get no stack, counted, said
+# A table of one live mapping: the others get no stack, counted, said;
+# with --kernel-stacks, and its kernel frames (none without: above)
 stacks_table_full() {
-	stacks_prog full "$OUT/vm/trace_stacks" KVMMEM_TEST_STACK_TABLE=1 || return 1
-	local table
+	STACKS_FLAG=--kernel-stacks stacks_prog full "$OUT/vm/trace_stacks" \
+		KVMMEM_TEST_STACK_TABLE=1 || return 1
+	local table kframes
 	table=$(json_field full.json "r['stacks']['lost']['table_full']")
 	[[ $table -gt 0 ]] || { echo "table_full $table"; return 1; }
+	kframes=$(json_field full.json "min(len(s['frames']['kernel']) for s in r['stacks']['stacks'])")
+	[[ $kframes -gt 0 ]] || { echo "--kernel-stacks: $kframes kernel frames"; return 1; }
+	kframes=$(json_field stacks.json "max(len(s['frames']['kernel']) for s in r['stacks']['stacks'])")
+	[[ $kframes -eq 0 ]] || { echo "--stacks: $kframes kernel frames"; return 1; }
 	grep -q 'mappings got no stack' full.err || { cat full.err; return 1; }
 	grep -q '^  LOST: ' full.txt || { echo "no LOST line"; return 1; }
 }
