@@ -408,6 +408,26 @@ Test(symbolize, missing_file_gives_module_plus_offset)
 	cr_assert_str_eq(buf, "libgone.so+0x2234");
 }
 
+Test(symbolize, fifo_or_directory_is_not_opened_as_an_object)
+{
+	char dir[] = "/tmp/sym_fifo-XXXXXX", text[256], fifo[64], buf[256], want[64];
+
+	alarm(10);	/* a blocked open() uses no CPU: Criterion's timeout misses it */
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	/* would block in open() without a writer */
+	snprintf(text, sizeof(text), "kvmmem-maps 1\n1000-2000 0 - %s\n3000-4000 0 - %s\n",
+		 fifo, dir);
+	sym_text(text, 0x1010, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "fifo+0x10");
+	sym_text(text, 0x3020, buf, sizeof(buf));
+	snprintf(want, sizeof(want), "%s+0x20", base(dir));
+	cr_assert_str_eq(buf, want);
+	cr_assert_eq(unlink(fifo), 0);
+	cr_assert_eq(rmdir(dir), 0);
+}
+
 Test(symbolize, replaced_file_with_another_build_id_gives_module_plus_offset)
 {
 	struct symbolizer *s = symbolizer_new();

@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <elfutils/libdw.h>
@@ -120,10 +121,26 @@ static void elf_build_id(Elf *elf, char hex[2 * SYM_BUILD_ID_MAX + 1])
 	}
 }
 
+/*
+ * Open @path read-only if it is a regular file: a recording's path may
+ * name a FIFO (open would block) or a device by now. An fd or -1.
+ */
+static int open_regular(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+
+	if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 /* The build id of the file at @path into @hex, or "". */
 static void file_build_id(const char *path, char hex[2 * SYM_BUILD_ID_MAX + 1])
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open_regular(path);
 	Elf *elf;
 
 	hex[0] = '\0';
@@ -478,7 +495,7 @@ static int object_open(struct sym_object *o)
 	GElf_Phdr ph;
 	size_t i, nr;
 
-	o->fd = open(o->path, O_RDONLY | O_CLOEXEC);
+	o->fd = open_regular(o->path);
 	if (o->fd < 0)
 		return 0;
 	o->elf = elf_begin(o->fd, ELF_C_READ, NULL);
