@@ -484,10 +484,10 @@ static void object_close(struct sym_object *o)
 
 /*
  * Open the object: its segments, symbols (.symtab, else .dynsym) and
- * DWARF. Anything wrong (unreadable, not ELF, another build id) leaves
- * o->elf NULL: module+offset only. -ENOMEM only for the build id copy.
+ * DWARF. Anything wrong (unreadable, not ELF, another build id, no
+ * memory) leaves o->elf NULL: module+offset only.
  */
-static int object_open(struct sym_object *o)
+static void object_open(struct sym_object *o)
 {
 	char id[2 * SYM_BUILD_ID_MAX + 1];
 	Elf_Scn *scn = NULL, *symtab = NULL, *dynsym = NULL;
@@ -497,20 +497,15 @@ static int object_open(struct sym_object *o)
 
 	o->fd = open_regular(o->path);
 	if (o->fd < 0)
-		return 0;
+		return;
 	o->elf = elf_begin(o->fd, ELF_C_READ, NULL);
 	if (!o->elf || elf_kind(o->elf) != ELF_K_ELF || elf_getphdrnum(o->elf, &nr))
 		goto err;
 	elf_build_id(o->elf, id);
 	if (o->want_id && strcmp(o->want_id, id))
 		goto err;	/* the file was replaced since the maps were read */
-	if (!o->want_id && id[0]) {
-		o->build_id = strdup(id);
-		if (!o->build_id) {
-			object_close(o);
-			return -ENOMEM;
-		}
-	}
+	if (!o->want_id && id[0])
+		o->build_id = strdup(id);	/* NULL: not shown */
 	o->loads = calloc(nr ? nr : 1, sizeof(*o->loads));
 	if (!o->loads)
 		goto err;
@@ -534,10 +529,9 @@ static int object_open(struct sym_object *o)
 			goto err;
 	}
 	o->dwarf = dwarf_begin_elf(o->elf, DWARF_C_READ, NULL);
-	return 0;
+	return;
 err:
 	object_close(o);
-	return 0;
 }
 
 /* The cached object for (@path, @build_id), opened at its first use. */
@@ -557,12 +551,13 @@ static struct sym_object *object_get(struct symbolizer *s, const char *path,
 	o->path = strdup(path);
 	o->want_id = build_id ? strdup(build_id) : NULL;
 	o->build_id = o->want_id;
-	if (!o->path || (build_id && !o->want_id) || object_open(o)) {
+	if (!o->path || (build_id && !o->want_id)) {
 		free(o->path);
 		free(o->want_id);
 		free(o);
 		return NULL;
 	}
+	object_open(o);
 	o->next = s->objects;
 	s->objects = o;
 	return o;
