@@ -20,7 +20,8 @@
 #                     errno names, hexdump, the driver's debugfs stats
 #   tools/common/     what the tools share: messages and options (cli),
 #                     BPF plumbing, histograms, time and JSON output,
-#                     VMM names, a small HTTP server (metrics)
+#                     VMM names, a small HTTP server (metrics), stacks'
+#                     symbols (libelf, libdw)
 #   tools/trace/      recordings: event kinds, file format, writer,
 #                     reader, analysis, merge, and the BPF session
 #   tools/kvmmem-*/   one directory per tool
@@ -33,7 +34,8 @@ LIBKVMMEM_SRCS := lib/libkvmmem.c lib/stats.c lib/util.c
 # bpfutil.c needs libbpf's headers; only the tools that link libbpf call
 # it, and static linking pulls in just the objects a program uses.
 KVMMEM_COMMON_SRCS := common/cli.c common/bpfutil.c common/caps.c common/hist.c \
-		      common/json.c common/timefmt.c common/vmm.c common/httpd.c
+		      common/json.c common/timefmt.c common/vmm.c common/httpd.c \
+		      common/symbolize.c
 KVMMEM_TRACE_SRCS := trace/kinds.c trace/format.c trace/writer.c \
 		     trace/reader.c trace/analyze.c trace/merge.c trace/print.c \
 		     trace/filter.c trace/expand.c
