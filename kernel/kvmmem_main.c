@@ -34,6 +34,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/rhashtable.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -172,6 +173,8 @@ struct kvmmem_file {
  * @gpa:       remote guest-physical address
  * @pa:        local guest-physical address of @page
  * @page:      the local page, pinned (FOLL_LONGTERM) while mapped
+ * @pfn:       page_to_pfn(@page): the key of kvmmem_pages
+ * @pfn_node:  entry in kvmmem_pages, while mapped and once leaked
  * @user:      user charged for the page (RLIMIT_MEMLOCK), NULL if the
  *             mapper had CAP_IPC_LOCK or once uncharged
  * @be:        backend that holds the mapping; its module stays pinned
@@ -186,6 +189,8 @@ struct kvmmem_mapping {
 	u64 gpa;
 	phys_addr_t pa;
 	struct page *page;
+	unsigned long pfn;
+	struct rhash_head pfn_node;
 	struct user_struct *user;
 	const struct kvmmem_backend *be;
 	pid_t tgid;
@@ -214,9 +219,21 @@ static LIST_HEAD(kvmmem_leaked);
 /*
  * Every page mapped or leaked, by pfn, whatever file or alias it was
  * mapped through: a page is mapped once. Leaked pages stay in it for
- * good. The xarray's own lock suffices.
+ * good. A hash table whose entries are the mappings themselves, so that
+ * MAP and UNMAP allocate and free nothing for it (an xarray by pfn, being
+ * sparse, allocated a node on most MAPs and freed it through RCU on the
+ * UNMAP). Its bucket locks suffice. Entries are only ever looked at under
+ * them, never by an RCU lookup, so a mapping taken out may be freed at
+ * once.
  */
-static DEFINE_XARRAY(kvmmem_pages);
+static struct rhashtable kvmmem_pages;
+
+static const struct rhashtable_params kvmmem_pages_params = {
+	.key_len		= sizeof_field(struct kvmmem_mapping, pfn),
+	.key_offset		= offsetof(struct kvmmem_mapping, pfn),
+	.head_offset		= offsetof(struct kvmmem_mapping, pfn_node),
+	.automatic_shrinking	= true,
+};
 
 /* Serialises backend registration; protects kvmmem_external. */
 static DEFINE_MUTEX(kvmmem_backend_lock);
@@ -562,6 +579,29 @@ static int kvmmem_pin(unsigned long gva, struct page **page)
 	return ret;
 }
 
+/*
+ * Claim @m's page in kvmmem_pages. Return: 0, -EEXIST if the page is
+ * mapped or leaked already, or -ENOMEM if the table could not grow.
+ */
+static int kvmmem_page_claim(struct kvmmem_mapping *m)
+{
+	int ret;
+
+	m->pfn = page_to_pfn(m->page);
+	ret = rhashtable_lookup_insert_fast(&kvmmem_pages, &m->pfn_node,
+					    kvmmem_pages_params);
+	/* -E2BIG and -EBUSY are a table that could not grow, as -ENOMEM */
+	if (ret && ret != -EEXIST)
+		ret = -ENOMEM;
+	return ret;
+}
+
+static void kvmmem_page_unclaim(struct kvmmem_mapping *m)
+{
+	WARN_ON_ONCE(rhashtable_remove_fast(&kvmmem_pages, &m->pfn_node,
+					    kvmmem_pages_params));
+}
+
 /* Keep a page the host did not give back: pinned, listed, never freed. */
 static void kvmmem_leak(struct kvmmem_file *f, struct kvmmem_mapping *m,
 			long hc)
@@ -607,7 +647,7 @@ static int kvmmem_release(struct kvmmem_file *f, struct kvmmem_mapping *m,
 		kvmmem_leak(f, m, hc);
 		return -EIO;
 	}
-	xa_erase(&kvmmem_pages, page_to_pfn(m->page));
+	kvmmem_page_unclaim(m);
 	unpin_user_page(m->page);
 	kvmmem_backend_put(m->be);
 	kfree(m);
@@ -727,13 +767,9 @@ static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
 		goto err_unlock;
 	}
 	/* One page, one mapping: through any file, at any alias. */
-	ret = xa_insert(&kvmmem_pages, page_to_pfn(m->page), m,
-			GFP_KERNEL_ACCOUNT);
-	if (ret) {
-		if (ret == -EBUSY)
-			ret = -EEXIST;
+	ret = kvmmem_page_claim(m);
+	if (ret)
 		goto err_erase;
-	}
 
 	m->start_ns = ktime_get_ns();
 	hc = kvmmem_hc_map(be, id, virt_to_phys(token), req->gpa, m->pa, t);
@@ -759,7 +795,7 @@ static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
 	return 0;
 
 err_erase_page:
-	xa_erase(&kvmmem_pages, page_to_pfn(m->page));
+	kvmmem_page_unclaim(m);
 err_erase:
 	xa_erase(&f->maps, index);
 err_unlock:
@@ -1269,6 +1305,10 @@ static int __init kvmmem_init(void)
 {
 	int ret;
 
+	ret = rhashtable_init(&kvmmem_pages, &kvmmem_pages_params);
+	if (ret)
+		return ret;
+
 	kvmmem_kvmi_usable = kvm_para_available();
 	if (!kvmmem_kvmi_usable) {
 		pr_info("no KVM hypervisor: kvmi backend unavailable, maps fail with ENODEV until a backend (kvmmem_hostsim) registers\n");
@@ -1291,6 +1331,7 @@ static int __init kvmmem_init(void)
 
 err_debugfs:
 	debugfs_remove_recursive(kvmmem_debugfs);
+	rhashtable_destroy(&kvmmem_pages);
 	return ret;
 }
 
@@ -1298,8 +1339,8 @@ static void __exit kvmmem_exit(void)
 {
 	misc_deregister(&kvmmem_misc);
 	/* Every mapping and leaked page pins the module: none is left. */
-	WARN_ON_ONCE(!xa_empty(&kvmmem_pages));
-	xa_destroy(&kvmmem_pages);
+	WARN_ON_ONCE(atomic_read(&kvmmem_pages.nelems));
+	rhashtable_destroy(&kvmmem_pages);
 	debugfs_remove_recursive(kvmmem_debugfs);
 }
 
