@@ -27,6 +27,7 @@
 #include <linux/io.h>
 #include <linux/kref.h>
 #include <linux/kvm_para.h>
+#include <linux/log2.h>
 #include <linux/magic.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
@@ -138,6 +139,8 @@ static const char * const kvmmem_op_names[KVMMEM_NR_OPS] = {
  *           content of @maps, @dead and @anchors (the xarray has its own
  *           lock for its nodes)
  * @maps:    live mappings, indexed by gva >> PAGE_SHIFT
+ * @token:   where a MAP puts its token for the host to read, under @lock;
+ *           zero but while the host handles the MAP
  * @mm:      the address space of the opener (mmgrab()ed); the only one
  *           that may MAP or UNMAP through this file
  * @dead:    torn down, by the last close or because @mm went away (exit,
@@ -155,6 +158,7 @@ struct kvmmem_file {
 	struct kref ref;
 	struct mutex lock; /* see @lock above */
 	struct xarray maps;
+	struct kvmi_map_mem_token *token;
 	struct mm_struct *mm;
 	bool dead;
 	unsigned int anchors;
@@ -697,7 +701,6 @@ static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
 		      u64 id, u64 *pa, struct kvmmem_op_times *t)
 {
 	const struct kvmmem_backend *be;
-	struct kvmi_map_mem_token *token;
 	struct kvmmem_mapping *m;
 	unsigned long index;
 	long hc;
@@ -714,21 +717,10 @@ static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
 	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
 	if (!m)
 		return -ENOMEM;
-	/*
-	 * The host reads the token by guest-physical address, like
-	 * kvm_read_guest(): hand it a copy in the direct map. kmalloc()
-	 * aligns power-of-two sizes naturally, so the 32 bytes never cross
-	 * a page boundary.
-	 */
-	token = kmemdup(&req->token, sizeof(*token), GFP_KERNEL_ACCOUNT);
-	if (!token) {
-		ret = -ENOMEM;
-		goto err_free;
-	}
 
 	ret = kvmmem_charge(f, m);
 	if (ret)
-		goto err_free_token;
+		goto err_free;
 	ret = kvmmem_pin(req->gva, &m->page);
 	if (ret)
 		goto err_uncharge;
@@ -771,8 +763,15 @@ static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
 	if (ret)
 		goto err_erase;
 
+	/*
+	 * The host reads the token by guest-physical address, like
+	 * kvm_read_guest(): hand it the file's copy in the direct map
+	 * (kvmmem_open()), wiped as soon as the host has answered.
+	 */
+	*f->token = req->token;
 	m->start_ns = ktime_get_ns();
-	hc = kvmmem_hc_map(be, id, virt_to_phys(token), req->gpa, m->pa, t);
+	hc = kvmmem_hc_map(be, id, virt_to_phys(f->token), req->gpa, m->pa, t);
+	memzero_explicit(f->token, sizeof(*f->token));
 	ret = kvmmem_host_errno(hc);
 	if (ret == -EIO) {
 		/*
@@ -782,7 +781,6 @@ static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
 		 */
 		kvmmem_release(f, m, t);
 		mutex_unlock(&f->lock);
-		kfree_sensitive(token);
 		return -EIO;
 	}
 	if (ret)
@@ -791,7 +789,6 @@ static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
 	kvmmem_count(f, KVMMEM_CTR_LIVE, 1);
 	kvmmem_count(f, KVMMEM_CTR_MAPS, 1);
 	mutex_unlock(&f->lock);
-	kfree_sensitive(token);
 	return 0;
 
 err_erase_page:
@@ -806,8 +803,6 @@ err_unpin:
 	unpin_user_page(m->page);
 err_uncharge:
 	kvmmem_uncharge(f, m);
-err_free_token:
-	kfree_sensitive(token);
 err_free:
 	kfree(m);
 	return ret;
@@ -901,6 +896,7 @@ static void kvmmem_file_free(struct kref *ref)
 	mmdrop(f->mm);
 	xa_destroy(&f->maps);
 	mutex_destroy(&f->lock);
+	kfree_sensitive(f->token);
 	kfree(f);
 }
 
@@ -1002,6 +998,17 @@ static int kvmmem_open(struct inode *inode, struct file *file)
 	f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
 	if (!f)
 		return -ENOMEM;
+	/*
+	 * Allocated once for all the file's MAPs. kmalloc() aligns
+	 * power-of-two sizes naturally, so the host's copy of a token
+	 * never crosses a page boundary.
+	 */
+	BUILD_BUG_ON(!is_power_of_2(sizeof(*f->token)));
+	f->token = kzalloc(sizeof(*f->token), GFP_KERNEL_ACCOUNT);
+	if (!f->token) {
+		kfree(f);
+		return -ENOMEM;
+	}
 
 	kref_init(&f->ref);
 	mutex_init(&f->lock);
