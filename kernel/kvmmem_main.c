@@ -436,15 +436,33 @@ static void kvmmem_hc_done(struct kvmmem_hc_times *h, long hc)
 }
 
 /*
- * Start timing an operation if its end tracepoint @on will want it. All
- * of @t is cleared either way: a program attached while the operation
- * runs reads all of it, and must never see stale stack.
+ * Start timing an operation if its end tracepoint @on will want it: all
+ * of @t is cleared, then filled as the operation goes. If not, only
+ * @t->start_ns is written (0: not timed), and the operation touches
+ * nothing else of @t (see kvmmem_hc_times()).
  */
 static void kvmmem_op_start(struct kvmmem_op_times *t, bool on)
 {
-	memset(t, 0, sizeof(*t));
-	if (on)
+	if (on) {
+		memset(t, 0, sizeof(*t));
 		t->start_ns = ktime_get_mono_fast_ns();
+	} else {
+		t->start_ns = 0;
+	}
+}
+
+/*
+ * @t as its end tracepoint may show it; call only when that tracepoint is
+ * enabled. An operation that was not timed (the tracepoint was enabled
+ * while it ran) left all but @t->start_ns as the stack had it: cleared
+ * here, since a program reads all of @t and must never see stale stack.
+ * An untraced operation thus clears nothing.
+ */
+static const struct kvmmem_op_times *kvmmem_op_end(struct kvmmem_op_times *t)
+{
+	if (!t->start_ns)
+		memset(t, 0, sizeof(*t));
+	return t;
 }
 
 static long kvmmem_hc_map(const struct kvmmem_backend *be, u64 id,
@@ -686,7 +704,9 @@ static void kvmmem_teardown(struct kvmmem_file *f)
 		kvmmem_op_start(&t, trace_kvmmem_teardown_unmap_enabled());
 		kvmmem_count(f, KVMMEM_CTR_LIVE, -1);
 		ret = kvmmem_release(f, m, &t);
-		trace_kvmmem_teardown_unmap(id, owner, gva, gpa, pa, ret, &t);
+		if (trace_kvmmem_teardown_unmap_enabled())
+			trace_kvmmem_teardown_unmap(id, owner, gva, gpa, pa, ret,
+						    kvmmem_op_end(&t));
 		if (ret)
 			leaked++;
 		else
@@ -829,7 +849,9 @@ static long kvmmem_ioctl_map(struct kvmmem_file *f,
 		trace_kvmmem_map_start(id, tgid, req.gva, req.gpa, 0, 0);
 		ret = kvmmem_map(f, &req, id, &pa, &t);
 	}
-	trace_kvmmem_map_end(id, tgid, req.gva, req.gpa, pa, ret, &t);
+	if (trace_kvmmem_map_end_enabled())
+		trace_kvmmem_map_end(id, tgid, req.gva, req.gpa, pa, ret,
+				     kvmmem_op_end(&t));
 	memzero_explicit(&req.token, sizeof(req.token));
 	if (ret)
 		kvmmem_count_error(f, KVMMEM_OP_MAP, ret);
@@ -866,7 +888,9 @@ static long kvmmem_ioctl_unmap(struct kvmmem_file *f, unsigned long gva)
 		ret = kvmmem_release(f, m, &t);
 	}
 	mutex_unlock(&f->lock);
-	trace_kvmmem_unmap_end(id, tgid, gva, gpa, pa, ret, &t);
+	if (trace_kvmmem_unmap_end_enabled())
+		trace_kvmmem_unmap_end(id, tgid, gva, gpa, pa, ret,
+				       kvmmem_op_end(&t));
 out:
 	if (ret)
 		kvmmem_count_error(f, KVMMEM_OP_UNMAP, ret);
