@@ -14,7 +14,8 @@
 #                         and hostsim's misc_register() fail with -EBUSY
 #                         (their err_debugfs)
 #
-# After each refused insmod: no module left, no device node, no debugfs
+# And hostsim's mem_size_mb=0 refused (-EINVAL). After each refused
+# insmod: no module left, no device node, no debugfs
 # directory. One line per case, "initfail/NAME: ok" or "...: FAIL why".
 #
 # Usage: initfail.sh MODDIR (KVMMEM_TEST_MODULE_DIR: the test modules, if
@@ -119,6 +120,20 @@ else
 		fi
 	fi
 	rmmod kvmmem_test_backend || fail $c "rmmod kvmmem_test_backend failed"
+fi
+
+# 2b. hostsim with no memory to emulate: refused by its init before
+# anything is set up (kmod says "Invalid parameters" for any -EINVAL: the
+# init's message tells it from a parameter that does not parse)
+c=hostsim_mem_size_zero_refused
+n=$(dmesg | wc -l)
+if refused $c "Invalid parameters" "$MODDIR/kvmmem_hostsim.ko" mem_size_mb=0 &&
+	gone $c /dev/kvmmem-hostsim $DBG/kvmmem_hostsim; then
+	if dmesg | tail -n +"$((n + 1))" | grep -q 'mem_size_mb must be in'; then
+		ok $c
+	else
+		fail $c "refused, but not by hostsim_init()'s mem_size_mb check"
+	fi
 fi
 
 # 3. no dynamic misc minor left: hostsim's misc_register() fails
