@@ -177,18 +177,28 @@ static int kvmmem_test_suite_init(struct kunit_suite *suite)
 	if (!current->mm)
 		return -EINVAL;
 	kvmmem_test_save(e);
-	ret = kvmmem_backend_register(&kvmmem_test_backend);
+	/* the copy under test has no kvmmem_init(): its own pfn index */
+	ret = rhashtable_init(&kvmmem_pages, &kvmmem_pages_params);
 	if (ret)
 		return ret;
+	ret = kvmmem_backend_register(&kvmmem_test_backend);
+	if (ret)
+		goto err_pages;
 	e->base = vm_mmap(NULL, 0, KVMMEM_TEST_PAGES * PAGE_SIZE,
 			  PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, 0);
 	if (IS_ERR_VALUE(e->base)) {
-		kvmmem_backend_unregister(&kvmmem_test_backend);
-		return (int)e->base;
+		ret = (int)e->base;
+		goto err_unregister;
 	}
 	mmget(current->mm);
 	e->mm = current->mm;
 	return 0;
+
+err_unregister:
+	kvmmem_backend_unregister(&kvmmem_test_backend);
+err_pages:
+	rhashtable_destroy(&kvmmem_pages);
+	return ret;
 }
 
 static void kvmmem_test_suite_exit(struct kunit_suite *suite)
@@ -210,6 +220,7 @@ static void kvmmem_test_suite_exit(struct kunit_suite *suite)
 	mmput(e->mm);
 	e->mm = NULL;
 	kvmmem_backend_unregister(&kvmmem_test_backend);
+	rhashtable_destroy(&kvmmem_pages);
 	kvmmem_test_restore(e);
 }
 
@@ -321,6 +332,14 @@ static struct page *kvmmem_test_host_page(void)
 	return pfn_to_page(PHYS_PFN(kvmmem_test_host.local_gpa));
 }
 
+/* The mapping that holds @page in the pfn index, or NULL. */
+static struct kvmmem_mapping *kvmmem_test_page_owner(struct page *page)
+{
+	unsigned long pfn = page_to_pfn(page);
+
+	return rhashtable_lookup_fast(&kvmmem_pages, &pfn, kvmmem_pages_params);
+}
+
 /*
  * Undo kvmmem_leak() for the pages the host double refused to unmap:
  * unpin, drop the backend and module references, free. Returns how many.
@@ -336,7 +355,7 @@ static unsigned int kvmmem_test_forget_leaks(void)
 	spin_unlock(&kvmmem_leaked_lock);
 	list_for_each_entry_safe(m, tmp, &list, leak_node) {
 		list_del(&m->leak_node);
-		xa_erase(&kvmmem_pages, page_to_pfn(m->page));
+		kvmmem_page_unclaim(m);
 		unpin_user_page(m->page);
 		kvmmem_backend_put(m->be);
 		module_put(THIS_MODULE);
@@ -441,8 +460,7 @@ static void kvmmem_test_map_indexes_by_gva(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, m->gva, (u64)gva);
 		KUNIT_EXPECT_EQ(test, m->gpa, KVMMEM_TEST_GPA);
 		KUNIT_EXPECT_EQ(test, m->pa, page_to_phys(m->page));
-		KUNIT_EXPECT_PTR_EQ(test, xa_load(&kvmmem_pages,
-						  page_to_pfn(m->page)), m);
+		KUNIT_EXPECT_PTR_EQ(test, kvmmem_test_page_owner(m->page), m);
 		KUNIT_EXPECT_PTR_EQ(test, m->be, &kvmmem_test_backend);
 		KUNIT_EXPECT_TRUE(test, page_maybe_dma_pinned(m->page));
 		KUNIT_EXPECT_EQ(test, kvmmem_test_host.local_gpa, m->pa);
@@ -709,8 +727,7 @@ static void kvmmem_test_close_keeps_pages_host_kept(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, m->pa, page_to_phys(pages[1]));
 		KUNIT_EXPECT_EQ(test, m->host_ret, (long)-KVM_EBUSY);
 		/* its pfn stays taken: the page is never mapped again */
-		KUNIT_EXPECT_PTR_EQ(test, xa_load(&kvmmem_pages,
-						  page_to_pfn(m->page)), m);
+		KUNIT_EXPECT_PTR_EQ(test, kvmmem_test_page_owner(m->page), m);
 		n++;
 	}
 	spin_unlock(&kvmmem_leaked_lock);

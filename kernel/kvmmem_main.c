@@ -27,6 +27,7 @@
 #include <linux/io.h>
 #include <linux/kref.h>
 #include <linux/kvm_para.h>
+#include <linux/log2.h>
 #include <linux/magic.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
@@ -34,6 +35,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/rhashtable.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
@@ -137,6 +139,8 @@ static const char * const kvmmem_op_names[KVMMEM_NR_OPS] = {
  *           content of @maps, @dead and @anchors (the xarray has its own
  *           lock for its nodes)
  * @maps:    live mappings, indexed by gva >> PAGE_SHIFT
+ * @token:   where a MAP puts its token for the host to read, under @lock;
+ *           zero but while the host handles the MAP
  * @mm:      the address space of the opener (mmgrab()ed); the only one
  *           that may MAP or UNMAP through this file
  * @dead:    torn down, by the last close or because @mm went away (exit,
@@ -154,6 +158,7 @@ struct kvmmem_file {
 	struct kref ref;
 	struct mutex lock; /* see @lock above */
 	struct xarray maps;
+	struct kvmi_map_mem_token *token;
 	struct mm_struct *mm;
 	bool dead;
 	unsigned int anchors;
@@ -172,6 +177,8 @@ struct kvmmem_file {
  * @gpa:       remote guest-physical address
  * @pa:        local guest-physical address of @page
  * @page:      the local page, pinned (FOLL_LONGTERM) while mapped
+ * @pfn:       page_to_pfn(@page): the key of kvmmem_pages
+ * @pfn_node:  entry in kvmmem_pages, while mapped and once leaked
  * @user:      user charged for the page (RLIMIT_MEMLOCK), NULL if the
  *             mapper had CAP_IPC_LOCK or once uncharged
  * @be:        backend that holds the mapping; its module stays pinned
@@ -186,6 +193,8 @@ struct kvmmem_mapping {
 	u64 gpa;
 	phys_addr_t pa;
 	struct page *page;
+	unsigned long pfn;
+	struct rhash_head pfn_node;
 	struct user_struct *user;
 	const struct kvmmem_backend *be;
 	pid_t tgid;
@@ -214,9 +223,21 @@ static LIST_HEAD(kvmmem_leaked);
 /*
  * Every page mapped or leaked, by pfn, whatever file or alias it was
  * mapped through: a page is mapped once. Leaked pages stay in it for
- * good. The xarray's own lock suffices.
+ * good. A hash table whose entries are the mappings themselves, so that
+ * MAP and UNMAP allocate and free nothing for it (an xarray by pfn, being
+ * sparse, allocated a node on most MAPs and freed it through RCU on the
+ * UNMAP). Its bucket locks suffice. Entries are only ever looked at under
+ * them, never by an RCU lookup, so a mapping taken out may be freed at
+ * once.
  */
-static DEFINE_XARRAY(kvmmem_pages);
+static struct rhashtable kvmmem_pages;
+
+static const struct rhashtable_params kvmmem_pages_params = {
+	.key_len		= sizeof_field(struct kvmmem_mapping, pfn),
+	.key_offset		= offsetof(struct kvmmem_mapping, pfn),
+	.head_offset		= offsetof(struct kvmmem_mapping, pfn_node),
+	.automatic_shrinking	= true,
+};
 
 /* Serialises backend registration; protects kvmmem_external. */
 static DEFINE_MUTEX(kvmmem_backend_lock);
@@ -415,15 +436,33 @@ static void kvmmem_hc_done(struct kvmmem_hc_times *h, long hc)
 }
 
 /*
- * Start timing an operation if its end tracepoint @on will want it. All
- * of @t is cleared either way: a program attached while the operation
- * runs reads all of it, and must never see stale stack.
+ * Start timing an operation if its end tracepoint @on will want it: all
+ * of @t is cleared, then filled as the operation goes. If not, only
+ * @t->start_ns is written (0: not timed), and the operation touches
+ * nothing else of @t (see kvmmem_hc_times()).
  */
 static void kvmmem_op_start(struct kvmmem_op_times *t, bool on)
 {
-	memset(t, 0, sizeof(*t));
-	if (on)
+	if (on) {
+		memset(t, 0, sizeof(*t));
 		t->start_ns = ktime_get_mono_fast_ns();
+	} else {
+		t->start_ns = 0;
+	}
+}
+
+/*
+ * @t as its end tracepoint may show it; call only when that tracepoint is
+ * enabled. An operation that was not timed (the tracepoint was enabled
+ * while it ran) left all but @t->start_ns as the stack had it: cleared
+ * here, since a program reads all of @t and must never see stale stack.
+ * An untraced operation thus clears nothing.
+ */
+static const struct kvmmem_op_times *kvmmem_op_end(struct kvmmem_op_times *t)
+{
+	if (!t->start_ns)
+		memset(t, 0, sizeof(*t));
+	return t;
 }
 
 static long kvmmem_hc_map(const struct kvmmem_backend *be, u64 id,
@@ -562,6 +601,29 @@ static int kvmmem_pin(unsigned long gva, struct page **page)
 	return ret;
 }
 
+/*
+ * Claim @m's page in kvmmem_pages. Return: 0, -EEXIST if the page is
+ * mapped or leaked already, or -ENOMEM if the table could not grow.
+ */
+static int kvmmem_page_claim(struct kvmmem_mapping *m)
+{
+	int ret;
+
+	m->pfn = page_to_pfn(m->page);
+	ret = rhashtable_lookup_insert_fast(&kvmmem_pages, &m->pfn_node,
+					    kvmmem_pages_params);
+	/* -E2BIG and -EBUSY are a table that could not grow, as -ENOMEM */
+	if (ret && ret != -EEXIST)
+		ret = -ENOMEM;
+	return ret;
+}
+
+static void kvmmem_page_unclaim(struct kvmmem_mapping *m)
+{
+	WARN_ON_ONCE(rhashtable_remove_fast(&kvmmem_pages, &m->pfn_node,
+					    kvmmem_pages_params));
+}
+
 /* Keep a page the host did not give back: pinned, listed, never freed. */
 static void kvmmem_leak(struct kvmmem_file *f, struct kvmmem_mapping *m,
 			long hc)
@@ -607,7 +669,7 @@ static int kvmmem_release(struct kvmmem_file *f, struct kvmmem_mapping *m,
 		kvmmem_leak(f, m, hc);
 		return -EIO;
 	}
-	xa_erase(&kvmmem_pages, page_to_pfn(m->page));
+	kvmmem_page_unclaim(m);
 	unpin_user_page(m->page);
 	kvmmem_backend_put(m->be);
 	kfree(m);
@@ -642,7 +704,9 @@ static void kvmmem_teardown(struct kvmmem_file *f)
 		kvmmem_op_start(&t, trace_kvmmem_teardown_unmap_enabled());
 		kvmmem_count(f, KVMMEM_CTR_LIVE, -1);
 		ret = kvmmem_release(f, m, &t);
-		trace_kvmmem_teardown_unmap(id, owner, gva, gpa, pa, ret, &t);
+		if (trace_kvmmem_teardown_unmap_enabled())
+			trace_kvmmem_teardown_unmap(id, owner, gva, gpa, pa, ret,
+						    kvmmem_op_end(&t));
 		if (ret)
 			leaked++;
 		else
@@ -657,7 +721,6 @@ static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
 		      u64 id, u64 *pa, struct kvmmem_op_times *t)
 {
 	const struct kvmmem_backend *be;
-	struct kvmi_map_mem_token *token;
 	struct kvmmem_mapping *m;
 	unsigned long index;
 	long hc;
@@ -674,21 +737,10 @@ static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
 	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
 	if (!m)
 		return -ENOMEM;
-	/*
-	 * The host reads the token by guest-physical address, like
-	 * kvm_read_guest(): hand it a copy in the direct map. kmalloc()
-	 * aligns power-of-two sizes naturally, so the 32 bytes never cross
-	 * a page boundary.
-	 */
-	token = kmemdup(&req->token, sizeof(*token), GFP_KERNEL_ACCOUNT);
-	if (!token) {
-		ret = -ENOMEM;
-		goto err_free;
-	}
 
 	ret = kvmmem_charge(f, m);
 	if (ret)
-		goto err_free_token;
+		goto err_free;
 	ret = kvmmem_pin(req->gva, &m->page);
 	if (ret)
 		goto err_uncharge;
@@ -727,16 +779,19 @@ static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
 		goto err_unlock;
 	}
 	/* One page, one mapping: through any file, at any alias. */
-	ret = xa_insert(&kvmmem_pages, page_to_pfn(m->page), m,
-			GFP_KERNEL_ACCOUNT);
-	if (ret) {
-		if (ret == -EBUSY)
-			ret = -EEXIST;
+	ret = kvmmem_page_claim(m);
+	if (ret)
 		goto err_erase;
-	}
 
+	/*
+	 * The host reads the token by guest-physical address, like
+	 * kvm_read_guest(): hand it the file's copy in the direct map
+	 * (kvmmem_open()), wiped as soon as the host has answered.
+	 */
+	*f->token = req->token;
 	m->start_ns = ktime_get_ns();
-	hc = kvmmem_hc_map(be, id, virt_to_phys(token), req->gpa, m->pa, t);
+	hc = kvmmem_hc_map(be, id, virt_to_phys(f->token), req->gpa, m->pa, t);
+	memzero_explicit(f->token, sizeof(*f->token));
 	ret = kvmmem_host_errno(hc);
 	if (ret == -EIO) {
 		/*
@@ -746,7 +801,6 @@ static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
 		 */
 		kvmmem_release(f, m, t);
 		mutex_unlock(&f->lock);
-		kfree_sensitive(token);
 		return -EIO;
 	}
 	if (ret)
@@ -755,11 +809,10 @@ static int kvmmem_map(struct kvmmem_file *f, const struct kvmi_mem_map *req,
 	kvmmem_count(f, KVMMEM_CTR_LIVE, 1);
 	kvmmem_count(f, KVMMEM_CTR_MAPS, 1);
 	mutex_unlock(&f->lock);
-	kfree_sensitive(token);
 	return 0;
 
 err_erase_page:
-	xa_erase(&kvmmem_pages, page_to_pfn(m->page));
+	kvmmem_page_unclaim(m);
 err_erase:
 	xa_erase(&f->maps, index);
 err_unlock:
@@ -770,8 +823,6 @@ err_unpin:
 	unpin_user_page(m->page);
 err_uncharge:
 	kvmmem_uncharge(f, m);
-err_free_token:
-	kfree_sensitive(token);
 err_free:
 	kfree(m);
 	return ret;
@@ -798,7 +849,9 @@ static long kvmmem_ioctl_map(struct kvmmem_file *f,
 		trace_kvmmem_map_start(id, tgid, req.gva, req.gpa, 0, 0);
 		ret = kvmmem_map(f, &req, id, &pa, &t);
 	}
-	trace_kvmmem_map_end(id, tgid, req.gva, req.gpa, pa, ret, &t);
+	if (trace_kvmmem_map_end_enabled())
+		trace_kvmmem_map_end(id, tgid, req.gva, req.gpa, pa, ret,
+				     kvmmem_op_end(&t));
 	memzero_explicit(&req.token, sizeof(req.token));
 	if (ret)
 		kvmmem_count_error(f, KVMMEM_OP_MAP, ret);
@@ -835,7 +888,9 @@ static long kvmmem_ioctl_unmap(struct kvmmem_file *f, unsigned long gva)
 		ret = kvmmem_release(f, m, &t);
 	}
 	mutex_unlock(&f->lock);
-	trace_kvmmem_unmap_end(id, tgid, gva, gpa, pa, ret, &t);
+	if (trace_kvmmem_unmap_end_enabled())
+		trace_kvmmem_unmap_end(id, tgid, gva, gpa, pa, ret,
+				       kvmmem_op_end(&t));
 out:
 	if (ret)
 		kvmmem_count_error(f, KVMMEM_OP_UNMAP, ret);
@@ -865,6 +920,7 @@ static void kvmmem_file_free(struct kref *ref)
 	mmdrop(f->mm);
 	xa_destroy(&f->maps);
 	mutex_destroy(&f->lock);
+	kfree_sensitive(f->token);
 	kfree(f);
 }
 
@@ -966,6 +1022,17 @@ static int kvmmem_open(struct inode *inode, struct file *file)
 	f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
 	if (!f)
 		return -ENOMEM;
+	/*
+	 * Allocated once for all the file's MAPs. kmalloc() aligns
+	 * power-of-two sizes naturally, so the host's copy of a token
+	 * never crosses a page boundary.
+	 */
+	BUILD_BUG_ON(!is_power_of_2(sizeof(*f->token)));
+	f->token = kzalloc(sizeof(*f->token), GFP_KERNEL_ACCOUNT);
+	if (!f->token) {
+		kfree(f);
+		return -ENOMEM;
+	}
 
 	kref_init(&f->ref);
 	mutex_init(&f->lock);
@@ -1269,6 +1336,10 @@ static int __init kvmmem_init(void)
 {
 	int ret;
 
+	ret = rhashtable_init(&kvmmem_pages, &kvmmem_pages_params);
+	if (ret)
+		return ret;
+
 	kvmmem_kvmi_usable = kvm_para_available();
 	if (!kvmmem_kvmi_usable) {
 		pr_info("no KVM hypervisor: kvmi backend unavailable, maps fail with ENODEV until a backend (kvmmem_hostsim) registers\n");
@@ -1291,6 +1362,7 @@ static int __init kvmmem_init(void)
 
 err_debugfs:
 	debugfs_remove_recursive(kvmmem_debugfs);
+	rhashtable_destroy(&kvmmem_pages);
 	return ret;
 }
 
@@ -1298,8 +1370,8 @@ static void __exit kvmmem_exit(void)
 {
 	misc_deregister(&kvmmem_misc);
 	/* Every mapping and leaked page pins the module: none is left. */
-	WARN_ON_ONCE(!xa_empty(&kvmmem_pages));
-	xa_destroy(&kvmmem_pages);
+	WARN_ON_ONCE(atomic_read(&kvmmem_pages.nelems));
+	rhashtable_destroy(&kvmmem_pages);
 	debugfs_remove_recursive(kvmmem_debugfs);
 }
 

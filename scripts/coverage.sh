@@ -12,7 +12,8 @@
 #   3. the unit tests (plain build) on the build machine;
 #   4. the VM boots, each collecting its counters before power-off (vmrun
 #      KVMMEM_GCOV_OUT): the guest lane's driver, leak and backend boots
-#      and the debug lane's faults (KUnit, munmap-first, fault matrix) and
+#      and the debug lane's faults (KUnit, munmap-first, the init error
+#      paths, fault matrix) and
 #      stress boots (here the fuzzer and the kill storm in a boot each) on
 #      the debug kernel; the tool boots
 #      (trace-btf, trace-raw, top, top-prom), which do not run on the debug

@@ -28,6 +28,8 @@
 # The project's modules are then copied (kernel/) to $OUT/debug-modules
 # and built from clean against that tree, so their BTF matches the
 # vmlinux that boots; $OUT/debug-modules/kernel-key records the key.
+# The test modules of selftests/vm/reliability/modules/ are built beside
+# them, in $OUT/debug-modules/test-modules.
 #
 # Usage: debug-kernel.sh [all|kernel|modules|key|dir]
 #   all       (default) kernel if needed, then modules
@@ -180,6 +182,18 @@ build_modules() {
 		cat "$tmp/build.log" >&2
 		rm -rf "$tmp"
 		die "modules do not build against the debug kernel"
+	fi
+	# the test modules of the init error paths (reliability/initfail.sh),
+	# against these modules' exports; never gcov-instrumented
+	mkdir -p "$tmp/test-modules"
+	cp "$TOP/selftests/vm/reliability/modules/Kbuild" \
+		"$TOP"/selftests/vm/reliability/modules/*.c "$tmp/test-modules/"
+	if ! make -C "$tree" M="$tmp/test-modules" -j"$JOBS" \
+		KBUILD_EXTRA_SYMBOLS="$tmp/Module.symvers" modules \
+		>>"$tmp/build.log" 2>&1; then
+		cat "$tmp/build.log" >&2
+		rm -rf "$tmp"
+		die "the test modules do not build against the debug kernel"
 	fi
 	if ! bpftool btf dump file "$tmp/kvmmem.ko" -B "$DIR/vmlinux" 2>&1 |
 		grep "STRUCT 'kvmmem_file'" >/dev/null; then

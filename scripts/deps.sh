@@ -64,7 +64,7 @@ APT_MAX_AGE_H=${KVMMEM_APT_MAX_AGE_H:-24}
 CACHE_FORMAT=2
 
 PACKAGES=(
-	build-essential qemu-system-x86 bpftool libbpf-dev libelf-dev
+	build-essential qemu-system-x86 bpftool libbpf-dev libelf-dev libdw-dev
 	zlib1g-dev clang llvm dwarves sparse trace-cmd bpftrace tmux
 	libcriterion-dev busybox-static cpio kmod xz-utils pkg-config
 	libncurses-dev python3 linux-source-6.1

@@ -20,7 +20,8 @@
 #                     errno names, hexdump, the driver's debugfs stats
 #   tools/common/     what the tools share: messages and options (cli),
 #                     BPF plumbing, histograms, time and JSON output,
-#                     VMM names, a small HTTP server (metrics)
+#                     VMM names, a small HTTP server (metrics), stacks'
+#                     symbols (libelf, libdw)
 #   tools/trace/      recordings: event kinds, file format, writer,
 #                     reader, analysis, merge, and the BPF session
 #   tools/kvmmem-*/   one directory per tool

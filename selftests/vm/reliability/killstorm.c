@@ -198,6 +198,11 @@ int main(int argc, char **argv)
 		kill(pids[i], SIGKILL);
 		waitpid(pids[i], NULL, 0);
 		killed++;
+		/* a boot that times out shows how far the storm got, and how fast */
+		if (killed % 100 == 0)
+			printf("killstorm: %lld of %llu killed, %.1f s, %lld maps\n",
+			       killed, (unsigned long long)nprocs, rel_now() - start,
+			       (long long)atomic_load(&sh->maps_ok));
 		pids[i] = 0;
 		if (spawned < (long long)nprocs) {
 			pids[i] = fork();

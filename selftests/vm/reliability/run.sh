@@ -6,6 +6,7 @@
 # plus the programs' "*-result:" lines.
 #
 #   run.sh faults                 KUnit results, munmap-first tests, the
+#                                 init error paths (initfail.sh), the
 #                                 fault matrix, then a kmemleak scan
 #   run.sh stress IOCTLS PROCS    the ioctl fuzzer (IOCTLS ioctls), the
 #                                 kill storm (PROCS processes), kmemleak
@@ -167,6 +168,10 @@ faults)
 	kmemleak_clear
 	kunit
 	criterion test_munmap
+	# the modules' init error paths (insmod refused); reloads both.
+	# Before the fault matrix, whose pages leaked by design keep
+	# hostsim from unloading.
+	"$TOP/selftests/vm/reliability/initfail.sh" "$MODDIR"
 	"$BIN/faults"
 	kmemleak_check faults_kmemleak_scan_clean
 	;;
