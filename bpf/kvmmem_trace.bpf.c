@@ -25,11 +25,140 @@
  */
 const volatile bool targ_ops = false;
 
-/* A mapping event; a successful map makes its process's exit worth one. */
-static __always_inline int kt_mapping(bool btf, enum kt_kind kind, __u64 id,
-				      __u32 tgid, __u64 gva, __u64 gpa,
-				      __u64 pa, int ret)
+/*
+ * Set before load: --stacks (see struct kt_stack_ref). False: none of
+ * the code below runs, and its maps are resized to one entry.
+ */
+const volatile bool targ_stacks = false;
+/* --kernel-stacks: the kernel stack too (the MAP ioctl's path) */
+const volatile bool targ_kstacks = false;
+
+/* The stacks, by id: user and kernel stacks of the MAPs' callers. */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 4096);	/* resized by user space */
+	__uint(key_size, sizeof(__u32));
+	/* user space makes it kernel.perf_event_max_stack's if lower */
+	__uint(value_size, KT_STACK_DEPTH * sizeof(__u64));
+} kt_stacks SEC(".maps");
+
+/* Each live mapping's stacks, by mapping id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);	/* resized by user space */
+	__type(key, __u64);
+	__type(value, struct kt_stack_val);
+} kt_stack_of SEC(".maps");
+
+/* Processes whose first MAP was told (tgid -> its leader's start time). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);	/* resized by user space */
+	__type(key, __u32);
+	__type(value, __u64);
+} kt_stack_procs SEC(".maps");
+
+static __always_inline void kt_stack_send(__u64 id, __u32 tgid, __s32 ustack,
+					  __s32 kstack, __u32 why, bool wake)
 {
+	struct kt_stack_ref *r;
+
+	r = bpf_ringbuf_reserve(&kt_events, sizeof(*r), 0);
+	if (!r) {
+		kt_drop(KT_DROP_STACK_REF);
+		return;
+	}
+	r->id = id;
+	r->tgid = tgid;
+	r->ustack = ustack;
+	r->kstack = kstack;
+	r->why = why;
+	if (wake)
+		bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+	else
+		kt_submit(r, true);
+}
+
+/*
+ * Process @tgid mapped: if it is its first MAP, wake user space now, so
+ * that it reads /proc/@tgid/maps while the process lives. A reused pid
+ * is told apart by its leader's start time.
+ */
+static __always_inline void kt_stack_proc(__u32 tgid)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 start = BPF_CORE_READ(task, group_leader, start_time);
+	__u64 *seen = bpf_map_lookup_elem(&kt_stack_procs, &tgid);
+
+	if (seen && *seen == start)
+		return;
+	bpf_map_update_elem(&kt_stack_procs, &tgid, &start, BPF_ANY);
+	kt_stack_send(0, tgid, KT_NO_STACK, KT_NO_STACK, KT_STACK_PROC, true);
+}
+
+/*
+ * --stacks, at the end of a mapping operation @kind of mapping @id:
+ * a MAP that succeeded keeps its caller's stacks (it runs in the
+ * caller's ioctl: the user stack is the MAP's caller's); a leak tells
+ * the mapping's stacks; a teardown that released it tells them and
+ * forgets them; an UNMAP forgets them (a failed one has leaked the page,
+ * told already). @ctx: the program's context, for bpf_get_stackid().
+ */
+static __always_inline void kt_stack_op(void *ctx, enum kt_kind kind, __u64 id,
+					__u32 tgid, int ret)
+{
+	struct kt_stack_val v = {}, *p;
+	__u32 pid;
+
+	if (!targ_stacks || !id)
+		return;
+	if (kind == KT_MAP_END) {
+		if (ret)
+			return;
+		pid = bpf_get_current_pid_tgid() >> 32;
+		if (targ_tgid && pid != targ_tgid && tgid != targ_tgid)
+			return;
+		v.ustack = bpf_get_stackid(ctx, &kt_stacks, BPF_F_USER_STACK);
+		v.kstack = KT_NO_STACK;
+		if (targ_kstacks)
+			v.kstack = bpf_get_stackid(ctx, &kt_stacks, 0);
+		if (v.ustack < 0 || (targ_kstacks && v.kstack < 0))
+			kt_drop(KT_DROP_STACK);
+		if (v.ustack < 0)
+			v.ustack = KT_NO_STACK;
+		if (v.kstack < 0)
+			v.kstack = KT_NO_STACK;
+		v.tgid = tgid;
+		if (bpf_map_update_elem(&kt_stack_of, &id, &v, BPF_ANY))
+			kt_drop(KT_DROP_STACK_TABLE);
+		kt_stack_proc(pid);
+		return;
+	}
+	if (kind != KT_PAGE_LEAKED && kind != KT_UNMAP_END &&
+	    kind != KT_TEARDOWN_UNMAP)
+		return;
+	p = bpf_map_lookup_elem(&kt_stack_of, &id);
+	if (!p)
+		return;
+	v = *p;
+	if (kind == KT_PAGE_LEAKED) {
+		/* the UNMAP or teardown that leaked it forgets it */
+		kt_stack_send(id, v.tgid, v.ustack, v.kstack, KT_STACK_LEAKED,
+			      false);
+		return;
+	}
+	if (kind == KT_TEARDOWN_UNMAP && !ret)
+		kt_stack_send(id, v.tgid, v.ustack, v.kstack, KT_STACK_TEARDOWN,
+			      false);
+	bpf_map_delete_elem(&kt_stack_of, &id);
+}
+
+/* A mapping event; a successful map makes its process's exit worth one. */
+static __always_inline int kt_mapping(void *ctx, bool btf, enum kt_kind kind,
+				      __u64 id, __u32 tgid, __u64 gva,
+				      __u64 gpa, __u64 pa, int ret)
+{
+	kt_stack_op(ctx, kind, id, tgid, ret);
 	if (kind == KT_MAP_END && !ret)
 		kt_own(tgid, kt_task(btf), btf);
 	return kt_emit_as(btf, kind, id, tgid, gva, gpa, pa, ret);
@@ -68,9 +197,10 @@ static __always_inline void kt_hc_times(struct kvmmem_hc_times *dst,
  * copies all of it with bpf_probe_read_kernel() (~150 instructions
  * more) and always sends the whole record.
  */
-static __always_inline int kt_op(bool btf, enum kt_kind kind, __u64 id,
-				 __u32 tgid, __u64 gva, __u64 gpa, __u64 pa,
-				 int ret, const struct kvmmem_op_times *t)
+static __always_inline int kt_op(void *ctx, bool btf, enum kt_kind kind,
+				 __u64 id, __u32 tgid, __u64 gva, __u64 gpa,
+				 __u64 pa, int ret,
+				 const struct kvmmem_op_times *t)
 {
 	struct task_struct *task;
 	__u64 pid_tgid, now;
@@ -78,7 +208,8 @@ static __always_inline int kt_op(bool btf, enum kt_kind kind, __u64 id,
 	__u32 n = 0;
 
 	if (!targ_ops)
-		return kt_mapping(btf, kind, id, tgid, gva, gpa, pa, ret);
+		return kt_mapping(ctx, btf, kind, id, tgid, gva, gpa, pa, ret);
+	kt_stack_op(ctx, kind, id, tgid, ret);
 	task = kt_task(btf);
 	if (kind == KT_MAP_END && !ret)
 		kt_own(tgid, task, btf);
@@ -138,20 +269,20 @@ drop:
 #define KT_MAPPING_PROG(tp, kind)					\
 SEC("tp_btf/" #tp)							\
 int BPF_PROG(tp##_btf, u64 id, u32 tgid, u64 gva, u64 gpa, u64 pa, int ret) \
-{ return kt_mapping(true, kind, id, tgid, gva, gpa, pa, ret); }	\
+{ return kt_mapping(ctx, true, kind, id, tgid, gva, gpa, pa, ret); }	\
 SEC("raw_tp/" #tp)							\
 int BPF_PROG(tp##_raw, u64 id, u32 tgid, u64 gva, u64 gpa, u64 pa, int ret) \
-{ return kt_mapping(false, kind, id, tgid, gva, gpa, pa, ret); }
+{ return kt_mapping(ctx, false, kind, id, tgid, gva, gpa, pa, ret); }
 
 #define KT_OP_PROG(tp, kind)						\
 SEC("tp_btf/" #tp)							\
 int BPF_PROG(tp##_btf, u64 id, u32 tgid, u64 gva, u64 gpa, u64 pa, int ret, \
 	     const struct kvmmem_op_times *t)				\
-{ return kt_op(true, kind, id, tgid, gva, gpa, pa, ret, t); }		\
+{ return kt_op(ctx, true, kind, id, tgid, gva, gpa, pa, ret, t); }		\
 SEC("raw_tp/" #tp)							\
 int BPF_PROG(tp##_raw, u64 id, u32 tgid, u64 gva, u64 gpa, u64 pa, int ret, \
 	     const struct kvmmem_op_times *t)				\
-{ return kt_op(false, kind, id, tgid, gva, gpa, pa, ret, t); }
+{ return kt_op(ctx, false, kind, id, tgid, gva, gpa, pa, ret, t); }
 
 #define KT_TEARDOWN_PROG(tp, kind)					\
 SEC("tp_btf/" #tp)							\

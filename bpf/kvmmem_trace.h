@@ -134,7 +134,52 @@ struct kt_op_event {
 enum kt_drop {
 	KT_DROP_RING,
 	KT_DROP_EXIT,
+	KT_DROP_STACK,		/* --stacks: bpf_get_stackid() failed */
+	KT_DROP_STACK_TABLE,	/* --stacks: kt_stack_of was full */
+	KT_DROP_STACK_REF,	/* --stacks: a kt_stack_ref, ring buffer full */
 	KT_NR_DROPS,
 };
+
+/*
+ * --stacks (kvmmem-trace record --stacks): the stacks of a MAP's caller,
+ * kept in the kernel per live mapping (kt_stack_of, keyed by mapping id,
+ * holding ids of the kt_stacks stack map) and sent to user space only
+ * for the mappings that matter: each page leaked, each mapping released
+ * by a teardown; those still live at the end user space finds in
+ * kt_stack_of. One struct kt_stack_ref per such mapping, in the same
+ * ring buffer as the events (told apart by its size), and one with why
+ * KT_STACK_PROC at a process's first MAP, sent with a wakeup, so that
+ * user space reads its /proc/PID/maps while it lives.
+ */
+enum kt_stack_why {
+	KT_STACK_PROC,		/* a process's first mapping: id 0 */
+	KT_STACK_LEAKED,	/* page_leaked: the host failed to unmap */
+	KT_STACK_TEARDOWN,	/* released by a teardown, never unmapped */
+	KT_STACK_LIVE,		/* still mapped at the end of the recording */
+	KT_STACK_NR_WHY,
+};
+
+/* A stack id that could not be taken (bpf_get_stackid() failed). */
+#define KT_NO_STACK	(-1)
+
+/* kt_stack_of's value: a live mapping's stacks (stack map ids). */
+struct kt_stack_val {
+	__s32 ustack;		/* user stack at MAP time, or < 0 */
+	__s32 kstack;		/* kernel stack at MAP time, or < 0 */
+	__u32 tgid;		/* the MAP's caller */
+	__u32 pad;
+};
+
+struct kt_stack_ref {
+	__u64 id;		/* the mapping (0 for KT_STACK_PROC) */
+	__u32 tgid;		/* its owner */
+	__s32 ustack;		/* stack map ids, or < 0 */
+	__s32 kstack;
+	__u32 why;		/* enum kt_stack_why */
+};
+
+#define KT_STACK_REF_SIZE	24
+/* Frames per stack: the kernel's PERF_MAX_STACK_DEPTH. */
+#define KT_STACK_DEPTH		127
 
 #endif /* KVMMEM_TRACE_H */

@@ -19,6 +19,7 @@
 #include "trace/reader.h"
 #include "trace/writer.h"
 #include "trace/session.h"
+#include "trace/stacks.h"
 #include "util.h"
 
 /* Exit status. */
@@ -74,6 +75,57 @@ int stream_recording_fd(const char *name, int fd, kvmmem_trace_events_cb cb,
 /* Exit status for a recording that loaded: 0, or EXIT_INCOMPLETE. */
 int load_status(int err);
 
+/* ------------------------------------------- record --stacks (callsites.c) */
+
+/* A frame symbolized, with its own copies of the symbolizer's strings. */
+struct cs_frame {
+	uint64_t ip;
+	char *module;		/* NULL: not in the recorded memory map */
+	uint64_t offset;	/* in module */
+	char *build_id;
+	char *func;		/* NULL: no symbol (stripped) */
+	uint64_t func_off;
+	char *file;
+	int line;
+	char *text;		/* as sym_frame_format() says it, else 0x... */
+};
+
+/* A stack of the recording, symbolized: user frames, then kernel frames. */
+struct cs_stack {
+	struct cs_frame *frames;
+	uint16_t nr_user, nr_kernel;
+};
+
+struct callsites {
+	struct cs_stack *stacks;	/* one per tf->stacks[i] */
+	char **keys;			/* what makes two stacks one site */
+	size_t nr_stacks;
+	struct kvmmem_trace_sites sites;
+};
+
+/* Symbolize @tf's stacks (once each) and group its mappings by site. */
+int callsites_build(struct callsites *c, const struct kvmmem_trace_file *tf);
+void callsites_free(struct callsites *c);
+/* Stack @stack (a stack chunk's id) symbolized, or NULL. */
+const struct cs_stack *callsites_stack(const struct callsites *c,
+				       const struct kvmmem_trace_file *tf,
+				       uint32_t stack);
+/* The report's section: the call sites, most mappings first. */
+void callsites_text(FILE *f, const struct callsites *c,
+		    const struct kvmmem_trace_file *tf,
+		    const struct kvmmem_trace_analysis *a);
+/* "#N": mapping @id's call site in the report, or "-". */
+const char *callsites_site_name(const struct callsites *c, uint64_t id,
+				char buf[24]);
+/* JSON: the "stacks" member of the report; a mapping's site and stack;
+ * a stack as {"user": [...], "kernel": [...]}. */
+void callsites_json(struct kvmmem_json *j, const struct callsites *c,
+		    const struct kvmmem_trace_file *tf);
+void callsites_json_mapping(struct kvmmem_json *j, const struct callsites *c,
+			    uint64_t id);
+void callsites_json_stack(struct kvmmem_json *j, const char *key,
+			  const struct cs_stack *s);
+
 /* ---------------------------------------------------- Perfetto (JSON) */
 
 /*
@@ -94,6 +146,9 @@ struct perfetto {
 	const char *label;
 	uint64_t start;		/* the current recording's first time */
 	uint64_t live;		/* its live mappings, last written */
+	/* its page leaks, written at its end with their stacks (--stacks) */
+	struct kt_event *leaks;
+	size_t nr_leaks, cap_leaks;
 };
 
 /* Open the trace object and its event array. */

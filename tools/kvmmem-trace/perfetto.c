@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/json.h"
@@ -56,10 +57,16 @@ static void slice(struct perfetto *x, const struct kt_event *e, int64_t lat,
 	kvmmem_json_end(&x->j);
 }
 
-/* An instant event on @pid's track (the owner's, for a mapping's kinds). */
-static void instant(struct perfetto *x, const struct kt_event *e, uint32_t pid,
-		    const char *cat, const char *name)
+/*
+ * An instant event on @pid's track (the owner's, for a mapping's kinds);
+ * with @stack (record --stacks), its frames, and @site its call site.
+ */
+static void instant_stack(struct perfetto *x, const struct kt_event *e,
+			  uint32_t pid, const char *cat, const char *name,
+			  const struct cs_stack *stack, uint32_t site)
 {
+	size_t i;
+
 	begin_event(x, "i", pid);
 	kvmmem_json_string(&x->j, "s", "p");
 	kvmmem_json_string(&x->j, "cat", cat);
@@ -69,8 +76,28 @@ static void instant(struct perfetto *x, const struct kt_event *e, uint32_t pid,
 	kvmmem_json_double(&x->j, "ts", 3, us(x, e->ts));
 	kvmmem_json_object(&x->j, "args");
 	kvmmem_trace_json_args(&x->j, e, true);
+	if (site)
+		kvmmem_json_u64(&x->j, "call_site", site);
+	if (stack) {
+		char buf[600];
+
+		kvmmem_json_array(&x->j, "stack");
+		for (i = 0; i < (size_t)stack->nr_user + stack->nr_kernel; i++) {
+			snprintf(buf, sizeof(buf), "%s%s", i < stack->nr_user ?
+				 "" : "[k] ", stack->frames[i].text);
+			kvmmem_json_string(&x->j, NULL, buf);
+		}
+		kvmmem_json_end(&x->j);
+	}
 	kvmmem_json_end(&x->j);
 	kvmmem_json_end(&x->j);
+}
+
+/* An instant event on @pid's track (the owner's, for a mapping's kinds). */
+static void instant(struct perfetto *x, const struct kt_event *e, uint32_t pid,
+		    const char *cat, const char *name)
+{
+	instant_stack(x, e, pid, cat, name, NULL, 0);
 }
 
 static void counter(struct perfetto *x, uint64_t ts, uint64_t live)
@@ -82,6 +109,47 @@ static void counter(struct perfetto *x, uint64_t ts, uint64_t live)
 	kvmmem_json_u64(&x->j, "live", live);
 	kvmmem_json_end(&x->j);
 	kvmmem_json_end(&x->j);
+}
+
+static int defer_leak(struct perfetto *x, const struct kt_event *e)
+{
+	struct kt_event *p;
+
+	if (x->nr_leaks == x->cap_leaks) {
+		size_t cap = x->cap_leaks ? 2 * x->cap_leaks : 16;
+
+		p = realloc(x->leaks, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;	/* written now, without its stack */
+		x->leaks = p;
+		x->cap_leaks = cap;
+	}
+	x->leaks[x->nr_leaks++] = *e;
+	return 0;
+}
+
+/* The leaks held back, each with its mapping's stack if it has one. */
+static void write_leaks(struct perfetto *x, const struct kvmmem_trace_file *tf)
+{
+	const struct kvmmem_trace_kind *k = kvmmem_trace_kind(KT_PAGE_LEAKED);
+	const struct kvmmem_trace_site_ref *r;
+	struct callsites cs = { 0 };
+	bool stacks;
+	size_t i;
+
+	stacks = tf->nr_refs && !callsites_build(&cs, tf);
+	for (i = 0; i < x->nr_leaks; i++) {
+		const struct kt_event *e = &x->leaks[i];
+
+		r = stacks ? kvmmem_trace_sites_find(&cs.sites, e->id) : NULL;
+		instant_stack(x, e, e->tgid, k->pf_cat, k->pf_name,
+			      r ? callsites_stack(&cs, tf, r->stack) : NULL,
+			      r ? r->site + 1 : 0);
+	}
+	callsites_free(&cs);
+	free(x->leaks);
+	x->leaks = NULL;
+	x->nr_leaks = x->cap_leaks = 0;
 }
 
 /* What @e draws: its kind's Perfetto role (bpf/kvmmem_kinds.h). */
@@ -104,6 +172,9 @@ static void event(struct perfetto *x, const struct kt_event *e, int64_t lat)
 			slice(x, e, lat, k->pf_cat, name);
 		break;
 	case KT_PF_INSTANT:
+		/* a leak: at the end, when its stack is known */
+		if (e->kind == KT_PAGE_LEAKED && !defer_leak(x, e))
+			break;
 		/* on the track of the process the event is about */
 		instant(x, e, e->tgid, k->pf_cat, k->pf_name);
 		break;
@@ -241,6 +312,7 @@ void perfetto_stream_finish(struct perfetto *x, const struct kvmmem_trace_file *
 	kvmmem_trace_analysis_name_vms(a, tf->names, tf->nr_names);
 	for (i = 0; i < a->nr_maps; i++)
 		mapping(x, a, &a->maps[i], x->start);
+	write_leaks(x, tf);
 	metadata(x, a);
 }
 

@@ -180,9 +180,12 @@ static const struct argp_child file_children[] = {
 /* ------------------------------------------------------------- helpers */
 
 struct leak_lists {
-	const struct kvmmem_trace_mapping **live, **orphaned, **leaked;
-	size_t nr_live, nr_orphaned, nr_leaked;
+	const struct kvmmem_trace_mapping **live, **orphaned, **leaked, **torn;
+	size_t nr_live, nr_orphaned, nr_leaked, nr_torn;
 };
+
+/* record --stacks: the call sites, or NULL (a recording without stacks) */
+static const struct callsites *report_sites;
 
 static int collect_leaks(const struct kvmmem_trace_analysis *a,
 			 struct leak_lists *l)
@@ -193,7 +196,8 @@ static int collect_leaks(const struct kvmmem_trace_analysis *a,
 	l->live = calloc(a->nr_maps + 1, sizeof(*l->live));
 	l->orphaned = calloc(a->nr_maps + 1, sizeof(*l->orphaned));
 	l->leaked = calloc(a->nr_maps + 1, sizeof(*l->leaked));
-	if (!l->live || !l->orphaned || !l->leaked)
+	l->torn = calloc(a->nr_maps + 1, sizeof(*l->torn));
+	if (!l->live || !l->orphaned || !l->leaked || !l->torn)
 		return -ENOMEM;
 	for (i = 0; i < a->nr_maps; i++) {
 		const struct kvmmem_trace_mapping *m = &a->maps[i];
@@ -204,6 +208,9 @@ static int collect_leaks(const struct kvmmem_trace_analysis *a,
 			l->live[l->nr_live++] = m;
 		if (m->state == KT_MAPPING_LEAKED)
 			l->leaked[l->nr_leaked++] = m;
+		/* mapped in the recording, never unmapped: a teardown's */
+		if (m->state == KT_MAPPING_TORN_DOWN && !m->orphaned && m->map_ts)
+			l->torn[l->nr_torn++] = m;
 	}
 	return 0;
 }
@@ -213,6 +220,7 @@ static void free_leaks(struct leak_lists *l)
 	free(l->live);
 	free(l->orphaned);
 	free(l->leaked);
+	free(l->torn);
 }
 
 /* Age of a mapping at the end of the recording; -1 if mapped before it. */
@@ -280,7 +288,7 @@ static void print_leaks(FILE *f, const struct kvmmem_trace_analysis *a,
 			const struct kvmmem_trace_mapping **list, size_t n,
 			const char *title, bool leaked)
 {
-	char *text = NULL, comm[KT_COMM_LEN + 1], age[32], ebuf[32];
+	char *text = NULL, comm[KT_COMM_LEN + 1], age[32], ebuf[32], site[24];
 	size_t size = 0, i;
 	FILE *t;
 
@@ -290,7 +298,8 @@ static void print_leaks(FILE *f, const struct kvmmem_trace_analysis *a,
 	t = open_memstream(&text, &size);
 	if (!t)
 		return;
-	fprintf(t, "ID PID COMM GVA GPA PA AGE%s\n", leaked ? " ERROR" : "");
+	fprintf(t, "ID PID COMM GVA GPA PA AGE%s%s\n", leaked ? " ERROR" : "",
+		report_sites ? " CALL_SITE" : "");
 	for (i = 0; i < n; i++) {
 		const struct kvmmem_trace_mapping *m = list[i];
 		int64_t ns = mapping_age(a, m);
@@ -302,6 +311,8 @@ static void print_leaks(FILE *f, const struct kvmmem_trace_analysis *a,
 		if (leaked)
 			fprintf(t, " %s", kvmmem_trace_result_name(KT_PAGE_LEAKED,
 								   m->leak_errno, ebuf));
+		if (report_sites)
+			fprintf(t, " %s", callsites_site_name(report_sites, m->id, site));
 		fputc('\n', t);
 	}
 	fclose(t);
@@ -639,6 +650,11 @@ static void report_text(FILE *f, const char *path,
 		    "mappings whose owner exited while the file stayed open", false);
 	print_leaks(f, a, l->leaked, l->nr_leaked,
 		    "pages the driver reported leaked (host failed to unmap)", true);
+	if (report_sites) {
+		print_leaks(f, a, l->torn, l->nr_torn,
+			    "mappings left to a teardown (never unmapped)", false);
+		callsites_text(f, report_sites, tf, a);
+	}
 }
 
 /* ---------------------------------------------------------------- JSON */
@@ -697,6 +713,8 @@ static void json_mappings(struct kvmmem_json *j, const char *key,
 			kvmmem_json_string(j, "error",
 					   kvmmem_trace_result_name(KT_PAGE_LEAKED,
 								    m->leak_errno, ebuf));
+		if (report_sites)
+			callsites_json_mapping(j, report_sites, m->id);
 		kvmmem_json_end(j);
 	}
 	kvmmem_json_end(j);
@@ -880,7 +898,11 @@ static void report_json(FILE *f, const char *path,
 	json_mappings(&j, "live_at_end", a, l->live, l->nr_live, false);
 	json_mappings(&j, "orphaned", a, l->orphaned, l->nr_orphaned, false);
 	json_mappings(&j, "leaked_pages", a, l->leaked, l->nr_leaked, true);
+	if (report_sites)
+		json_mappings(&j, "teardown", a, l->torn, l->nr_torn, false);
 	kvmmem_json_end(&j);
+	if (report_sites)
+		callsites_json(&j, report_sites, tf);
 	json_host(&j, tf, a);
 	kvmmem_json_end(&j);
 	fputc('\n', f);
@@ -910,6 +932,7 @@ int cmd_report(int argc, char **argv)
 	struct kvmmem_trace_file tf;
 	struct filtered fl = { .tf = &tf };
 	struct leak_lists l = { 0 };
+	struct callsites cs = { 0 };
 	int err, ret = EXIT_FAIL;
 
 	argp_parse(&argp, argc, argv, 0, NULL, NULL);
@@ -929,12 +952,21 @@ int cmd_report(int argc, char **argv)
 		kvmmem_warn("out of memory");
 		goto cleanup;
 	}
+	if (tf.info.stacks || tf.nr_refs) {
+		if (callsites_build(&cs, &tf)) {
+			kvmmem_warn("out of memory");
+			goto cleanup;
+		}
+		report_sites = &cs;
+	}
 	if (rep_args.json)
 		report_json(stdout, rep_args.file, &tf, &a, &l);
 	else
 		report_text(stdout, rep_args.file, &tf, &a, &l);
 	ret = fflush(stdout) ? EXIT_FAIL : load_status(err);
 cleanup:
+	report_sites = NULL;
+	callsites_free(&cs);
 	free_leaks(&l);
 	kvmmem_trace_analysis_free(&a);
 	kvmmem_trace_file_free(&tf);

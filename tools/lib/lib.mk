@@ -38,7 +38,7 @@ KVMMEM_COMMON_SRCS := common/cli.c common/bpfutil.c common/caps.c common/hist.c 
 		      common/symbolize.c
 KVMMEM_TRACE_SRCS := trace/kinds.c trace/format.c trace/writer.c \
 		     trace/reader.c trace/analyze.c trace/merge.c trace/print.c \
-		     trace/filter.c trace/expand.c
+		     trace/filter.c trace/expand.c trace/stacks.c
 # kvmmem-top's model (frames, sorting, outputs, Prometheus series and the
 # exporter's loop): unit-tested like a library
 KVMMEM_TOP_SRCS := kvmmem-top/top.c kvmmem-top/top_host.c kvmmem-top/prom.c \

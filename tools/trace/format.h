@@ -31,6 +31,11 @@ enum kvmmem_trace_chunk_type {
 	KVMMEM_TRACE_CHUNK_END = 3,
 	KVMMEM_TRACE_CHUNK_NAME = 4,	/* a process's name (host recordings) */
 	KVMMEM_TRACE_CHUNK_COST = 5,	/* what the recorder's programs cost */
+	/* record --stacks: */
+	KVMMEM_TRACE_CHUNK_MAPS = 6,	/* a process's memory map */
+	KVMMEM_TRACE_CHUNK_STACK = 7,	/* a stack's frames */
+	KVMMEM_TRACE_CHUNK_STACK_REFS = 8, /* mappings and their stacks */
+	KVMMEM_TRACE_CHUNK_STACK_LOST = 9, /* what --stacks could not keep */
 };
 
 #define KVMMEM_TRACE_NAME_LEN	64
@@ -56,6 +61,7 @@ struct kvmmem_trace_info {
 	uint32_t kinds;			/* KT_KIND_BIT()s recorded */
 	uint32_t event_size;		/* KT_EVENT_SIZE */
 	uint32_t nr_kinds;		/* KT_NR_KINDS */
+	uint32_t stacks;		/* 1: recorded with --stacks */
 };
 
 /* On-disk layout of the parts after the header's text. */
@@ -98,6 +104,65 @@ struct kvmmem_trace_name_payload {
 	char name[KVMMEM_TRACE_NAME_LEN];	/* NUL-terminated, NUL-padded */
 };
 
+/*
+ * --stacks. A maps chunk: this header, then a process's memory map as
+ * text (symbolize.h's sym_maps_format(): /proc/PID/maps with build ids),
+ * read at its first MAP and again when one of its stacks has a frame
+ * outside the map read before. The last one read before a stack's
+ * chunk is that stack's.
+ */
+struct kvmmem_trace_maps_hdr {
+	uint32_t pid;
+	uint32_t reserved;	/* 0 */
+	uint64_t ts;		/* the clock when it was read */
+};
+
+/*
+ * A stack chunk: this header, then nr_user + nr_kernel u64 instruction
+ * pointers, the user stack's then the kernel stack's, innermost first.
+ * @stack is the recording's own id of the stack (1, 2, ... in file
+ * order), one per distinct (pid, user stack, kernel stack).
+ */
+struct kvmmem_trace_stack_hdr {
+	uint32_t stack;
+	uint32_t pid;
+	uint16_t nr_user;	/* at most KT_STACK_DEPTH */
+	uint16_t nr_kernel;	/* at most KT_STACK_DEPTH */
+	uint32_t reserved;	/* 0 */
+};
+
+/* Why a mapping's stack is in the recording (enum kt_stack_why). */
+enum kvmmem_trace_stack_why {
+	KVMMEM_TRACE_STACK_LEAKED = KT_STACK_LEAKED,	 /* its page leaked */
+	KVMMEM_TRACE_STACK_TEARDOWN = KT_STACK_TEARDOWN, /* left to a teardown */
+	KVMMEM_TRACE_STACK_LIVE = KT_STACK_LIVE,	 /* live at the end */
+};
+
+/*
+ * A stack refs chunk: count of these. @stack 0: the mapping's stack
+ * could not be taken (KT_DROP_STACK).
+ */
+struct kvmmem_trace_stack_ref {
+	uint64_t id;		/* the mapping */
+	uint32_t pid;		/* its owner */
+	uint32_t stack;		/* a stack chunk's id, or 0 */
+	uint32_t why;		/* enum kvmmem_trace_stack_why */
+	uint32_t reserved;	/* 0 */
+};
+
+/* The stack lost chunk, written once before the end (cumulative). */
+struct kvmmem_trace_stack_lost_payload {
+	uint64_t stacks;	/* stacks the kernel could not take */
+	uint64_t table;		/* mappings not kept: the table was full */
+	uint64_t refs;		/* references lost: the ring buffer full */
+	uint64_t maps;		/* processes whose memory map was not read */
+};
+
+_Static_assert(sizeof(struct kvmmem_trace_maps_hdr) == 16, "maps chunk layout");
+_Static_assert(sizeof(struct kvmmem_trace_stack_hdr) == 16, "stack chunk layout");
+_Static_assert(sizeof(struct kvmmem_trace_stack_ref) == 24, "stack ref layout");
+_Static_assert(sizeof(struct kvmmem_trace_stack_lost_payload) == 32,
+	       "stack lost layout");
 _Static_assert(sizeof(struct kvmmem_trace_chunk_hdr) == KVMMEM_TRACE_CHUNK_HDR,
 	       "chunk header layout");
 _Static_assert(sizeof(struct kvmmem_trace_stats_payload) == 32,

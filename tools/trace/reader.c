@@ -111,6 +111,10 @@ static int parse_header_text(struct kvmmem_trace_file *tf, char *text)
 				goto bad_value;
 			info->event_size = (uint32_t)x;
 			seen |= S_EVSIZE;
+		} else if (!strcmp(line, "stacks")) {
+			if (parse_u64_field(eq, 1, &x))
+				goto bad_value;
+			info->stacks = (uint32_t)x;
 		} else if (!strcmp(line, "nr_kinds")) {
 			if (parse_u64_field(eq, UINT32_MAX, &x))
 				goto bad_value;
@@ -179,6 +183,130 @@ static int add_name(struct kvmmem_trace_file *tf, const unsigned char *p,
 	n->pid = np.pid;
 	memcpy(n->name, np.name, sizeof(n->name));
 	return 0;
+}
+
+/* ----------------------------------------------------------- stacks */
+
+static int add_procmaps(struct kvmmem_trace_file *tf, const unsigned char *p,
+			uint32_t len, uint64_t off)
+{
+	struct kvmmem_trace_procmaps *m;
+	struct kvmmem_trace_maps_hdr h;
+	size_t n;
+
+	if (len < sizeof(h))
+		return fail(tf, -EBADMSG, "corrupt chunk at offset %" PRIu64
+			    ": bad maps length", off);
+	memcpy(&h, p, sizeof(h));
+	n = len - sizeof(h);
+	if (!h.pid || memchr(p + sizeof(h), '\0', n))
+		return fail(tf, -EBADMSG, "corrupt chunk at offset %" PRIu64
+			    ": bad maps chunk (pid 0, or a NUL in its text)", off);
+	m = realloc(tf->procmaps, (tf->nr_procmaps + 1) * sizeof(*m));
+	if (!m)
+		return fail(tf, -ENOMEM, "out of memory");
+	tf->procmaps = m;
+	m += tf->nr_procmaps;
+	m->text = malloc(n + 1);
+	if (!m->text)
+		return fail(tf, -ENOMEM, "out of memory");
+	memcpy(m->text, p + sizeof(h), n);
+	m->text[n] = '\0';
+	m->len = n;
+	m->pid = h.pid;
+	m->ts = h.ts;
+	tf->nr_procmaps++;
+	return 0;
+}
+
+static int add_stack(struct kvmmem_trace_file *tf, const unsigned char *p,
+		     uint32_t len, uint64_t off)
+{
+	struct kvmmem_trace_stack_hdr h;
+	struct kvmmem_trace_stack *st;
+	size_t i, n;
+
+	if (len < sizeof(h))
+		return fail(tf, -EBADMSG, "corrupt chunk at offset %" PRIu64
+			    ": bad stack length", off);
+	memcpy(&h, p, sizeof(h));
+	n = (size_t)h.nr_user + h.nr_kernel;
+	if (h.nr_user > KT_STACK_DEPTH || h.nr_kernel > KT_STACK_DEPTH ||
+	    len != sizeof(h) + n * sizeof(uint64_t))
+		return fail(tf, -EBADMSG, "corrupt chunk at offset %" PRIu64
+			    ": bad stack length (%u + %u frames in %" PRIu32
+			    " bytes)", off, h.nr_user, h.nr_kernel, len);
+	if (!h.stack || (tf->nr_stacks && h.stack <= tf->stacks[tf->nr_stacks - 1].id))
+		return fail(tf, -EBADMSG, "corrupt chunk at offset %" PRIu64
+			    ": stack id %" PRIu32 " is not above the last one",
+			    off, h.stack);
+	st = realloc(tf->stacks, (tf->nr_stacks + 1) * sizeof(*st));
+	if (!st)
+		return fail(tf, -ENOMEM, "out of memory");
+	tf->stacks = st;
+	st += tf->nr_stacks;
+	st->ips = malloc(n ? n * sizeof(uint64_t) : 1);
+	if (!st->ips)
+		return fail(tf, -ENOMEM, "out of memory");
+	if (n)
+		memcpy(st->ips, p + sizeof(h), n * sizeof(uint64_t));
+	st->id = h.stack;
+	st->pid = h.pid;
+	st->nr_user = h.nr_user;
+	st->nr_kernel = h.nr_kernel;
+	st->maps = SIZE_MAX;
+	for (i = tf->nr_procmaps; i-- > 0;)
+		if (tf->procmaps[i].pid == h.pid) {
+			st->maps = i;
+			break;
+		}
+	tf->nr_stacks++;
+	return 0;
+}
+
+static int add_refs(struct kvmmem_trace_file *tf, const unsigned char *p,
+		    const struct kvmmem_trace_chunk_hdr *h, uint64_t off)
+{
+	struct kvmmem_trace_stack_ref *r;
+	uint32_t i;
+
+	if (!h->count || (uint64_t)h->count * sizeof(*r) != h->len)
+		return fail(tf, -EBADMSG, "corrupt chunk at offset %" PRIu64
+			    ": %" PRIu32 " stack references in %" PRIu32
+			    " bytes", off, h->count, h->len);
+	r = realloc(tf->refs, (tf->nr_refs + h->count) * sizeof(*r));
+	if (!r)
+		return fail(tf, -ENOMEM, "out of memory");
+	tf->refs = r;
+	r += tf->nr_refs;
+	memcpy(r, p, h->len);
+	for (i = 0; i < h->count; i++)
+		if (r[i].why < KVMMEM_TRACE_STACK_LEAKED ||
+		    r[i].why > KVMMEM_TRACE_STACK_LIVE)
+			return fail(tf, -EBADMSG, "corrupt chunk at offset %"
+				    PRIu64 ": stack reference %" PRIu32
+				    " has unknown reason %" PRIu32, off, i,
+				    r[i].why);
+	tf->nr_refs += h->count;
+	return 0;
+}
+
+const struct kvmmem_trace_stack *
+kvmmem_trace_file_stack(const struct kvmmem_trace_file *tf, uint32_t id)
+{
+	size_t lo = 0, hi = tf->nr_stacks, mid;
+
+	/* ascending ids */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (tf->stacks[mid].id == id)
+			return &tf->stacks[mid];
+		if (tf->stacks[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
 /* ------------------------------------------------------------ input */
@@ -414,6 +542,24 @@ static int read_chunk(struct reader *r, const struct kvmmem_trace_chunk_hdr *h,
 			return fail(tf, -EBADMSG, "corrupt chunk at offset %"
 				    PRIu64 ": bad cost length", off);
 		memcpy(&tf->cost, p, sizeof(tf->cost));
+		break;
+	case KVMMEM_TRACE_CHUNK_MAPS:
+		if (h->count)
+			return fail(tf, -EBADMSG, "corrupt chunk at offset %"
+				    PRIu64 ": bad maps chunk", off);
+		return add_procmaps(tf, p, h->len, off);
+	case KVMMEM_TRACE_CHUNK_STACK:
+		if (h->count)
+			return fail(tf, -EBADMSG, "corrupt chunk at offset %"
+				    PRIu64 ": bad stack chunk", off);
+		return add_stack(tf, p, h->len, off);
+	case KVMMEM_TRACE_CHUNK_STACK_REFS:
+		return add_refs(tf, p, h, off);
+	case KVMMEM_TRACE_CHUNK_STACK_LOST:
+		if (h->len != sizeof(tf->stack_lost) || h->count)
+			return fail(tf, -EBADMSG, "corrupt chunk at offset %"
+				    PRIu64 ": bad stack lost length", off);
+		memcpy(&tf->stack_lost, p, sizeof(tf->stack_lost));
 		break;
 	default:
 		/* a chunk type from a newer writer: skip it */
@@ -683,6 +829,8 @@ int kvmmem_trace_load(const char *path, struct kvmmem_trace_file *tf)
 
 void kvmmem_trace_file_free(struct kvmmem_trace_file *tf)
 {
+	size_t i;
+
 	free(tf->events);
 	tf->events = NULL;
 	tf->nr_events = 0;
@@ -692,4 +840,17 @@ void kvmmem_trace_file_free(struct kvmmem_trace_file *tf)
 	free(tf->damage);
 	tf->damage = NULL;
 	tf->nr_damage = 0;
+	for (i = 0; i < tf->nr_procmaps; i++)
+		free(tf->procmaps[i].text);
+	free(tf->procmaps);
+	tf->procmaps = NULL;
+	tf->nr_procmaps = 0;
+	for (i = 0; i < tf->nr_stacks; i++)
+		free(tf->stacks[i].ips);
+	free(tf->stacks);
+	tf->stacks = NULL;
+	tf->nr_stacks = 0;
+	free(tf->refs);
+	tf->refs = NULL;
+	tf->nr_refs = 0;
 }

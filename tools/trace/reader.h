@@ -23,6 +23,24 @@ struct kvmmem_trace_damage {
 	const char *what;	/* "bad chunk header", "payload CRC mismatch" */
 };
 
+/* --stacks: a process's memory map, as a maps chunk holds it. */
+struct kvmmem_trace_procmaps {
+	uint32_t pid;
+	uint64_t ts;
+	char *text;		/* NUL-terminated */
+	size_t len;		/* without the NUL */
+};
+
+/* --stacks: a stack chunk. */
+struct kvmmem_trace_stack {
+	uint32_t id;		/* > 0, ascending in the file */
+	uint32_t pid;
+	uint16_t nr_user, nr_kernel;
+	uint64_t *ips;		/* nr_user user frames, then the kernel's */
+	size_t maps;		/* index in procmaps of its process's map
+				 * (the last read before it), or SIZE_MAX */
+};
+
 /* A recording read back. */
 struct kvmmem_trace_file {
 	struct kvmmem_trace_info info;
@@ -42,6 +60,14 @@ struct kvmmem_trace_file {
 	uint64_t lost_events;	/* events that stats chunks count, but were lost */
 	/* the cost chunk, if any (runs 0: none) */
 	struct kvmmem_trace_cost_payload cost;
+	/* --stacks (info.stacks): maps, stacks and references, file order */
+	struct kvmmem_trace_procmaps *procmaps;
+	size_t nr_procmaps;
+	struct kvmmem_trace_stack *stacks;
+	size_t nr_stacks;
+	struct kvmmem_trace_stack_ref *refs;
+	size_t nr_refs;
+	struct kvmmem_trace_stack_lost_payload stack_lost;
 	char msg[512];		/* the error, or why the file is incomplete */
 };
 
@@ -116,6 +142,13 @@ int kvmmem_trace_parse(const void *buf, size_t len,
  * events in @tf->events (for consumers that need them all at once)
  */
 int kvmmem_trace_load(const char *path, struct kvmmem_trace_file *tf);
+
+/**
+ * kvmmem_trace_file_stack() - the stack chunk of id @id, or NULL (0, or
+ * a stack lost to damage)
+ */
+const struct kvmmem_trace_stack *
+kvmmem_trace_file_stack(const struct kvmmem_trace_file *tf, uint32_t id);
 
 /** kvmmem_trace_file_free() - release what parse/load allocated */
 void kvmmem_trace_file_free(struct kvmmem_trace_file *tf);

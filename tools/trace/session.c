@@ -60,7 +60,74 @@ struct kvmmem_session {
 	unsigned int drain_ms;
 	const char *attach;		/* how the programs are attached */
 	uint32_t max_owners;		/* processes whose exit is tracked */
+	int (*stack_cb)(void *ctx, const struct kt_stack_ref *r);
+	void *ctx;			/* stack_cb's */
+	uint32_t max_stack_maps;	/* kt_stack_of's size */
+	uint32_t stack_depth;		/* frames per stack in kt_stacks */
 };
+
+_Static_assert(sizeof(struct kt_stack_ref) == KT_STACK_REF_SIZE,
+	       "a stack reference is told apart by its size");
+_Static_assert(KT_STACK_REF_SIZE != KT_EVENT_SIZE &&
+	       KT_STACK_REF_SIZE != KT_OP_EVENT_SIZE &&
+	       KT_STACK_REF_SIZE != KT_OP_EVENT_SHORT,
+	       "the ring buffer's records differ in size");
+
+/*
+ * The deepest stack the kernel takes: kernel.perf_event_max_stack (127
+ * by default), at most KT_STACK_DEPTH. A stack map whose stacks are
+ * deeper cannot be created.
+ */
+static uint32_t max_stack_depth(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/perf_event_max_stack", "r");
+	unsigned int n = KT_STACK_DEPTH;
+
+	if (f) {
+		if (fscanf(f, "%u", &n) != 1)
+			n = KT_STACK_DEPTH;
+		fclose(f);
+	}
+	return n < 1 ? 1 : n > KT_STACK_DEPTH ? KT_STACK_DEPTH : n;
+}
+
+/*
+ * Size the --stacks maps: one entry each (of one frame) without it:
+ * nothing to keep; with it, stacks as deep as the kernel takes them,
+ * and KVMMEM_TEST_STACK_TABLE=N sizes kt_stack_of (a test's way to
+ * fill it), else the BPF object's sizes.
+ */
+static int size_stacks(struct kvmmem_session *s, bool stacks)
+{
+	const char *env = getenv("KVMMEM_TEST_STACK_TABLE");
+	struct kvmmem_trace_bpf *k = s->skel;
+	unsigned long n;
+	char *end;
+	int err;
+
+	s->stack_depth = stacks ? max_stack_depth() : 1;
+	err = bpf_map__set_value_size(k->maps.kt_stacks,
+				      s->stack_depth * sizeof(uint64_t));
+	if (err)
+		return err;
+	if (!stacks) {
+		err = bpf_map__set_max_entries(k->maps.kt_stacks, 1);
+		if (!err)
+			err = bpf_map__set_max_entries(k->maps.kt_stack_of, 1);
+		if (!err)
+			err = bpf_map__set_max_entries(k->maps.kt_stack_procs, 1);
+		return err;
+	}
+	s->max_stack_maps = bpf_map__max_entries(k->maps.kt_stack_of);
+	if (!env)
+		return 0;
+	errno = 0;
+	n = strtoul(env, &end, 10);
+	if (errno || end == env || *end || !n || n > UINT32_MAX)
+		return -EINVAL;
+	s->max_stack_maps = (uint32_t)n;
+	return bpf_map__set_max_entries(k->maps.kt_stack_of, s->max_stack_maps);
+}
 
 /*
  * Size the table of processes whose exit is recorded (kt_owners):
@@ -209,7 +276,14 @@ static int host_open(struct kvmmem_session *s,
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct kvmmem_session *s = ctx;
+	struct kt_stack_ref r;
 
+	if (size == sizeof(r)) {
+		if (!s->stack_cb)
+			return 0;
+		memcpy(&r, data, sizeof(r));
+		return s->stack_cb(s->ctx, &r);
+	}
 	return kvmmem_expand_record(&s->expand, data, size);
 }
 
@@ -272,6 +346,10 @@ static bool guest_wants(const struct kvmmem_session_opts *opts, enum kt_kind k)
 	/* map_end feeds the set of processes whose exit matters */
 	if (k == KT_MAP_END && (kinds & KT_KIND_BIT(KT_PROC_EXIT)))
 		return true;
+	/* --stacks: where a mapping begins, and the three ways it ends */
+	if (opts->stacks && (k == KT_MAP_END || k == KT_UNMAP_END ||
+			     k == KT_TEARDOWN_UNMAP || k == KT_PAGE_LEAKED))
+		return true;
 	if (opts->every_tracepoint)
 		return kinds & KT_KIND_BIT(k);
 	if (KT_OP_ONLY_KINDS & KT_KIND_BIT(k))
@@ -303,6 +381,8 @@ static int guest_load(struct kvmmem_session *s,
 	s->skel->rodata->targ_tgid = opts->pid;
 	s->skel->rodata->targ_kinds = bpf_kinds(opts);
 	s->skel->rodata->targ_ops = !opts->every_tracepoint;
+	s->skel->rodata->targ_stacks = opts->stacks;
+	s->skel->rodata->targ_kstacks = opts->stacks && opts->kernel_stacks;
 	s->skel->rodata->wakeup_bytes = opts->buffer_bytes / 2;
 	err = bpf_map__set_max_entries(s->skel->maps.kt_events,
 				       (uint32_t)opts->buffer_bytes);
@@ -314,6 +394,11 @@ static int guest_load(struct kvmmem_session *s,
 	err = size_owners(s, s->skel->maps.kt_owners);
 	if (err) {
 		swarn(s, "bad KVMMEM_TEST_MAX_OWNERS: %s", strerror(-err));
+		goto err_destroy;
+	}
+	err = size_stacks(s, opts->stacks);
+	if (err) {
+		swarn(s, "bad KVMMEM_TEST_STACK_TABLE: %s", strerror(-err));
 		goto err_destroy;
 	}
 	kvmmem_bpf_autoload(s->skel->obj, tracepoints, want, nr_tracepoints,
@@ -400,6 +485,13 @@ int kvmmem_session_open(const struct kvmmem_session_opts *opts,
 			   !opts->host && !opts->every_tracepoint, cb, ctx);
 	s->prog = opts->prog ? opts->prog : "kvmmem";
 	s->drain_ms = opts->drain_ms;
+	if (opts->stacks && opts->host) {
+		swarn(s, "--stacks is for a guest's recording, not --host");
+		free(s);
+		return -EINVAL;
+	}
+	s->stack_cb = opts->stacks ? opts->stack_cb : NULL;
+	s->ctx = ctx;
 
 	err = opts->host ? host_open(s, opts) : guest_open(s, opts);
 	if (err)
@@ -472,6 +564,79 @@ void kvmmem_session_warn_drops(struct kvmmem_session *s)
 	if (exits)
 		swarn(s, "%" PRIu64 " process exits were dropped: more than %u "
 		      "processes had mappings", exits, s->max_owners);
+	if (s->skel && s->stack_cb) {
+		struct kvmmem_session_stack_drops d;
+
+		kvmmem_session_stack_drops(s, &d);
+		if (d.stack)
+			swarn(s, "%" PRIu64 " stacks could not be taken (the stack "
+			      "map full, or a hash collision in it): their "
+			      "mappings have no stack", d.stack);
+		if (d.table)
+			swarn(s, "%" PRIu64 " mappings got no stack: more than %u "
+			      "were live at once", d.table, s->max_stack_maps);
+		if (d.ref)
+			swarn(s, "%" PRIu64 " stack references were dropped (ring "
+			      "buffer full): use a bigger --buffer", d.ref);
+	}
+}
+
+void kvmmem_session_stack_drops(struct kvmmem_session *s,
+				struct kvmmem_session_stack_drops *d)
+{
+	d->stack = drops_of(s, KT_DROP_STACK);
+	d->table = drops_of(s, KT_DROP_STACK_TABLE);
+	d->ref = drops_of(s, KT_DROP_STACK_REF);
+}
+
+int kvmmem_session_stack(struct kvmmem_session *s, int32_t stack,
+			 uint64_t *ips, size_t max)
+{
+	uint64_t frames[KT_STACK_DEPTH];
+	uint32_t key;
+	size_t n;
+
+	if (stack < 0 || !s->skel)
+		return 0;
+	key = (uint32_t)stack;
+	if (bpf_map__lookup_elem(s->skel->maps.kt_stacks, &key, sizeof(key),
+				 frames, s->stack_depth * sizeof(uint64_t), 0))
+		return -errno;
+	for (n = 0; n < s->stack_depth && n < max && frames[n]; n++)
+		ips[n] = frames[n];
+	return (int)n;
+}
+
+int kvmmem_session_live_stacks(struct kvmmem_session *s,
+			       int (*cb)(void *ctx, const struct kt_stack_ref *r),
+			       void *ctx)
+{
+	struct bpf_map *m;
+	struct kt_stack_val v;
+	struct kt_stack_ref r;
+	uint64_t key, next, left;
+	void *prev = NULL;
+	int err;
+
+	if (!s->skel)
+		return 0;
+	m = s->skel->maps.kt_stack_of;
+	/* a key deleted meanwhile restarts the walk: bound it */
+	left = 2 * (uint64_t)bpf_map__max_entries(m);
+	while (left-- &&
+	       !(err = bpf_map__get_next_key(m, prev, &next, sizeof(next)))) {
+		key = next;
+		prev = &key;
+		if (bpf_map__lookup_elem(m, &key, sizeof(key), &v, sizeof(v), 0))
+			continue;	/* gone meanwhile: unmapped */
+		r = (struct kt_stack_ref){ .id = key, .tgid = v.tgid,
+					   .ustack = v.ustack, .kstack = v.kstack,
+					   .why = KT_STACK_LIVE };
+		err = cb(ctx, &r);
+		if (err)
+			return err;
+	}
+	return err == -ENOENT || left == UINT64_MAX ? 0 : err;
 }
 
 int kvmmem_session_run_stats(const struct kvmmem_session *s, uint64_t *run_ns,

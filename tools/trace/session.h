@@ -41,6 +41,14 @@ struct kvmmem_session_opts {
 	unsigned int host_answer;
 	bool verbose;		/* libbpf's messages, the verifier's log */
 	const char *prog;	/* the tool's name, for messages */
+	/*
+	 * Guest: the stacks of the MAPs' callers, kept per live mapping and
+	 * handed to stack_cb for those that leak, are torn down (see
+	 * struct kt_stack_ref), and at a process's first MAP.
+	 */
+	bool stacks;
+	bool kernel_stacks;	/* with stacks: the kernel stack too */
+	int (*stack_cb)(void *ctx, const struct kt_stack_ref *r);
 };
 
 enum {
@@ -101,6 +109,35 @@ int kvmmem_session_run_stats(const struct kvmmem_session *s, uint64_t *run_ns,
  * "raw_tp"; on a host "tp+fexit", "tp+kretprobe" or "tp" (answers unknown)
  */
 const char *kvmmem_session_attach(const struct kvmmem_session *s);
+
+/**
+ * kvmmem_session_stack() - the frames of stack map id @stack (a struct
+ * kt_stack_ref's ustack or kstack): at most @max instruction pointers,
+ * innermost first, into @ips. Return: their number (0: none, or a stack
+ * id < 0), or a negative errno.
+ */
+int kvmmem_session_stack(struct kvmmem_session *s, int32_t stack,
+			 uint64_t *ips, size_t max);
+
+/**
+ * kvmmem_session_live_stacks() - @cb with a struct kt_stack_ref (why
+ * KT_STACK_LIVE) for each mapping whose stacks the kernel still holds:
+ * the mappings live now. Return: 0, a negative errno, or @cb's value.
+ */
+int kvmmem_session_live_stacks(struct kvmmem_session *s,
+			       int (*cb)(void *ctx, const struct kt_stack_ref *r),
+			       void *ctx);
+
+/* What --stacks lost (counters of the BPF programs). */
+struct kvmmem_session_stack_drops {
+	uint64_t stack;		/* stacks not taken: bpf_get_stackid() failed */
+	uint64_t table;		/* mappings not kept: kt_stack_of was full */
+	uint64_t ref;		/* references lost: the ring buffer was full */
+};
+
+/** kvmmem_session_stack_drops() - what --stacks lost so far */
+void kvmmem_session_stack_drops(struct kvmmem_session *s,
+				struct kvmmem_session_stack_drops *d);
 
 /** kvmmem_session_close() - detach and free (NULL is fine) */
 void kvmmem_session_close(struct kvmmem_session *s);

@@ -127,6 +127,8 @@ int kvmmem_trace_writer_init(struct kvmmem_trace_writer *w, int fd,
 	text_add(t, "kinds=0x%" PRIx32 "\n", info->kinds);
 	text_add(t, "event_size=%u\n", (unsigned int)KT_EVENT_SIZE);
 	text_add(t, "nr_kinds=%u\n", (unsigned int)KT_NR_KINDS);
+	if (info->stacks)
+		text_add(t, "stacks=1\n");
 	for (k = 1; k < KT_NR_KINDS; k++)
 		text_add(t, "kind.%u=%s %s\n", k, kvmmem_trace_kind_name(k),
 			 kvmmem_trace_kind_schema(k));
@@ -227,6 +229,79 @@ int kvmmem_trace_writer_name(struct kvmmem_trace_writer *w, uint32_t pid,
 	snprintf(p.name, sizeof(p.name), "%s", name);
 	err = kvmmem_trace_writer_flush(w);
 	return err ? err : write_chunk(w, KVMMEM_TRACE_CHUNK_NAME, &p, sizeof(p), 0);
+}
+
+int kvmmem_trace_writer_maps(struct kvmmem_trace_writer *w, uint32_t pid,
+			     uint64_t ts, const char *text, size_t len)
+{
+	struct kvmmem_trace_maps_hdr h = { .pid = pid, .ts = ts };
+	unsigned char *p;
+	int err;
+
+	if (len > KVMMEM_TRACE_MAX_CHUNK - sizeof(h))
+		return -E2BIG;
+	p = malloc(sizeof(h) + len);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, &h, sizeof(h));
+	memcpy(p + sizeof(h), text, len);
+	err = kvmmem_trace_writer_flush(w);
+	if (!err)
+		err = write_chunk(w, KVMMEM_TRACE_CHUNK_MAPS, p,
+				  (uint32_t)(sizeof(h) + len), 0);
+	free(p);
+	return err;
+}
+
+int kvmmem_trace_writer_stack(struct kvmmem_trace_writer *w, uint32_t stack,
+			      uint32_t pid, const uint64_t *user,
+			      size_t nr_user, const uint64_t *kernel,
+			      size_t nr_kernel)
+{
+	struct kvmmem_trace_stack_hdr h = {
+		.stack = stack, .pid = pid,
+		.nr_user = (uint16_t)nr_user, .nr_kernel = (uint16_t)nr_kernel,
+	};
+	unsigned char p[sizeof(h) + 2 * KT_STACK_DEPTH * sizeof(uint64_t)];
+	size_t len = sizeof(h) + (nr_user + nr_kernel) * sizeof(uint64_t);
+	int err;
+
+	if (!stack || nr_user > KT_STACK_DEPTH || nr_kernel > KT_STACK_DEPTH)
+		return -EINVAL;
+	memcpy(p, &h, sizeof(h));
+	if (nr_user)
+		memcpy(p + sizeof(h), user, nr_user * sizeof(uint64_t));
+	if (nr_kernel)
+		memcpy(p + sizeof(h) + nr_user * sizeof(uint64_t), kernel,
+		       nr_kernel * sizeof(uint64_t));
+	err = kvmmem_trace_writer_flush(w);
+	return err ? err : write_chunk(w, KVMMEM_TRACE_CHUNK_STACK, p,
+				       (uint32_t)len, 0);
+}
+
+int kvmmem_trace_writer_stack_refs(struct kvmmem_trace_writer *w,
+				   const struct kvmmem_trace_stack_ref *refs,
+				   size_t n)
+{
+	int err;
+
+	if (!n)
+		return 0;
+	if (n > KVMMEM_TRACE_CHUNK_REFS)
+		return -EINVAL;
+	err = kvmmem_trace_writer_flush(w);
+	return err ? err : write_chunk(w, KVMMEM_TRACE_CHUNK_STACK_REFS, refs,
+				       (uint32_t)(n * sizeof(*refs)),
+				       (uint32_t)n);
+}
+
+int kvmmem_trace_writer_stack_lost(struct kvmmem_trace_writer *w,
+				   const struct kvmmem_trace_stack_lost_payload *p)
+{
+	int err = kvmmem_trace_writer_flush(w);
+
+	return err ? err : write_chunk(w, KVMMEM_TRACE_CHUNK_STACK_LOST, p,
+				       sizeof(*p), 0);
 }
 
 void kvmmem_trace_writer_free(struct kvmmem_trace_writer *w)

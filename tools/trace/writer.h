@@ -85,6 +85,40 @@ int kvmmem_trace_writer_cost(struct kvmmem_trace_writer *w, uint64_t run_ns,
 int kvmmem_trace_writer_name(struct kvmmem_trace_writer *w, uint32_t pid,
 			     const char *name);
 
+/**
+ * kvmmem_trace_writer_maps() - process @pid's memory map, read at @ts
+ * @text, @len: sym_maps_format()'s text
+ *
+ * --stacks. Flushes the buffered events, then writes a maps chunk.
+ * Return: 0, -E2BIG (over the chunk limit), or -errno.
+ */
+int kvmmem_trace_writer_maps(struct kvmmem_trace_writer *w, uint32_t pid,
+			     uint64_t ts, const char *text, size_t len);
+
+/**
+ * kvmmem_trace_writer_stack() - stack @stack (the recording's id, > 0
+ * and above every one written before) of process @pid: @nr_user user
+ * frames at @user, @nr_kernel kernel frames at @kernel (at most
+ * KT_STACK_DEPTH each), innermost first. Return: 0, -EINVAL or -errno.
+ */
+int kvmmem_trace_writer_stack(struct kvmmem_trace_writer *w, uint32_t stack,
+			      uint32_t pid, const uint64_t *user,
+			      size_t nr_user, const uint64_t *kernel,
+			      size_t nr_kernel);
+
+/**
+ * kvmmem_trace_writer_stack_refs() - @n mappings and their stacks, as
+ * one chunk (@n at most KVMMEM_TRACE_CHUNK_REFS; 0 writes nothing)
+ */
+#define KVMMEM_TRACE_CHUNK_REFS	4096
+int kvmmem_trace_writer_stack_refs(struct kvmmem_trace_writer *w,
+				   const struct kvmmem_trace_stack_ref *refs,
+				   size_t n);
+
+/** kvmmem_trace_writer_stack_lost() - what --stacks lost, once, before the end */
+int kvmmem_trace_writer_stack_lost(struct kvmmem_trace_writer *w,
+				   const struct kvmmem_trace_stack_lost_payload *p);
+
 /** kvmmem_trace_writer_free() - release the buffer (not the fd) */
 void kvmmem_trace_writer_free(struct kvmmem_trace_writer *w);
 

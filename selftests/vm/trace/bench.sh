@@ -18,7 +18,8 @@
 # In the guest (vmrun -- bench.sh) it measures one boot.
 #
 # One boot: ROUNDS times in turn, mapbench (16 live mappings, PAIRS
-# map+unmap pairs) untraced; under kvmmem-trace record; with kvmmem-top
+# map+unmap pairs) untraced; under kvmmem-trace record; under
+# kvmmem-trace record --stacks (issue 18: its cost); with kvmmem-top
 # --json running (its in-kernel aggregation, read once a second); with
 # its exporter (kvmmem-top --prometheus, sampling every second) scraped
 # once a second by curl; under trace-cmd record -e kvmmem; under a
@@ -46,7 +47,8 @@ ROUNDS=${ROUNDS:-5}
 BPF_STATS=${BPF_STATS:-1}
 GOAL=1.10
 GOAL_TOP=1.05
-CONFIGS=(untraced kvmmem-trace kvmmem-top kvmmem-top-prom trace-cmd bpftrace)
+CONFIGS=(untraced kvmmem-trace kvmmem-trace-stacks kvmmem-top kvmmem-top-prom
+	 trace-cmd bpftrace)
 PROM_PORT=${PROM_PORT:-19417}
 PY=/usr/bin/python3
 
@@ -79,17 +81,18 @@ table() {
 	    return a / b if a and b else None
 	def f(v, fmt):
 	    return '-' if v is None else fmt % v
-	cfgs = ['untraced', 'kvmmem-trace', 'kvmmem-top', 'kvmmem-top-prom', 'trace-cmd', 'bpftrace']
-	print(f"{'':14} {'icount: kinstr/pair (min over rounds)':>40} | "
+	cfgs = ['untraced', 'kvmmem-trace', 'kvmmem-trace-stacks', 'kvmmem-top',
+	        'kvmmem-top-prom', 'trace-cmd', 'bpftrace']
+	print(f"{'':19} {'icount: kinstr/pair (min over rounds)':>40} | "
 	      f"{'wall: us/pair (median)':>24} | {'in-kernel, ns/pair':>19} | dropped")
-	print(f"{'tracer':14} {'min':>8} {'spread':>8} {'ratio':>7} {'median':>8} {'':>6} | "
+	print(f"{'tracer':19} {'min':>8} {'spread':>8} {'ratio':>7} {'median':>8} {'':>6} | "
 	      f"{'median':>8} {'spread':>7} {'ratio':>7} | {'icount':>9} {'wall':>9} | icount wall")
 	for c in cfgs:
 	    mn, md, mx = num(ic, c, 'min'), num(ic, c, 'median'), num(ic, c, 'max')
 	    spread = (mx - mn) / mn * 100 if mn and mx else None
 	    wmd, wmn, wmx = num(wa, c, 'median'), num(wa, c, 'min'), num(wa, c, 'max')
 	    wspread = (wmx - wmn) / wmn * 100 if wmn and wmx else None
-	    print(f"{c:14} {f(mn, '%.2f'):>8} {f(spread, '%.1f%%'):>8} "
+	    print(f"{c:19} {f(mn, '%.2f'):>8} {f(spread, '%.1f%%'):>8} "
 	          f"{f(ratio(ic, c, 'min'), '%.2fx'):>7} {f(md, '%.2f'):>8} {'':>6} | "
 	          f"{f(wmd, '%.2f'):>8} {f(wspread, '%.1f%%'):>7} "
 	          f"{f(ratio(wa, c, 'median'), '%.2fx'):>7} | "
@@ -188,6 +191,12 @@ run() {
 		;;
 	kvmmem-trace)
 		"$TRACE" record -o "$W/k.ktr" -- "${work[@]}" >"$out" 2>"$W/k.err"
+		drops=$(sed -n 's/^kvmmem-trace: [0-9]* events, \([0-9]*\) dropped.*/\1/p' "$W/k.err")
+		rm -f "$W/k.ktr"
+		;;
+	kvmmem-trace-stacks)
+		# record --stacks: a stack per MAP, kept until its UNMAP
+		"$TRACE" record --stacks -o "$W/k.ktr" -- "${work[@]}" >"$out" 2>"$W/k.err"
 		drops=$(sed -n 's/^kvmmem-trace: [0-9]* events, \([0-9]*\) dropped.*/\1/p' "$W/k.err")
 		rm -f "$W/k.ktr"
 		;;
@@ -292,7 +301,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	for cfg in "${CONFIGS[@]}"; do
 		run "$cfg" "$r"
 		read -r us drops <"$W/$cfg.$r.res"
-		printf '  round %d %-13s %s us/pair, dropped %s\n' "$r" "$cfg" \
+		printf '  round %d %-19s %s us/pair, dropped %s\n' "$r" "$cfg" \
 			"${us:-?}" "${drops:-?}"
 	done
 done
@@ -301,11 +310,11 @@ declare -A KNS_OF=() NPROGS_OF=() RUNS_OF=()
 if ((BPF_STATS)); then
 	echo
 	echo "in-kernel cost (kernel.bpf_stats_enabled=1, one more run each, not timed):"
-	for cfg in kvmmem-trace kvmmem-top kvmmem-top-prom bpftrace; do
+	for cfg in kvmmem-trace kvmmem-trace-stacks kvmmem-top kvmmem-top-prom bpftrace; do
 		[[ $cfg == bpftrace ]] && ! command -v bpftrace >/dev/null && continue
 		stats "$cfg" 2>&1
 		KNS_OF[$cfg]=$KNS NPROGS_OF[$cfg]=$NPROGS RUNS_OF[$cfg]=$RUNS
-		printf '    %-13s %s ns per pair (sum of run_time_ns / MAP ioctls), %s programs, %s runs per pair\n' \
+		printf '    %-19s %s ns per pair (sum of run_time_ns / MAP ioctls), %s programs, %s runs per pair\n' \
 			"$cfg" "$KNS" "$NPROGS" "$RUNS"
 	done
 fi
@@ -319,7 +328,7 @@ summary() {
 }
 
 echo
-printf '%-14s %9s %9s %9s %8s %8s %10s\n' "tracer" "min" "median" "max" "spread" "ratio" "dropped"
+printf '%-19s %9s %9s %9s %8s %8s %10s\n' "tracer" "min" "median" "max" "spread" "ratio" "dropped"
 [[ -n $RESULT ]] && : >"$RESULT"
 read -r _ base _ < <(summary untraced)
 [[ $CLOCK == icount ]] && read -r base _ _ < <(summary untraced)
@@ -332,7 +341,7 @@ for cfg in "${CONFIGS[@]}"; do
 	v=$md
 	[[ $CLOCK == icount ]] && v=$mn
 	awk -v a="$v" -v b="$base" -v mn="$mn" -v md="$md" -v mx="$mx" -v c="$cfg" -v d="${drops:-?}" 'BEGIN {
-		printf "%-14s %9s %9s %9s %7s%% %8s %10s\n", c, mn, md, mx,
+		printf "%-19s %9s %9s %9s %7s%% %8s %10s\n", c, mn, md, mx,
 			(mn > 0 ? sprintf("%.1f", (mx - mn) / mn * 100) : "?"),
 			(a > 0 && b > 0 ? sprintf("%.2fx", a / b) : "?"), d }'
 	[[ -n $RESULT ]] && echo "result $cfg $mn $md $mx ${drops:-?} ${KNS_OF[$cfg]:--} ${NPROGS_OF[$cfg]:--} ${RUNS_OF[$cfg]:--}" >>"$RESULT"

@@ -644,6 +644,123 @@ one_run_per_operation() {
 		{ echo "every tracepoint: $runs_every runs for 100 operations (4 each)"; return 1; }
 }
 
+# record --stacks: trace_stacks' three call chains (selftests/vm/trace/
+# trace_stacks.c), the host failing the leak chain's 2 UNMAPs. The report
+# must name each chain's functions in order with its count (2 leaked, 3
+# left to teardown) and show nothing of the clean chain; the stripped copy
+# shows module+offset. The report runs after the program exited: from the
+# memory map in the recording.
+stacks_prog() {	# stacks_prog NAME PROGRAM [ENV...]: record it, report it
+	local name=$1 prog=$2
+	shift 2
+	echo 14 >"$HOSTSIM/fail_unmap_error" &&	# KVM_EFAULT
+	echo 2 >"$HOSTSIM/fail_unmap_count" || return 1
+	env "$@" "$TRACE" record "${FORCE[@]}" "${STACKS_FLAG:---stacks}" \
+		-o "$name.ktr" -- "$prog" \
+		>"$name.out" 2>"$name.err" ||
+		{ echo "record failed:"; cat "$name.out" "$name.err"; return 1; }
+	grep -q '^done .* leaked 2 clean_failed 0$' "$name.out" ||
+		{ echo "the program did not leak 2 pages:"; cat "$name.out"; return 1; }
+	"$TRACE" report "$name.ktr" >"$name.txt" || { cat "$name.txt"; return 1; }
+	"$TRACE" report --json "$name.ktr" >"$name.json" || return 1
+}
+
+# check_sites JSON STRIPPED: the call sites of trace_stacks' report
+check_sites() {
+	$PY - "$@" <<-'PYEOF'
+	import json, sys
+	r = json.load(open(sys.argv[1]))
+	stripped = sys.argv[2] == '1'
+	st = r['stacks']
+	sites = st['call_sites']
+	lost = st['lost']
+	if any(lost.values()):
+	    sys.exit(f'--stacks lost something: {lost}')
+	def funcs(s):
+	    return [f.get('func', '') for f in s['frames']['user']]
+	def chain(s, names):
+	    fs, i = funcs(s), 0
+	    for f in fs:
+	        if i < len(names) and f == names[i]:
+	            i += 1
+	    return i == len(names)
+	def fail(why):
+	    sys.exit(why + ': ' + json.dumps(sites, indent=1))
+	if len(sites) != 2:
+	    fail(f'{len(sites)} call sites, expected 2 (leak, teardown)')
+	want = {'leak': (2, 0), 'teardown': (0, 3)}
+	for s in sites:
+	    if not s['stack']:
+	        fail('a site without a stack')
+	    mods = [f.get('module', '') for f in s['frames']['user']]
+	    if stripped:
+	        own = [f for f in s['frames']['user']
+	               if f.get('module', '').endswith('/trace_stacks.stripped')]
+	        if len(own) < 3 or any('func' in f for f in own):
+	            fail('stripped: frames of the program must be module+offset')
+	        if not all('trace_stacks.stripped+0x' in f['text'] for f in own):
+	            fail('stripped: text is not module+offset')
+	        continue
+	    kind = ('leak' if chain(s, ['leak_inner', 'leak_outer', 'main']) else
+	            'teardown' if chain(s, ['teardown_inner', 'teardown_outer', 'main'])
+	            else None)
+	    if not kind:
+	        fail('a site that is neither chain')
+	    if (s['leaked'], s['teardown']) != want[kind] or s['live']:
+	        fail(f'{kind}: {s["leaked"]} leaked, {s["teardown"]} teardown')
+	    if any('clean' in f for f in funcs(s)):
+	        fail('the clean chain is in a site')
+	    want.pop(kind)
+	if not stripped and want:
+	    fail(f'missing: {list(want)}')
+	counts = sorted((s['leaked'], s['teardown']) for s in sites)
+	if counts != [(0, 3), (2, 0)]:
+	    fail(f'counts {counts}')
+	leaked = r['leaks']['leaked_pages']
+	if len(leaked) != 2 or any('site' not in m for m in leaked):
+	    fail(f'leaked_pages without their site: {leaked}')
+	PYEOF
+}
+
+stacks_named() {
+	stacks_prog stacks "$OUT/vm/trace_stacks" || return 1
+	check_sites stacks.json 0 || return 1
+	grep -q '^Top leaking call sites' stacks.txt &&
+	grep -q 'leak_inner' stacks.txt && ! grep -q 'clean_' stacks.txt ||
+		{ echo "text report:"; cat stacks.txt; return 1; }
+	# the export attaches the stack to each leak
+	"$TRACE" export --perfetto -o stacks.pf.json stacks.ktr || return 1
+	$PY - stacks.pf.json <<-'PYEOF'
+	import json, sys
+	ev = json.load(open(sys.argv[1]))['traceEvents']
+	leaks = [e for e in ev if e.get('name') == 'page leaked']
+	if len(leaks) != 2 or not all(any('leak_inner' in f for f in
+	                                  e['args'].get('stack', [])) for e in leaks):
+	    sys.exit(f'leaks in the export without their stack: {leaks}')
+	PYEOF
+}
+
+stacks_stripped() {
+	stacks_prog stripped "$OUT/vm/trace_stacks.stripped" || return 1
+	check_sites stripped.json 1
+}
+
+# A table of one live mapping: the others get no stack, counted, said;
+# with --kernel-stacks, and its kernel frames (none without: above)
+stacks_table_full() {
+	STACKS_FLAG=--kernel-stacks stacks_prog full "$OUT/vm/trace_stacks" \
+		KVMMEM_TEST_STACK_TABLE=1 || return 1
+	local table kframes
+	table=$(json_field full.json "r['stacks']['lost']['table_full']")
+	[[ $table -gt 0 ]] || { echo "table_full $table"; return 1; }
+	kframes=$(json_field full.json "min(len(s['frames']['kernel']) for s in r['stacks']['stacks'])")
+	[[ $kframes -gt 0 ]] || { echo "--kernel-stacks: $kframes kernel frames"; return 1; }
+	kframes=$(json_field stacks.json "max(len(s['frames']['kernel']) for s in r['stacks']['stacks'])")
+	[[ $kframes -eq 0 ]] || { echo "--stacks: $kframes kernel frames"; return 1; }
+	grep -q 'mappings got no stack' full.err || { cat full.err; return 1; }
+	grep -q '^  LOST: ' full.txt || { echo "no LOST line"; return 1; }
+}
+
 check stress_report_equals_workload stress_recorded stress \
 	-p 4 -m 64 --leave 8 --seed 42 --expect-leaks 1
 check kill_report_equals_workload stress_recorded kill -P 3 -m 50 --kill --seed 7
@@ -670,3 +787,6 @@ check ctl_stats_json_is_the_debugfs_stats ctl_stats_json
 check dump_filters_and_wall_clock filters
 check one_program_per_operation_records_every_event same_as_every_tracepoint
 check one_program_run_per_operation one_run_per_operation
+check stacks_name_each_chain_and_count_it stacks_named
+check stacks_of_a_stripped_program_are_module_offset stacks_stripped
+check stacks_table_full_is_counted_and_said stacks_table_full
