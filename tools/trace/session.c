@@ -92,6 +92,29 @@ static uint32_t max_stack_depth(void)
 }
 
 /*
+ * *@size = @map's entries: the BPF object's, or the environment
+ * variable @name's decimal N (1 to UINT32_MAX; else -EINVAL), a test's
+ * way to fill a table without that many events.
+ */
+static int size_from_env(struct bpf_map *map, const char *name,
+			 uint32_t *size)
+{
+	const char *env = getenv(name);
+	unsigned long n;
+	char *end;
+
+	*size = bpf_map__max_entries(map);
+	if (!env)
+		return 0;
+	errno = 0;
+	n = strtoul(env, &end, 10);
+	if (errno || end == env || *end || !n || n > UINT32_MAX)
+		return -EINVAL;
+	*size = (uint32_t)n;
+	return bpf_map__set_max_entries(map, *size);
+}
+
+/*
  * Size the --stacks maps: one entry each (of one frame) without it:
  * nothing to keep; with it, stacks as deep as the kernel takes them,
  * and KVMMEM_TEST_STACK_TABLE=N sizes kt_stack_of (a test's way to
@@ -99,10 +122,7 @@ static uint32_t max_stack_depth(void)
  */
 static int size_stacks(struct kvmmem_session *s, bool stacks)
 {
-	const char *env = getenv("KVMMEM_TEST_STACK_TABLE");
 	struct kvmmem_trace_bpf *k = s->skel;
-	unsigned long n;
-	char *end;
 	int err;
 
 	s->stack_depth = stacks ? max_stack_depth() : 1;
@@ -118,15 +138,8 @@ static int size_stacks(struct kvmmem_session *s, bool stacks)
 			err = bpf_map__set_max_entries(k->maps.kt_stack_procs, 1);
 		return err;
 	}
-	s->max_stack_maps = bpf_map__max_entries(k->maps.kt_stack_of);
-	if (!env)
-		return 0;
-	errno = 0;
-	n = strtoul(env, &end, 10);
-	if (errno || end == env || *end || !n || n > UINT32_MAX)
-		return -EINVAL;
-	s->max_stack_maps = (uint32_t)n;
-	return bpf_map__set_max_entries(k->maps.kt_stack_of, s->max_stack_maps);
+	return size_from_env(k->maps.kt_stack_of, "KVMMEM_TEST_STACK_TABLE",
+			     &s->max_stack_maps);
 }
 
 /*
@@ -136,19 +149,7 @@ static int size_stacks(struct kvmmem_session *s, bool stacks)
  */
 static int size_owners(struct kvmmem_session *s, struct bpf_map *owners)
 {
-	const char *env = getenv("KVMMEM_TEST_MAX_OWNERS");
-	unsigned long n;
-	char *end;
-
-	s->max_owners = bpf_map__max_entries(owners);
-	if (!env)
-		return 0;
-	errno = 0;
-	n = strtoul(env, &end, 10);
-	if (errno || end == env || *end || !n || n > UINT32_MAX)
-		return -EINVAL;
-	s->max_owners = (uint32_t)n;
-	return bpf_map__set_max_entries(owners, s->max_owners);
+	return size_from_env(owners, "KVMMEM_TEST_MAX_OWNERS", &s->max_owners);
 }
 
 __attribute__((format(printf, 2, 3)))
