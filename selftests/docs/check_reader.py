@@ -109,7 +109,7 @@ def damaged(data):
     out = [('empty', b''),
            ('cut_in_header', data[:hlen // 2]),
            ('not_a_recording', b'XVMMTRC\0' + data[8:]),
-           ('another_version', data[:8] + struct.pack('<I', 2) + data[12:]),
+           ('another_version', data[:8] + struct.pack('<I', 3) + data[12:]),
            ('header_byte_flipped', data[:20] + bytes([data[20] ^ 1]) + data[21:]),
            ('no_end_chunk', data[:last]),
            ('last_chunk_cut', data[:last] + data[last:last + 10]),

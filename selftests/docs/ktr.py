@@ -14,7 +14,7 @@ import sys
 import zlib
 
 MAGIC = b'KVMMTRC\0'
-VERSION = 1
+VERSIONS = (1, 2)     # 2: recorded with --stacks (chunks 6-9, key stacks)
 CHUNK_MAGIC = 0x4b43544b
 CHUNK_HDR = struct.Struct('<IIIIII')         # magic type len count pcrc hcrc
 EVENT = struct.Struct('<QIIHHIQQQQq16s')     # struct kt_event, 80 bytes
@@ -63,8 +63,9 @@ def read_header(data, rec):
         rec.msg = 'not a kvmmem-trace recording'
         return None
     version, hlen = struct.unpack_from('<II', data, 8)
-    if version != VERSION:
-        rec.msg = f'format version {version}, this reader reads version 1'
+    if version not in VERSIONS:
+        rec.msg = (f'format version {version}, this reader reads versions '
+                   f'1 and 2')
         return None
     if hlen % 8 or not 24 <= hlen <= 65536:
         rec.msg = f'corrupt header length {hlen}'

@@ -179,7 +179,8 @@ Test(trace_file, round_trip_keeps_header_and_every_event)
 	make_file(n, true);
 	cr_assert_eq(parse(), 0, "%s", tf.msg);
 	cr_assert(tf.complete);
-	cr_assert_eq(tf.info.version, KVMMEM_TRACE_VERSION);
+	cr_assert_eq(tf.info.version, 1);
+	cr_assert_eq(tf.info.stacks, 0);
 	cr_assert_str_eq(tf.info.clock, in.clock);
 	cr_assert_str_eq(tf.info.boot_id, in.boot_id);
 	cr_assert_str_eq(tf.info.kernel, in.kernel);
@@ -289,11 +290,40 @@ Test(trace_file, text_file_is_not_a_recording)
 Test(trace_file, wrong_version_says_which)
 {
 	make_file(3, true);
-	put32(8, 2);
+	put32(8, 3);
 	fix_header_crc();
 	cr_assert_eq(parse(), -EPROTONOSUPPORT);
-	cr_assert(strstr(tf.msg, "version 2"), "%s", tf.msg);
-	cr_assert(strstr(tf.msg, "reads version 1"), "%s", tf.msg);
+	cr_assert(strstr(tf.msg, "format version 3,"), "%s", tf.msg);
+	cr_assert(strstr(tf.msg, "reads versions 1 and 2"), "%s", tf.msg);
+}
+
+Test(trace_file, version_0_is_refused)
+{
+	make_file(3, true);
+	put32(8, 0);
+	fix_header_crc();
+	cr_assert_eq(parse(), -EPROTONOSUPPORT);
+	cr_assert(strstr(tf.msg, "format version 0,"), "%s", tf.msg);
+}
+
+Test(trace_file, recording_without_stacks_is_version_1)
+{
+	make_file(3, true);
+	cr_assert_eq(get32(8), 1);
+	cr_assert_null(memmem(file, get32(12), "stacks=", 7));
+	cr_assert_eq(parse(), 0, "%s", tf.msg);
+	cr_assert_eq(tf.info.version, 1);
+}
+
+Test(trace_file, version_2_without_stack_chunks_is_read)
+{
+	/* a version 2 file need not hold any stack (none was left) */
+	make_file(3, true);
+	put32(8, 2);
+	fix_header_crc();
+	cr_assert_eq(parse(), 0, "%s", tf.msg);
+	cr_assert_eq(tf.info.version, 2);
+	cr_assert_eq(tf.nr_events, 3);
 }
 
 Test(trace_file, header_crc_mismatch_is_corrupt)

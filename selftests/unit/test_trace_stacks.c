@@ -157,7 +157,7 @@ Test(trace_stacks, chunks_round_trip)
 	make_file();
 	cr_assert_eq(parse(), 0, "%s", tf.msg);
 	cr_assert_eq(tf.info.stacks, 1);
-	cr_assert_eq(tf.info.version, 1);
+	cr_assert_eq(tf.info.version, 2);
 	cr_assert_eq(tf.nr_events, 5);
 	cr_assert_eq(tf.nr_procmaps, 1);
 	cr_assert_eq(tf.procmaps[0].pid, 100);
@@ -187,6 +187,52 @@ Test(trace_stacks, chunks_round_trip)
 	cr_assert_eq(tf.stack_lost.table, 2);
 	cr_assert_eq(tf.stack_lost.refs, 3);
 	cr_assert_eq(tf.stack_lost.maps, 4);
+}
+
+Test(trace_stacks, recording_with_stacks_is_version_2)
+{
+	make_file();
+	cr_assert_eq(get32(8), 2);
+	cr_assert_not_null(memmem(file, get32(12), "\nstacks=1\n", 10));
+}
+
+Test(trace_stacks, version_1_recording_with_stack_chunks_keeps_them)
+{
+	/*
+	 * kvmmem-trace 0.1.0 at 3c61a11 wrote record --stacks' chunks in
+	 * version 1 files: read them, stacks and all.
+	 */
+	make_file();
+	put32(8, 1);
+	put32(get32(12) - 4, kvmmem_crc32(0, file, get32(12) - 4));
+	cr_assert_eq(parse(), 0, "%s", tf.msg);
+	cr_assert_eq(tf.info.version, 1);
+	cr_assert_eq(tf.info.stacks, 1);
+	cr_assert_eq(tf.nr_stacks, 3);
+	cr_assert_eq(tf.nr_refs, 6);
+	cr_assert_eq(tf.stack_lost.maps, 4);
+}
+
+Test(trace_stacks, version_2_recording_of_the_corpus_is_read)
+{
+	/* trace_stacks under record --stacks, from the trace lane */
+	size_t i, leaked = 0, torn = 0;
+
+	cr_assert_eq(kvmmem_trace_load(CORPUS "complete-stacks-v2.ktr", &tf),
+		     0, "%s", tf.msg);
+	cr_assert_eq(tf.info.version, 2);
+	cr_assert_eq(tf.info.stacks, 1);
+	cr_assert_eq(tf.nr_stacks, 2);
+	cr_assert_eq(tf.nr_procmaps, 1);
+	cr_assert_eq(kvmmem_trace_sites_build(&sites, &tf, NULL), 0);
+	cr_assert_eq(sites.nr_sites, 2);
+	for (i = 0; i < sites.nr_sites; i++) {
+		leaked += sites.sites[i].count[KVMMEM_TRACE_STACK_LEAKED];
+		torn += sites.sites[i].count[KVMMEM_TRACE_STACK_TEARDOWN];
+	}
+	cr_assert_eq(leaked, 2);
+	cr_assert_eq(torn, 3);
+	kvmmem_trace_sites_free(&sites);
 }
 
 Test(trace_stacks, recording_from_before_stacks_is_read)

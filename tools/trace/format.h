@@ -19,7 +19,15 @@ _Static_assert(sizeof(struct kt_event) == KT_EVENT_SIZE,
 	       "struct kt_event is the on-disk record: no padding");
 
 #define KVMMEM_TRACE_MAGIC		"KVMMTRC"	/* + NUL: 8 bytes */
-#define KVMMEM_TRACE_VERSION		1
+/*
+ * Format versions: 1 is every recording made without --stacks (byte for
+ * byte as before); 2 is a recording made with record --stacks (the stacks
+ * header key and chunks 6-9). The reader reads both (docs/trace-format.md,
+ * "Versioning").
+ */
+#define KVMMEM_TRACE_VERSION_1		1
+#define KVMMEM_TRACE_VERSION_STACKS	2
+#define KVMMEM_TRACE_VERSION_MAX	KVMMEM_TRACE_VERSION_STACKS
 #define KVMMEM_TRACE_CHUNK_MAGIC	0x4b43544bU	/* "KTCK" little-endian */
 #define KVMMEM_TRACE_MAX_HEADER		(64 * 1024)
 #define KVMMEM_TRACE_MAX_CHUNK		(4 * 1024 * 1024)

@@ -595,10 +595,11 @@ static int read_header(struct reader *r)
 			    in->n);
 	memcpy(&version, in->p + 8, 4);
 	memcpy(&hlen, in->p + 12, 4);
-	if (version != KVMMEM_TRACE_VERSION)
+	if (version < KVMMEM_TRACE_VERSION_1 || version > KVMMEM_TRACE_VERSION_MAX)
 		return fail(tf, -EPROTONOSUPPORT, "format version %" PRIu32
-			    ", this reader reads version %d: use the kvmmem-trace "
-			    "that recorded it", version, KVMMEM_TRACE_VERSION);
+			    ", this reader reads versions %d and %d: use the "
+			    "kvmmem-trace that recorded it", version,
+			    KVMMEM_TRACE_VERSION_1, KVMMEM_TRACE_VERSION_STACKS);
 	if (hlen < KVMMEM_TRACE_HDR_FIXED + 8 || hlen > KVMMEM_TRACE_MAX_HEADER ||
 	    hlen % 8)
 		return fail(tf, -EBADMSG, "corrupt header: length %" PRIu32, hlen);

@@ -106,7 +106,7 @@ typedef int (*kvmmem_trace_events_cb)(void *ctx, const struct kt_event *ev,
  *                            disk) or damaged chunks skipped: everything
  *                            else was read, @tf->msg says what is lost;
  *  -EINVAL                   not a kvmmem-trace file (magic);
- *  -EPROTONOSUPPORT          a version this reader does not read;
+ *  -EPROTONOSUPPORT          a version other than 1 and 2;
  *  -EBADMSG                  corrupt beyond damage: the header (cut, CRC,
  *                            schema), or a chunk whose CRCs are right but
  *                            whose content is not (a length over the

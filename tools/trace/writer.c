@@ -142,7 +142,7 @@ int kvmmem_trace_writer_init(struct kvmmem_trace_writer *w, int fd,
 		t->buf[t->len++] = '\0';
 	hlen = (uint32_t)(t->len + 4);
 	memcpy(t->buf, KVMMEM_TRACE_MAGIC, 8);	/* with its NUL */
-	v = KVMMEM_TRACE_VERSION;
+	v = info->stacks ? KVMMEM_TRACE_VERSION_STACKS : KVMMEM_TRACE_VERSION_1;
 	memcpy(t->buf + 8, &v, 4);
 	memcpy(t->buf + 12, &hlen, 4);
 	crc = kvmmem_crc32(0, t->buf, t->len);

@@ -29,7 +29,9 @@ struct kvmmem_trace_writer {
  * kvmmem_trace_writer_init() - start a recording on @fd
  * @info: header fields; version, event_size and nr_kinds are set here
  *
- * Writes the header at once. Return: 0, -ENOMEM, or -errno of write()
+ * Writes the header at once: format version 2 if @info->stacks (record
+ * --stacks), else version 1, the very bytes a writer before version 2
+ * wrote. Return: 0, -ENOMEM, or -errno of write()
  * (-ENOSPC: disk full).
  */
 int kvmmem_trace_writer_init(struct kvmmem_trace_writer *w, int fd,
@@ -80,7 +82,7 @@ int kvmmem_trace_writer_cost(struct kvmmem_trace_writer *w, uint64_t run_ns,
  * @name: e.g. kvmmem_vmm_name()'s; cut to KVMMEM_TRACE_NAME_LEN - 1
  *
  * Flushes the buffered events first, then writes a name chunk (readers
- * of version 1 that do not know it skip it). Return: 0 or -errno.
+ * that do not know it skip it). Return: 0 or -errno.
  */
 int kvmmem_trace_writer_name(struct kvmmem_trace_writer *w, uint32_t pid,
 			     const char *name);

@@ -745,6 +745,31 @@ stacks_stripped() {
 	check_sites stripped.json 1
 }
 
+# The format version: 2 for a --stacks recording (stacks.ktr, full.ktr),
+# 1 without, and without a stacks key (docs/trace-format.md)
+file_version() {	# file_version FILE: the u32 at offset 8
+	od -An -tu4 -j8 -N4 "$1" | tr -d ' '
+}
+
+stacks_versions() {
+	local v f
+	for f in stacks.ktr stripped.ktr; do
+		v=$(file_version "$f")
+		[[ $v == 2 ]] || { echo "$f (--stacks): version '$v', expected 2"; return 1; }
+	done
+	echo 14 >"$HOSTSIM/fail_unmap_error" &&
+	echo 2 >"$HOSTSIM/fail_unmap_count" || return 1
+	record -f -o nostacks.ktr -- "$OUT/vm/trace_stacks" >nostacks.out 2>&1 ||
+		{ echo "record failed:"; cat nostacks.out; return 1; }
+	v=$(file_version nostacks.ktr)
+	[[ $v == 1 ]] || { echo "nostacks.ktr: version '$v', expected 1"; return 1; }
+	! head -c 4096 nostacks.ktr | tr '\0' '\n' | grep -q '^stacks=' ||
+		{ echo "nostacks.ktr has a stacks key"; return 1; }
+	"$TRACE" report --json nostacks.ktr >nostacks.json || return 1
+	[[ $(json_field nostacks.json "'stacks' in r") == False ]] ||
+		{ echo "report of a recording without --stacks has stacks"; return 1; }
+}
+
 # A table of one live mapping: the others get no stack, counted, said;
 # with --kernel-stacks, and its kernel frames (none without: above)
 stacks_table_full() {
@@ -790,3 +815,4 @@ check one_program_run_per_operation one_run_per_operation
 check stacks_name_each_chain_and_count_it stacks_named
 check stacks_of_a_stripped_program_are_module_offset stacks_stripped
 check stacks_table_full_is_counted_and_said stacks_table_full
+check stacks_recording_is_version_2_without_stacks_version_1 stacks_versions
