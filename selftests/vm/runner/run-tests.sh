@@ -44,6 +44,7 @@ CASES=(
 	qemu_killed_from_outside_is_not_a_timeout
 	kernel_612_boots_with_9p_and_btf
 	kernel_612_runs_the_driver_and_the_bpf_tools
+	kernel_612_is_one_cpu_and_survives_static_key_flips
 )
 
 # --------------------------------------------------------------- helpers ----
@@ -211,6 +212,23 @@ case_kernel_612_runs_the_driver_and_the_bpf_tools() {
 	want_rc 0 && want_out "verify: ok, 1 page checked against the hostsim pattern
 attached as tp_btf
 Summary: 20 maps, 20 unmaps, 0 teardown unmaps, 0 errors, 0 leaked pages, 0 live at end, 0 orphaned"
+}
+
+# 6.12 boots with one vCPU unless --smp says otherwise: with two under
+# multi-threaded TCG, a static key flipped while the other vCPU runs its
+# code kills it ("Oops: int3"; vmrun's kernel_612). Flip the scheduler's
+# tracepoints 100 times with a busy loop beside: on two vCPUs that died
+# within 150 rounds in 3 boots of 3.
+case_kernel_612_is_one_cpu_and_survives_static_key_flips() {
+	run_vm --kernel 6.12 --no-load -- sh -c 'nproc
+		T=/sys/kernel/tracing; (while :; do :; done) & b=$!
+		i=0; while [ $i -lt 100 ]; do i=$((i + 1))
+			for e in sched_switch sched_wakeup; do
+				echo 1 >$T/events/sched/$e/enable
+				echo 0 >$T/events/sched/$e/enable
+			done
+		done; kill $b; echo flipped $i'
+	want_rc 0 && want_out "1"$'\n'"flipped 100"
 }
 
 case_nested_has_dev_kvm() {
