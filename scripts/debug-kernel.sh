@@ -201,7 +201,7 @@ build_modules() {
 		die "kvmmem.ko has no BTF usable against $DIR/vmlinux"
 	fi
 	if ((${#cov[@]})); then
-		nm "$tmp/kvmmem.ko" | grep -q __gcov_init ||
+		nm "$tmp/kvmmem.ko" | grep __gcov_init >/dev/null ||
 			die "kvmmem.ko has no gcov counters (KVMMEM_COVERAGE ignored?)"
 		echo "$KEY" >"$tmp/kernel-key"
 		log "modules built with coverage against $KEY in $MODOUT"

@@ -227,7 +227,7 @@ write_resolve_btfids_stub() {
 	# kfunc sets); a module without that section needs nothing, so succeed.
 	# Refuse modules that have one instead of producing wrong IDs.
 	for last; do :; done
-	if readelf -S -W "$last" 2>/dev/null | grep -q ' \.BTF_ids '; then
+	if readelf -S -W "$last" 2>/dev/null | grep ' \.BTF_ids ' >/dev/null; then
 		echo "resolve_btfids stub: $last has a .BTF_ids section;" \
 		     "the real resolve_btfids is needed (build it from linux-source)" >&2
 		exit 1

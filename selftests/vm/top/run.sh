@@ -400,7 +400,7 @@ screen() { tmx capture-pane -p -t top; }
 wait_screen() {
 	local i
 	for ((i = 0; i < 150; i++)); do	# 30 s: TCG on a loaded machine
-		screen | grep -q -E "$1" && return 0
+		screen | grep -E "$1" >/dev/null && return 0
 		sleep 0.2
 	done
 	echo "screen never showed /$1/:"
