@@ -32,6 +32,7 @@
 
 #include "kvmmem_top.h"
 #include "kvmmem_uapi.bpf.h"
+#include "kvmmem_stacks.bpf.h"
 #include "../kernel/kvmmem_op_times.h"
 
 /* Time at most one ioctl per op per CPU per this many jiffies; 0: all. */
@@ -89,6 +90,24 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ktop_live);
 } ktop_live SEC(".maps");
+
+/*
+ * Set before load: --stacks. False: the stack code below is pruned by
+ * the verifier, and its maps are resized to one entry (of one frame).
+ */
+const volatile bool targ_stacks = false;
+
+/* The MAP callers' user stacks, by id. */
+KVMMEM_STACK_MAP(ktop_stacks, KTOP_STACK_DEPTH);
+_Static_assert(KTOP_NO_STACK == KVMMEM_NO_STACK, "one no-stack id");
+
+/* Leaked pages per (owner, user stack at MAP time); resized by user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KTOP_MAX_LEAK_STACKS);
+	__type(key, struct ktop_stack_key);
+	__type(value, __u64);
+} ktop_leak_stacks SEC(".maps");
 
 /* Per CPU and timed ioctl op: when the next one may be timed. */
 struct ktop_gate {
@@ -330,8 +349,39 @@ static __always_inline __u64 ktop_made_ns(const struct ktop_times *t)
 	return t->start_ns ? t->start_ns : bpf_ktime_get_ns();
 }
 
-static __always_inline int ktop_map_end(bool btf, __u64 id, __u32 tgid,
-					int ret, const struct kvmmem_op_times *tp)
+/* --stacks: the user stack of the MAP's caller (this ioctl's), or none. */
+static __always_inline __s32 ktop_map_stack(void *ctx)
+{
+	bool failed = false;
+	__s32 id;
+
+	id = kvmmem_stack_take(ctx, &ktop_stacks, BPF_F_USER_STACK, &failed);
+	if (failed)
+		ktop_count(KTOP_C_STACK_FAILED, 1);
+	return id;
+}
+
+/* --stacks: one more leaked page of @owner's MAP stack @ustack. */
+static __always_inline void ktop_leak_stack(__u32 owner, __s32 ustack)
+{
+	struct ktop_stack_key k = { .tgid = owner, .ustack = ustack };
+	static const __u64 zero;
+	__u64 *n = bpf_map_lookup_elem(&ktop_leak_stacks, &k);
+
+	if (!n) {
+		bpf_map_update_elem(&ktop_leak_stacks, &k, &zero, BPF_NOEXIST);
+		n = bpf_map_lookup_elem(&ktop_leak_stacks, &k);
+		if (!n) {
+			ktop_count(KTOP_C_STACK_FULL, 1);
+			return;
+		}
+	}
+	__sync_fetch_and_add(n, 1);
+}
+
+static __always_inline int ktop_map_end(void *ctx, bool btf, __u64 id,
+					__u32 tgid, int ret,
+					const struct kvmmem_op_times *tp)
 {
 	__u32 slot = id & live_mask;
 	struct ktop_times t;
@@ -362,6 +412,8 @@ static __always_inline int ktop_map_end(bool btf, __u64 id, __u32 tgid,
 		ktop_count(KTOP_C_DROPS, 1);	/* a live one's age is lost */
 	l->map_ns = ktop_made_ns(&t);
 	l->tgid = tgid;
+	if (targ_stacks)
+		l->ustack = ktop_map_stack(ctx);
 	l->id = id;
 	return 0;
 }
@@ -444,9 +496,17 @@ static __always_inline int ktop_teardown_unmap(bool btf, __u64 id, __u32 owner,
 
 static __always_inline int ktop_page_leaked(__u64 id, __u32 owner)
 {
+	__u32 slot = id & live_mask;
+	struct ktop_live *l;
 	struct ktop_proc *p;
 
 	ktop_count(KTOP_C_LEAKED, 1);
+	if (targ_stacks) {
+		/* its MAP's stack, before ktop_gone() frees the slot */
+		l = bpf_map_lookup_elem(&ktop_live, &slot);
+		ktop_leak_stack(owner, l && l->id == id ? l->ustack :
+				KTOP_NO_STACK);
+	}
 	p = ktop_proc(owner);
 	ktop_gone(p, id, 0);
 	if (p)
@@ -473,7 +533,7 @@ int BPF_PROG(tp##_raw, args) { const bool BTF __maybe_unused = false; body; retu
 #define MAPPING_ARGS	u64 id, u32 tgid, u64 gva, u64 gpa, u64 pa, int ret
 #define OP_ARGS		MAPPING_ARGS, const struct kvmmem_op_times *t
 
-KTOP_PROG(kvmmem_map_end, ktop_map_end(BTF, id, tgid, ret, t), OP_ARGS)
+KTOP_PROG(kvmmem_map_end, ktop_map_end(ctx, BTF, id, tgid, ret, t), OP_ARGS)
 KTOP_PROG(kvmmem_unmap_end, ktop_unmap_end(BTF, id, tgid, ret, t), OP_ARGS)
 KTOP_PROG(kvmmem_teardown_unmap, ktop_teardown_unmap(BTF, id, tgid, ret, t),
 	  OP_ARGS)

@@ -55,6 +55,10 @@ enum ktop_ctr {
 	KTOP_C_HC_MAP_OK,	/* MEM_MAP hypercalls answered 0 (the others
 				 * are in ktop_results by value) */
 	KTOP_C_HC_UNMAP_OK,	/* MEM_UNMAP hypercalls answered 0 */
+	KTOP_C_STACK_FAILED,	/* --stacks: MAPs whose user stack could not
+				 * be taken (stack map full, or a collision) */
+	KTOP_C_STACK_FULL,	/* --stacks: leaked pages not counted by
+				 * call site (ktop_leak_stacks full) */
 	KTOP_NR_CTRS,
 };
 
@@ -126,7 +130,27 @@ struct ktop_live {
 	__u64 id;
 	__u64 map_ns;	/* CLOCK_MONOTONIC: the host's answer to its MAP */
 	__u32 tgid;	/* owner */
-	__u32 pad;
+	__s32 ustack;	/* --stacks: the MAP caller's user stack (an id of
+			 * ktop_stacks), or KTOP_NO_STACK; without: 0 */
+};
+
+/*
+ * --stacks (kvmmem-top --stacks): the user stack at MAP time is kept in
+ * the mapping's ktop_live slot; its live pages per stack are counted by
+ * user space from the slots, its leaked pages by the kernel in
+ * ktop_leak_stacks (key: struct ktop_stack_key, value: a __u64 count of
+ * pages, never deleted), when the page leaks and before the slot is
+ * cleared. A leaked page whose mapping was not in the table (made before
+ * kvmmem-top) counts under KTOP_NO_STACK.
+ */
+#define KTOP_NO_STACK		(-1)
+/* Frames per stack: the kernel's PERF_MAX_STACK_DEPTH. */
+#define KTOP_STACK_DEPTH	127
+#define KTOP_MAX_LEAK_STACKS	4096
+
+struct ktop_stack_key {
+	__u32 tgid;	/* the mapping's owner */
+	__s32 ustack;	/* its MAP's user stack, or KTOP_NO_STACK */
 };
 
 #endif /* KVMMEM_TOP_H */

@@ -15,6 +15,7 @@
 
 #include "kvmmem_trace.h"
 #include "kvmmem_emit.bpf.h"
+#include "kvmmem_stacks.bpf.h"
 
 /*
  * Set before load: the end-of-operation programs send struct
@@ -34,13 +35,8 @@ const volatile bool targ_stacks = false;
 const volatile bool targ_kstacks = false;
 
 /* The stacks, by id: user and kernel stacks of the MAPs' callers. */
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 4096);	/* resized by user space */
-	__uint(key_size, sizeof(__u32));
-	/* user space makes it kernel.perf_event_max_stack's if lower */
-	__uint(value_size, KT_STACK_DEPTH * sizeof(__u64));
-} kt_stacks SEC(".maps");
+KVMMEM_STACK_MAP(kt_stacks, KT_STACK_DEPTH);
+_Static_assert(KT_NO_STACK == KVMMEM_NO_STACK, "one no-stack id");
 
 /* Each live mapping's stacks, by mapping id. */
 struct {
@@ -108,6 +104,7 @@ static __always_inline void kt_stack_op(void *ctx, enum kt_kind kind, __u64 id,
 					__u32 tgid, int ret)
 {
 	struct kt_stack_val v = {}, *p;
+	bool failed = false;
 	__u32 pid;
 
 	if (!targ_stacks || !id)
@@ -118,16 +115,14 @@ static __always_inline void kt_stack_op(void *ctx, enum kt_kind kind, __u64 id,
 		pid = bpf_get_current_pid_tgid() >> 32;
 		if (targ_tgid && pid != targ_tgid && tgid != targ_tgid)
 			return;
-		v.ustack = bpf_get_stackid(ctx, &kt_stacks, BPF_F_USER_STACK);
+		v.ustack = kvmmem_stack_take(ctx, &kt_stacks, BPF_F_USER_STACK,
+					     &failed);
 		v.kstack = KT_NO_STACK;
 		if (targ_kstacks)
-			v.kstack = bpf_get_stackid(ctx, &kt_stacks, 0);
-		if (v.ustack < 0 || (targ_kstacks && v.kstack < 0))
+			v.kstack = kvmmem_stack_take(ctx, &kt_stacks, 0,
+						     &failed);
+		if (failed)
 			kt_drop(KT_DROP_STACK);
-		if (v.ustack < 0)
-			v.ustack = KT_NO_STACK;
-		if (v.kstack < 0)
-			v.kstack = KT_NO_STACK;
 		v.tgid = tgid;
 		if (bpf_map_update_elem(&kt_stack_of, &id, &v, BPF_ANY))
 			kt_drop(KT_DROP_STACK_TABLE);

@@ -279,3 +279,16 @@ int kvmmem_bpf_percpu_u64_sum(const struct bpf_map *map, const void *key,
 	free(vals);
 	return err;
 }
+
+uint32_t kvmmem_bpf_max_stack_depth(uint32_t max)
+{
+	FILE *f = fopen("/proc/sys/kernel/perf_event_max_stack", "r");
+	unsigned int n = max;
+
+	if (f) {
+		if (fscanf(f, "%u", &n) != 1)
+			n = max;
+		fclose(f);
+	}
+	return n < 1 ? 1 : n > max ? max : n;
+}

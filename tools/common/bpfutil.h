@@ -171,6 +171,13 @@ int kvmmem_bpf_run_stats(struct bpf_object *obj, uint64_t *run_ns,
 int kvmmem_bpf_percpu_u64_sum(const struct bpf_map *map, const void *key,
 			      size_t key_size, uint64_t *sum);
 
+/**
+ * kvmmem_bpf_max_stack_depth() - frames of the deepest stack the kernel
+ * takes: kernel.perf_event_max_stack (127 by default), 1 to @max. A
+ * stack map whose stacks are deeper cannot be created.
+ */
+uint32_t kvmmem_bpf_max_stack_depth(uint32_t max);
+
 #ifdef __cplusplus
 }
 #endif

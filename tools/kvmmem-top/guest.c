@@ -25,6 +25,7 @@
 #include <bpf/libbpf.h>
 
 #include "common/bpfutil.h"
+#include "common/symbolize.h"
 #include "kvmmem-top.h"
 #include "kvmmem_top.h"
 #include "kvmmem_top.skel.h"
@@ -83,6 +84,28 @@ struct guest {
 	const volatile struct ktop_live *live;	/* ktop_live, mmapped */
 	size_t live_bytes;
 	uint32_t max_live;	/* its slots */
+	/* --stacks */
+	bool stacks;
+	uint32_t stack_depth;	/* frames per stack of ktop_stacks */
+	struct symbolizer *sym;
+	struct gproc *procs;	/* each process seen, its maps */
+	size_t nr_procs;
+	struct gstack *cache;	/* each (pid, stack) symbolized once */
+	size_t nr_cache;
+	uint64_t nomaps;	/* processes gone before their maps were read */
+};
+
+/* --stacks: a process's memory map, read the first time it is seen. */
+struct gproc {
+	uint32_t pid;
+	struct sym_maps *maps;	/* NULL: it exited before */
+};
+
+/* --stacks: a stack of a process, symbolized (TOP_SITE_SEP-joined). */
+struct gstack {
+	uint32_t pid;
+	int32_t stack;
+	char frames[TOP_SITE_LEN];
 };
 
 static struct top_sample_row *row_of(struct top_sample *s, uint32_t tgid)
@@ -317,12 +340,128 @@ static void sample_results(struct guest *g, struct top_sample *s)
 		};
 }
 
-/* The oldest live mapping per process: a pass over the mmapped slots. */
-static void sample_live(struct guest *g, struct top_sample *s,
-			uint64_t *known)
+/* --stacks: the memory map of @pid, read the first time it is seen. */
+static const struct sym_maps *maps_of(struct guest *g, uint32_t pid)
 {
+	struct gproc *p;
+	size_t i;
+
+	for (i = 0; i < g->nr_procs; i++)
+		if (g->procs[i].pid == pid)
+			return g->procs[i].maps;
+	p = realloc(g->procs, (g->nr_procs + 1) * sizeof(*p));
+	if (!p)
+		return NULL;
+	g->procs = p;
+	p += g->nr_procs++;
+	p->pid = pid;
+	p->maps = sym_maps_read((int)pid);
+	if (!p->maps) {
+		g->nomaps++;
+		if (verbose)
+			kvmmem_warn("process %u: its memory map could not be read "
+				    "(%s): its stacks show addresses", pid,
+				    strerror(errno));
+	}
+	return p->maps;
+}
+
+/*
+ * --stacks: stack @stack of @pid as its frames' functions ("module+0xoff"
+ * where a frame has none), innermost first; symbolized once.
+ */
+static const char *stack_frames(struct guest *g, uint32_t pid, int32_t stack)
+{
+	uint64_t ips[KTOP_STACK_DEPTH] = { 0 };
+	const struct sym_maps *m;
+	struct sym_frame f;
+	struct gstack *c;
+	char one[160];
+	uint32_t key = (uint32_t)stack, i;
+	size_t pos = 0;
+
+	if (stack < 0)
+		return NULL;
+	for (i = 0; i < g->nr_cache; i++)
+		if (g->cache[i].pid == pid && g->cache[i].stack == stack)
+			return g->cache[i].frames;
+	if (bpf_map__lookup_elem(g->skel->maps.ktop_stacks, &key, sizeof(key),
+				 ips, g->stack_depth * sizeof(ips[0]), 0))
+		return NULL;
+	c = realloc(g->cache, (g->nr_cache + 1) * sizeof(*c));
+	if (!c)
+		return NULL;
+	g->cache = c;
+	c += g->nr_cache++;
+	c->pid = pid;
+	c->stack = stack;
+	c->frames[0] = '\0';
+	m = maps_of(g, pid);
+	for (i = 0; i < g->stack_depth && ips[i]; i++) {
+		/* frames after the first are return addresses: the call
+		 * is one byte back */
+		unsigned long long ip = i ? ips[i] - 1 : ips[i];
+
+		memset(&f, 0, sizeof(f));
+		f.ip = ip;
+		if (m)
+			sym_user(g->sym, m, ip, &f);
+		if (f.func)
+			snprintf(one, sizeof(one), "%s", f.func);
+		else
+			sym_frame_format(&f, one, sizeof(one));
+		pos += (size_t)snprintf(c->frames + pos, pos < TOP_SITE_LEN ?
+					TOP_SITE_LEN - pos : 0, "%s%s",
+					i ? TOP_SITE_SEP : "", one);
+		if (pos >= TOP_SITE_LEN)
+			break;	/* truncated: the innermost frames matter */
+	}
+	return c->frames;
+}
+
+/*
+ * --stacks: the leaked pages per process and stack (ktop_leak_stacks),
+ * and every counted stack's frames.
+ */
+static int sample_stacks(struct guest *g, struct top_sample *s)
+{
+	const struct bpf_map *map = g->skel->maps.ktop_leak_stacks;
+	struct ktop_stack_key k, next, *prev = NULL;
+	struct top_stack_count *c;
+	uint64_t n;
+	size_t i;
+
+	while (!bpf_map__get_next_key(map, prev, &next, sizeof(next))) {
+		k = next;
+		prev = &k;
+		if (bpf_map__lookup_elem(map, &k, sizeof(k), &n, sizeof(n), 0))
+			continue;
+		c = top_sample_stack_add(s, k.tgid, k.ustack);
+		if (!c)
+			return -ENOMEM;
+		c->leaked += n;
+	}
+	for (i = 0; i < s->nr_stacks; i++)
+		s->stacks[i].frames = stack_frames(g, s->stacks[i].pid,
+						   s->stacks[i].stack);
+	s->have_stacks = true;
+	s->stack_failed = (uint64_t)ctr(g, KTOP_C_STACK_FAILED);
+	s->stack_full = (uint64_t)ctr(g, KTOP_C_STACK_FULL);
+	s->stack_nomaps = g->nomaps;
+	return 0;
+}
+
+/*
+ * The oldest live mapping per process: a pass over the mmapped slots;
+ * with --stacks also the live mappings per process and stack.
+ */
+static int sample_live(struct guest *g, struct top_sample *s,
+		       uint64_t *known)
+{
+	struct top_stack_count *c;
 	uint64_t id, ts;
 	uint32_t i, tgid;
+	int32_t ustack;
 	size_t j;
 
 	for (i = 0; i < g->max_live; i++) {
@@ -331,8 +470,15 @@ static void sample_live(struct guest *g, struct top_sample *s,
 			continue;
 		ts = g->live[i].map_ns;
 		tgid = g->live[i].tgid;
+		ustack = g->live[i].ustack;
 		if (g->live[i].id != id)
 			continue;	/* reused while we read it */
+		if (g->stacks) {
+			c = top_sample_stack_add(s, tgid, ustack);
+			if (!c)
+				return -ENOMEM;
+			c->live++;
+		}
 		for (j = 0; j < s->n && s->rows[j].id != tgid; j++)
 			;
 		if (j == s->n)
@@ -343,6 +489,7 @@ static void sample_live(struct guest *g, struct top_sample *s,
 		if (!s->rows[j].oldest_ns || ts < s->rows[j].oldest_ns)
 			s->rows[j].oldest_ns = ts;
 	}
+	return 0;
 }
 
 /* The lifetimes of the mappings made and gone while traced. */
@@ -465,7 +612,13 @@ static int guest_sample(struct top_source *src, struct top_sample *s)
 	known = calloc(s->n ? s->n : 1, sizeof(*known));
 	if (!known)
 		return -ENOMEM;
-	sample_live(g, s, known);
+	err = sample_live(g, s, known);
+	if (!err && g->stacks)
+		err = sample_stacks(g, s);
+	if (err) {
+		free(known);
+		return err;
+	}
 	for (j = 0; j < s->n; j++) {
 		struct top_sample_row *r = &s->rows[j];
 
@@ -531,6 +684,11 @@ static void guest_close(struct top_source *src)
 	if (g->live)
 		munmap((void *)g->live, g->live_bytes);
 	kvmmem_top_bpf__destroy(g->skel);
+	for (size_t i = 0; i < g->nr_procs; i++)
+		sym_maps_free(g->procs[i].maps);
+	free(g->procs);
+	free(g->cache);
+	symbolizer_free(g->sym);
 	free(g->base);
 	free(g->dead);
 	free(g);
@@ -558,6 +716,18 @@ static int guest_load(struct guest *g, const struct guest_opts *opts,
 	err = bpf_map__set_max_entries(g->skel->maps.ktop_live, g->max_live);
 	if (err) {
 		kvmmem_warn("bad --max-live %u: %s", g->max_live, strerror(-err));
+		goto err_destroy;
+	}
+	/* --stacks' maps: one entry (of one frame) each without it */
+	g->skel->rodata->targ_stacks = g->stacks;
+	err = bpf_map__set_value_size(g->skel->maps.ktop_stacks,
+				      g->stack_depth * sizeof(uint64_t));
+	if (!err && !g->stacks)
+		err = bpf_map__set_max_entries(g->skel->maps.ktop_stacks, 1);
+	if (!err && !g->stacks)
+		err = bpf_map__set_max_entries(g->skel->maps.ktop_leak_stacks, 1);
+	if (err) {
+		kvmmem_warn("cannot size the stack maps: %s", strerror(-err));
 		goto err_destroy;
 	}
 	kvmmem_bpf_autoload(g->skel->obj, tracepoints, want, NR_TRACEPOINTS,
@@ -617,6 +787,19 @@ int guest_source_open(const struct guest_opts *opts, struct top_source **srcp)
 	g->src.check = guest_check;
 	g->src.close = guest_close;
 	g->max_live = opts->max_live;
+	g->stacks = opts->stacks;
+	g->stack_depth = g->stacks ?
+			 kvmmem_bpf_max_stack_depth(KTOP_STACK_DEPTH) : 1;
+	if (g->stacks) {
+		g->sym = symbolizer_new();
+		if (!g->sym) {
+			err = -errno;
+			kvmmem_warn("cannot start the symbolizer: %s",
+				    strerror(errno));
+			free(g);
+			return err;
+		}
+	}
 
 	kvmmem_bpf_set_quiet(!raw_tp);
 	err = guest_load(g, opts, want, raw_tp);

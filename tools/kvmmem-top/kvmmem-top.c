@@ -145,6 +145,7 @@ enum {
 	OPT_PROMETHEUS,
 	OPT_TEXTFILE,
 	OPT_TOP,
+	OPT_STACKS,
 };
 
 static struct {
@@ -179,7 +180,12 @@ static const char doc[] =
 "age of its OLDEST live mapping ('+': older than kvmmem-top).\n"
 "\n"
 "Keys (interactive view): < and > move the sort column, r reverses it,\n"
-"p filters by pid (empty: all), h toggles latency histograms, q quits.\n"
+"p filters by pid (empty: all), h toggles latency histograms, s toggles\n"
+"the call sites (with --stacks), q quits.\n"
+"\n"
+"--stacks keeps the user stack of each MAP's caller (the program needs\n"
+"frame pointers) and shows the call sites holding the most live and\n"
+"leaked pages: the interactive view's s key, and \"sites\" in --json.\n"
 "\n"
 "While kvmmem-top runs, its BPF programs hold a reference on kvmmem:\n"
 "rmmod kvmmem fails with 'in use' until kvmmem-top exits. If the module\n"
@@ -218,6 +224,8 @@ static const char doc[] =
 "    kvmmem-top -b -n 5              # 5 text frames, like top -b\n"
 "    kvmmem-top -j -i 2 -d 1m        # a JSON object every 2 s for a minute\n"
 "    kvmmem-top -b -n 1 -p 1234      # one frame, process 1234 only\n"
+"    kvmmem-top --stacks             # then s: who holds the pages\n"
+"    kvmmem-top --stacks -j -i 1     # ... \"sites\" in each JSON frame\n"
 "    kvmmem-top --csv -i 5 -d 1h >top.csv   # an hour, a CSV line per row\n"
 "    kvmmem-top --host               # on a KVM host: a row per VM\n"
 "    kvmmem-top --host --json -n 5   # ... as JSON, 5 frames\n"
@@ -249,6 +257,9 @@ static const struct argp_option options[] = {
 	{ "time-all", OPT_TIME_ALL, NULL, 0, "Time every MAP and UNMAP ioctl "
 	  "(default: at most one per operation per CPU per jiffy: the clock "
 	  "may be slow to read; hypercalls are all timed either way)", 0 },
+	{ "stacks", OPT_STACKS, NULL, 0, "Keep each MAP caller's user stack: "
+	  "the call sites holding the most live and leaked pages (key s, "
+	  "JSON sites)", 0 },
 	{ "force-raw-tp", OPT_FORCE_RAW_TP, NULL, 0, "Attach raw_tp programs "
 	  "even when module BTF allows tp_btf", 0 },
 	{ "host", OPT_HOST, NULL, 0, "On a KVM host: a row per VM (its VMM "
@@ -325,6 +336,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_TIME_ALL:
 		args.guest.time_all = true;
 		break;
+	case OPT_STACKS:
+		args.guest.stacks = true;
+		break;
 	case OPT_PROMETHEUS:
 		args.prom.listen = arg;
 		break;
@@ -366,6 +380,11 @@ int main(int argc, char **argv)
 		       args.view.pid)) {
 		kvmmem_warn("--prometheus and --textfile export every row for as long "
 			    "as they run: without -b, -j, --csv, -n or -p");
+		return EXIT_USAGE;
+	}
+	if (args.guest.stacks && (args.host || export || args.csv)) {
+		kvmmem_warn("--stacks is for the guest's view, -b and --json: not "
+			    "with --host, --csv, --prometheus or --textfile");
 		return EXIT_USAGE;
 	}
 	if (args.json + args.csv > 1 || (args.batch && args.json)) {

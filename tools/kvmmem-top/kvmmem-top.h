@@ -44,6 +44,7 @@ struct guest_opts {
 	uint32_t max_live;	/* slots of the live table, a power of 2 */
 	bool force_raw_tp;
 	bool time_all;		/* time every hypercall, not a sample */
+	bool stacks;		/* --stacks: pages by the MAP's call site */
 };
 
 /* The guest: kvmmem's tracepoints, aggregated by kvmmem_top.bpf.c. */

@@ -38,18 +38,134 @@ struct top_sample_row *top_sample_row_add(struct top_sample *s, uint32_t id)
 
 void top_sample_reset(struct top_sample *s)
 {
+	struct top_stack_count *stacks = s->stacks;
 	struct top_sample_row *rows = s->rows;
-	size_t cap = s->cap;
+	size_t cap = s->cap, stacks_cap = s->stacks_cap;
 
 	memset(s, 0, sizeof(*s));
 	s->rows = rows;
 	s->cap = cap;
+	s->stacks = stacks;
+	s->stacks_cap = stacks_cap;
 }
 
 void top_sample_free(struct top_sample *s)
 {
 	free(s->rows);
+	free(s->stacks);
 	memset(s, 0, sizeof(*s));
+}
+
+struct top_stack_count *top_sample_stack_add(struct top_sample *s,
+					      uint32_t pid, int32_t stack)
+{
+	struct top_stack_count *c;
+	size_t i;
+
+	for (i = 0; i < s->nr_stacks; i++)
+		if (s->stacks[i].pid == pid && s->stacks[i].stack == stack)
+			return &s->stacks[i];
+	if (s->nr_stacks == s->stacks_cap) {
+		size_t cap = s->stacks_cap ? 2 * s->stacks_cap : 16;
+
+		c = realloc(s->stacks, cap * sizeof(*c));
+		if (!c)
+			return NULL;
+		s->stacks = c;
+		s->stacks_cap = cap;
+	}
+	c = &s->stacks[s->nr_stacks++];
+	*c = (struct top_stack_count){ .pid = pid, .stack = stack };
+	return c;
+}
+
+static int cmp_site(const void *pa, const void *pb)
+{
+	const struct top_site *a = pa, *b = pb;
+	uint64_t ta = a->live + a->leaked, tb = b->live + b->leaked;
+
+	if (ta != tb)
+		return ta > tb ? -1 : 1;
+	if (a->leaked != b->leaked)
+		return a->leaked > b->leaked ? -1 : 1;
+	return strcmp(a->frames, b->frames);
+}
+
+int top_sites_build(const struct top_stack_count *c, size_t n,
+		    struct top_site **sites, size_t *nr)
+{
+	struct top_site *s = NULL;
+	size_t i, j, k, m = 0;
+	const char *frames;
+	bool seen;
+
+	*sites = NULL;
+	*nr = 0;
+	if (n) {
+		s = calloc(n, sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		if (!c[i].live && !c[i].leaked)
+			continue;
+		frames = c[i].frames && c[i].frames[0] ? c[i].frames :
+			 "(no stack)";
+		for (j = 0; j < m; j++)
+			if (!strncmp(s[j].frames, frames, TOP_SITE_LEN - 1))
+				break;
+		if (j == m)
+			snprintf(s[m++].frames, TOP_SITE_LEN, "%s", frames);
+		s[j].live += c[i].live;
+		s[j].leaked += c[i].leaked;
+		/* a process counts once per site */
+		seen = false;
+		for (k = 0; k < i && !seen; k++) {
+			const char *fk = c[k].frames && c[k].frames[0] ?
+					 c[k].frames : "(no stack)";
+
+			seen = c[k].pid == c[i].pid &&
+			       (c[k].live || c[k].leaked) &&
+			       !strncmp(fk, s[j].frames, TOP_SITE_LEN - 1);
+		}
+		if (!seen)
+			s[j].procs++;
+	}
+	if (m)
+		qsort(s, m, sizeof(*s), cmp_site);
+	if (!m) {
+		free(s);
+		s = NULL;
+	}
+	*sites = s;
+	*nr = m;
+	return 0;
+}
+
+void top_fmt_site_colhdr(char *buf, size_t len)
+{
+	snprintf(buf, len, "%7s %7s %5s  %s", "LIVE", "LEAKED", "PROCS",
+		 "CALL SITE (MAP's user stack, innermost first)");
+}
+
+void top_fmt_site(const struct top_site *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "%7" PRIu64 " %7" PRIu64 " %5" PRIu32 "  %s",
+		 s->live, s->leaked, s->procs, s->frames);
+}
+
+void top_fmt_sites_info(const struct top_frame *f, char *buf, size_t len)
+{
+	if (!f->have_stacks) {
+		snprintf(buf, len, "Call sites: stacks are off (run kvmmem-top "
+			 "with --stacks)");
+		return;
+	}
+	snprintf(buf, len, "Call sites holding the most live and leaked pages: "
+		 "%zu   lost: %" PRIu64 " stacks not taken, %" PRIu64
+		 " leaks not counted by site, %" PRIu64 " processes' maps "
+		 "unread", f->nr_sites, f->stack_failed, f->stack_full,
+		 f->stack_nomaps);
 }
 
 double top_rate(uint64_t prev, uint64_t cur, uint64_t interval_ns)
@@ -136,6 +252,18 @@ int top_frame_build(const struct top_desc *d, const struct top_sample *prev,
 	}
 	memcpy(f->answers, cur->answers, sizeof(f->answers));
 	f->nr_answers = cur->nr_answers;
+	f->have_stacks = cur->have_stacks;
+	f->stack_failed = cur->stack_failed;
+	f->stack_full = cur->stack_full;
+	f->stack_nomaps = cur->stack_nomaps;
+	if (cur->have_stacks &&
+	    top_sites_build(cur->stacks, cur->nr_stacks, &f->sites,
+			    &f->nr_sites)) {
+		free(f->rows);
+		f->rows = NULL;
+		free(sorted);
+		return -ENOMEM;
+	}
 
 	for (j = 0; j < cur->n; j++) {
 		const struct top_sample_row *c = &cur->rows[j], *p = NULL;
@@ -187,6 +315,7 @@ int top_frame_build(const struct top_desc *d, const struct top_sample *prev,
 void top_frame_free(struct top_frame *f)
 {
 	free(f->rows);
+	free(f->sites);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -547,6 +676,17 @@ int top_print_text(FILE *out, const struct top_desc *d,
 		}
 		fputc('\n', out);
 	}
+	if (f->have_stacks) {
+		top_fmt_sites_info(f, line, sizeof(line));
+		fprintf(out, "%s\n", line);
+		top_fmt_site_colhdr(line, sizeof(line));
+		fprintf(out, "%s\n", line);
+		for (i = 0; i < f->nr_sites; i++) {
+			top_fmt_site(&f->sites[i], line, sizeof(line));
+			fprintf(out, "%s\n", line);
+		}
+		fputc('\n', out);
+	}
 	return ferror(out) ? -EIO : 0;
 }
 
@@ -580,6 +720,42 @@ static void json_results(struct kvmmem_json *j, const struct top_desc *d,
 					res->r[i].count);
 		if (res->other)
 			kvmmem_json_u64(j, "other", res->other);
+		kvmmem_json_end(j);
+	}
+	kvmmem_json_end(j);
+}
+
+/* --stacks: what was lost, and the sites with their frames. */
+static void json_sites(struct kvmmem_json *j, const struct top_frame *f)
+{
+	const size_t sep = strlen(TOP_SITE_SEP);
+	const char *p, *e;
+	size_t i;
+
+	kvmmem_json_object(j, "stacks");
+	kvmmem_json_u64(j, "failed", f->stack_failed);
+	kvmmem_json_u64(j, "table_full", f->stack_full);
+	kvmmem_json_u64(j, "no_maps", f->stack_nomaps);
+	kvmmem_json_end(j);
+	kvmmem_json_array(j, "sites");
+	for (i = 0; i < f->nr_sites; i++) {
+		const struct top_site *s = &f->sites[i];
+
+		kvmmem_json_object(j, NULL);
+		kvmmem_json_u64(j, "live", s->live);
+		kvmmem_json_u64(j, "leaked", s->leaked);
+		kvmmem_json_u64(j, "processes", s->procs);
+		kvmmem_json_string(j, "site", s->frames);
+		kvmmem_json_array(j, "frames");
+		for (p = s->frames; *p; p = e + sep) {
+			e = strstr(p, TOP_SITE_SEP);
+			if (!e) {
+				kvmmem_json_string(j, NULL, p);
+				break;
+			}
+			kvmmem_json_stringn(j, NULL, p, (size_t)(e - p));
+		}
+		kvmmem_json_end(j);
 		kvmmem_json_end(j);
 	}
 	kvmmem_json_end(j);
@@ -654,6 +830,8 @@ int top_print_json(FILE *out, const struct top_desc *d,
 		kvmmem_json_end(&j);
 	}
 	kvmmem_json_end(&j);
+	if (f->have_stacks)
+		json_sites(&j, f);
 	kvmmem_json_end(&j);
 	fputc('\n', out);
 	fflush(out);

@@ -114,6 +114,32 @@ struct top_sample_row {
 	struct top_results results[TOP_MAX_OPS];	/* if desc->result_name */
 };
 
+/*
+ * --stacks: the pages of one process's mappings made from one user stack
+ * (the source's stack id), with the stack symbolized: its frames,
+ * innermost first, joined by " <- " ("ioctl <- leak_inner <- main"), a
+ * frame being its function's name, else "module+0xoffset". Stacks of
+ * equal frames are one call site (two processes running the same code).
+ */
+#define TOP_SITE_LEN	256
+#define TOP_SITE_SEP	" <- "
+
+struct top_stack_count {
+	uint32_t pid;
+	int32_t stack;		/* < 0: no stack (not taken, or made before) */
+	uint64_t live;		/* live mappings (a page each) */
+	uint64_t leaked;	/* leaked pages */
+	const char *frames;	/* NULL: no stack; owned by the source */
+};
+
+/* A call site of a frame: the pages its stacks hold. */
+struct top_site {
+	char frames[TOP_SITE_LEN];	/* "(no stack)" for the stackless */
+	uint64_t live;
+	uint64_t leaked;
+	uint32_t procs;		/* distinct processes */
+};
+
 /* A sample: what a source saw at one moment. */
 struct top_sample {
 	uint64_t ts_ns;			/* CLOCK_MONOTONIC */
@@ -138,7 +164,21 @@ struct top_sample {
 	enum top_bpf_stats bpf_stats;	/* the source's own BPF cost: */
 	uint64_t bpf_run_ns;		/* run_time_ns of its programs, */
 	uint64_t bpf_runs;		/* and run_cnt, cumulative */
+	/* --stacks (have_stacks): pages per process and stack, now */
+	bool have_stacks;
+	struct top_stack_count *stacks;
+	size_t nr_stacks, stacks_cap;
+	uint64_t stack_failed;	/* MAPs whose stack was not taken, cumulative */
+	uint64_t stack_full;	/* leaked pages not counted by stack */
+	uint64_t stack_nomaps;	/* processes whose maps could not be read */
 };
+
+/**
+ * top_sample_stack_add() - a slot for @pid's stack @stack in @s, zeroed
+ * on first use (the same slot for the same pair). NULL: no memory.
+ */
+struct top_stack_count *top_sample_stack_add(struct top_sample *s,
+					      uint32_t pid, int32_t stack);
 
 /**
  * top_sample_row_add() - append a zeroed row with @id to @s
@@ -205,6 +245,11 @@ struct top_frame {
 	double bpf_ns_per_run;
 	struct top_row *rows;
 	size_t n;
+	/* --stacks (have_stacks): the later sample's, by call site */
+	bool have_stacks;
+	struct top_site *sites;	/* top_sites_build()'s order */
+	size_t nr_sites;
+	uint64_t stack_failed, stack_full, stack_nomaps;
 };
 
 /**
@@ -236,6 +281,31 @@ double top_rate(uint64_t prev, uint64_t cur, uint64_t interval_ns);
 int top_frame_build(const struct top_desc *d, const struct top_sample *prev,
 		    const struct top_sample *cur, uint64_t t0,
 		    struct top_frame *f);
+
+/**
+ * top_sites_build() - stacks' pages grouped by call site
+ * @c:     pages per process and stack
+ * @n:     their number
+ * @sites: receives the sites (free() them), most pages (live + leaked)
+ *         first, then most leaked, then by frames; those with neither
+ *         are left out. Stacks without frames are one "(no stack)" site.
+ * @nr:    receives their number
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int top_sites_build(const struct top_stack_count *c, size_t n,
+		    struct top_site **sites, size_t *nr);
+
+/* The sites view's column titles, and a site's line under them. */
+void top_fmt_site_colhdr(char *buf, size_t len);
+void top_fmt_site(const struct top_site *s, char *buf, size_t len);
+
+/**
+ * top_fmt_sites_info() - the line above the sites view: what --stacks
+ * lost, or, without --stacks, that stacks are off and how to turn them
+ * on (so that the view is never blank)
+ */
+void top_fmt_sites_info(const struct top_frame *f, char *buf, size_t len);
 
 /** top_frame_free() - release the rows; @f is empty afterwards */
 void top_frame_free(struct top_frame *f);
@@ -359,7 +429,9 @@ bool top_fmt_results(const struct top_desc *d, const struct top_row *r,
  *
  * The header lines, a blank line, the column titles, the rows, a blank
  * line; for a source with answers by value, then "ANSWERS" and a
- * top_fmt_results() line per row, and a blank line.
+ * top_fmt_results() line per row, and a blank line; with --stacks (the
+ * frame's have_stacks), then the sites view's lines (top_fmt_sites_info(),
+ * the titles, a line per site) and a blank line.
  *
  * Return: 0 or -EIO.
  */
@@ -379,8 +451,10 @@ int top_print_text(FILE *out, const struct top_desc *d,
  * errors_s}, "latency": {OP: {calls, timed, p50_ns, p99_ns}}, ROWS:
  * [{ID, NAME, live, pinned, leaked, maps, unmaps, teardowns, errors,
  * map_s, unmap_s, errors_s, timed, p50_ns, p99_ns, oldest_age_ns,
- * oldest_partial[, results: {OP: {ANSWER: count, ..., [other: count]}}]}]}
- * where OP, ROWS, ID and NAME are the desc's names, ANSWER the desc's
+ * oldest_partial[, results: {OP: {ANSWER: count, ..., [other: count]}}]}]
+ * [, "stacks": {failed, table_full, no_maps}, "sites": [{live, leaked,
+ * processes, site, frames: [FRAME, ...]}]]} where stacks and sites are
+ * there only with --stacks (the frame's have_stacks), and OP, ROWS, ID and NAME are the desc's names, ANSWER the desc's
  * result_name() and results only for a source that has one; unmap_s counts
  * UNMAPs and teardowns, as the text does.
  *

@@ -27,6 +27,7 @@ struct view {
 	struct top_frame f;
 	bool have_frame;	/* a frame was built: rates exist */
 	bool hist;		/* histograms instead of rows */
+	bool sites;		/* call sites (--stacks) instead of rows */
 	struct top_row *scratch;	/* rows sorted and filtered for drawing */
 	size_t cap;
 	char notice[128];	/* one line under the header, e.g. an error */
@@ -84,6 +85,27 @@ static void draw_hists(struct view *v, int y)
 	free(buf);
 }
 
+/* 's': the call sites holding the most pages, or why there are none. */
+static void draw_sites(struct view *v, int y)
+{
+	char line[512];
+	size_t i;
+
+	top_fmt_sites_info(&v->f, line, sizeof(line));
+	put_line(y++, line, A_BOLD);
+	if (!v->f.have_stacks)
+		return;
+	top_fmt_site_colhdr(line, sizeof(line));
+	snprintf(line + strlen(line), sizeof(line) - strlen(line), "%*s",
+		 COLS > (int)strlen(line) ? COLS - (int)strlen(line) : 0, "");
+	put_line(y++, line, A_REVERSE);
+	for (i = 0; i < v->f.nr_sites; i++) {
+		top_fmt_site(&v->f.sites[i], line, sizeof(line));
+		if (!put_line(y++, line, 0))
+			break;
+	}
+}
+
 static void draw(struct view *v)
 {
 	const struct top_desc *d = v->src->desc;
@@ -103,8 +125,14 @@ static void draw(struct view *v)
 		put_line(y++, line, l ? 0 : A_BOLD);
 	put_line(y++, v->notice[0] ? v->notice :
 		 v->have_frame ? "keys: < > sort  r reverse  p pid filter  "
-		 "h histograms  q quit" : "collecting the first interval...", 0);
+		 "h histograms  s call sites  q quit" :
+		 "collecting the first interval...", 0);
 	y++;
+	if (v->sites) {
+		draw_sites(v, y);
+		refresh();
+		return;
+	}
 	if (v->hist) {
 		draw_hists(v, y);
 		refresh();
@@ -189,6 +217,11 @@ static bool key(struct view *v, int ch)
 		break;
 	case 'h':
 		v->hist = !v->hist;
+		v->sites = false;
+		break;
+	case 's':
+		v->sites = !v->sites;
+		v->hist = false;
 		break;
 	case 'p':
 		ask_pid(v);

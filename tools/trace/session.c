@@ -74,24 +74,6 @@ _Static_assert(KT_STACK_REF_SIZE != KT_EVENT_SIZE &&
 	       "the ring buffer's records differ in size");
 
 /*
- * The deepest stack the kernel takes: kernel.perf_event_max_stack (127
- * by default), at most KT_STACK_DEPTH. A stack map whose stacks are
- * deeper cannot be created.
- */
-static uint32_t max_stack_depth(void)
-{
-	FILE *f = fopen("/proc/sys/kernel/perf_event_max_stack", "r");
-	unsigned int n = KT_STACK_DEPTH;
-
-	if (f) {
-		if (fscanf(f, "%u", &n) != 1)
-			n = KT_STACK_DEPTH;
-		fclose(f);
-	}
-	return n < 1 ? 1 : n > KT_STACK_DEPTH ? KT_STACK_DEPTH : n;
-}
-
-/*
  * *@size = @map's entries: the BPF object's, or the environment
  * variable @name's decimal N (1 to UINT32_MAX; else -EINVAL), a test's
  * way to fill a table without that many events.
@@ -125,7 +107,8 @@ static int size_stacks(struct kvmmem_session *s, bool stacks)
 	struct kvmmem_trace_bpf *k = s->skel;
 	int err;
 
-	s->stack_depth = stacks ? max_stack_depth() : 1;
+	s->stack_depth = stacks ?
+			 kvmmem_bpf_max_stack_depth(KT_STACK_DEPTH) : 1;
 	err = bpf_map__set_value_size(k->maps.kt_stacks,
 				      s->stack_depth * sizeof(uint64_t));
 	if (err)

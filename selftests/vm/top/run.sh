@@ -392,9 +392,79 @@ signal_stops() {
 
 # ----------------------------------------------------- interactive view
 
+# --stacks while trace_stacks runs its three chains (leak: 2 pages leak
+# through injected UNMAP failures; teardown: 3 released by a close;
+# clean: 4 UNMAPped): the last JSON frame's only site is the leak chain,
+# its functions in order, 2 leaked pages; and the s key shows it
+stacks() {
+	local pid prog=$OUT/vm/trace_stacks PANE=sites
+	[[ -x $prog ]] || { echo "$prog: not built (make -C selftests/vm)"; return 1; }
+	printf 'set -g default-terminal screen\nset -g remain-on-exit on\n' >"$TMP/tmux.conf"
+	# its exit status in a file: a second session's pane_dead_status
+	# can read empty
+	rm -f sites.rc
+	tmx -f "$TMP/tmux.conf" new-session -d -s sites -x 160 -y 40 \
+		"$KTOP --stacks -i 0.5; echo \$? >$W/sites.rc" || return 1
+	"$KTOP" --stacks --json -i 0.5 >stacks.jsonl 2>stacks.err &
+	pid=$!
+	wait_lines stacks.jsonl 1 || { kill "$pid"; return 1; }
+	echo 14 >"$HOSTSIM/fail_unmap_error" &&	# KVM_EFAULT
+	echo 2 >"$HOSTSIM/fail_unmap_count" || { kill "$pid"; return 1; }
+	# alive 3 s after its work: a sample reads its maps meanwhile
+	"$prog" 3000 >stacks.out 2>&1 || { cat stacks.out; kill "$pid"; return 1; }
+	grep -q '^done .* leaked 2 clean_failed 0$' stacks.out ||
+		{ echo "the program did not leak 2 pages:"; cat stacks.out; kill "$pid"; return 1; }
+	until_json stacks.jsonl "sum(s['leaked'] for s in F[-1]['sites'])" 2 ||
+		{ kill "$pid"; return 1; }
+	stop_top "$pid" || { cat stacks.err; return 1; }
+	$PY - stacks.jsonl <<-'PYEOF' || return 1
+	import json, sys
+	F = [json.loads(l) for l in open(sys.argv[1])]
+	last = F[-1]
+	sites = last['sites']
+	def fail(why):
+	    sys.exit(why + ': ' + json.dumps(last.get('sites'), indent=1) +
+	             ' stacks ' + json.dumps(last.get('stacks')))
+	if not all('sites' in f and 'stacks' in f for f in F):
+	    fail('a --stacks frame without sites or stacks')
+	if any(last['stacks'].values()):
+	    fail('--stacks lost something')
+	if len(sites) != 1:
+	    fail(f'{len(sites)} sites, expected 1 (the leak chain)')
+	s = sites[0]
+	if (s['leaked'], s['live'], s['processes']) != (2, 0, 1):
+	    fail('leak chain: leaked, live, processes not 2, 0, 1')
+	fs = s['frames']
+	want = ['leak_inner', 'leak_outer', 'main']
+	if [f for f in fs if f in want] != want:
+	    fail(f'frames {fs}: not {want} in order')
+	if s['site'] != ' <- '.join(fs):
+	    fail('site is not its frames joined')
+	if any('clean' in f or 'teardown' in f for f in fs):
+	    fail('the clean or teardown chain is in a site')
+	PYEOF
+	tmx send-keys -t sites s
+	wait_screen 'LEAKED PROCS +CALL SITE' || return 1
+	wait_screen '^ +0 +2 +1 +.*leak_inner <- leak_outer <- main' || return 1
+	! screen | grep -q -E 'clean_|teardown_' || { echo "clean chain shown"; screen; return 1; }
+	tmx send-keys -t sites s
+	wait_screen 'PID COMMAND' || return 1
+	tmx send-keys -t sites q
+	wait_lines sites.rc 1 || return 1
+	expect_eq "the view's exit status" "$(cat sites.rc)" 0
+}
+
+# a run without --stacks has neither sites nor stacks (known_json's)
+no_stacks_no_sites() {
+	[[ -s known.jsonl ]] || { echo "no known.jsonl"; return 1; }
+	expect_eq "frames with sites or stacks" \
+		"$(json known.jsonl "sum('sites' in f or 'stacks' in f for f in F)")" 0
+}
+
 tmx() { tmux -S "$TMUX_SOCK" "$@"; }
 
-screen() { tmx capture-pane -p -t top; }
+# the pane of session $PANE (top unless a case sets it)
+screen() { tmx capture-pane -p -t "${PANE:-top}"; }
 
 # wait_screen REGEX: until the pane shows REGEX (10 s at most)
 wait_screen() {
@@ -406,6 +476,19 @@ wait_screen() {
 	echo "screen never showed /$1/:"
 	screen
 	return 1
+}
+
+# quit_view SESSION: q, and the view must exit with status 0 (10 s at most)
+quit_view() {
+	local dead status i
+	tmx send-keys -t "$1" q
+	for ((i = 0; i < 50; i++)); do
+		dead=$(tmx display-message -p -t "$1" '#{pane_dead}')
+		[[ $dead == 1 ]] && break
+		sleep 0.2
+	done
+	status=$(tmx display-message -p -t "$1" '#{pane_dead_status}')
+	expect_eq "exited on q" "$dead" 1 && expect_eq "exit status" "$status" 0
 }
 
 # the pids in the table, in order
@@ -423,7 +506,7 @@ before() {
 }
 
 interactive() {
-	local a b dead status load i
+	local a b load i
 	holder ia "map 0x11000
 map 0x12000
 map 0x13000" || return 1
@@ -461,18 +544,15 @@ map 0x13000" || return 1
 	wait "$load" 2>/dev/null
 	tmx send-keys -t top h
 	wait_screen 'PID COMMAND' || return 1
+	tmx send-keys -t top s		# without --stacks: says so
+	wait_screen 'Call sites: stacks are off \(run kvmmem-top with --stacks\)' || return 1
+	tmx send-keys -t top s
+	wait_screen 'PID COMMAND' || return 1
 	tmx resize-window -t top -x 80 -y 20 || return 1
 	wait_screen "^ +$a " || return 1
 	[[ $(screen | awk '{ print length }' | sort -n | tail -n 1) -le 80 ]] ||
 		{ echo "lines wider than 80 after the resize"; screen; return 1; }
-	tmx send-keys -t top q
-	for ((i = 0; i < 50; i++)); do
-		dead=$(tmx display-message -p -t top '#{pane_dead}')
-		[[ $dead == 1 ]] && break
-		sleep 0.2
-	done
-	status=$(tmx display-message -p -t top '#{pane_dead_status}')
-	expect_eq "exited on q" "$dead" 1 && expect_eq "exit status" "$status" 0
+	quit_view top
 	kill "$a" "$b"
 }
 
@@ -490,4 +570,6 @@ check mappings_before_start_are_counted before_start
 check raw_tp_counts_every_map raw_tp
 check tp_btf_load_failure_falls_back_to_raw_tp tp_btf_fallback
 check sigterm_ends_batch_cleanly signal_stops
-check interactive_sort_filter_histograms_resize_quit interactive
+check interactive_sort_filter_histograms_sites_off_resize_quit interactive
+check stacks_sites_name_the_leak_chain_json_and_view stacks
+check without_stacks_json_has_no_sites no_stacks_no_sites

@@ -12,7 +12,9 @@
  *
  * The stack at MAP time: the ioctl wrapper, then the callers of
  * map_pages (the wrapper has no frame of its own, so map_pages, its
- * caller, is not in it), outermost last. Prints "done PID" and exits.
+ * caller, is not in it), outermost last. Prints "done PID" and exits
+ * after 300 ms, or after the argument's milliseconds (kvmmem-top's lane:
+ * alive until a sample has seen it).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -124,9 +126,10 @@ static int clean_outer(int fd)
 	return clean_inner(fd);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	int fd = open_dev(), leaked, failed;
+	long linger_ms = argc > 1 ? strtol(argv[1], NULL, 10) : 300;
 
 	leaked = leak_outer(fd);
 	teardown_outer();
@@ -136,6 +139,6 @@ int main(void)
 	       failed);
 	fflush(stdout);
 	/* no race with the recorder's read of /proc/PID/maps on a slow VM */
-	usleep(300 * 1000);
+	usleep((useconds_t)(linger_ms > 0 ? linger_ms : 300) * 1000);
 	return failed ? 1 : 0;
 }
