@@ -397,7 +397,7 @@ signal_stops() {
 # clean: 4 UNMAPped): the last JSON frame's only site is the leak chain,
 # its functions in order, 2 leaked pages; and the s key shows it
 stacks() {
-	local pid prog=$OUT/vm/trace_stacks PANE=sites
+	local pid held prog=$OUT/vm/trace_stacks PANE=sites
 	[[ -x $prog ]] || { echo "$prog: not built (make -C selftests/vm)"; return 1; }
 	printf 'set -g default-terminal screen\nset -g remain-on-exit on\n' >"$TMP/tmux.conf"
 	# its exit status in a file: a second session's pane_dead_status
@@ -410,8 +410,13 @@ stacks() {
 	wait_lines stacks.jsonl 1 || { kill "$pid"; return 1; }
 	echo 14 >"$HOSTSIM/fail_unmap_error" &&	# KVM_EFAULT
 	echo 2 >"$HOSTSIM/fail_unmap_count" || { kill "$pid"; return 1; }
-	# alive 3 s after its work: a sample reads its maps meanwhile
-	"$prog" 3000 >stacks.out 2>&1 || { cat stacks.out; kill "$pid"; return 1; }
+	# alive after its work until killed (at the end, or by cleanup
+	# through stacks.pid): both kvmmem-tops read its maps meanwhile,
+	# however slow their samples
+	"$prog" wait >stacks.out 2>&1 &
+	held=$!
+	echo $held >stacks.pid
+	wait_lines stacks.out 1 || { kill "$pid"; return 1; }
 	grep -q '^done .* leaked 2 clean_failed 0$' stacks.out ||
 		{ echo "the program did not leak 2 pages:"; cat stacks.out; kill "$pid"; return 1; }
 	until_json stacks.jsonl "sum(s['leaked'] for s in F[-1]['sites'])" 2 ||
@@ -451,7 +456,9 @@ stacks() {
 	wait_screen 'PID COMMAND' || return 1
 	tmx send-keys -t sites q
 	wait_lines sites.rc 1 || return 1
-	expect_eq "the view's exit status" "$(cat sites.rc)" 0
+	expect_eq "the view's exit status" "$(cat sites.rc)" 0 || return 1
+	kill "$held" && wait "$held"
+	rm stacks.pid
 }
 
 # a run without --stacks has neither sites nor stacks (known_json's)

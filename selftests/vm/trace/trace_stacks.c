@@ -18,9 +18,11 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -129,7 +131,8 @@ static int clean_outer(int fd)
 int main(int argc, char **argv)
 {
 	int fd = open_dev(), leaked, failed;
-	long linger_ms = argc > 1 ? strtol(argv[1], NULL, 10) : 300;
+	bool wait = argc > 1 && !strcmp(argv[1], "wait");
+	long linger_ms = argc > 1 && !wait ? strtol(argv[1], NULL, 10) : 300;
 
 	leaked = leak_outer(fd);
 	teardown_outer();
@@ -138,6 +141,10 @@ int main(int argc, char **argv)
 	printf("done %d leaked %d clean_failed %d\n", (int)getpid(), leaked,
 	       failed);
 	fflush(stdout);
+	if (wait) {
+		pause();	/* the default action of the signal ends it */
+		return 1;
+	}
 	/* no race with the recorder's read of /proc/PID/maps on a slow VM */
 	usleep((useconds_t)(linger_ms > 0 ? linger_ms : 300) * 1000);
 	return failed ? 1 : 0;
