@@ -84,6 +84,7 @@ count() {
 # deb/run.sh for MODE deb (the Debian packages installed and used).
 boot() {
 	local mode=$1 rc script=$TOP/selftests/vm/driver/run.sh arg=("$1")
+	local start=$SECONDS
 	shift
 	[[ -z $ONLY || $ONLY == *",$mode,"* ]] || return 0
 	booted=$((booted + 1))
@@ -104,6 +105,7 @@ boot() {
 		"$script" "${arg[@]}" 2>&1 | tee "$LOG/$mode.log"
 	rc=${PIPESTATUS[0]}
 	count "$LOG/$mode.log" "$mode"
+	echo "# boot $mode took $((SECONDS - start)) s"
 	if [[ $rc -eq 0 ]]; then
 		echo "boot $mode: ok"
 		passed=$((passed + 1))
