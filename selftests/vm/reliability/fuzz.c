@@ -497,7 +497,7 @@ int main(int argc, char **argv)
 	struct rel_counters before, after;
 	pid_t pids[MAX_PROCS];
 	unsigned int gens[MAX_PROCS];
-	long long kills = 0, total, bad_errnos = 0;
+	long long kills = 0, total, bad_errnos = 0, step, next_mark;
 	double start, elapsed;
 	uint64_t rng;
 	char bad[256] = "";
@@ -550,6 +550,8 @@ int main(int argc, char **argv)
 	}
 
 	rng = rel_substream(seed, 0xffff, 0);
+	step = ioctls >= 10 ? (long long)ioctls / 10 : 1;
+	next_mark = step;
 	start = rel_now();
 	for (i = 0; i < (int)procs; i++) {
 		gens[i] = 0;
@@ -557,6 +559,15 @@ int main(int argc, char **argv)
 	}
 	while ((total = atomic_load(&sh->ioctls)) < (long long)ioctls &&
 	       rel_now() - start < timeout) {
+		/* a line per tenth: a slow run is told from a hung one */
+		if (total >= next_mark) {
+			printf("fuzz: %lld of %llu ioctls, %.1f s, %lld kills\n",
+			       total, (unsigned long long)ioctls,
+			       rel_now() - start, kills);
+			fflush(stdout);
+			while (next_mark <= total)
+				next_mark += step;
+		}
 		usleep(1000 * (kill_ms / 2 + rel_below(&rng, kill_ms)));
 		i = rel_below(&rng, procs);
 		kill(pids[i], SIGKILL);
