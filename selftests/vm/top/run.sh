@@ -62,12 +62,12 @@ stat_of() {	# stat_of KEY: the driver's counter
 
 # wait_lines FILE N: until FILE has N lines (10 s at most)
 wait_lines() {
-	local i
-	for ((i = 0; i < 100; i++)); do
+	local i s=${3:-10}
+	for ((i = 0; i < s * 10; i++)); do
 		[[ -f $1 && $(wc -l <"$1") -ge $2 ]] && return 0
 		sleep 0.1
 	done
-	echo "$1: fewer than $2 lines after 10 s"
+	echo "$1: fewer than $2 lines after $s s"
 	return 1
 }
 
@@ -80,7 +80,15 @@ holder() {
 	{ printf '%s\n' "$script"; echo "sleep 600000"; } |
 		"$CTL" run >"$name.out" 2>&1 &
 	echo $! >"$name.pid"
-	wait_lines "$name.out" "$n"
+	# 30 s: in one guest-6.12 run (one vCPU) a holder's second MAP had
+	# not answered after 10 s, cause not found (a MAP can wait 4 s for a
+	# token when 8 are out); on a timeout, say what it waits on
+	wait_lines "$name.out" "$n" 30 && return 0
+	echo "$name.out:"; sed 's/^/    /' "$name.out"
+	echo "hostsim: $(cat "$HOSTSIM"/stats "$HOSTSIM"/fail_*_count \
+		"$HOSTSIM"/latency_us 2>/dev/null | tr '\n' ' ')"
+	echo "kvmmem-ctl's kernel stack:"; sed 's/^/    /' "/proc/$(cat "$name.pid")/stack"
+	return 1
 }
 
 # until_json FILE EXPR WANT: until EXPR over FILE's frames is WANT (20 s
