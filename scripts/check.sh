@@ -49,17 +49,26 @@ build() {
 }
 
 mkdir -p "$LOG"
-"$TOP/scripts/deps.sh" || { echo "check: deps failed"; echo "check: 0 passed, 1 failed"; exit 1; }
+deps_failed() {
+	[[ -n ${debug_kernel_pid:-} ]] && kill "$debug_kernel_pid" 2>/dev/null
+	echo "check: deps failed"
+	echo "check: 0 passed, 1 failed"
+	exit 1
+}
+"$TOP/scripts/deps.sh" packages || deps_failed
 
 # The debug lane's kernel (~10 min of both cores from scratch; a few
 # seconds when cached) builds in the background at the lowest priority
-# while the lanes before it run: they leave about one core idle (a guest
-# VM waits on its tests), and it takes that. The debug lane's own
-# debug-kernel.sh waits on the cache's lock, then finds it built; if this
-# build failed, the debug lane builds again and fails with the reason.
+# from here on: beside the download of the guest kernels, then beside
+# the lanes before the debug lane, which leave CPU idle (a guest VM waits
+# on its tests) that it takes. The debug lane's own debug-kernel.sh
+# waits on the cache's lock, then finds it built; if this build failed,
+# the debug lane builds again and fails with the reason.
 nice -n 19 "$TOP/scripts/debug-kernel.sh" kernel >"$LOG/debug-kernel.log" 2>&1 &
 debug_kernel_pid=$!
 debug_kernel_start=$SECONDS
+
+"$TOP/scripts/deps.sh" || deps_failed
 
 lane build build
 lane lint "$TOP/scripts/lint.sh"

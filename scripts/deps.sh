@@ -108,7 +108,9 @@ die() { echo "deps: error: $*" >&2; exit 1; }
 
 usage() {
 	sed -n '4,/^$/s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
-	echo "Usage: ${0##*/} [-h|--help]"
+	echo "Usage: ${0##*/} [packages] [-h|--help]"
+	echo "  packages  step 1 only: the Debian packages (make check starts the"
+	echo "            debug kernel's build after it, beside the guest kernels)"
 }
 
 # ---------------------------------------------------------------- apt ----
@@ -455,9 +457,10 @@ prepare_612() {
 }
 
 main() {
-	case "${1:-}" in
+	local what=${1:-all}
+	case "$what" in
 	-h | --help) usage; exit 0 ;;
-	"") ;;
+	all | packages) ;;
 	*) usage >&2; exit 2 ;;
 	esac
 	mkdir -p "$CACHE"
@@ -465,6 +468,7 @@ main() {
 		apt_update
 	fi
 	install_packages "${PACKAGES[@]}"
+	[[ $what == all ]] || return 0
 	prepare_guest_kernel
 	[[ ${KVMMEM_NO_612:-0} == 1 ]] || prepare_612
 }
