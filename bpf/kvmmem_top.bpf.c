@@ -178,21 +178,32 @@ static __always_inline void ktop_latency(__u32 tgid, enum ktop_op op,
 }
 
 /* One more answer @ret to @op (enum ktop_rop). */
-static __always_inline void ktop_result(__u32 op, long ret)
+/*
+ * One more at @key of @map, a hash of __u64 counters, created on first
+ * use; when @map is full, one more of counter @full instead.
+ */
+static __always_inline void ktop_hash_inc(void *map, const void *key,
+					  __u32 full)
 {
-	struct ktop_result_key k = { .op = op, .ret = (__s32)ret };
 	static const __u64 zero;
-	__u64 *n = bpf_map_lookup_elem(&ktop_results, &k);
+	__u64 *n = bpf_map_lookup_elem(map, key);
 
 	if (!n) {
-		bpf_map_update_elem(&ktop_results, &k, &zero, BPF_NOEXIST);
-		n = bpf_map_lookup_elem(&ktop_results, &k);
+		bpf_map_update_elem(map, key, &zero, BPF_NOEXIST);
+		n = bpf_map_lookup_elem(map, key);
 		if (!n) {
-			ktop_count(KTOP_C_DROPS, 1);
+			ktop_count(full, 1);
 			return;
 		}
 	}
 	__sync_fetch_and_add(n, 1);
+}
+
+static __always_inline void ktop_result(__u32 op, long ret)
+{
+	struct ktop_result_key k = { .op = op, .ret = (__s32)ret };
+
+	ktop_hash_inc(&ktop_results, &k, KTOP_C_DROPS);
 }
 
 /* The counters of process @tgid, created on first use. */
@@ -365,18 +376,8 @@ static __always_inline __s32 ktop_map_stack(void *ctx)
 static __always_inline void ktop_leak_stack(__u32 owner, __s32 ustack)
 {
 	struct ktop_stack_key k = { .tgid = owner, .ustack = ustack };
-	static const __u64 zero;
-	__u64 *n = bpf_map_lookup_elem(&ktop_leak_stacks, &k);
 
-	if (!n) {
-		bpf_map_update_elem(&ktop_leak_stacks, &k, &zero, BPF_NOEXIST);
-		n = bpf_map_lookup_elem(&ktop_leak_stacks, &k);
-		if (!n) {
-			ktop_count(KTOP_C_STACK_FULL, 1);
-			return;
-		}
-	}
-	__sync_fetch_and_add(n, 1);
+	ktop_hash_inc(&ktop_leak_stacks, &k, KTOP_C_STACK_FULL);
 }
 
 static __always_inline int ktop_map_end(void *ctx, bool btf, __u64 id,
