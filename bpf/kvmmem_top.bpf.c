@@ -177,7 +177,6 @@ static __always_inline void ktop_latency(__u32 tgid, enum ktop_op op,
 	ktop_hist_add(h, delta);
 }
 
-/* One more answer @ret to @op (enum ktop_rop). */
 /*
  * One more at @key of @map, a hash of __u64 counters, created on first
  * use; when @map is full, one more of counter @full instead.
@@ -199,6 +198,7 @@ static __always_inline void ktop_hash_inc(void *map, const void *key,
 	__sync_fetch_and_add(n, 1);
 }
 
+/* One more answer @ret to @op (enum ktop_rop). */
 static __always_inline void ktop_result(__u32 op, long ret)
 {
 	struct ktop_result_key k = { .op = op, .ret = (__s32)ret };
