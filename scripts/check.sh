@@ -18,6 +18,7 @@ export OUT
 passed=0
 failed=0
 summary=()
+failed_lanes=()
 
 # lane NAME COMMAND...: run a lane, keep its closing line.
 lane() {
@@ -38,6 +39,7 @@ lane() {
 	set -- $line
 	passed=$((passed + $2))
 	failed=$((failed + $4))
+	[[ $4 -ne 0 ]] && failed_lanes+=("$name")
 	summary+=("$line  ($((SECONDS - start)) s)")
 }
 
@@ -88,7 +90,25 @@ else
 fi
 lane debug "$TOP/selftests/vm/reliability/debug-lane.sh"
 
+# what_failed LANE: a few lines saying why LANE failed, from its log: its
+# failed cases, what vmrun said of a VM that went wrong, and the end of
+# that VM's console. Printed just above the summary, so that the end of
+# CI's output (often all of it one gets to read) holds the reasons.
+what_failed() {
+	local log=$LOG/$1.log
+	grep -a -E ': FAIL|: NOTE|^vmrun: (timeout|the guest|kernel:|NOTE)' "$log" |
+		head -n 8 | cut -c 1-300
+	grep -a -E '^vmrun: console: |^[^ ]+:   [^ ]+: console: ' "$log" |
+		tail -n 8 | cut -c 1-300
+}
+
 echo
+if [[ ${#failed_lanes[@]} -ne 0 ]]; then
+	echo "=== what failed (the lanes' logs: $LOG)"
+	for l in "${failed_lanes[@]}"; do
+		what_failed "$l" | sed "s|^|$l: |"
+	done
+fi
 echo "=== summary"
 printf '%s\n' "${summary[@]}"
 # make coverage is not a lane (about an hour): its last figures
