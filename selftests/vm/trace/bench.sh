@@ -20,8 +20,9 @@
 # One boot: ROUNDS times in turn, mapbench (16 live mappings, PAIRS
 # map+unmap pairs) untraced; under kvmmem-trace record; under
 # kvmmem-trace record --stacks (issue 18: its cost); with kvmmem-top
-# --json running (its in-kernel aggregation, read once a second); with
-# its exporter (kvmmem-top --prometheus, sampling every second) scraped
+# --json running (its in-kernel aggregation, read once a second); the
+# same with --stacks (a user stack per MAP, kept while the mapping
+# lives, the call sites in each frame); with its exporter (kvmmem-top --prometheus, sampling every second) scraped
 # once a second by curl; under trace-cmd record -e kvmmem; under a
 # bpftrace one-liner counting the same tracepoints. Then, unless BPF_STATS=0, each BPF tracer once more
 # with kernel.bpf_stats_enabled=1 (not timed: the statistics cost time
@@ -47,8 +48,8 @@ ROUNDS=${ROUNDS:-5}
 BPF_STATS=${BPF_STATS:-1}
 GOAL=1.10
 GOAL_TOP=1.05
-CONFIGS=(untraced kvmmem-trace kvmmem-trace-stacks kvmmem-top kvmmem-top-prom
-	 trace-cmd bpftrace)
+CONFIGS=(untraced kvmmem-trace kvmmem-trace-stacks kvmmem-top kvmmem-top-stacks
+	 kvmmem-top-prom trace-cmd bpftrace)
 PROM_PORT=${PROM_PORT:-19417}
 PY=/usr/bin/python3
 
@@ -82,7 +83,7 @@ table() {
 	def f(v, fmt):
 	    return '-' if v is None else fmt % v
 	cfgs = ['untraced', 'kvmmem-trace', 'kvmmem-trace-stacks', 'kvmmem-top',
-	        'kvmmem-top-prom', 'trace-cmd', 'bpftrace']
+	        'kvmmem-top-stacks', 'kvmmem-top-prom', 'trace-cmd', 'bpftrace']
 	print(f"{'':19} {'icount: kinstr/pair (min over rounds)':>40} | "
 	      f"{'wall: us/pair (median)':>24} | {'in-kernel, ns/pair':>19} | dropped")
 	print(f"{'tracer':19} {'min':>8} {'spread':>8} {'ratio':>7} {'median':>8} {'':>6} | "
@@ -200,10 +201,12 @@ run() {
 		drops=$(sed -n 's/^kvmmem-trace: [0-9]* events, \([0-9]*\) dropped.*/\1/p' "$W/k.err")
 		rm -f "$W/k.ktr"
 		;;
-	kvmmem-top)
+	kvmmem-top | kvmmem-top-stacks)
+		local topt=()
+		[[ $cfg == kvmmem-top-stacks ]] && topt=(--stacks)
 		# a fresh file: the wait below must not see the last round's
 		rm -f "$W/top.jsonl"
-		"$KTOP" --json -i 1 >"$W/top.jsonl" 2>"$W/top.err" &
+		"$KTOP" "${topt[@]}" --json -i 1 >"$W/top.jsonl" 2>"$W/top.err" &
 		local top=$! i=0
 		while [[ ! -s $W/top.jsonl ]] && ((i++ < 100)); do
 			sleep 0.1	# until attached: its first frame
@@ -310,7 +313,8 @@ declare -A KNS_OF=() NPROGS_OF=() RUNS_OF=()
 if ((BPF_STATS)); then
 	echo
 	echo "in-kernel cost (kernel.bpf_stats_enabled=1, one more run each, not timed):"
-	for cfg in kvmmem-trace kvmmem-trace-stacks kvmmem-top kvmmem-top-prom bpftrace; do
+	for cfg in kvmmem-trace kvmmem-trace-stacks kvmmem-top kvmmem-top-stacks \
+		kvmmem-top-prom bpftrace; do
 		[[ $cfg == bpftrace ]] && ! command -v bpftrace >/dev/null && continue
 		stats "$cfg" 2>&1
 		KNS_OF[$cfg]=$KNS NPROGS_OF[$cfg]=$NPROGS RUNS_OF[$cfg]=$RUNS
