@@ -99,6 +99,7 @@ what_failed() {
 	grep -a -E ': FAIL|: NOTE|^vmrun: (timeout|the guest|kernel:|NOTE)' "$log" |
 		head -n 8 | cut -c 1-300
 	grep -a -E '^vmrun: console: |^[^ ]+:   [^ ]+: console: ' "$log" |
+		grep -a -v -E '\] ([A-Z0-9]{2,4}|PKRU): +[0-9a-f]|\] Code: ' |
 		tail -n 8 | cut -c 1-300
 }
 

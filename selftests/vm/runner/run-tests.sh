@@ -29,7 +29,7 @@ CASES=(
 	timeout_kills_qemu
 	warning_fails_successful_command
 	panic_is_reported
-	nested_has_dev_kvm
+	nested_has_dev_kvm_and_one_cpu
 	bpftool_runs_from_shared_root
 	checkout_is_writable
 	host_root_is_readonly
@@ -231,9 +231,11 @@ case_kernel_612_is_one_cpu_and_survives_static_key_flips() {
 	want_rc 0 && want_out "1"$'\n'"flipped 100"
 }
 
-case_nested_has_dev_kvm() {
-	run_vm --nested --no-load -- test -c /dev/kvm
-	want_rc 0
+# --nested boots one vCPU unless --smp says otherwise: a KVM host with
+# two under multi-threaded TCG died or hung in 3 boots of 9 (vmrun's main)
+case_nested_has_dev_kvm_and_one_cpu() {
+	run_vm --nested --no-load -- sh -c 'test -c /dev/kvm && nproc'
+	want_rc 0 && want_out "1"
 }
 
 case_bpftool_runs_from_shared_root() {
