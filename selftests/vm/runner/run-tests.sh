@@ -232,7 +232,7 @@ case_kernel_612_is_one_cpu_and_survives_static_key_flips() {
 }
 
 # --nested boots one vCPU unless --smp says otherwise: a KVM host with
-# two under multi-threaded TCG died or hung in 3 boots of 9 (vmrun's main)
+# two under multi-threaded TCG went wrong in 3 boots of 9 (vmrun's main)
 case_nested_has_dev_kvm_and_one_cpu() {
 	run_vm --nested --no-load -- sh -c 'test -c /dev/kvm && nproc'
 	want_rc 0 && want_out "1"
