@@ -22,8 +22,8 @@
 # kvmmem-trace record --stacks (issue 18: its cost); with kvmmem-top
 # --json running (its in-kernel aggregation, read once a second); the
 # same with --stacks (a user stack per MAP, kept while the mapping
-# lives, the call sites in each frame); with its exporter (kvmmem-top --prometheus, sampling every second) scraped
-# once a second by curl; under trace-cmd record -e kvmmem; under a
+# lives, the call sites in each frame); with its exporter (kvmmem-top
+# --prometheus, sampling every second) scraped once a second by curl; under trace-cmd record -e kvmmem; under a
 # bpftrace one-liner counting the same tracepoints. Then, unless BPF_STATS=0, each BPF tracer once more
 # with kernel.bpf_stats_enabled=1 (not timed: the statistics cost time
 # of their own): every program's run_time_ns / run_cnt, and the sum of
@@ -57,7 +57,7 @@ PY=/usr/bin/python3
 
 # table ICOUNT-RESULT WALL-RESULT: both boots side by side, and verdicts.
 table() {
-	$PY - "$1" "$2" "$GOAL" "$GOAL_TOP" <<-'PYEOF'
+	$PY - "$1" "$2" "$GOAL" "$GOAL_TOP" "${CONFIGS[*]}" <<-'PYEOF'
 	import sys
 	def load(path):
 	    r = {}
@@ -82,8 +82,7 @@ table() {
 	    return a / b if a and b else None
 	def f(v, fmt):
 	    return '-' if v is None else fmt % v
-	cfgs = ['untraced', 'kvmmem-trace', 'kvmmem-trace-stacks', 'kvmmem-top',
-	        'kvmmem-top-stacks', 'kvmmem-top-prom', 'trace-cmd', 'bpftrace']
+	cfgs = sys.argv[5].split()
 	print(f"{'':19} {'icount: kinstr/pair (min over rounds)':>40} | "
 	      f"{'wall: us/pair (median)':>24} | {'in-kernel, ns/pair':>19} | dropped")
 	print(f"{'tracer':19} {'min':>8} {'spread':>8} {'ratio':>7} {'median':>8} {'':>6} | "
@@ -313,8 +312,9 @@ declare -A KNS_OF=() NPROGS_OF=() RUNS_OF=()
 if ((BPF_STATS)); then
 	echo
 	echo "in-kernel cost (kernel.bpf_stats_enabled=1, one more run each, not timed):"
-	for cfg in kvmmem-trace kvmmem-trace-stacks kvmmem-top kvmmem-top-stacks \
-		kvmmem-top-prom bpftrace; do
+	for cfg in "${CONFIGS[@]}"; do
+		# the BPF tracers: untraced and trace-cmd run no program
+		[[ $cfg == untraced || $cfg == trace-cmd ]] && continue
 		[[ $cfg == bpftrace ]] && ! command -v bpftrace >/dev/null && continue
 		stats "$cfg" 2>&1
 		KNS_OF[$cfg]=$KNS NPROGS_OF[$cfg]=$NPROGS RUNS_OF[$cfg]=$RUNS
