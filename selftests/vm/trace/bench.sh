@@ -36,6 +36,8 @@
 #
 #   PAIRS=22000 ROUNDS=5 selftests/vm/trace/bench.sh     (build machine)
 #   BENCH_CLOCKS=icount selftests/vm/trace/bench.sh      (one boot only)
+#   BENCH_CONFIGS="untraced kvmmem-top" selftests/vm/trace/bench.sh
+#                                                        (some tracers only)
 set -uo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
@@ -48,8 +50,16 @@ ROUNDS=${ROUNDS:-5}
 BPF_STATS=${BPF_STATS:-1}
 GOAL=1.10
 GOAL_TOP=1.05
-CONFIGS=(untraced kvmmem-trace kvmmem-trace-stacks kvmmem-top kvmmem-top-stacks
-	 kvmmem-top-prom trace-cmd bpftrace)
+ALL_CONFIGS=(untraced kvmmem-trace kvmmem-trace-stacks kvmmem-top kvmmem-top-stacks
+	     kvmmem-top-prom trace-cmd bpftrace)
+# BENCH_CONFIGS: some of them only, in this order (untraced is the base)
+read -ra CONFIGS <<<"${BENCH_CONFIGS:-${ALL_CONFIGS[*]}}"
+for c in "${CONFIGS[@]}"; do
+	[[ " ${ALL_CONFIGS[*]} " == *" $c "* ]] ||
+		{ echo "tracebench: BENCH_CONFIGS: no configuration '$c' (one of: ${ALL_CONFIGS[*]})" >&2; exit 2; }
+done
+[[ ${CONFIGS[0]:-} == untraced ]] ||
+	{ echo "tracebench: BENCH_CONFIGS must start with untraced, the base of the ratios" >&2; exit 2; }
 PROM_PORT=${PROM_PORT:-19417}
 PY=/usr/bin/python3
 
@@ -108,15 +118,20 @@ table() {
 	def below(r, k, a, b):
 	    x, y = num(r, a, k), num(r, b, k)
 	    return x is not None and y is not None and x < y
+	def verdict(c, ok, needs):
+	    missing = [n for n in needs if n not in cfgs]
+	    if missing:
+	        return 'not judged (BENCH_CONFIGS has no ' + ', '.join(missing) + ')'
+	    return 'met' if ok else 'MISSED'
 	k = ratio(ic, 'kvmmem-trace', 'min')
 	ok = (k is not None and k <= goal and below(ic, 'min', 'kvmmem-trace', 'trace-cmd') and
 	      below(ic, 'min', 'kvmmem-trace', 'bpftrace') and
 	      below(wa, 'median', 'kvmmem-trace', 'trace-cmd') and dropped_none('kvmmem-trace'))
-	print(f"kvmmem-trace: {'met' if ok else 'MISSED'}")
+	print('kvmmem-trace: ' + verdict('kvmmem-trace', ok, ('kvmmem-trace', 'trace-cmd', 'bpftrace')))
 	for c in ('kvmmem-top', 'kvmmem-top-prom'):
 	    t = ratio(ic, c, 'min')
 	    ok = t is not None and t <= goal_top and dropped_none(c)
-	    print(f"{c}: {'met' if ok else 'MISSED'}")
+	    print(f'{c}: ' + verdict(c, ok, (c,)))
 	PYEOF
 }
 
@@ -132,7 +147,7 @@ if [[ ! -d /run/vmrun ]]; then
 		echo "== boot: $clock"
 		KVMMEM_BENCH_RESULT=$res.$clock "$TOP/selftests/vm/vmrun" "${opts[@]}" \
 			--timeout "${BENCH_TIMEOUT:-1800}" -- env PAIRS="$PAIRS" \
-			ROUNDS="$ROUNDS" BPF_STATS="$BPF_STATS" "$0" ||
+			ROUNDS="$ROUNDS" BPF_STATS="$BPF_STATS" BENCH_CONFIGS="${CONFIGS[*]}" OUT="$OUT" "$0" ||
 			echo "tracebench: the $clock boot failed (exit $?)"
 	done
 	echo
