@@ -38,13 +38,17 @@
 /* Time at most one ioctl per op per CPU per this many jiffies; 0: all. */
 const volatile __u64 time_gap_jiffies = 1;
 
-/* Per-CPU system-wide counters, indexed by enum ktop_ctr. */
+/*
+ * Per CPU, one entry: the system-wide counters and when the next ioctl
+ * may be timed. A program run looks it up once (a helper call in 6.1,
+ * where an array per counter cost a call per counter).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, KTOP_NR_CTRS);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __s64);
-} ktop_ctrs SEC(".maps");
+	__type(value, struct ktop_cpu);
+} ktop_cpus SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -109,25 +113,19 @@ struct {
 	__type(value, __u64);
 } ktop_leak_stacks SEC(".maps");
 
-/* Per CPU and timed ioctl op: when the next one may be timed. */
-struct ktop_gate {
-	__u64 next_jiffies[KTOP_NR_OPS];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct ktop_gate);
-} ktop_gates SEC(".maps");
-
-static __always_inline void ktop_count(enum ktop_ctr c, __s64 n)
+/* This CPU's counters (never NULL: one entry, key 0). */
+static __always_inline struct ktop_cpu *ktop_this_cpu(void)
 {
-	__u32 key = c;
-	__s64 *v = bpf_map_lookup_elem(&ktop_ctrs, &key);
+	__u32 zero = 0;
 
-	if (v)
-		*v += n;
+	return bpf_map_lookup_elem(&ktop_cpus, &zero);
+}
+
+static __always_inline void ktop_count(struct ktop_cpu *c, enum ktop_ctr ctr,
+				       __s64 n)
+{
+	if (ctr < KTOP_NR_CTRS)
+		c->ctrs[ctr] += n;
 }
 
 /* floor(log2(v)), 0 for 0 and 1: as libbpf-tools' bits.bpf.h log2l(). */
@@ -157,8 +155,8 @@ static __always_inline void ktop_hist_add(struct ktop_hist *h, __u64 v)
 }
 
 /* A latency of @op in process @tgid: into its histogram. */
-static __always_inline void ktop_latency(__u32 tgid, enum ktop_op op,
-					 __u64 delta)
+static __always_inline void ktop_latency(struct ktop_cpu *c, __u32 tgid,
+					 enum ktop_op op, __u64 delta)
 {
 	struct ktop_hist_key hk = { .tgid = tgid, .op = op };
 	struct ktop_hist *h;
@@ -170,7 +168,7 @@ static __always_inline void ktop_latency(__u32 tgid, enum ktop_op op,
 		bpf_map_update_elem(&ktop_hists, &hk, &zero, BPF_NOEXIST);
 		h = bpf_map_lookup_elem(&ktop_hists, &hk);
 		if (!h) {
-			ktop_count(KTOP_C_DROPS, 1);
+			ktop_count(c, KTOP_C_DROPS, 1);
 			return;
 		}
 	}
@@ -181,8 +179,8 @@ static __always_inline void ktop_latency(__u32 tgid, enum ktop_op op,
  * One more at @key of @map, a hash of __u64 counters, created on first
  * use; when @map is full, one more of counter @full instead.
  */
-static __always_inline void ktop_hash_inc(void *map, const void *key,
-					  __u32 full)
+static __always_inline void ktop_hash_inc(struct ktop_cpu *c, void *map,
+					  const void *key, __u32 full)
 {
 	static const __u64 zero;
 	__u64 *n = bpf_map_lookup_elem(map, key);
@@ -191,7 +189,7 @@ static __always_inline void ktop_hash_inc(void *map, const void *key,
 		bpf_map_update_elem(map, key, &zero, BPF_NOEXIST);
 		n = bpf_map_lookup_elem(map, key);
 		if (!n) {
-			ktop_count(full, 1);
+			ktop_count(c, full, 1);
 			return;
 		}
 	}
@@ -199,15 +197,17 @@ static __always_inline void ktop_hash_inc(void *map, const void *key,
 }
 
 /* One more answer @ret to @op (enum ktop_rop). */
-static __always_inline void ktop_result(__u32 op, long ret)
+static __always_inline void ktop_result(struct ktop_cpu *c, __u32 op,
+				       long ret)
 {
 	struct ktop_result_key k = { .op = op, .ret = (__s32)ret };
 
-	ktop_hash_inc(&ktop_results, &k, KTOP_C_DROPS);
+	ktop_hash_inc(c, &ktop_results, &k, KTOP_C_DROPS);
 }
 
 /* The counters of process @tgid, created on first use. */
-static __always_inline struct ktop_proc *ktop_proc(__u32 tgid)
+static __always_inline struct ktop_proc *ktop_proc(struct ktop_cpu *c,
+						   __u32 tgid)
 {
 	struct ktop_proc *p = bpf_map_lookup_elem(&ktop_procs, &tgid);
 	static const struct ktop_proc zero;	/* too big for the stack */
@@ -217,7 +217,7 @@ static __always_inline struct ktop_proc *ktop_proc(__u32 tgid)
 	bpf_map_update_elem(&ktop_procs, &tgid, &zero, BPF_NOEXIST);
 	p = bpf_map_lookup_elem(&ktop_procs, &tgid);
 	if (!p) {
-		ktop_count(KTOP_C_DROPS, 1);
+		ktop_count(c, KTOP_C_DROPS, 1);
 		return NULL;
 	}
 	if ((bpf_get_current_pid_tgid() >> 32) == tgid && !p->comm[0])
@@ -294,7 +294,8 @@ static __always_inline void ktop_times(bool btf, struct ktop_times *t,
  * (0 in a per-CPU counter, the rest by value), and timed into the
  * histograms of @p, the process whose mapping it was.
  */
-static __always_inline void ktop_hcs(const struct ktop_times *t,
+static __always_inline void ktop_hcs(struct ktop_cpu *c,
+				     const struct ktop_times *t,
 				     struct ktop_proc *p)
 {
 	__u64 enter, exit;
@@ -306,12 +307,12 @@ static __always_inline void ktop_hcs(const struct ktop_times *t,
 		if (i >= t->nr_hc)
 			break;
 		map = t->hc[i].nr == KVM_HC_MEM_MAP;
-		ktop_count(map ? KTOP_C_HC_MAP : KTOP_C_HC_UNMAP, 1);
+		ktop_count(c, map ? KTOP_C_HC_MAP : KTOP_C_HC_UNMAP, 1);
 		if (t->hc[i].ret)
-			ktop_result(map ? KTOP_R_HC_MAP : KTOP_R_HC_UNMAP,
+			ktop_result(c, map ? KTOP_R_HC_MAP : KTOP_R_HC_UNMAP,
 				    t->hc[i].ret);
 		else
-			ktop_count(map ? KTOP_C_HC_MAP_OK : KTOP_C_HC_UNMAP_OK, 1);
+			ktop_count(c, map ? KTOP_C_HC_MAP_OK : KTOP_C_HC_UNMAP_OK, 1);
 		enter = t->hc[i].enter_ns;
 		exit = t->hc[i].exit_ns;
 		if (p && enter && exit >= enter)
@@ -324,28 +325,25 @@ static __always_inline void ktop_hcs(const struct ktop_times *t,
  * The ioctl @op of process @tgid that started at @start_ns (0: not
  * measured, counted but not timed) ends now: timed if its turn.
  */
-static __always_inline void ktop_ioctl(enum ktop_op op, __u32 tgid,
-				       __u64 start_ns)
+static __always_inline void ktop_ioctl(struct ktop_cpu *c, enum ktop_op op,
+				       __u32 tgid, __u64 start_ns)
 {
-	__u32 zero = 0;
-	struct ktop_gate *g;
 	__u64 now, end;
 
-	ktop_count(op == KTOP_OP_MAP ? KTOP_C_MAP_CALLS : KTOP_C_UNMAP_CALLS, 1);
+	ktop_count(c, op == KTOP_OP_MAP ? KTOP_C_MAP_CALLS : KTOP_C_UNMAP_CALLS, 1);
 	if (!start_ns)
 		return;
-	g = bpf_map_lookup_elem(&ktop_gates, &zero);
-	if (!g || op >= KTOP_NR_OPS)
+	if (op >= KTOP_NR_OPS)
 		return;
 	if (time_gap_jiffies) {
 		now = bpf_jiffies64();
-		if (now < g->next_jiffies[op])
+		if (now < c->next_jiffies[op])
 			return;
-		g->next_jiffies[op] = now + time_gap_jiffies;
+		c->next_jiffies[op] = now + time_gap_jiffies;
 	}
 	end = bpf_ktime_get_ns();
 	if (end >= start_ns)
-		ktop_latency(tgid, op, end - start_ns);
+		ktop_latency(c, tgid, op, end - start_ns);
 }
 
 /* When the mapping was made: the host's answer, else the ioctl's start. */
@@ -361,27 +359,28 @@ static __always_inline __u64 ktop_made_ns(const struct ktop_times *t)
 }
 
 /* --stacks: the user stack of the MAP's caller (this ioctl's), or none. */
-static __always_inline __s32 ktop_map_stack(void *ctx)
+static __always_inline __s32 ktop_map_stack(struct ktop_cpu *c, void *ctx)
 {
 	bool failed = false;
 	__s32 id;
 
 	id = kvmmem_stack_take(ctx, &ktop_stacks, BPF_F_USER_STACK, &failed);
 	if (failed)
-		ktop_count(KTOP_C_STACK_FAILED, 1);
+		ktop_count(c, KTOP_C_STACK_FAILED, 1);
 	return id;
 }
 
 /* --stacks: one more leaked page of @owner's MAP stack @ustack. */
-static __always_inline void ktop_leak_stack(__u32 owner, __s32 ustack)
+static __always_inline void ktop_leak_stack(struct ktop_cpu *c, __u32 owner,
+					    __s32 ustack)
 {
 	struct ktop_stack_key k = { .tgid = owner, .ustack = ustack };
 
-	ktop_hash_inc(&ktop_leak_stacks, &k, KTOP_C_STACK_FULL);
+	ktop_hash_inc(c, &ktop_leak_stacks, &k, KTOP_C_STACK_FULL);
 }
 
-static __always_inline int ktop_map_end(void *ctx, bool btf, __u64 id,
-					__u32 tgid, int ret,
+static __always_inline int ktop_map_end(struct ktop_cpu *c, void *ctx,
+					bool btf, __u64 id, __u32 tgid, int ret,
 					const struct kvmmem_op_times *tp)
 {
 	__u32 slot = id & live_mask;
@@ -390,18 +389,18 @@ static __always_inline int ktop_map_end(void *ctx, bool btf, __u64 id,
 	struct ktop_proc *p;
 
 	ktop_times(btf, &t, tp);
-	p = ktop_proc(tgid);
-	ktop_hcs(&t, p);
-	ktop_ioctl(KTOP_OP_MAP, tgid, t.start_ns);
+	p = ktop_proc(c, tgid);
+	ktop_hcs(c, &t, p);
+	ktop_ioctl(c, KTOP_OP_MAP, tgid, t.start_ns);
 	if (ret) {
-		ktop_count(KTOP_C_ERRORS, 1);
-		ktop_result(KTOP_R_MAP, ret);
+		ktop_count(c, KTOP_C_ERRORS, 1);
+		ktop_result(c, KTOP_R_MAP, ret);
 		if (p)
 			__sync_fetch_and_add(&p->errors, 1);
 		return 0;
 	}
-	ktop_count(KTOP_C_MAPS, 1);
-	ktop_count(KTOP_C_LIVE, 1);
+	ktop_count(c, KTOP_C_MAPS, 1);
+	ktop_count(c, KTOP_C_LIVE, 1);
 	if (p) {
 		__sync_fetch_and_add(&p->maps, 1);
 		__sync_fetch_and_add(&p->live, 1);
@@ -410,11 +409,11 @@ static __always_inline int ktop_map_end(void *ctx, bool btf, __u64 id,
 	if (!l)
 		return 0;
 	if (l->id)
-		ktop_count(KTOP_C_DROPS, 1);	/* a live one's age is lost */
+		ktop_count(c, KTOP_C_DROPS, 1);	/* a live one's age is lost */
 	l->map_ns = ktop_made_ns(&t);
 	l->tgid = tgid;
 	if (targ_stacks)
-		l->ustack = ktop_map_stack(ctx);
+		l->ustack = ktop_map_stack(c, ctx);
 	l->id = id;
 	return 0;
 }
@@ -424,14 +423,14 @@ static __always_inline int ktop_map_end(void *ctx, bool btf, __u64 id,
  * (unmapped, torn down or leaked), at @gone_ns (0: not known): a
  * lifetime, if it was made while traced.
  */
-static __always_inline void ktop_gone(struct ktop_proc *p, __u64 id,
-				      __u64 gone_ns)
+static __always_inline void ktop_gone(struct ktop_cpu *c, struct ktop_proc *p,
+				      __u64 id, __u64 gone_ns)
 {
 	__u32 slot = id & live_mask, zero = 0;
 	struct ktop_hist *h;
 	struct ktop_live *l;
 
-	ktop_count(KTOP_C_LIVE, -1);
+	ktop_count(c, KTOP_C_LIVE, -1);
 	if (p)
 		__sync_fetch_and_add(&p->live, -1);
 	l = bpf_map_lookup_elem(&ktop_live, &slot);
@@ -451,73 +450,75 @@ static __always_inline __u64 ktop_gone_ns(const struct ktop_times *t)
 	return t->nr_hc ? t->hc[0].enter_ns : t->start_ns;
 }
 
-static __always_inline int ktop_unmap_end(bool btf, __u64 id, __u32 tgid,
-					  int ret, const struct kvmmem_op_times *tp)
+static __always_inline int ktop_unmap_end(struct ktop_cpu *c, bool btf,
+					  __u64 id, __u32 tgid, int ret,
+					  const struct kvmmem_op_times *tp)
 {
 	struct ktop_times t;
 	struct ktop_proc *p;
 
 	ktop_times(btf, &t, tp);
-	p = ktop_proc(tgid);
-	ktop_hcs(&t, p);
-	ktop_ioctl(KTOP_OP_UNMAP, tgid, t.start_ns);
+	p = ktop_proc(c, tgid);
+	ktop_hcs(c, &t, p);
+	ktop_ioctl(c, KTOP_OP_UNMAP, tgid, t.start_ns);
 	if (ret) {
 		/* a host failure was already counted by kvmmem_page_leaked */
-		ktop_count(KTOP_C_ERRORS, 1);
-		ktop_result(KTOP_R_UNMAP, ret);
+		ktop_count(c, KTOP_C_ERRORS, 1);
+		ktop_result(c, KTOP_R_UNMAP, ret);
 		if (p)
 			__sync_fetch_and_add(&p->errors, 1);
 		return 0;
 	}
-	ktop_count(KTOP_C_UNMAPS, 1);
-	ktop_gone(p, id, ktop_gone_ns(&t));
+	ktop_count(c, KTOP_C_UNMAPS, 1);
+	ktop_gone(c, p, id, ktop_gone_ns(&t));
 	if (p)
 		__sync_fetch_and_add(&p->unmaps, 1);
 	return 0;
 }
 
-static __always_inline int ktop_teardown_unmap(bool btf, __u64 id, __u32 owner,
-					       int ret,
+static __always_inline int ktop_teardown_unmap(struct ktop_cpu *c, bool btf,
+					       __u64 id, __u32 owner, int ret,
 					       const struct kvmmem_op_times *tp)
 {
 	struct ktop_times t;
 	struct ktop_proc *p;
 
 	ktop_times(btf, &t, tp);
-	p = ktop_proc(owner);
-	ktop_hcs(&t, p);
+	p = ktop_proc(c, owner);
+	ktop_hcs(c, &t, p);
 	if (ret)
 		return 0;	/* leaked: counted by kvmmem_page_leaked */
-	ktop_count(KTOP_C_TEARDOWNS, 1);
-	ktop_gone(p, id, ktop_gone_ns(&t));
+	ktop_count(c, KTOP_C_TEARDOWNS, 1);
+	ktop_gone(c, p, id, ktop_gone_ns(&t));
 	if (p)
 		__sync_fetch_and_add(&p->teardowns, 1);
 	return 0;
 }
 
-static __always_inline int ktop_page_leaked(__u64 id, __u32 owner)
+static __always_inline int ktop_page_leaked(struct ktop_cpu *c, __u64 id,
+					    __u32 owner)
 {
 	__u32 slot = id & live_mask;
 	struct ktop_live *l;
 	struct ktop_proc *p;
 
-	ktop_count(KTOP_C_LEAKED, 1);
+	ktop_count(c, KTOP_C_LEAKED, 1);
 	if (targ_stacks) {
 		/* its MAP's stack, before ktop_gone() frees the slot */
 		l = bpf_map_lookup_elem(&ktop_live, &slot);
-		ktop_leak_stack(owner, l && l->id == id ? l->ustack :
+		ktop_leak_stack(c, owner, l && l->id == id ? l->ustack :
 				KTOP_NO_STACK);
 	}
-	p = ktop_proc(owner);
-	ktop_gone(p, id, 0);
+	p = ktop_proc(c, owner);
+	ktop_gone(c, p, id, 0);
 	if (p)
 		__sync_fetch_and_add(&p->leaked, 1);
 	return 0;
 }
 
 /*
- * KTOP_PROG(tracepoint, args, body): the tp_btf and the raw_tp program of
- * one tracepoint, both doing the same.
+ * KTOP_PROG(tracepoint, body, args): the tp_btf and the raw_tp program of
+ * one tracepoint, both doing the same: body, with c this CPU's counters.
  */
 _Static_assert((KTOP_SLOTS & (KTOP_SLOTS - 1)) == 0, "KTOP_SLOTS: a power of 2");
 
@@ -527,17 +528,33 @@ _Static_assert((KTOP_SLOTS & (KTOP_SLOTS - 1)) == 0, "KTOP_SLOTS: a power of 2")
 
 #define KTOP_PROG(tp, body, args...)					\
 SEC("tp_btf/" #tp)							\
-int BPF_PROG(tp##_btf, args) { const bool BTF __maybe_unused = true; body; return 0; }	\
+int BPF_PROG(tp##_btf, args)						\
+{									\
+	const bool BTF __maybe_unused = true;				\
+	struct ktop_cpu *c = ktop_this_cpu();				\
+									\
+	if (c)								\
+		body;							\
+	return 0;							\
+}									\
 SEC("raw_tp/" #tp)							\
-int BPF_PROG(tp##_raw, args) { const bool BTF __maybe_unused = false; body; return 0; }
+int BPF_PROG(tp##_raw, args)						\
+{									\
+	const bool BTF __maybe_unused = false;				\
+	struct ktop_cpu *c = ktop_this_cpu();				\
+									\
+	if (c)								\
+		body;							\
+	return 0;							\
+}
 
 #define MAPPING_ARGS	u64 id, u32 tgid, u64 gva, u64 gpa, u64 pa, int ret
 #define OP_ARGS		MAPPING_ARGS, const struct kvmmem_op_times *t
 
-KTOP_PROG(kvmmem_map_end, ktop_map_end(ctx, BTF, id, tgid, ret, t), OP_ARGS)
-KTOP_PROG(kvmmem_unmap_end, ktop_unmap_end(BTF, id, tgid, ret, t), OP_ARGS)
-KTOP_PROG(kvmmem_teardown_unmap, ktop_teardown_unmap(BTF, id, tgid, ret, t),
+KTOP_PROG(kvmmem_map_end, ktop_map_end(c, ctx, BTF, id, tgid, ret, t), OP_ARGS)
+KTOP_PROG(kvmmem_unmap_end, ktop_unmap_end(c, BTF, id, tgid, ret, t), OP_ARGS)
+KTOP_PROG(kvmmem_teardown_unmap, ktop_teardown_unmap(c, BTF, id, tgid, ret, t),
 	  OP_ARGS)
-KTOP_PROG(kvmmem_page_leaked, ktop_page_leaked(id, tgid), MAPPING_ARGS)
+KTOP_PROG(kvmmem_page_leaked, ktop_page_leaked(c, id, tgid), MAPPING_ARGS)
 
 char LICENSE[] SEC("license") = "GPL";

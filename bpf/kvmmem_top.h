@@ -39,7 +39,7 @@ enum ktop_op {
 
 #define KTOP_NR_HC_OPS	2	/* the first ops are the hypercalls */
 
-/* System-wide counters (a per-CPU array indexed by these). */
+/* System-wide counters (struct ktop_cpu's ctrs, per CPU). */
 enum ktop_ctr {
 	KTOP_C_MAPS,		/* MAP ioctls that succeeded */
 	KTOP_C_UNMAPS,		/* UNMAP ioctls that succeeded */
@@ -60,6 +60,15 @@ enum ktop_ctr {
 	KTOP_C_STACK_FULL,	/* --stacks: leaked pages not counted by
 				 * call site (ktop_leak_stacks full) */
 	KTOP_NR_CTRS,
+};
+
+/*
+ * Per CPU (ktop_cpus, a per-CPU array of one entry): the counters, and
+ * when this CPU may time its next ioctl of each op (jiffies).
+ */
+struct ktop_cpu {
+	__s64 ctrs[KTOP_NR_CTRS];
+	__u64 next_jiffies[KTOP_NR_OPS];
 };
 
 /*

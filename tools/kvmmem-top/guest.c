@@ -93,6 +93,7 @@ struct guest {
 	struct gstack *cache;	/* each (pid, stack) symbolized once */
 	size_t nr_cache;
 	uint64_t nomaps;	/* processes gone before their maps were read */
+	int64_t ctrs[KTOP_NR_CTRS];	/* ktop_cpus summed, at this sample */
 };
 
 /* --stacks: a process's memory map, read the first time it is seen. */
@@ -245,12 +246,29 @@ static void read_base(struct guest *g)
 
 static int64_t ctr(struct guest *g, enum ktop_ctr c)
 {
-	uint32_t key = c;
-	uint64_t sum = 0;
+	return c < KTOP_NR_CTRS ? g->ctrs[c] : 0;
+}
 
-	kvmmem_bpf_percpu_u64_sum(g->skel->maps.ktop_ctrs, &key, sizeof(key),
-				  &sum);
-	return (int64_t)sum;
+/* The counters of every CPU, summed, into g->ctrs (0s if unreadable). */
+static void read_ctrs(struct guest *g)
+{
+	int nr_cpus = libbpf_num_possible_cpus();
+	struct ktop_cpu *cpus;
+	uint32_t zero = 0;
+	int i, c;
+
+	memset(g->ctrs, 0, sizeof(g->ctrs));
+	if (nr_cpus <= 0)
+		return;
+	cpus = calloc((size_t)nr_cpus, sizeof(*cpus));
+	if (!cpus)
+		return;
+	if (!bpf_map__lookup_elem(g->skel->maps.ktop_cpus, &zero, sizeof(zero),
+				  cpus, (size_t)nr_cpus * sizeof(*cpus), 0))
+		for (i = 0; i < nr_cpus; i++)
+			for (c = 0; c < KTOP_NR_CTRS; c++)
+				g->ctrs[c] += cpus[i].ctrs[c];
+	free(cpus);
 }
 
 static int sample_procs(struct guest *g, struct top_sample *s)
@@ -590,6 +608,7 @@ static int guest_sample(struct top_source *src, struct top_sample *s)
 	int err;
 
 	s->ts_ns = kvmmem_mono_ns();
+	read_ctrs(g);
 	err = sample_procs(g, s);
 	if (!err)
 		err = sample_hists(g, s);
