@@ -31,7 +31,7 @@
 # debug (the debug-kernel boots), tools (the tool boots) and report; all
 # of them by default, in that order. faults, fuzz and killstorm are the
 # boots of debug after the guest lane's, one each (to run one again: a
-# boot that passes takes its earlier failure off the list). The counters of a run accumulate in
+# boot or lane that passes takes its earlier failure off the list). The counters of a run accumulate in
 # $OUT/cov-data until the build step starts afresh, so
 # `coverage.sh report` rewrites the report, and `coverage.sh tools
 # report` adds another run of the tool boots.
@@ -157,6 +157,8 @@ lane() {
 		step_fail "$name: $line (see $LOG/$name.log)"
 	else
 		note "$name: $line"
+		# run again after a failure: that failure is over
+		[[ -f $DATA/failures ]] && sed -i "/^$name: /d" "$DATA/failures"
 	fi
 }
 
