@@ -7,15 +7,26 @@
  * finds in RAX. Same ring buffer record as kvmmem_trace.bpf.c
  * (kvmmem_emit.bpf.h), so recordings read the same way.
  *
- * Per vCPU thread, in this order (arch/x86/kvm, 6.1):
+ * Best, one program at each end of kvm_emulate_hypercall() (fentry +
+ * fexit, or where those cannot attach a kprobe + kretprobe pair), which
+ * run for hypercalls only:
+ *   entry   nr = the guest's RAX, a0..a2 its RBX, RCX, RDX: for nr
+ *           32/33 emit ENTER (ts = now, id = vcpu_id) and remember the
+ *           call per vCPU thread; any other nr returns at once
+ *   return  the answer = the guest's RAX: emit EXIT (ts = now)
+ * Host latency = the emulation of the call (kvm_emulate_hypercall()).
+ * No program runs on the vCPU's other exits.
+ *
+ * The fallback, where neither pair attaches (no BTF for kvm, no
+ * kprobes): KVM's tracepoints, per vCPU thread, in this order
+ * (arch/x86/kvm, 6.1):
  *   kvm:kvm_exit      exit reason VMCALL (18, VMX) or VMMCALL (0x81, SVM):
  *                     remember the time
  *   kvm:kvm_hypercall nr 32/33: emit ENTER (ts = the exit's) with a0..a2;
  *                     any other nr: forget the vCPU
- *   kvm_emulate_hypercall returns: read vcpu->arch.regs[VCPU_REGS_RAX]
- *                     (fexit; a kprobe + kretprobe pair where fexit
- *                     cannot attach; neither: KT_RET_UNKNOWN)
- *   kvm:kvm_entry     emit EXIT (ts = now) with that answer
+ *   kvm:kvm_entry     emit EXIT (ts = now), the answer KT_RET_UNKNOWN
+ * Host latency there = VM exit to VM entry; kvm_exit and kvm_entry run
+ * a program on every exit of every vCPU (a comparison, a load).
  *
  * The kvm tracepoints are classic (SEC("tracepoint/kvm/...")): their
  * records carry the exit reason that KVM decoded for us, which a tp_btf
@@ -24,9 +35,7 @@
  * relocates each field against the kvm module's BTF (Debian ships it):
  * no layout is hard-coded, and a kernel whose record lacks a field fails
  * to load with libbpf naming the field, instead of reading garbage.
- * Every other exit costs one comparison, every entry one load while no
- * hypercall is in flight; only hypercall exits touch the per-vCPU map,
- * and only nr 32/33 reach the ring buffer.
+ * User space loads one set (tools/trace/session.c).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -53,18 +62,16 @@ struct trace_event_raw_kvm_hypercall___kh {
 	unsigned long a2;
 } __attribute__((preserve_access_index));
 
-/* A vCPU between the exit of a hypercall and the entry that resumes it. */
+/* A vCPU thread in a kvmmem hypercall (between its ENTER and its EXIT). */
 enum kh_stage {
 	KH_EXITED = 1,		/* kvm_exit of a hypercall seen */
-	KH_CALLED,		/* kvm_hypercall 32/33: ENTER emitted */
-	KH_ANSWERED,		/* RAX read */
+	KH_CALLED,		/* a call 32/33: ENTER emitted */
 };
 
 struct kh_vcpu {
-	__u64 exit_ts;
+	__u64 enter_ts;		/* ENTER's ts */
 	__u64 a0, a1, a2;
 	__u64 vcpu;		/* struct kvm_vcpu *, for the kretprobe */
-	__s64 ret;
 	__u32 nr;
 	__u32 vcpu_id;
 	__u32 stage;		/* enum kh_stage */
@@ -112,7 +119,7 @@ int kh_kvm_exit(struct trace_event_raw_kvm_exit___kh *ctx)
 		return 0;
 	if (targ_tgid && (pid_tgid >> 32) != targ_tgid)
 		return 0;
-	v.exit_ts = bpf_ktime_get_ns();
+	v.enter_ts = bpf_ktime_get_ns();
 	v.vcpu_id = ctx->vcpu_id;
 	v.stage = KH_EXITED;
 	if (!bpf_map_update_elem(&kh_vcpus, &tid, &v, BPF_NOEXIST))
@@ -139,53 +146,103 @@ int kh_kvm_hypercall(struct trace_event_raw_kvm_hypercall___kh *ctx)
 	v->a0 = ctx->a0;
 	v->a1 = ctx->a1;
 	v->a2 = ctx->a2;
-	v->ret = KT_RET_UNKNOWN;
 	v->stage = KH_CALLED;
 	kt_own(bpf_get_current_pid_tgid() >> 32, NULL, false);
-	return kt_emit_ts(v->exit_ts, KT_KVM_HC_ENTER, v->vcpu_id, v->nr,
+	return kt_emit_ts(v->enter_ts, KT_KVM_HC_ENTER, v->vcpu_id, v->nr,
 			  v->a0, v->a1, v->a2, 0);
 }
 
-/* The guest's RAX once kvm_emulate_hypercall() has written the answer. */
-static __always_inline void kh_answer(struct kvm_vcpu *vcpu)
+/*
+ * The start of kvm_emulate_hypercall(@vcpu), whose registers hold the
+ * call (@btf: read directly, else through CO-RE probe reads): a kvmmem
+ * hypercall is remembered and its ENTER emitted.
+ */
+static __always_inline int kh_call(struct kvm_vcpu *vcpu, bool btf)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct kh_vcpu v = {};
+	__u64 nr;
+
+	if (!vcpu)
+		return 0;
+	nr = btf ? vcpu->arch.regs[VCPU_REGS_RAX] :
+		   BPF_CORE_READ(vcpu, arch.regs[VCPU_REGS_RAX]);
+	if (nr != KVM_HC_MEM_MAP && nr != KVM_HC_MEM_UNMAP)
+		return 0;
+	if (targ_tgid && (pid_tgid >> 32) != targ_tgid)
+		return 0;
+	v.enter_ts = bpf_ktime_get_ns();
+	v.nr = (__u32)nr;
+	if (btf) {
+		v.vcpu_id = vcpu->vcpu_id;
+		v.a0 = vcpu->arch.regs[VCPU_REGS_RBX];
+		v.a1 = vcpu->arch.regs[VCPU_REGS_RCX];
+		v.a2 = vcpu->arch.regs[VCPU_REGS_RDX];
+	} else {
+		v.vcpu_id = BPF_CORE_READ(vcpu, vcpu_id);
+		v.a0 = BPF_CORE_READ(vcpu, arch.regs[VCPU_REGS_RBX]);
+		v.a1 = BPF_CORE_READ(vcpu, arch.regs[VCPU_REGS_RCX]);
+		v.a2 = BPF_CORE_READ(vcpu, arch.regs[VCPU_REGS_RDX]);
+	}
+	v.vcpu = (__u64)vcpu;
+	v.stage = KH_CALLED;
+	/* a thread is in one call at a time: a stale entry is replaced */
+	if (bpf_map_update_elem(&kh_vcpus, &tid, &v, BPF_ANY))
+		return 0;
+	kt_own(pid_tgid >> 32, NULL, false);
+	return kt_emit_ts(v.enter_ts, KT_KVM_HC_ENTER, v.vcpu_id, v.nr, v.a0,
+			  v.a1, v.a2, 0);
+}
+
+/*
+ * kvm_emulate_hypercall() returns: the guest's RAX is the answer; EXIT
+ * emitted and the call forgotten. The kretprobe (!@btf) has no
+ * arguments: it reads the vcpu kh_call() kept.
+ */
+static __always_inline int kh_return(struct kvm_vcpu *vcpu, bool btf)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct kh_vcpu *v = bpf_map_lookup_elem(&kh_vcpus, &tid);
+	__s64 ret;
 
-	if (!v || v->stage != KH_CALLED || !vcpu)
-		return;
-	v->ret = (__s64)BPF_CORE_READ(vcpu, arch.regs[VCPU_REGS_RAX]);
-	v->stage = KH_ANSWERED;
+	if (!v)
+		return 0;	/* not a kvmmem call, or filtered */
+	if (btf) {
+		ret = vcpu ? (__s64)vcpu->arch.regs[VCPU_REGS_RAX] : KT_RET_UNKNOWN;
+	} else {
+		/* out of the map value first: CO-RE relocates vcpu's type only */
+		vcpu = (struct kvm_vcpu *)v->vcpu;
+		ret = (__s64)BPF_CORE_READ(vcpu, arch.regs[VCPU_REGS_RAX]);
+	}
+	kt_emit_as(false, KT_KVM_HC_EXIT, v->vcpu_id, v->nr, v->a0, v->a1,
+		   v->a2, ret);
+	bpf_map_delete_elem(&kh_vcpus, &tid);
+	return 0;
+}
+
+SEC("fentry/kvm_emulate_hypercall")
+int BPF_PROG(kh_emulate_hypercall_fentry, struct kvm_vcpu *vcpu)
+{
+	return kh_call(vcpu, true);
 }
 
 SEC("fexit/kvm_emulate_hypercall")
 int BPF_PROG(kh_emulate_hypercall_fexit, struct kvm_vcpu *vcpu, int ret)
 {
-	kh_answer(vcpu);
-	return 0;
+	return kh_return(vcpu, true);
 }
 
-/* The fallback: remember the vcpu at entry, read RAX at return. */
 SEC("kprobe/kvm_emulate_hypercall")
 int BPF_KPROBE(kh_emulate_hypercall_kprobe, struct kvm_vcpu *vcpu)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct kh_vcpu *v = bpf_map_lookup_elem(&kh_vcpus, &tid);
-
-	if (v)
-		v->vcpu = (__u64)vcpu;
-	return 0;
+	return kh_call(vcpu, false);
 }
 
 SEC("kretprobe/kvm_emulate_hypercall")
 int BPF_KRETPROBE(kh_emulate_hypercall_kretprobe)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct kh_vcpu *v = bpf_map_lookup_elem(&kh_vcpus, &tid);
-
-	if (v)
-		kh_answer((struct kvm_vcpu *)v->vcpu);
-	return 0;
+	return kh_return(NULL, false);
 }
 
 SEC("tracepoint/kvm/kvm_entry")
@@ -193,18 +250,15 @@ int kh_kvm_entry(void *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct kh_vcpu *v;
-	__s64 ret;
 
 	if (!kh_inflight)
 		return 0;
 	v = bpf_map_lookup_elem(&kh_vcpus, &tid);
 	if (!v)
 		return 0;
-	if (v->stage >= KH_CALLED) {
-		ret = v->stage == KH_ANSWERED ? v->ret : KT_RET_UNKNOWN;
+	if (v->stage == KH_CALLED)
 		kt_emit_as(false, KT_KVM_HC_EXIT, v->vcpu_id, v->nr, v->a0,
-			   v->a1, v->a2, ret);
-	}
+			   v->a1, v->a2, KT_RET_UNKNOWN);
 	kh_forget(tid);
 	return 0;
 }

@@ -79,6 +79,9 @@
 	X(PROC_EXIT, 14, exit, EXIT, exit, vmlinux,			\
 	  sched_process_exit, (INSTANT, "kvmmem", "owner exited"),	\
 	  "sched:sched_process_exit tgid=process ret=exit_code")	\
+	/* 15, 16: kvmmem_host.bpf.c's, from kvm_emulate_hypercall() or, the \
+	 * fallback, the tracepoints named here; the schemas keep naming     \
+	 * those (the fields are the same), so older recordings still read */ \
 	X(KVM_HC_ENTER, 15, kvm_hypercall_enter, KVM_HC, kvm, kvm,	\
 	  kvm_exit, (OPENS, "", ""),					\
 	  "kvm:kvm_exit+kvm:kvm_hypercall id=vcpu_id tgid=nr a0 a1 a2 ret=0") \

@@ -68,9 +68,10 @@ enum kt_kind {
  * tracepoint): for TEARDOWN_UNMAP and PAGE_LEAKED the process closing
  * the file, which is not always the mapping's owner (tgid); for the
  * KVM_HC_* kinds the VMM process (pid) and its vCPU thread (tid).
- * KVM_HC_ENTER's ts is that of the kvm:kvm_exit of the hypercall,
- * KVM_HC_EXIT's that of the kvm:kvm_entry which resumes the vCPU, so
- * their difference is the host's whole handling of the call.
+ * KVM_HC_ENTER's ts is the start of kvm_emulate_hypercall(), KVM_HC_EXIT's
+ * its return, so their difference is the emulation of the call (on KVM's
+ * tracepoints, the fallback: the hypercall's kvm:kvm_exit and the
+ * kvm:kvm_entry which resumes the vCPU, the host's whole handling).
  */
 struct kt_event {
 	__u64 ts;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC, ns */

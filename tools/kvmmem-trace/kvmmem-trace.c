@@ -38,11 +38,13 @@ static const struct argp_option session_options[] = {
 	  "teardown, leak, hypercall, exit, host, token, kvm, default, all "
 	  "(default: all but host, token and kvm; with --host: kvm,exit)", 1 },
 	{ "host", OPT_HOST, NULL, 0, "On a KVM host: the host's side of the "
-	  "kvmmem hypercalls of every VM (KVM's tracepoints; needs the kvm "
-	  "module, not kvmmem)", 1 },
-	{ "answer-via", OPT_ANSWER_VIA, "HOW", 0, "With --host: read the "
-	  "guests' answers with fexit (default), kretprobe, or none (recorded "
-	  "as unknown); if HOW cannot attach, the next one is used", 1 },
+	  "kvmmem hypercalls of every VM (kvm_emulate_hypercall(); needs the "
+	  "kvm module, not kvmmem)", 1 },
+	{ "answer-via", OPT_ANSWER_VIA, "HOW", 0, "With --host: see the calls "
+	  "with fentry/fexit of kvm_emulate_hypercall() (fexit, the default), "
+	  "kprobe/kretprobe (kretprobe), or KVM's tracepoints (none: the "
+	  "answers recorded as unknown); if HOW cannot attach, the next one "
+	  "is used", 1 },
 	{ "duration", 'd', "DURATION", 0, "Stop after DURATION (seconds, or "
 	  "with a unit: 500ms, 2m)", 1 },
 	{ "buffer", OPT_BUFFER, "SIZE", 0, "Ring buffer size, a power of two "

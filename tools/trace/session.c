@@ -146,17 +146,20 @@ static void swarn(const struct kvmmem_session *s, const char *fmt, ...)
 }
 
 /*
- * How the host programs read the guest's answer, best first: each is
- * tried until one loads and attaches; the last reads none ("unknown").
+ * How the host programs see the calls, best first: each is tried until
+ * one loads and attaches. The first two run at the start and the return
+ * of kvm_emulate_hypercall() only; the last runs on KVM's tracepoints,
+ * on every exit, and reads no answer ("unknown").
  */
 static const struct {
-	const char *attach;	/* the recording's attach field */
-	const char *progs[2];	/* programs of kvmmem_host.bpf.c it loads */
+	const char *attach;	/* the recording's attach field (< 16 chars) */
+	const char *progs[3];	/* programs of kvmmem_host.bpf.c it loads */
 } host_answers[] = {
-	{ "tp+fexit", { "kh_emulate_hypercall_fexit" } },
-	{ "tp+kretprobe", { "kh_emulate_hypercall_kprobe",
-			    "kh_emulate_hypercall_kretprobe" } },
-	{ "tp", { NULL } },
+	{ "fentry+fexit", { "kh_emulate_hypercall_fentry",
+			    "kh_emulate_hypercall_fexit" } },
+	{ "kprobes", { "kh_emulate_hypercall_kprobe",
+		       "kh_emulate_hypercall_kretprobe" } },
+	{ "tp", { "kh_kvm_exit", "kh_kvm_hypercall", "kh_kvm_entry" } },
 };
 
 #define NR_HOST_ANSWERS	(sizeof(host_answers) / sizeof(host_answers[0]))
@@ -170,6 +173,7 @@ static int host_try(struct kvmmem_session *s,
 	struct kvmmem_host_bpf *skel;
 	struct bpf_program *p;
 	const char *name;
+	size_t i;
 	bool load;
 	int err;
 
@@ -196,15 +200,16 @@ static int host_try(struct kvmmem_session *s,
 	}
 	bpf_object__for_each_program(p, skel->obj) {
 		name = bpf_program__name(p);
-		if (!strncmp(name, "kh_emulate_hypercall_", 21))
-			load = (host_answers[how].progs[0] &&
-				!strcmp(name, host_answers[how].progs[0])) ||
-			       (host_answers[how].progs[1] &&
-				!strcmp(name, host_answers[how].progs[1]));
-		else if (!strcmp(name, "sched_process_exit_btf"))
+		load = false;
+		if (!strncmp(name, "kh_", 3)) {
+			for (i = 0; i < sizeof(host_answers[how].progs) /
+					 sizeof(host_answers[how].progs[0]); i++)
+				if (host_answers[how].progs[i] &&
+				    !strcmp(name, host_answers[how].progs[i]))
+					load = true;
+		} else if (!strcmp(name, "sched_process_exit_btf")) {
 			load = opts->kinds & KT_KIND_BIT(KT_PROC_EXIT);
-		else
-			load = strcmp(name, "sched_process_exit_raw");
+		}
 		bpf_program__set_autoload(p, load);
 	}
 	err = kvmmem_host_bpf__load(skel);
@@ -236,7 +241,10 @@ static int host_open(struct kvmmem_session *s,
 		return err;
 	kvmmem_bpf_set_print(opts->verbose);
 	for (how = opts->host_answer; how < NR_HOST_ANSWERS; how++) {
+		/* libbpf's warnings only for the last way (-v: for all) */
+		kvmmem_bpf_set_quiet(how + 1 < NR_HOST_ANSWERS);
 		err = host_try(s, opts, how);
+		kvmmem_bpf_set_quiet(false);
 		if (!err)
 			break;
 		if (opts->verbose && how + 1 < NR_HOST_ANSWERS)
@@ -244,15 +252,15 @@ static int host_open(struct kvmmem_session *s,
 			      strerror(-err), host_answers[how + 1].attach);
 	}
 	if (err) {
-		swarn(s, "cannot load or attach the host programs on KVM's "
-		      "tracepoints (kvm:kvm_exit, kvm:kvm_hypercall, "
-		      "kvm:kvm_entry): %s; run with -v for libbpf's reasons",
-		      strerror(-err));
+		swarn(s, "cannot load or attach the host programs, neither at "
+		      "kvm_emulate_hypercall() nor on KVM's tracepoints "
+		      "(kvm:kvm_exit, kvm:kvm_hypercall, kvm:kvm_entry): %s; "
+		      "run with -v for libbpf's reasons", strerror(-err));
 		return err;
 	}
-	if (!host_answers[how].progs[0] &&
-	    opts->host_answer != KVMMEM_ANSWER_NONE)
-		swarn(s, "cannot attach fexit or kretprobe to kvm_emulate_hypercall: "
+	if (how == KVMMEM_ANSWER_NONE && opts->host_answer != KVMMEM_ANSWER_NONE)
+		swarn(s, "cannot attach fentry/fexit or kprobe/kretprobe to "
+		      "kvm_emulate_hypercall: on KVM's tracepoints instead, "
 		      "the answers the guests get are recorded as unknown");
 	return 0;
 }

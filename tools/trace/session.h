@@ -34,9 +34,10 @@ struct kvmmem_session_opts {
 	bool every_tracepoint;
 	bool host;		/* KVM host: kvmmem_host.bpf.c */
 	/*
-	 * Host: the first way to read the guests' answers to try, then the
-	 * next ones: KVMMEM_ANSWER_FEXIT (0, the default), _KRETPROBE, or
-	 * _NONE (answers recorded as unknown).
+	 * Host: the first way to see the calls to try, then the next ones:
+	 * KVMMEM_ANSWER_FEXIT (0, the default: fentry + fexit of
+	 * kvm_emulate_hypercall()), _KRETPROBE (kprobe + kretprobe of it),
+	 * or _NONE (KVM's tracepoints; answers recorded as unknown).
 	 */
 	unsigned int host_answer;
 	bool verbose;		/* libbpf's messages, the verifier's log */
@@ -106,7 +107,8 @@ int kvmmem_session_run_stats(const struct kvmmem_session *s, uint64_t *run_ns,
 
 /**
  * kvmmem_session_attach() - how the programs are attached: "tp_btf" or
- * "raw_tp"; on a host "tp+fexit", "tp+kretprobe" or "tp" (answers unknown)
+ * "raw_tp"; on a host "fentry+fexit", "kprobes" (kprobe + kretprobe) or
+ * "tp" (KVM's tracepoints, answers unknown)
  */
 const char *kvmmem_session_attach(const struct kvmmem_session *s);
 

@@ -111,7 +111,7 @@ def main():
 
     case('host_recording_complete', host['complete'], True)
     case('host_recording_dropped_nothing', host['drops'], 0)
-    case('answers_read_through_fexit', host['header']['attach'], 'tp+fexit')
+    case('answers_read_through_fexit', host['header']['attach'], 'fentry+fexit')
     case('vms_named_from_their_command_line', sorted(vms),
          sorted([L2_NAME, BUSY_NAME]))
     vm = vms.get(L2_NAME)
@@ -203,10 +203,9 @@ def main():
         case('live_host_pairs_every_call',
              sum(1 for e in exits if 'latency_ns' in e), n)
 
-    for path, attach, results in (
-            (sys.argv[7], 'tp+kretprobe', g_map['results']),
-            (sys.argv[8], 'tp', {'unknown': n})):
-        how = attach.split('+')[-1] if '+' in attach else 'none'
+    for path, how, attach, results in (
+            (sys.argv[7], 'kretprobe', 'kprobes', g_map['results']),
+            (sys.argv[8], 'none', 'tp', {'unknown': n})):
         try:
             rep = json.load(open(path))
         except (OSError, ValueError) as e:
