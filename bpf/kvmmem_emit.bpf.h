@@ -14,6 +14,8 @@
 #ifndef KVMMEM_EMIT_BPF_H
 #define KVMMEM_EMIT_BPF_H
 
+#include "kvmmem_tp.bpf.h"
+
 /* Filters, set before load. */
 const volatile __u32 targ_tgid = 0;		/* 0: every process */
 const volatile __u32 targ_kinds = KT_ALL_KINDS;	/* KT_KIND_BIT()s */
@@ -238,11 +240,7 @@ static __always_inline int kt_proc_exit(bool btf)
 
 /* The sched_process_exit programs (tp_btf and raw_tp) of an object. */
 #define KT_PROC_EXIT_PROGS						\
-SEC("tp_btf/sched_process_exit")					\
-int BPF_PROG(sched_process_exit_btf, struct task_struct *p)		\
-{ return kt_proc_exit(true); }						\
-SEC("raw_tp/sched_process_exit")					\
-int BPF_PROG(sched_process_exit_raw, struct task_struct *p)		\
-{ return kt_proc_exit(false); }
+	KVMMEM_TP_PROGS(sched_process_exit, return kt_proc_exit(BTF),	\
+			struct task_struct *p)
 
 #endif /* KVMMEM_EMIT_BPF_H */

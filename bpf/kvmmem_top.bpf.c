@@ -33,6 +33,7 @@
 #include "kvmmem_top.h"
 #include "kvmmem_uapi.bpf.h"
 #include "kvmmem_stacks.bpf.h"
+#include "kvmmem_tp.bpf.h"
 #include "../kernel/kvmmem_op_times.h"
 
 /* Time at most one ioctl per op per CPU per this many jiffies; 0: all. */
@@ -516,37 +517,16 @@ static __always_inline int ktop_page_leaked(struct ktop_cpu *c, __u64 id,
 	return 0;
 }
 
-/*
- * KTOP_PROG(tracepoint, body, args): the tp_btf and the raw_tp program of
- * one tracepoint, both doing the same: body, with c this CPU's counters.
- */
 _Static_assert((KTOP_SLOTS & (KTOP_SLOTS - 1)) == 0, "KTOP_SLOTS: a power of 2");
 
-#ifndef __maybe_unused
-#define __maybe_unused __attribute__((unused))
-#endif
-
-#define KTOP_PROG(tp, body, args...)					\
-SEC("tp_btf/" #tp)							\
-int BPF_PROG(tp##_btf, args)						\
-{									\
-	const bool BTF __maybe_unused = true;				\
-	struct ktop_cpu *c = ktop_this_cpu();				\
-									\
-	if (c)								\
-		body;							\
-	return 0;							\
-}									\
-SEC("raw_tp/" #tp)							\
-int BPF_PROG(tp##_raw, args)						\
-{									\
-	const bool BTF __maybe_unused = false;				\
-	struct ktop_cpu *c = ktop_this_cpu();				\
-									\
-	if (c)								\
-		body;							\
-	return 0;							\
-}
+/*
+ * KTOP_PROG(tracepoint, call, args): the tp_btf and the raw_tp program of
+ * one tracepoint, both returning @call, in which c is this CPU's counters
+ * (never NULL: one entry, key 0; the verifier needs the test).
+ */
+#define KTOP_PROG(tp, call, args...)					\
+	KVMMEM_TP_PROGS(tp, struct ktop_cpu *c = ktop_this_cpu();	\
+			return c ? (call) : 0, args)
 
 #define MAPPING_ARGS	u64 id, u32 tgid, u64 gva, u64 gpa, u64 pa, int ret
 #define OP_ARGS		MAPPING_ARGS, const struct kvmmem_op_times *t

@@ -14,6 +14,7 @@
 #include <bpf/bpf_core_read.h>
 
 #include "kvmmem_trace.h"
+#include "kvmmem_tp.bpf.h"
 #include "kvmmem_emit.bpf.h"
 #include "kvmmem_stacks.bpf.h"
 
@@ -258,60 +259,22 @@ drop:
 
 /*
  * KT_<shape>_PROG(tracepoint, kind): the tp_btf and the raw_tp program of
- * one tracepoint, one macro per shape (argument list), both doing the
- * same. Every kind of KT_KINDS() gets the programs of its shape.
+ * one tracepoint, one macro per shape (argument list). Every kind of
+ * KT_KINDS() gets the programs of its shape.
  */
-#define KT_MAPPING_PROG(tp, kind)					\
-SEC("tp_btf/" #tp)							\
-int BPF_PROG(tp##_btf, u64 id, u32 tgid, u64 gva, u64 gpa, u64 pa, int ret) \
-{ return kt_mapping(ctx, true, kind, id, tgid, gva, gpa, pa, ret); }	\
-SEC("raw_tp/" #tp)							\
-int BPF_PROG(tp##_raw, u64 id, u32 tgid, u64 gva, u64 gpa, u64 pa, int ret) \
-{ return kt_mapping(ctx, false, kind, id, tgid, gva, gpa, pa, ret); }
+#define MAPPING_ARGS	u64 id, u32 tgid, u64 gva, u64 gpa, u64 pa, int ret
 
-#define KT_OP_PROG(tp, kind)						\
-SEC("tp_btf/" #tp)							\
-int BPF_PROG(tp##_btf, u64 id, u32 tgid, u64 gva, u64 gpa, u64 pa, int ret, \
-	     const struct kvmmem_op_times *t)				\
-{ return kt_op(ctx, true, kind, id, tgid, gva, gpa, pa, ret, t); }		\
-SEC("raw_tp/" #tp)							\
-int BPF_PROG(tp##_raw, u64 id, u32 tgid, u64 gva, u64 gpa, u64 pa, int ret, \
-	     const struct kvmmem_op_times *t)				\
-{ return kt_op(ctx, false, kind, id, tgid, gva, gpa, pa, ret, t); }
+#define KT_MAPPING_PROG(tp, kind)						KVMMEM_TP_PROGS(tp, return kt_mapping(ctx, BTF, kind, id, tgid,						      gva, gpa, pa, ret),				MAPPING_ARGS)
 
-#define KT_TEARDOWN_PROG(tp, kind)					\
-SEC("tp_btf/" #tp)							\
-int BPF_PROG(tp##_btf, u64 file_id, u32 tgid, u64 live, u64 unmapped,	\
-	     u64 leaked)						\
-{ return kt_emit_as(true, kind, file_id, tgid, live, unmapped, leaked, 0); } \
-SEC("raw_tp/" #tp)							\
-int BPF_PROG(tp##_raw, u64 file_id, u32 tgid, u64 live, u64 unmapped,	\
-	     u64 leaked)						\
-{ return kt_emit_as(false, kind, file_id, tgid, live, unmapped, leaked, 0); }
+#define KT_OP_PROG(tp, kind)							KVMMEM_TP_PROGS(tp, return kt_op(ctx, BTF, kind, id, tgid, gva,						 gpa, pa, ret, t),					MAPPING_ARGS, const struct kvmmem_op_times *t)
 
-#define KT_HC_PROG(tp, kind)						\
-SEC("tp_btf/" #tp)							\
-int BPF_PROG(tp##_btf, u64 id, u32 nr, u64 a0, u64 a1, u64 a2, long ret) \
-{ return kt_emit_as(true, kind, id, nr, a0, a1, a2, ret); }		\
-SEC("raw_tp/" #tp)							\
-int BPF_PROG(tp##_raw, u64 id, u32 nr, u64 a0, u64 a1, u64 a2, long ret) \
-{ return kt_emit_as(false, kind, id, nr, a0, a1, a2, ret); }
+#define KT_TEARDOWN_PROG(tp, kind)						KVMMEM_TP_PROGS(tp, return kt_emit_as(BTF, kind, file_id, tgid,						      live, unmapped, leaked, 0), 			u64 file_id, u32 tgid, u64 live, u64 unmapped,				u64 leaked)
 
-#define KT_HOST_HC_PROG(tp, kind)					\
-SEC("tp_btf/" #tp)							\
-int BPF_PROG(tp##_btf, u32 nr, u64 a0, u64 a1, u64 a2, long ret)	\
-{ return kt_emit_as(true, kind, 0, nr, a0, a1, a2, ret); }		\
-SEC("raw_tp/" #tp)							\
-int BPF_PROG(tp##_raw, u32 nr, u64 a0, u64 a1, u64 a2, long ret)	\
-{ return kt_emit_as(false, kind, 0, nr, a0, a1, a2, ret); }
+#define KT_HC_PROG(tp, kind)							KVMMEM_TP_PROGS(tp, return kt_emit_as(BTF, kind, id, nr, a0, a1,						      a2, ret),						u64 id, u32 nr, u64 a0, u64 a1, u64 a2, long ret)
 
-#define KT_TOKEN_PROG(tp, kind)						\
-SEC("tp_btf/" #tp)							\
-int BPF_PROG(tp##_btf, u32 outstanding, int ret)			\
-{ return kt_emit_as(true, kind, 0, outstanding, 0, 0, 0, ret); }	\
-SEC("raw_tp/" #tp)							\
-int BPF_PROG(tp##_raw, u32 outstanding, int ret)			\
-{ return kt_emit_as(false, kind, 0, outstanding, 0, 0, 0, ret); }
+#define KT_HOST_HC_PROG(tp, kind)						KVMMEM_TP_PROGS(tp, return kt_emit_as(BTF, kind, 0, nr, a0, a1,						      a2, ret),						u32 nr, u64 a0, u64 a1, u64 a2, long ret)
+
+#define KT_TOKEN_PROG(tp, kind)							KVMMEM_TP_PROGS(tp, return kt_emit_as(BTF, kind, 0, outstanding,						      0, 0, 0, ret),					u32 outstanding, int ret)
 
 /* sched_process_exit: kvmmem_emit.bpf.h's programs */
 #define KT_EXIT_PROG(tp, kind)	KT_PROC_EXIT_PROGS
