@@ -257,24 +257,30 @@ int kvmmem_bpf_run_stats(struct bpf_object *obj, uint64_t *run_ns,
 	return 0;
 }
 
-int kvmmem_bpf_percpu_u64_sum(const struct bpf_map *map, const void *key,
-			      size_t key_size, uint64_t *sum)
+int kvmmem_bpf_percpu_sum(const struct bpf_map *map, const void *key,
+			  size_t key_size, uint64_t *sums, size_t n)
 {
+	size_t words = (bpf_map__value_size(map) + 7) / 8;
 	int nr_cpus = libbpf_num_possible_cpus();
 	uint64_t *vals;
+	size_t j;
 	int err, i;
 
 	if (nr_cpus <= 0)
 		return nr_cpus ? nr_cpus : -EINVAL;
-	vals = calloc((size_t)nr_cpus, sizeof(*vals));
+	if (!n || n > words)
+		return -EINVAL;
+	/* the kernel hands each CPU's value rounded up to 8 bytes */
+	vals = calloc((size_t)nr_cpus * words, sizeof(*vals));
 	if (!vals)
 		return -ENOMEM;
 	err = bpf_map__lookup_elem(map, key, key_size, vals,
-				   (size_t)nr_cpus * sizeof(*vals), 0);
+				   (size_t)nr_cpus * words * sizeof(*vals), 0);
 	if (!err) {
-		*sum = 0;
+		memset(sums, 0, n * sizeof(*sums));
 		for (i = 0; i < nr_cpus; i++)
-			*sum += vals[i];
+			for (j = 0; j < n; j++)
+				sums[j] += vals[(size_t)i * words + j];
 	}
 	free(vals);
 	return err;

@@ -159,17 +159,20 @@ int kvmmem_bpf_run_stats(struct bpf_object *obj, uint64_t *run_ns,
 			 uint64_t *runs);
 
 /**
- * kvmmem_bpf_percpu_u64_sum() - sum of a per-CPU __u64 map value
- * @map:      a BPF_MAP_TYPE_PERCPU_ARRAY or _HASH of __u64 values
+ * kvmmem_bpf_percpu_sum() - per-CPU __u64 counters summed over the CPUs
+ * @map:      a BPF_MAP_TYPE_PERCPU_ARRAY or _HASH whose values begin with
+ *            (or are) __u64 counters
  * @key:      the key
  * @key_size: its size
- * @sum:      receives the sum over the possible CPUs
+ * @sums:     receives the first @n __u64 of the value, each summed over
+ *            the possible CPUs (signed counters: cast back, the sum wraps)
+ * @n:        how many: at least 1, at most the value's size in __u64s
  *
- * Return: 0; -ENOMEM; or libbpf's error from the lookup (-ENOENT if
- * @key is not in @map).
+ * Return: 0; -EINVAL for a bad @n; -ENOMEM; or libbpf's error from the
+ * lookup (-ENOENT if @key is not in @map). @sums is written only on 0.
  */
-int kvmmem_bpf_percpu_u64_sum(const struct bpf_map *map, const void *key,
-			      size_t key_size, uint64_t *sum);
+int kvmmem_bpf_percpu_sum(const struct bpf_map *map, const void *key,
+			  size_t key_size, uint64_t *sums, size_t n);
 
 /**
  * kvmmem_bpf_max_stack_depth() - frames of the deepest stack the kernel

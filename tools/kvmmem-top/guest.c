@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,23 +253,19 @@ static int64_t ctr(struct guest *g, enum ktop_ctr c)
 /* The counters of every CPU, summed, into g->ctrs (0s if unreadable). */
 static void read_ctrs(struct guest *g)
 {
-	int nr_cpus = libbpf_num_possible_cpus();
-	struct ktop_cpu *cpus;
+	uint64_t sums[KTOP_NR_CTRS];
 	uint32_t zero = 0;
-	int i, c;
+	int c;
 
-	memset(g->ctrs, 0, sizeof(g->ctrs));
-	if (nr_cpus <= 0)
+	_Static_assert(offsetof(struct ktop_cpu, ctrs) == 0,
+		       "struct ktop_cpu begins with its counters");
+	if (kvmmem_bpf_percpu_sum(g->skel->maps.ktop_cpus, &zero, sizeof(zero),
+				  sums, KTOP_NR_CTRS)) {
+		memset(g->ctrs, 0, sizeof(g->ctrs));
 		return;
-	cpus = calloc((size_t)nr_cpus, sizeof(*cpus));
-	if (!cpus)
-		return;
-	if (!bpf_map__lookup_elem(g->skel->maps.ktop_cpus, &zero, sizeof(zero),
-				  cpus, (size_t)nr_cpus * sizeof(*cpus), 0))
-		for (i = 0; i < nr_cpus; i++)
-			for (c = 0; c < KTOP_NR_CTRS; c++)
-				g->ctrs[c] += cpus[i].ctrs[c];
-	free(cpus);
+	}
+	for (c = 0; c < KTOP_NR_CTRS; c++)
+		g->ctrs[c] = (int64_t)sums[c];
 }
 
 static int sample_procs(struct guest *g, struct top_sample *s)

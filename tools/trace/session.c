@@ -536,7 +536,7 @@ static uint64_t drops_of(struct kvmmem_session *s, uint32_t why)
 {
 	uint64_t sum = 0;
 
-	if (kvmmem_bpf_percpu_u64_sum(s->drops, &why, sizeof(why), &sum))
+	if (kvmmem_bpf_percpu_sum(s->drops, &why, sizeof(why), &sum, 1))
 		return 0;
 	return sum;
 }
