@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/hist.h"
 
 unsigned int kvmmem_log2_slot(uint64_t v)
@@ -111,15 +112,8 @@ uint64_t kvmmem_log2_percentile(const uint64_t *slots, unsigned int nr,
 
 int kvmmem_samples_add(struct kvmmem_samples *s, uint64_t v)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 256;
-		uint64_t *nv = realloc(s->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		s->v = nv;
-		s->cap = cap;
-	}
+	if (kvmmem_grow(&s->v, &s->cap, s->n, sizeof(*s->v)))
+		return -ENOMEM;
 	s->v[s->n++] = v;
 	s->sorted = false;
 	return 0;

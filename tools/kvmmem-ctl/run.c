@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 
+#include "common/array.h"
 #include "ctl.h"
 
 static const char run_doc[] =
@@ -98,15 +99,8 @@ static struct run_mapping *run_find(struct run_state *rs, uint64_t gpa)
 
 static int run_add(struct run_state *rs, uint64_t gpa, void *page)
 {
-	struct run_mapping *maps;
-
-	if (rs->n == rs->cap) {
-		rs->cap = rs->cap ? 2 * rs->cap : 16;
-		maps = realloc(rs->maps, rs->cap * sizeof(*maps));
-		if (!maps)
-			return -ENOMEM;
-		rs->maps = maps;
-	}
+	if (kvmmem_grow(&rs->maps, &rs->cap, rs->n, sizeof(*rs->maps)))
+		return -ENOMEM;
 	rs->maps[rs->n].gpa = gpa;
 	rs->maps[rs->n].page = page;
 	rs->maps[rs->n].live = true;

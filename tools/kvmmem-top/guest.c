@@ -25,6 +25,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "common/array.h"
 #include "common/bpfutil.h"
 #include "common/symbolize.h"
 #include "kvmmem-top.h"
@@ -79,7 +80,7 @@ struct guest {
 	struct kvmmem_top_bpf *skel;
 	uint64_t t_start;	/* CLOCK_MONOTONIC when attached */
 	struct base *base;
-	size_t nr_base;
+	size_t nr_base, cap_base;
 	uint32_t *dead;		/* processes seen gone at the last sample */
 	size_t nr_dead;
 	const volatile struct ktop_live *live;	/* ktop_live, mmapped */
@@ -90,9 +91,9 @@ struct guest {
 	uint32_t stack_depth;	/* frames per stack of ktop_stacks */
 	struct symbolizer *sym;
 	struct gproc *procs;	/* each process seen, its maps */
-	size_t nr_procs;
+	size_t nr_procs, cap_procs;
 	struct gstack *cache;	/* each (pid, stack) symbolized once */
-	size_t nr_cache;
+	size_t nr_cache, cap_cache;
 	uint64_t nomaps;	/* processes gone before their maps were read */
 	int64_t ctrs[KTOP_NR_CTRS];	/* ktop_cpus summed, at this sample */
 };
@@ -153,10 +154,8 @@ static struct base *base_of(struct guest *g, uint64_t tgid, const char *comm)
 	for (i = 0; i < g->nr_base; i++)
 		if (g->base[i].tgid == tgid)
 			return &g->base[i];
-	b = realloc(g->base, (g->nr_base + 1) * sizeof(*b));
-	if (!b)
+	if (kvmmem_grow(&g->base, &g->cap_base, g->nr_base, sizeof(*b)))
 		return NULL;
-	g->base = b;
 	b = &g->base[g->nr_base++];
 	memset(b, 0, sizeof(*b));
 	b->tgid = (uint32_t)tgid;
@@ -364,11 +363,9 @@ static const struct sym_maps *maps_of(struct guest *g, uint32_t pid)
 	for (i = 0; i < g->nr_procs; i++)
 		if (g->procs[i].pid == pid)
 			return g->procs[i].maps;
-	p = realloc(g->procs, (g->nr_procs + 1) * sizeof(*p));
-	if (!p)
+	if (kvmmem_grow(&g->procs, &g->cap_procs, g->nr_procs, sizeof(*p)))
 		return NULL;
-	g->procs = p;
-	p += g->nr_procs++;
+	p = &g->procs[g->nr_procs++];
 	p->pid = pid;
 	p->maps = sym_maps_read((int)pid);
 	if (!p->maps) {
@@ -403,11 +400,9 @@ static const char *stack_frames(struct guest *g, uint32_t pid, int32_t stack)
 	if (bpf_map__lookup_elem(g->skel->maps.ktop_stacks, &key, sizeof(key),
 				 ips, g->stack_depth * sizeof(ips[0]), 0))
 		return NULL;
-	c = realloc(g->cache, (g->nr_cache + 1) * sizeof(*c));
-	if (!c)
+	if (kvmmem_grow(&g->cache, &g->cap_cache, g->nr_cache, sizeof(*c)))
 		return NULL;
-	g->cache = c;
-	c += g->nr_cache++;
+	c = &g->cache[g->nr_cache++];
 	c->pid = pid;
 	c->stack = stack;
 	c->frames[0] = '\0';

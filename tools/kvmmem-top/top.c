@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/hist.h"
 #include "common/json.h"
 #include "common/timefmt.h"
@@ -21,15 +22,8 @@ struct top_sample_row *top_sample_row_add(struct top_sample *s, uint32_t id)
 {
 	struct top_sample_row *r;
 
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 64;
-
-		r = realloc(s->rows, cap * sizeof(*r));
-		if (!r)
-			return NULL;
-		s->rows = r;
-		s->cap = cap;
-	}
+	if (kvmmem_grow(&s->rows, &s->cap, s->n, sizeof(*r)))
+		return NULL;
 	r = &s->rows[s->n++];
 	memset(r, 0, sizeof(*r));
 	r->id = id;
@@ -65,15 +59,8 @@ struct top_stack_count *top_sample_stack_add(struct top_sample *s,
 	for (i = 0; i < s->nr_stacks; i++)
 		if (s->stacks[i].pid == pid && s->stacks[i].stack == stack)
 			return &s->stacks[i];
-	if (s->nr_stacks == s->stacks_cap) {
-		size_t cap = s->stacks_cap ? 2 * s->stacks_cap : 16;
-
-		c = realloc(s->stacks, cap * sizeof(*c));
-		if (!c)
-			return NULL;
-		s->stacks = c;
-		s->stacks_cap = cap;
-	}
+	if (kvmmem_grow(&s->stacks, &s->stacks_cap, s->nr_stacks, sizeof(*c)))
+		return NULL;
 	c = &s->stacks[s->nr_stacks++];
 	*c = (struct top_stack_count){ .pid = pid, .stack = stack };
 	return c;

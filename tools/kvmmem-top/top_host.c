@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/hist.h"
 #include "top.h"
 #include "trace/analysis.h"
@@ -89,25 +90,15 @@ int top_host_add(struct top_host *h, const struct kt_event *e)
 	struct kvmmem_trace_vm *vm;
 	unsigned int slot, op;
 	int64_t lat;
-	size_t i, ncap;
+	size_t i;
 	int err;
 
 	err = kvmmem_trace_analysis_add(h->a, e, &lat);
 	if (err)
 		return err;
-	if (h->a->nr_vms > h->cap) {
-		void *p;
-
-		ncap = h->cap ? 2 * h->cap : 16;
-		while (ncap < h->a->nr_vms)
-			ncap *= 2;
-		p = realloc(h->hist, ncap * sizeof(*h->hist));
-		if (!p)
-			return -ENOMEM;
-		h->hist = p;
-		memset(h->hist + h->cap, 0, (ncap - h->cap) * sizeof(*h->hist));
-		h->cap = ncap;
-	}
+	if (h->a->nr_vms &&
+	    kvmmem_grow(&h->hist, &h->cap, h->a->nr_vms - 1, sizeof(*h->hist)))
+		return -ENOMEM;
 	if (lat < 0 || (e->kind != KT_KVM_HC_EXIT && e->kind != KT_HOST_HC_EXIT))
 		return 0;
 	vm = kvmmem_trace_analysis_get_vm(h->a, e->pid);

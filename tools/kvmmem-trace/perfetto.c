@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/json.h"
 #include "kvmmem-trace.h"
 
@@ -113,17 +114,8 @@ static void counter(struct perfetto *x, uint64_t ts, uint64_t live)
 
 static int defer_leak(struct perfetto *x, const struct kt_event *e)
 {
-	struct kt_event *p;
-
-	if (x->nr_leaks == x->cap_leaks) {
-		size_t cap = x->cap_leaks ? 2 * x->cap_leaks : 16;
-
-		p = realloc(x->leaks, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;	/* written now, without its stack */
-		x->leaks = p;
-		x->cap_leaks = cap;
-	}
+	if (kvmmem_grow(&x->leaks, &x->cap_leaks, x->nr_leaks, sizeof(*e)))
+		return -ENOMEM;	/* written now, without its stack */
 	x->leaks[x->nr_leaks++] = *e;
 	return 0;
 }

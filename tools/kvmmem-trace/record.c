@@ -16,6 +16,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
+#include "common/array.h"
 #include "common/symbolize.h"
 #include "common/vmm.h"
 #include "kvmmem-trace.h"
@@ -126,14 +127,14 @@ struct recorder {
 	struct kvmmem_trace_writer w;
 	int err;		/* first write error */
 	uint32_t *named;	/* VMMs named in the recording */
-	size_t nr_named;
+	size_t nr_named, cap_named;
 	/* --stacks */
 	struct kvmmem_session *s;
 	struct symbolizer *sym;	/* only to test frames against maps */
 	struct rec_maps *maps;
-	size_t nr_maps;
+	size_t nr_maps, cap_maps;
 	struct rec_stack *stacks;
-	size_t nr_stacks;
+	size_t nr_stacks, cap_stacks;
 	struct kvmmem_trace_stack_ref refs[KVMMEM_TRACE_CHUNK_REFS];
 	size_t nr_refs;
 	uint64_t maps_unread;	/* processes whose map could not be read */
@@ -163,11 +164,9 @@ static int snapshot_maps(struct recorder *r, uint32_t pid)
 	int err;
 
 	if (!rm) {
-		rm = realloc(r->maps, (r->nr_maps + 1) * sizeof(*rm));
-		if (!rm)
+		if (kvmmem_grow(&r->maps, &r->cap_maps, r->nr_maps, sizeof(*rm)))
 			return -ENOMEM;
-		r->maps = rm;
-		rm += r->nr_maps++;
+		rm = &r->maps[r->nr_maps++];
 		rm->pid = pid;
 		rm->m = NULL;
 	}
@@ -249,11 +248,9 @@ static int intern_stack(struct recorder *r, const struct kt_stack_ref *ref,
 		if (err)
 			return err;
 	}
-	st = realloc(r->stacks, (r->nr_stacks + 1) * sizeof(*st));
-	if (!st)
+	if (kvmmem_grow(&r->stacks, &r->cap_stacks, r->nr_stacks, sizeof(*st)))
 		return -ENOMEM;
-	r->stacks = st;
-	st += r->nr_stacks;
+	st = &r->stacks[r->nr_stacks];
 	*st = (struct rec_stack){ ref->tgid, ref->ustack, ref->kstack,
 				  (uint32_t)r->nr_stacks + 1 };
 	r->nr_stacks++;
@@ -347,16 +344,13 @@ static void free_stacks(struct recorder *r)
 static int name_vmm(struct recorder *r, uint32_t pid)
 {
 	char name[KVMMEM_VMM_NAME_LEN];
-	uint32_t *named;
 	size_t i;
 
 	for (i = 0; i < r->nr_named; i++)
 		if (r->named[i] == pid)
 			return 0;
-	named = realloc(r->named, (r->nr_named + 1) * sizeof(*named));
-	if (!named)
+	if (kvmmem_grow(&r->named, &r->cap_named, r->nr_named, sizeof(*r->named)))
 		return -ENOMEM;
-	r->named = named;
 	r->named[r->nr_named++] = pid;
 	/* gone already: the report uses its comm */
 	if (!kvmmem_vmm_name_of(pid, name)[0])

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "trace/analysis.h"
 #include "util.h"
 
@@ -110,24 +111,6 @@ static void index_free(struct kvmmem_trace_index *x)
 	memset(x, 0, sizeof(*x));
 }
 
-/* Grow an array of @size-byte elements to hold one more. */
-static int grow(void **arr, size_t *cap, size_t n, size_t size)
-{
-	void *p;
-	size_t ncap;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? 2 * *cap : 64;
-	p = realloc(*arr, ncap * size);
-	if (!p)
-		return -ENOMEM;
-	memset((char *)p + *cap * size, 0, (ncap - *cap) * size);
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
-
 /* ---------------------------------------------------------------- tables */
 
 static struct kvmmem_trace_proc *get_proc(struct kvmmem_trace_analysis *a,
@@ -137,7 +120,7 @@ static struct kvmmem_trace_proc *get_proc(struct kvmmem_trace_analysis *a,
 
 	if (i >= 0)
 		return &a->procs[i];
-	if (grow((void **)&a->procs, &a->cap_procs, a->nr_procs, sizeof(*a->procs)) ||
+	if (kvmmem_grow(&a->procs, &a->cap_procs, a->nr_procs, sizeof(*a->procs)) ||
 	    index_put(&a->proc_index, pid, (uint32_t)a->nr_procs))
 		return NULL;
 	a->procs[a->nr_procs].pid = pid;
@@ -158,7 +141,7 @@ static struct kvmmem_trace_mapping *new_mapping(struct kvmmem_trace_analysis *a,
 {
 	struct kvmmem_trace_mapping *m;
 
-	if (grow((void **)&a->maps, &a->cap_maps, a->nr_maps, sizeof(*a->maps)) ||
+	if (kvmmem_grow(&a->maps, &a->cap_maps, a->nr_maps, sizeof(*a->maps)) ||
 	    index_put(&a->map_index, e->id, (uint32_t)a->nr_maps))
 		return NULL;
 	m = &a->maps[a->nr_maps++];
@@ -178,7 +161,7 @@ static struct kvmmem_trace_pending *get_pending(struct kvmmem_trace_analysis *a,
 
 	if (i >= 0)
 		return &a->pending[i];
-	if (grow((void **)&a->pending, &a->cap_pending, a->nr_pending,
+	if (kvmmem_grow(&a->pending, &a->cap_pending, a->nr_pending,
 		 sizeof(*a->pending)) ||
 	    index_put(&a->pending_index, tid, (uint32_t)a->nr_pending))
 		return NULL;
@@ -344,7 +327,7 @@ static struct kvmmem_trace_vm *get_vm(struct kvmmem_trace_analysis *a,
 
 	if (vm)
 		return vm;
-	if (grow((void **)&a->vms, &a->cap_vms, a->nr_vms, sizeof(*a->vms)) ||
+	if (kvmmem_grow(&a->vms, &a->cap_vms, a->nr_vms, sizeof(*a->vms)) ||
 	    index_put(&a->vm_index, e->pid, (uint32_t)a->nr_vms))
 		return NULL;
 	vm = &a->vms[a->nr_vms++];
@@ -364,7 +347,7 @@ static struct kvmmem_trace_vcpu *get_vcpu(struct kvmmem_trace_analysis *a,
 
 	if (i >= 0)
 		return &a->vcpus[i];
-	if (grow((void **)&a->vcpus, &a->cap_vcpus, a->nr_vcpus, sizeof(*a->vcpus)) ||
+	if (kvmmem_grow(&a->vcpus, &a->cap_vcpus, a->nr_vcpus, sizeof(*a->vcpus)) ||
 	    index_put(&a->vcpu_index, e->tid, (uint32_t)a->nr_vcpus))
 		return NULL;
 	v = &a->vcpus[a->nr_vcpus++];
@@ -402,7 +385,7 @@ static int host_map_answer(struct kvmmem_trace_vm *vm, const struct kt_event *e)
 		return 0;
 	}
 	if (!m) {
-		if (grow((void **)&vm->maps, &vm->cap_maps, vm->nr_maps,
+		if (kvmmem_grow(&vm->maps, &vm->cap_maps, vm->nr_maps,
 			 sizeof(*vm->maps)) ||
 		    index_put(&vm->map_index, gpa, (uint32_t)vm->nr_maps))
 			return -ENOMEM;

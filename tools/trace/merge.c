@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "trace/merge.h"
 #include "util.h"
 
@@ -121,15 +122,8 @@ static struct hc_thread *hc_thread(struct kvmmem_hc_builder *b, uint32_t tid)
 
 static struct kvmmem_hc_call *new_call(struct kvmmem_hc_builder *b)
 {
-	if (b->nr == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 256;
-		struct kvmmem_hc_call *c = realloc(b->calls, cap * sizeof(*c));
-
-		if (!c)
-			return NULL;
-		b->calls = c;
-		b->cap = cap;
-	}
+	if (kvmmem_grow(&b->calls, &b->cap, b->nr, sizeof(*b->calls)))
+		return NULL;
 	return &b->calls[b->nr++];
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "common/array.h"
 #include "trace/kinds.h"
 #include "trace/reader.h"
 #include "util.h"
@@ -175,11 +176,9 @@ static int add_name(struct kvmmem_trace_file *tf, const unsigned char *p,
 	if (np.name[sizeof(np.name) - 1])
 		return fail(tf, -EBADMSG, "corrupt chunk at offset %" PRIu64
 			    ": name not terminated", off);
-	n = realloc(tf->names, (tf->nr_names + 1) * sizeof(*n));
-	if (!n)
+	if (kvmmem_grow(&tf->names, &tf->cap_names, tf->nr_names, sizeof(*n)))
 		return fail(tf, -ENOMEM, "out of memory");
-	tf->names = n;
-	n += tf->nr_names++;
+	n = &tf->names[tf->nr_names++];
 	n->pid = np.pid;
 	memcpy(n->name, np.name, sizeof(n->name));
 	return 0;
@@ -202,11 +201,10 @@ static int add_procmaps(struct kvmmem_trace_file *tf, const unsigned char *p,
 	if (!h.pid || memchr(p + sizeof(h), '\0', n))
 		return fail(tf, -EBADMSG, "corrupt chunk at offset %" PRIu64
 			    ": bad maps chunk (pid 0, or a NUL in its text)", off);
-	m = realloc(tf->procmaps, (tf->nr_procmaps + 1) * sizeof(*m));
-	if (!m)
+	if (kvmmem_grow(&tf->procmaps, &tf->cap_procmaps, tf->nr_procmaps,
+			sizeof(*m)))
 		return fail(tf, -ENOMEM, "out of memory");
-	tf->procmaps = m;
-	m += tf->nr_procmaps;
+	m = &tf->procmaps[tf->nr_procmaps];
 	m->text = malloc(n + 1);
 	if (!m->text)
 		return fail(tf, -ENOMEM, "out of memory");
@@ -240,11 +238,10 @@ static int add_stack(struct kvmmem_trace_file *tf, const unsigned char *p,
 		return fail(tf, -EBADMSG, "corrupt chunk at offset %" PRIu64
 			    ": stack id %" PRIu32 " is not above the last one",
 			    off, h.stack);
-	st = realloc(tf->stacks, (tf->nr_stacks + 1) * sizeof(*st));
-	if (!st)
+	if (kvmmem_grow(&tf->stacks, &tf->cap_stacks, tf->nr_stacks,
+			sizeof(*st)))
 		return fail(tf, -ENOMEM, "out of memory");
-	tf->stacks = st;
-	st += tf->nr_stacks;
+	st = &tf->stacks[tf->nr_stacks];
 	st->ips = malloc(n ? n * sizeof(uint64_t) : 1);
 	if (!st->ips)
 		return fail(tf, -ENOMEM, "out of memory");
@@ -274,11 +271,10 @@ static int add_refs(struct kvmmem_trace_file *tf, const unsigned char *p,
 		return fail(tf, -EBADMSG, "corrupt chunk at offset %" PRIu64
 			    ": %" PRIu32 " stack references in %" PRIu32
 			    " bytes", off, h->count, h->len);
-	r = realloc(tf->refs, (tf->nr_refs + h->count) * sizeof(*r));
-	if (!r)
+	if (kvmmem_grow(&tf->refs, &tf->cap_refs, tf->nr_refs + h->count - 1,
+			sizeof(*r)))
 		return fail(tf, -ENOMEM, "out of memory");
-	tf->refs = r;
-	r += tf->nr_refs;
+	r = &tf->refs[tf->nr_refs];
 	memcpy(r, p, h->len);
 	for (i = 0; i < h->count; i++)
 		if (r[i].why < KVMMEM_TRACE_STACK_LEAKED ||
@@ -391,10 +387,10 @@ static int add_damage(struct reader *r, uint64_t off, uint64_t len,
 	struct kvmmem_trace_file *tf = r->tf;
 	struct kvmmem_trace_damage *d;
 
-	d = realloc(tf->damage, (tf->nr_damage + 1) * sizeof(*d));
-	if (!d)
+	if (kvmmem_grow(&tf->damage, &tf->cap_damage, tf->nr_damage,
+			sizeof(*d)))
 		return fail(tf, -ENOMEM, "out of memory");
-	tf->damage = d;
+	d = tf->damage;
 	d[tf->nr_damage++] = (struct kvmmem_trace_damage){ off, len, what };
 	tf->damaged_bytes += len;
 	return 0;
@@ -787,19 +783,9 @@ struct keep {
 static int keep_events(void *ctx, const struct kt_event *ev, size_t n)
 {
 	struct keep *k = ctx;
-	struct kt_event *p;
-	size_t cap;
-
-	if (k->n + n > k->cap) {
-		cap = k->cap ? k->cap : 4096;
-		while (cap < k->n + n)
-			cap *= 2;
-		p = realloc(k->events, cap * sizeof(*p));
-		if (!p)
-			return fail(k->tf, -ENOMEM, "out of memory");
-		k->events = p;
-		k->cap = cap;
-	}
+	if (n && kvmmem_grow(&k->events, &k->cap, k->n + n - 1,
+			     sizeof(*k->events)))
+		return fail(k->tf, -ENOMEM, "out of memory");
 	memcpy(k->events + k->n, ev, n * sizeof(*ev));
 	k->n += n;
 	return 0;
@@ -838,20 +824,25 @@ void kvmmem_trace_file_free(struct kvmmem_trace_file *tf)
 	free(tf->names);
 	tf->names = NULL;
 	tf->nr_names = 0;
+	tf->cap_names = 0;
 	free(tf->damage);
 	tf->damage = NULL;
 	tf->nr_damage = 0;
+	tf->cap_damage = 0;
 	for (i = 0; i < tf->nr_procmaps; i++)
 		free(tf->procmaps[i].text);
 	free(tf->procmaps);
 	tf->procmaps = NULL;
 	tf->nr_procmaps = 0;
+	tf->cap_procmaps = 0;
 	for (i = 0; i < tf->nr_stacks; i++)
 		free(tf->stacks[i].ips);
 	free(tf->stacks);
 	tf->stacks = NULL;
 	tf->nr_stacks = 0;
+	tf->cap_stacks = 0;
 	free(tf->refs);
 	tf->refs = NULL;
 	tf->nr_refs = 0;
+	tf->cap_refs = 0;
 }

@@ -48,25 +48,25 @@ struct kvmmem_trace_file {
 	size_t nr_events;		/* events read (streamed or kept) */
 	uint64_t drops;		/* from the last stats or end chunk */
 	struct kvmmem_trace_name *names;	/* name chunks, in file order */
-	size_t nr_names;
+	size_t nr_names, cap_names;
 	uint64_t end_ts;	/* end chunk's clock, else last seen */
 	bool complete;		/* the end chunk was read, and nothing damaged */
 	uint64_t good_bytes;	/* header and whole good chunks */
 	uint64_t lost_bytes;	/* what followed them (a cut last chunk) */
 	/* damaged regions skipped, each up to the next good chunk header */
 	struct kvmmem_trace_damage *damage;
-	size_t nr_damage;
+	size_t nr_damage, cap_damage;
 	uint64_t damaged_bytes;
 	uint64_t lost_events;	/* events that stats chunks count, but were lost */
 	/* the cost chunk, if any (runs 0: none) */
 	struct kvmmem_trace_cost_payload cost;
 	/* --stacks (info.stacks): maps, stacks and references, file order */
 	struct kvmmem_trace_procmaps *procmaps;
-	size_t nr_procmaps;
+	size_t nr_procmaps, cap_procmaps;
 	struct kvmmem_trace_stack *stacks;
-	size_t nr_stacks;
+	size_t nr_stacks, cap_stacks;
 	struct kvmmem_trace_stack_ref *refs;
-	size_t nr_refs;
+	size_t nr_refs, cap_refs;
 	struct kvmmem_trace_stack_lost_payload stack_lost;
 	char msg[512];		/* the error, or why the file is incomplete */
 };
