@@ -264,17 +264,36 @@ drop:
  */
 #define MAPPING_ARGS	u64 id, u32 tgid, u64 gva, u64 gpa, u64 pa, int ret
 
-#define KT_MAPPING_PROG(tp, kind)						KVMMEM_TP_PROGS(tp, return kt_mapping(ctx, BTF, kind, id, tgid,						      gva, gpa, pa, ret),				MAPPING_ARGS)
+#define KT_MAPPING_PROG(tp, kind)					\
+	KVMMEM_TP_PROGS(tp, return kt_mapping(ctx, BTF, kind, id, tgid,	\
+					      gva, gpa, pa, ret),	\
+			MAPPING_ARGS)
 
-#define KT_OP_PROG(tp, kind)							KVMMEM_TP_PROGS(tp, return kt_op(ctx, BTF, kind, id, tgid, gva,						 gpa, pa, ret, t),					MAPPING_ARGS, const struct kvmmem_op_times *t)
+#define KT_OP_PROG(tp, kind)						\
+	KVMMEM_TP_PROGS(tp, return kt_op(ctx, BTF, kind, id, tgid, gva,	\
+					 gpa, pa, ret, t),		\
+			MAPPING_ARGS, const struct kvmmem_op_times *t)
 
-#define KT_TEARDOWN_PROG(tp, kind)						KVMMEM_TP_PROGS(tp, return kt_emit_as(BTF, kind, file_id, tgid,						      live, unmapped, leaked, 0), 			u64 file_id, u32 tgid, u64 live, u64 unmapped,				u64 leaked)
+#define KT_TEARDOWN_PROG(tp, kind)					\
+	KVMMEM_TP_PROGS(tp, return kt_emit_as(BTF, kind, file_id, tgid,	\
+					      live, unmapped, leaked, 0), \
+			u64 file_id, u32 tgid, u64 live, u64 unmapped,	\
+			u64 leaked)
 
-#define KT_HC_PROG(tp, kind)							KVMMEM_TP_PROGS(tp, return kt_emit_as(BTF, kind, id, nr, a0, a1,						      a2, ret),						u64 id, u32 nr, u64 a0, u64 a1, u64 a2, long ret)
+#define KT_HC_PROG(tp, kind)						\
+	KVMMEM_TP_PROGS(tp, return kt_emit_as(BTF, kind, id, nr, a0, a1, \
+					      a2, ret),			\
+			u64 id, u32 nr, u64 a0, u64 a1, u64 a2, long ret)
 
-#define KT_HOST_HC_PROG(tp, kind)						KVMMEM_TP_PROGS(tp, return kt_emit_as(BTF, kind, 0, nr, a0, a1,						      a2, ret),						u32 nr, u64 a0, u64 a1, u64 a2, long ret)
+#define KT_HOST_HC_PROG(tp, kind)					\
+	KVMMEM_TP_PROGS(tp, return kt_emit_as(BTF, kind, 0, nr, a0, a1,	\
+					      a2, ret),			\
+			u32 nr, u64 a0, u64 a1, u64 a2, long ret)
 
-#define KT_TOKEN_PROG(tp, kind)							KVMMEM_TP_PROGS(tp, return kt_emit_as(BTF, kind, 0, outstanding,						      0, 0, 0, ret),					u32 outstanding, int ret)
+#define KT_TOKEN_PROG(tp, kind)						\
+	KVMMEM_TP_PROGS(tp, return kt_emit_as(BTF, kind, 0, outstanding, \
+					      0, 0, 0, ret),		\
+			u32 outstanding, int ret)
 
 /* sched_process_exit: kvmmem_emit.bpf.h's programs */
 #define KT_EXIT_PROG(tp, kind)	KT_PROC_EXIT_PROGS
