@@ -19,7 +19,7 @@ Test(array, grow_appends_keep_contents_and_zero_new_room)
 	size_t cap = 0, n, i, reallocs = 0, last_cap = 0;
 
 	for (n = 0; n < 10000; n++) {
-		cr_assert_eq(kvmmem_grow(&v, &cap, n, sizeof(*v)), 0);
+		cr_assert_eq(kvmmem_grow(&v, &cap, n + 1, sizeof(*v)), 0);
 		cr_assert_gt(cap, n);
 		if (cap != last_cap) {
 			reallocs++;
@@ -43,9 +43,9 @@ Test(array, grow_with_room_left_changes_nothing)
 	uint32_t *v = NULL, *before;
 	size_t cap = 0;
 
-	cr_assert_eq(kvmmem_grow(&v, &cap, 0, sizeof(*v)), 0);
+	cr_assert_eq(kvmmem_grow(&v, &cap, 1, sizeof(*v)), 0);
 	before = v;
-	cr_assert_eq(kvmmem_grow(&v, &cap, cap - 1, sizeof(*v)), 0);
+	cr_assert_eq(kvmmem_grow(&v, &cap, cap, sizeof(*v)), 0);
 	cr_assert_eq(v, before);
 	cr_assert_eq(cap, 16);
 	free(v);
@@ -56,7 +56,7 @@ Test(array, grow_to_a_far_index_makes_room_for_it)
 	uint8_t *v = NULL;
 	size_t cap = 0;
 
-	cr_assert_eq(kvmmem_grow(&v, &cap, 1000, 1), 0);
+	cr_assert_eq(kvmmem_grow(&v, &cap, 1001, 1), 0);
 	cr_assert_eq(cap, 1024);
 	v[1000] = 1;
 	free(v);
@@ -67,10 +67,12 @@ Test(array, grow_refuses_sizes_that_overflow_and_leaves_the_array)
 	uint64_t *v = NULL;
 	size_t cap = 0;
 
-	cr_assert_eq(kvmmem_grow(&v, &cap, 3, sizeof(*v)), 0);
+	cr_assert_eq(kvmmem_grow(&v, &cap, 4, sizeof(*v)), 0);
 	v[3] = 42;
-	cr_assert_eq(kvmmem_grow(&v, &cap, SIZE_MAX / 4, sizeof(*v)), -ENOMEM);
+	cr_assert_eq(kvmmem_grow(&v, &cap, SIZE_MAX / 4 + 1,
+				 sizeof(*v)), -ENOMEM);
 	cr_assert_eq(kvmmem_grow(&v, &cap, SIZE_MAX, 1), -ENOMEM);
+	cr_assert_eq(kvmmem_grow(&v, &cap, 17, 0), -EINVAL);
 	cr_assert_eq(cap, 16);
 	cr_assert_eq(v[3], 42);
 	free(v);

@@ -11,22 +11,21 @@
 
 #define KVMMEM_GROW_FIRST	16
 
-int kvmmem_grow(void *arr, size_t *cap, size_t n, size_t size)
+int kvmmem_grow(void *arr, size_t *cap, size_t need, size_t size)
 {
+	size_t ncap = *cap ? *cap : KVMMEM_GROW_FIRST / 2;
 	void **p = arr;
-	size_t ncap;
 	void *q;
 
-	if (n < *cap)
+	if (need <= *cap)
 		return 0;
 	if (!size)
-		return -ENOMEM;
-	ncap = *cap ? *cap : KVMMEM_GROW_FIRST;
-	while (ncap <= n || ncap == *cap) {
+		return -EINVAL;
+	do {
 		if (ncap > SIZE_MAX / 2)
 			return -ENOMEM;
 		ncap *= 2;
-	}
+	} while (ncap < need);
 	if (ncap > SIZE_MAX / size)
 		return -ENOMEM;
 	q = realloc(*p, ncap * size);

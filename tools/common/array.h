@@ -14,19 +14,20 @@ extern "C" {
 #endif
 
 /**
- * kvmmem_grow() - make room for element @n of a growing array
+ * kvmmem_grow() - make room for @need elements in a growing array
  * @arr:  the array, NULL before the first call; replaced when it moves
  * @cap:  its capacity in elements (0 before the first call); updated
- * @n:    elements in use: the one to append goes at index @n
+ * @need: elements it must hold: to append one, the count in use + 1
  * @size: an element's size in bytes
  *
- * When @n < *@cap nothing changes. Otherwise the capacity doubles (16
- * elements the first time) and the new elements are zeroed.
+ * When @need <= *@cap nothing changes. Otherwise the capacity doubles
+ * (16 elements the first time) until it holds @need, and the new
+ * elements are zeroed.
  *
- * Return: 0, or -ENOMEM (out of memory, or the size would overflow), with
- * *@arr and *@cap as they were.
+ * Return: 0; -ENOMEM (out of memory, or the size would overflow); or
+ * -EINVAL for a @size of 0. On an error *@arr and *@cap are as they were.
  */
-int kvmmem_grow(void *arr, size_t *cap, size_t n, size_t size);
+int kvmmem_grow(void *arr, size_t *cap, size_t need, size_t size);
 
 #ifdef __cplusplus
 }

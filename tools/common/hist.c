@@ -112,7 +112,7 @@ uint64_t kvmmem_log2_percentile(const uint64_t *slots, unsigned int nr,
 
 int kvmmem_samples_add(struct kvmmem_samples *s, uint64_t v)
 {
-	if (kvmmem_grow(&s->v, &s->cap, s->n, sizeof(*s->v)))
+	if (kvmmem_grow(&s->v, &s->cap, s->n + 1, sizeof(*s->v)))
 		return -ENOMEM;
 	s->v[s->n++] = v;
 	s->sorted = false;

@@ -99,7 +99,7 @@ static struct run_mapping *run_find(struct run_state *rs, uint64_t gpa)
 
 static int run_add(struct run_state *rs, uint64_t gpa, void *page)
 {
-	if (kvmmem_grow(&rs->maps, &rs->cap, rs->n, sizeof(*rs->maps)))
+	if (kvmmem_grow(&rs->maps, &rs->cap, rs->n + 1, sizeof(*rs->maps)))
 		return -ENOMEM;
 	rs->maps[rs->n].gpa = gpa;
 	rs->maps[rs->n].page = page;

@@ -154,7 +154,7 @@ static struct base *base_of(struct guest *g, uint64_t tgid, const char *comm)
 	for (i = 0; i < g->nr_base; i++)
 		if (g->base[i].tgid == tgid)
 			return &g->base[i];
-	if (kvmmem_grow(&g->base, &g->cap_base, g->nr_base, sizeof(*b)))
+	if (kvmmem_grow(&g->base, &g->cap_base, g->nr_base + 1, sizeof(*b)))
 		return NULL;
 	b = &g->base[g->nr_base++];
 	memset(b, 0, sizeof(*b));
@@ -363,7 +363,7 @@ static const struct sym_maps *maps_of(struct guest *g, uint32_t pid)
 	for (i = 0; i < g->nr_procs; i++)
 		if (g->procs[i].pid == pid)
 			return g->procs[i].maps;
-	if (kvmmem_grow(&g->procs, &g->cap_procs, g->nr_procs, sizeof(*p)))
+	if (kvmmem_grow(&g->procs, &g->cap_procs, g->nr_procs + 1, sizeof(*p)))
 		return NULL;
 	p = &g->procs[g->nr_procs++];
 	p->pid = pid;
@@ -400,7 +400,7 @@ static const char *stack_frames(struct guest *g, uint32_t pid, int32_t stack)
 	if (bpf_map__lookup_elem(g->skel->maps.ktop_stacks, &key, sizeof(key),
 				 ips, g->stack_depth * sizeof(ips[0]), 0))
 		return NULL;
-	if (kvmmem_grow(&g->cache, &g->cap_cache, g->nr_cache, sizeof(*c)))
+	if (kvmmem_grow(&g->cache, &g->cap_cache, g->nr_cache + 1, sizeof(*c)))
 		return NULL;
 	c = &g->cache[g->nr_cache++];
 	c->pid = pid;

@@ -22,7 +22,7 @@ struct top_sample_row *top_sample_row_add(struct top_sample *s, uint32_t id)
 {
 	struct top_sample_row *r;
 
-	if (kvmmem_grow(&s->rows, &s->cap, s->n, sizeof(*r)))
+	if (kvmmem_grow(&s->rows, &s->cap, s->n + 1, sizeof(*r)))
 		return NULL;
 	r = &s->rows[s->n++];
 	memset(r, 0, sizeof(*r));
@@ -59,7 +59,8 @@ struct top_stack_count *top_sample_stack_add(struct top_sample *s,
 	for (i = 0; i < s->nr_stacks; i++)
 		if (s->stacks[i].pid == pid && s->stacks[i].stack == stack)
 			return &s->stacks[i];
-	if (kvmmem_grow(&s->stacks, &s->stacks_cap, s->nr_stacks, sizeof(*c)))
+	if (kvmmem_grow(&s->stacks, &s->stacks_cap, s->nr_stacks + 1,
+			sizeof(*c)))
 		return NULL;
 	c = &s->stacks[s->nr_stacks++];
 	*c = (struct top_stack_count){ .pid = pid, .stack = stack };

@@ -96,8 +96,7 @@ int top_host_add(struct top_host *h, const struct kt_event *e)
 	err = kvmmem_trace_analysis_add(h->a, e, &lat);
 	if (err)
 		return err;
-	if (h->a->nr_vms &&
-	    kvmmem_grow(&h->hist, &h->cap, h->a->nr_vms - 1, sizeof(*h->hist)))
+	if (kvmmem_grow(&h->hist, &h->cap, h->a->nr_vms, sizeof(*h->hist)))
 		return -ENOMEM;
 	if (lat < 0 || (e->kind != KT_KVM_HC_EXIT && e->kind != KT_HOST_HC_EXIT))
 		return 0;

@@ -114,7 +114,7 @@ static void counter(struct perfetto *x, uint64_t ts, uint64_t live)
 
 static int defer_leak(struct perfetto *x, const struct kt_event *e)
 {
-	if (kvmmem_grow(&x->leaks, &x->cap_leaks, x->nr_leaks, sizeof(*e)))
+	if (kvmmem_grow(&x->leaks, &x->cap_leaks, x->nr_leaks + 1, sizeof(*e)))
 		return -ENOMEM;	/* written now, without its stack */
 	x->leaks[x->nr_leaks++] = *e;
 	return 0;

@@ -164,7 +164,8 @@ static int snapshot_maps(struct recorder *r, uint32_t pid)
 	int err;
 
 	if (!rm) {
-		if (kvmmem_grow(&r->maps, &r->cap_maps, r->nr_maps, sizeof(*rm)))
+		if (kvmmem_grow(&r->maps, &r->cap_maps, r->nr_maps + 1,
+				sizeof(*rm)))
 			return -ENOMEM;
 		rm = &r->maps[r->nr_maps++];
 		rm->pid = pid;
@@ -248,7 +249,8 @@ static int intern_stack(struct recorder *r, const struct kt_stack_ref *ref,
 		if (err)
 			return err;
 	}
-	if (kvmmem_grow(&r->stacks, &r->cap_stacks, r->nr_stacks, sizeof(*st)))
+	if (kvmmem_grow(&r->stacks, &r->cap_stacks, r->nr_stacks + 1,
+			sizeof(*st)))
 		return -ENOMEM;
 	st = &r->stacks[r->nr_stacks];
 	*st = (struct rec_stack){ ref->tgid, ref->ustack, ref->kstack,
@@ -349,7 +351,8 @@ static int name_vmm(struct recorder *r, uint32_t pid)
 	for (i = 0; i < r->nr_named; i++)
 		if (r->named[i] == pid)
 			return 0;
-	if (kvmmem_grow(&r->named, &r->cap_named, r->nr_named, sizeof(*r->named)))
+	if (kvmmem_grow(&r->named, &r->cap_named, r->nr_named + 1,
+			sizeof(*r->named)))
 		return -ENOMEM;
 	r->named[r->nr_named++] = pid;
 	/* gone already: the report uses its comm */

@@ -33,9 +33,9 @@ LIBKVMMEM_ROOT := $(abspath $(LIBKVMMEM_DIR)/../..)
 LIBKVMMEM_SRCS := lib/libkvmmem.c lib/stats.c lib/util.c
 # bpfutil.c needs libbpf's headers; only the tools that link libbpf call
 # it, and static linking pulls in just the objects a program uses.
-KVMMEM_COMMON_SRCS := common/array.c common/cli.c common/bpfutil.c common/caps.c common/hist.c \
-		      common/json.c common/timefmt.c common/vmm.c common/httpd.c \
-		      common/symbolize.c
+KVMMEM_COMMON_SRCS := common/array.c common/cli.c common/bpfutil.c \
+		      common/caps.c common/hist.c common/json.c common/timefmt.c \
+		      common/vmm.c common/httpd.c common/symbolize.c
 KVMMEM_TRACE_SRCS := trace/kinds.c trace/format.c trace/writer.c \
 		     trace/reader.c trace/analyze.c trace/merge.c trace/print.c \
 		     trace/filter.c trace/expand.c trace/stacks.c

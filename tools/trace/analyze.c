@@ -120,7 +120,8 @@ static struct kvmmem_trace_proc *get_proc(struct kvmmem_trace_analysis *a,
 
 	if (i >= 0)
 		return &a->procs[i];
-	if (kvmmem_grow(&a->procs, &a->cap_procs, a->nr_procs, sizeof(*a->procs)) ||
+	if (kvmmem_grow(&a->procs, &a->cap_procs, a->nr_procs + 1,
+			sizeof(*a->procs)) ||
 	    index_put(&a->proc_index, pid, (uint32_t)a->nr_procs))
 		return NULL;
 	a->procs[a->nr_procs].pid = pid;
@@ -141,7 +142,8 @@ static struct kvmmem_trace_mapping *new_mapping(struct kvmmem_trace_analysis *a,
 {
 	struct kvmmem_trace_mapping *m;
 
-	if (kvmmem_grow(&a->maps, &a->cap_maps, a->nr_maps, sizeof(*a->maps)) ||
+	if (kvmmem_grow(&a->maps, &a->cap_maps, a->nr_maps + 1,
+			sizeof(*a->maps)) ||
 	    index_put(&a->map_index, e->id, (uint32_t)a->nr_maps))
 		return NULL;
 	m = &a->maps[a->nr_maps++];
@@ -161,7 +163,7 @@ static struct kvmmem_trace_pending *get_pending(struct kvmmem_trace_analysis *a,
 
 	if (i >= 0)
 		return &a->pending[i];
-	if (kvmmem_grow(&a->pending, &a->cap_pending, a->nr_pending,
+	if (kvmmem_grow(&a->pending, &a->cap_pending, a->nr_pending + 1,
 		 sizeof(*a->pending)) ||
 	    index_put(&a->pending_index, tid, (uint32_t)a->nr_pending))
 		return NULL;
@@ -327,7 +329,7 @@ static struct kvmmem_trace_vm *get_vm(struct kvmmem_trace_analysis *a,
 
 	if (vm)
 		return vm;
-	if (kvmmem_grow(&a->vms, &a->cap_vms, a->nr_vms, sizeof(*a->vms)) ||
+	if (kvmmem_grow(&a->vms, &a->cap_vms, a->nr_vms + 1, sizeof(*a->vms)) ||
 	    index_put(&a->vm_index, e->pid, (uint32_t)a->nr_vms))
 		return NULL;
 	vm = &a->vms[a->nr_vms++];
@@ -347,7 +349,8 @@ static struct kvmmem_trace_vcpu *get_vcpu(struct kvmmem_trace_analysis *a,
 
 	if (i >= 0)
 		return &a->vcpus[i];
-	if (kvmmem_grow(&a->vcpus, &a->cap_vcpus, a->nr_vcpus, sizeof(*a->vcpus)) ||
+	if (kvmmem_grow(&a->vcpus, &a->cap_vcpus, a->nr_vcpus + 1,
+			sizeof(*a->vcpus)) ||
 	    index_put(&a->vcpu_index, e->tid, (uint32_t)a->nr_vcpus))
 		return NULL;
 	v = &a->vcpus[a->nr_vcpus++];
@@ -385,7 +388,7 @@ static int host_map_answer(struct kvmmem_trace_vm *vm, const struct kt_event *e)
 		return 0;
 	}
 	if (!m) {
-		if (kvmmem_grow(&vm->maps, &vm->cap_maps, vm->nr_maps,
+		if (kvmmem_grow(&vm->maps, &vm->cap_maps, vm->nr_maps + 1,
 			 sizeof(*vm->maps)) ||
 		    index_put(&vm->map_index, gpa, (uint32_t)vm->nr_maps))
 			return -ENOMEM;

@@ -122,7 +122,7 @@ static struct hc_thread *hc_thread(struct kvmmem_hc_builder *b, uint32_t tid)
 
 static struct kvmmem_hc_call *new_call(struct kvmmem_hc_builder *b)
 {
-	if (kvmmem_grow(&b->calls, &b->cap, b->nr, sizeof(*b->calls)))
+	if (kvmmem_grow(&b->calls, &b->cap, b->nr + 1, sizeof(*b->calls)))
 		return NULL;
 	return &b->calls[b->nr++];
 }

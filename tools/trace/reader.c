@@ -176,7 +176,8 @@ static int add_name(struct kvmmem_trace_file *tf, const unsigned char *p,
 	if (np.name[sizeof(np.name) - 1])
 		return fail(tf, -EBADMSG, "corrupt chunk at offset %" PRIu64
 			    ": name not terminated", off);
-	if (kvmmem_grow(&tf->names, &tf->cap_names, tf->nr_names, sizeof(*n)))
+	if (kvmmem_grow(&tf->names, &tf->cap_names, tf->nr_names + 1,
+			sizeof(*n)))
 		return fail(tf, -ENOMEM, "out of memory");
 	n = &tf->names[tf->nr_names++];
 	n->pid = np.pid;
@@ -201,7 +202,7 @@ static int add_procmaps(struct kvmmem_trace_file *tf, const unsigned char *p,
 	if (!h.pid || memchr(p + sizeof(h), '\0', n))
 		return fail(tf, -EBADMSG, "corrupt chunk at offset %" PRIu64
 			    ": bad maps chunk (pid 0, or a NUL in its text)", off);
-	if (kvmmem_grow(&tf->procmaps, &tf->cap_procmaps, tf->nr_procmaps,
+	if (kvmmem_grow(&tf->procmaps, &tf->cap_procmaps, tf->nr_procmaps + 1,
 			sizeof(*m)))
 		return fail(tf, -ENOMEM, "out of memory");
 	m = &tf->procmaps[tf->nr_procmaps];
@@ -238,7 +239,7 @@ static int add_stack(struct kvmmem_trace_file *tf, const unsigned char *p,
 		return fail(tf, -EBADMSG, "corrupt chunk at offset %" PRIu64
 			    ": stack id %" PRIu32 " is not above the last one",
 			    off, h.stack);
-	if (kvmmem_grow(&tf->stacks, &tf->cap_stacks, tf->nr_stacks,
+	if (kvmmem_grow(&tf->stacks, &tf->cap_stacks, tf->nr_stacks + 1,
 			sizeof(*st)))
 		return fail(tf, -ENOMEM, "out of memory");
 	st = &tf->stacks[tf->nr_stacks];
@@ -271,7 +272,7 @@ static int add_refs(struct kvmmem_trace_file *tf, const unsigned char *p,
 		return fail(tf, -EBADMSG, "corrupt chunk at offset %" PRIu64
 			    ": %" PRIu32 " stack references in %" PRIu32
 			    " bytes", off, h->count, h->len);
-	if (kvmmem_grow(&tf->refs, &tf->cap_refs, tf->nr_refs + h->count - 1,
+	if (kvmmem_grow(&tf->refs, &tf->cap_refs, tf->nr_refs + h->count,
 			sizeof(*r)))
 		return fail(tf, -ENOMEM, "out of memory");
 	r = &tf->refs[tf->nr_refs];
@@ -385,13 +386,12 @@ static int add_damage(struct reader *r, uint64_t off, uint64_t len,
 		      const char *what)
 {
 	struct kvmmem_trace_file *tf = r->tf;
-	struct kvmmem_trace_damage *d;
 
-	if (kvmmem_grow(&tf->damage, &tf->cap_damage, tf->nr_damage,
-			sizeof(*d)))
+	if (kvmmem_grow(&tf->damage, &tf->cap_damage, tf->nr_damage + 1,
+			sizeof(*tf->damage)))
 		return fail(tf, -ENOMEM, "out of memory");
-	d = tf->damage;
-	d[tf->nr_damage++] = (struct kvmmem_trace_damage){ off, len, what };
+	tf->damage[tf->nr_damage++] =
+		(struct kvmmem_trace_damage){ off, len, what };
 	tf->damaged_bytes += len;
 	return 0;
 }
@@ -783,8 +783,7 @@ struct keep {
 static int keep_events(void *ctx, const struct kt_event *ev, size_t n)
 {
 	struct keep *k = ctx;
-	if (n && kvmmem_grow(&k->events, &k->cap, k->n + n - 1,
-			     sizeof(*k->events)))
+	if (kvmmem_grow(&k->events, &k->cap, k->n + n, sizeof(*k->events)))
 		return fail(k->tf, -ENOMEM, "out of memory");
 	memcpy(k->events + k->n, ev, n * sizeof(*ev));
 	k->n += n;
